@@ -1,0 +1,54 @@
+using System;
+
+namespace SimAM.Kernels;
+
+/// <summary>
+/// A plane's forward constants in the form the kernels use: E = u² + ½ with u = (x − μ)·r and
+/// r = √k = 1 / (2√(v + λ)). Scaling c by r before squaring keeps u of order one, so neither c² nor
+/// k·c² can overflow or underflow in float even for values near float's range.
+/// </summary>
+internal readonly struct GateCoefficients
+{
+    public GateCoefficients(PlaneStatistics statistics, double lambda)
+    {
+        Mean = statistics.Mean;
+        Root = 0.5 / Math.Sqrt(statistics.Variance + lambda);
+    }
+
+    /// <summary>Gets the plane mean μ.</summary>
+    public double Mean { get; }
+
+    /// <summary>Gets r = √k.</summary>
+    public double Root { get; }
+}
+
+/// <summary>
+/// A plane's backward constants: dx = g·s + u·(2r·a − D) − B with a = g·x·s(1 − s),
+/// B = 2r·Σ(a·u)/S and D = 8r·Σ(a·u²)/(S − 1). This is the math document's
+/// dx = g·s + 2k·a·c − (2k/S)·R1 − (8k²/n)·R2·c rewritten in u = c·r.
+/// </summary>
+internal readonly struct BackwardCoefficients
+{
+    public BackwardCoefficients(in GateCoefficients gate, BackwardSums sums, int planeSize)
+    {
+        TwoRoot = 2 * gate.Root;
+        Offset = TwoRoot * sums.WeightedU / planeSize;
+        Slope = 4 * TwoRoot * sums.WeightedUSquared / (planeSize - 1);
+    }
+
+    /// <summary>Gets 2r.</summary>
+    public double TwoRoot { get; }
+
+    /// <summary>Gets B = 2r·Σ(a·u)/S.</summary>
+    public double Offset { get; }
+
+    /// <summary>Gets D = 8r·Σ(a·u²)/(S − 1).</summary>
+    public double Slope { get; }
+}
+
+/// <summary>The backward reductions Σ a·u and Σ a·u² of a chunk (a = g·x·s(1 − s)), in double.</summary>
+internal readonly record struct BackwardSums(double WeightedU, double WeightedUSquared)
+{
+    public static BackwardSums operator +(BackwardSums left, BackwardSums right) =>
+        new(left.WeightedU + right.WeightedU, left.WeightedUSquared + right.WeightedUSquared);
+}

@@ -1,0 +1,23 @@
+using System;
+
+namespace SimAM.Kernels;
+
+/// <summary>
+/// What the scheduler asks of a kernel, one chunk or plane at a time. Implemented once per element
+/// type and SIMD strategy; the scheduler is generic over it, so the choice costs one dispatch per call.
+/// </summary>
+/// <typeparam name="T">The element type (float or double).</typeparam>
+internal interface IPlaneKernel<T>
+{
+    /// <summary>Count, mean and centred sum of squares of a chunk (two passes while it is in cache).</summary>
+    static abstract ChunkMoments Moments(ReadOnlySpan<T> x);
+
+    /// <summary>y = x·sigmoid(E). <paramref name="y"/> is <paramref name="x"/> itself or does not overlap it.</summary>
+    static abstract void Forward(ReadOnlySpan<T> x, Span<T> y, in GateCoefficients gate);
+
+    /// <summary>Σ a·u and Σ a·u² over a chunk.</summary>
+    static abstract BackwardSums BackwardSums(ReadOnlySpan<T> x, ReadOnlySpan<T> g, in GateCoefficients gate);
+
+    /// <summary>dx elementwise. <paramref name="dx"/> may be <paramref name="x"/> or <paramref name="g"/> itself.</summary>
+    static abstract void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in GateCoefficients gate, in BackwardCoefficients coefficients);
+}

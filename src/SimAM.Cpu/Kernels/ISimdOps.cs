@@ -1,0 +1,60 @@
+namespace SimAM.Kernels;
+
+/// <summary>
+/// The handful of operations the float kernels need at one SIMD width. The kernels are written once
+/// against this interface and the JIT specialises them per width (the operand types are structs), so
+/// the 128-, 256- and 512-bit paths share every line of algorithm and differ only here.
+/// </summary>
+/// <typeparam name="TF">The float vector type (for example <c>Vector512&lt;float&gt;</c>).</typeparam>
+/// <typeparam name="TD">The double vector type with the same bit width.</typeparam>
+internal interface ISimdOps<TF, TD>
+    where TF : struct
+    where TD : struct
+{
+    /// <summary>Gets the number of floats in <typeparamref name="TF"/>.</summary>
+    static abstract int Count { get; }
+
+    static abstract TF Load(ref float source, nuint index);
+
+    static abstract void Store(TF value, ref float destination, nuint index);
+
+    static abstract TF Create(float value);
+
+    static abstract TF Add(TF left, TF right);
+
+    static abstract TF Subtract(TF left, TF right);
+
+    static abstract TF Multiply(TF left, TF right);
+
+    /// <summary>left * right + addend, fused where the hardware has FMA.</summary>
+    static abstract TF MultiplyAdd(TF left, TF right, TF addend);
+
+    /// <summary>Lane-wise maximum with the hardware's semantics (no NaN reaches it in the kernels).</summary>
+    static abstract TF Max(TF left, TF right);
+
+    /// <summary>1 / value for value in [1, 2): the sigmoid's denominator.</summary>
+    static abstract TF Reciprocal(TF value);
+
+    /// <summary>
+    /// Adds the integer held in the low mantissa bits of <paramref name="rounded"/> (a value of the
+    /// form 1.5·2^23 + n) to the exponent of <paramref name="mantissa"/>: mantissa · 2^n.
+    /// </summary>
+    static abstract TF ScaleByPowerOfTwo(TF mantissa, TF rounded);
+
+    /// <summary>Converts to double: lanes [0, Count/2) into <paramref name="lower"/>, the rest into <paramref name="upper"/>.</summary>
+    static abstract void Widen(TF value, out TD lower, out TD upper);
+
+    /// <summary>As <see cref="Widen"/>, but lanes below <paramref name="firstLane"/> become <paramref name="fill"/>.</summary>
+    static abstract void WidenFrom(TF value, int firstLane, TD fill, out TD lower, out TD upper);
+
+    static abstract TD CreateDouble(double value);
+
+    static abstract TD AddDouble(TD left, TD right);
+
+    static abstract TD SubtractDouble(TD left, TD right);
+
+    static abstract TD MultiplyAddDouble(TD left, TD right, TD addend);
+
+    /// <summary>Sums the lanes in a fixed order (the same every call, so results are reproducible).</summary>
+    static abstract double SumDouble(TD value);
+}

@@ -1,0 +1,82 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace SimAM.Kernels;
+
+/// <summary>256-bit operations (AVX2 + FMA): 8 floats per vector.</summary>
+internal readonly struct SimdOps256 : ISimdOps<Vector256<float>, Vector256<double>>
+{
+    public static int Count => Vector256<float>.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load(ref float source, nuint index) => Vector256.LoadUnsafe(ref source, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<float> value, ref float destination, nuint index) => value.StoreUnsafe(ref destination, index);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Create(float value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> left, Vector256<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Subtract(Vector256<float> left, Vector256<float> right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Multiply(Vector256<float> left, Vector256<float> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> left, Vector256<float> right, Vector256<float> addend) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(left, right, addend) : (left * right) + addend;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Max(Vector256<float> left, Vector256<float> right) =>
+        Avx.IsSupported ? Avx.Max(left, right) : Vector256.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Reciprocal(Vector256<float> value)
+    {
+        // A true division: AVX2's rcpps estimate has only 12 bits and would need two Newton steps to be
+        // as exact, and the divider runs in parallel with the FMA pipes anyway.
+        return Vector256<float>.One / value;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ScaleByPowerOfTwo(Vector256<float> mantissa, Vector256<float> rounded) =>
+        // rounded = 1.5·2^23 + n, so its bits are 0x4B400000 + n; shifting left by 23 drops the constant
+        // (its low 9 bits are zero) and leaves n << 23, which adds n to the exponent field.
+        (mantissa.AsInt32() + Vector256.ShiftLeft(rounded.AsInt32(), 23)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Widen(Vector256<float> value, out Vector256<double> lower, out Vector256<double> upper)
+    {
+        lower = Vector256.WidenLower(value);
+        upper = Vector256.WidenUpper(value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WidenFrom(Vector256<float> value, int firstLane, Vector256<double> fill, out Vector256<double> lower, out Vector256<double> upper)
+    {
+        var threshold = Vector256.Create((double)firstLane);
+        lower = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(LaneIndices.Lower256, threshold), Vector256.WidenLower(value), fill);
+        upper = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(LaneIndices.Upper256, threshold), Vector256.WidenUpper(value), fill);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> CreateDouble(double value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> AddDouble(Vector256<double> left, Vector256<double> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> SubtractDouble(Vector256<double> left, Vector256<double> right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> MultiplyAddDouble(Vector256<double> left, Vector256<double> right, Vector256<double> addend) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(left, right, addend) : (left * right) + addend;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double SumDouble(Vector256<double> value) => Vector256.Sum(value);
+}

@@ -1,0 +1,128 @@
+using System;
+using System.Buffers;
+using CommunityToolkit.HighPerformance.Helpers;
+using SimAM.Kernels;
+using SimAM.Validation;
+
+namespace SimAM.Scheduling;
+
+/// <summary>Schedules a forward pass over planes (or chunks) and workers.</summary>
+internal static unsafe class ForwardRunner<T, TKernel>
+    where T : unmanaged
+    where TKernel : IPlaneKernel<T>
+{
+    /// <summary>Runs a forward pass; statistics receives per-plane statistics, or is empty.</summary>
+    public static void Run(ReadOnlySpan<T> input, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, int maxDegreeOfParallelism)
+    {
+        var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism);
+        fixed (T* x = input)
+        fixed (T* y = output)
+        {
+            if (!plan.SplitPlanes)
+            {
+                fixed (PlaneStatistics* stats = statistics)
+                {
+                    Workers.Run(plan, new WholePlanes(x, y, stats, plan, geometry.PlaneCount, lambda));
+                }
+
+                return;
+            }
+
+            // Few large planes: every worker reduces a share of every plane's chunks, the moments are
+            // folded per plane, then every worker gates a share of the chunks.
+            var planeCount = geometry.PlaneCount;
+            var chunkCount = planeCount * plan.Chunks.ChunksPerPlane;
+            var moments = ArrayPool<ChunkMoments>.Shared.Rent(chunkCount);
+            var ownStatistics = statistics.IsEmpty ? ArrayPool<PlaneStatistics>.Shared.Rent(planeCount) : null;
+            try
+            {
+                var planeStatistics = ownStatistics is null ? statistics : ownStatistics.AsSpan(0, planeCount);
+                fixed (ChunkMoments* chunkMoments = moments)
+                fixed (PlaneStatistics* stats = planeStatistics)
+                {
+                    Workers.Run(plan, new ChunkReduction(x, chunkMoments, plan, chunkCount));
+                    for (var plane = 0; plane < planeCount; plane++)
+                    {
+                        stats[plane] = PlaneWork<T, TKernel>.Fold(moments.AsSpan(plane * plan.Chunks.ChunksPerPlane, plan.Chunks.ChunksPerPlane));
+                    }
+
+                    Workers.Run(plan, new ChunkGate(x, y, stats, plan, chunkCount, lambda));
+                }
+            }
+            finally
+            {
+                ArrayPool<ChunkMoments>.Shared.Return(moments);
+                if (ownStatistics is not null)
+                {
+                    ArrayPool<PlaneStatistics>.Shared.Return(ownStatistics);
+                }
+            }
+        }
+    }
+
+    /// <summary>Each worker reduces and gates whole planes, so a plane is gated while it is still in cache.</summary>
+    private readonly struct WholePlanes(T* x, T* y, PlaneStatistics* statistics, WorkPlan plan, int planeCount, double lambda) : IAction
+    {
+        public void Invoke(int i)
+        {
+            var layout = plan.Chunks;
+            var (start, end) = plan.Range(i, planeCount);
+            for (var plane = start; plane < end; plane++)
+            {
+                var stats = PlaneWork<T, TKernel>.Statistics(x, layout, plane);
+                if (statistics != null)
+                {
+                    statistics[plane] = stats;
+                }
+
+                var destination = PlaneWork<T, TKernel>.Plane(y, layout, plane);
+                if (stats.IsFinite)
+                {
+                    TKernel.Forward(PlaneWork<T, TKernel>.Plane(x, layout, plane), destination, new GateCoefficients(stats, lambda));
+                }
+                else
+                {
+                    PlaneWork<T, TKernel>.FillNaN(destination);
+                }
+            }
+        }
+    }
+
+    private readonly struct ChunkGate(T* x, T* y, PlaneStatistics* statistics, WorkPlan plan, int chunkCount, double lambda) : IAction
+    {
+        public void Invoke(int i)
+        {
+            var layout = plan.Chunks;
+            var (start, end) = plan.Range(i, chunkCount);
+            for (var index = start; index < end; index++)
+            {
+                var plane = index / layout.ChunksPerPlane;
+                var chunk = index % layout.ChunksPerPlane;
+                var destination = PlaneWork<T, TKernel>.MutableChunk(y, layout, plane, chunk);
+                var stats = statistics[plane];
+                if (stats.IsFinite)
+                {
+                    TKernel.Forward(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), destination, new GateCoefficients(stats, lambda));
+                }
+                else
+                {
+                    PlaneWork<T, TKernel>.FillNaN(destination);
+                }
+            }
+        }
+    }
+
+    /// <summary>Chunk moments for the split mode; shared with the backward pass when it must recompute statistics.</summary>
+    internal readonly struct ChunkReduction(T* x, ChunkMoments* moments, WorkPlan plan, int chunkCount) : IAction
+    {
+        public void Invoke(int i)
+        {
+            var layout = plan.Chunks;
+            var (start, end) = plan.Range(i, chunkCount);
+            for (var index = start; index < end; index++)
+            {
+                moments[index] = TKernel.Moments(PlaneWork<T, TKernel>.Chunk(x, layout, index / layout.ChunksPerPlane, index % layout.ChunksPerPlane));
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using System;
+using SimAM.Kernels;
+using SimAM.Validation;
+
+namespace SimAM;
+
+/// <summary>
+/// SimAM, the parameter-free attention module of Yang et al. (ICML 2021), fused into one kernel per
+/// (n, c) plane: y = x · sigmoid((x − μ)² / (4 (v + λ)) + ½), with μ and the unbiased variance v of
+/// the plane.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Tensors are contiguous row-major spans of shape [N, C, d1, ..., dk] with k ≥ 1 (NCL, NCHW, NCDHW).
+/// Output may be the input buffer itself (in place); any other overlap is rejected.
+/// Every argument is checked before anything is written: a call that throws leaves all buffers as
+/// they were.
+/// </para>
+/// <para>
+/// A plane holding NaN or ±∞ gets NaN throughout (as in the reference module); no other plane is
+/// affected. Results are bitwise identical for any degree of parallelism and from run to run.
+/// </para>
+/// </remarks>
+public static class SimAm
+{
+    /// <summary>The regulariser λ of the reference module, 1e-4.</summary>
+    public const float DefaultLambda = 1e-4f;
+
+    /// <summary>Gets N × C, the number of planes (and of <see cref="PlaneStatistics"/>) of a shape.</summary>
+    /// <param name="shape">[N, C, d1, ..., dk].</param>
+    /// <returns>The plane count.</returns>
+    /// <exception cref="ArgumentException">The shape has rank below 3, spatial size 1, or more than <see cref="int.MaxValue"/> elements.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is zero or negative.</exception>
+    public static int PlaneCount(ReadOnlySpan<int> shape) => TensorGeometry.FromShape(shape).PlaneCount;
+
+    /// <inheritdoc cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, Span{PlaneStatistics}, float, SimAmOptions?)"/>
+    public static void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> shape, float lambda = DefaultLambda) =>
+        Forward(input, output, shape, lambda, null);
+
+    /// <inheritdoc cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, Span{PlaneStatistics}, float, SimAmOptions?)"/>
+    public static void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> shape, float lambda, SimAmOptions? options)
+    {
+        options ??= SimAmOptions.Default;
+        var geometry = CallValidation.Forward(input, output, shape, -1, lambda, options);
+        KernelDispatch.Forward(input, output, [], geometry, lambda, options);
+    }
+
+    /// <summary>Applies SimAM to a float tensor, and optionally keeps each plane's statistics for <see cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, float, SimAmOptions?)"/>.</summary>
+    /// <param name="input">The tensor x, row-major [N, C, d1, ..., dk].</param>
+    /// <param name="output">Receives y; the same length as <paramref name="input"/>, and either the very same buffer or not overlapping it.</param>
+    /// <param name="shape">[N, C, d1, ..., dk]: rank ≥ 3, every dimension positive, spatial size d1·…·dk ≥ 2.</param>
+    /// <param name="statistics">Receives the mean and variance of each of the N × C planes (see <see cref="PlaneCount"/>).</param>
+    /// <param name="lambda">The regulariser λ &gt; 0; 1e-4 in the reference module, 0.1 in the paper's ImageNet models.</param>
+    /// <param name="options">Threading and kernel options, or <see langword="null"/> for <see cref="SimAmOptions.Default"/>.</param>
+    /// <exception cref="ArgumentException">
+    /// The shape has rank below 3, spatial size 1 (the variance would divide by S − 1 = 0), or more elements than a span holds;
+    /// a span's length does not match the shape; <paramref name="statistics"/> does not hold exactly N × C entries;
+    /// or <paramref name="input"/> and <paramref name="output"/> partially overlap.
+    /// </exception>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is zero or negative, or <paramref name="lambda"/> is not finite or not positive.</exception>
+    /// <exception cref="NotSupportedException"><see cref="SimAmOptions.Kernel"/> names a path this processor does not accelerate.</exception>
+    public static void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> shape, Span<PlaneStatistics> statistics, float lambda = DefaultLambda, SimAmOptions? options = null)
+    {
+        options ??= SimAmOptions.Default;
+        var geometry = CallValidation.Forward(input, output, shape, statistics.Length, lambda, options);
+        KernelDispatch.Forward(input, output, statistics, geometry, lambda, options);
+    }
+
+    /// <inheritdoc cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, float, SimAmOptions?)"/>
+    public static void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<int> shape, float lambda = DefaultLambda) =>
+        Backward(input, gradOutput, gradInput, shape, lambda, null);
+
+    /// <inheritdoc cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, float, SimAmOptions?)"/>
+    public static void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<int> shape, float lambda, SimAmOptions? options)
+    {
+        options ??= SimAmOptions.Default;
+        var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, -1, lambda, options);
+        KernelDispatch.Backward(input, gradOutput, gradInput, [], geometry, lambda, options);
+    }
+
+    /// <summary>
+    /// The gradient of SimAM: given x and ∂L/∂y, computes ∂L/∂x in two fused passes per plane
+    /// (one recomputes the gate and reduces, one writes dx). Matches PyTorch autograd on the reference module.
+    /// </summary>
+    /// <param name="input">The forward pass's input x.</param>
+    /// <param name="gradOutput">∂L/∂y, the same shape as <paramref name="input"/>.</param>
+    /// <param name="gradInput">Receives ∂L/∂x; may be <paramref name="input"/> or <paramref name="gradOutput"/> itself, but must not partially overlap either.</param>
+    /// <param name="shape">[N, C, d1, ..., dk]: rank ≥ 3, every dimension positive, spatial size ≥ 2.</param>
+    /// <param name="statistics">The statistics the forward pass stored (saves recomputing them), one per plane.</param>
+    /// <param name="lambda">The λ of the forward pass.</param>
+    /// <param name="options">Threading and kernel options, or <see langword="null"/> for <see cref="SimAmOptions.Default"/>.</param>
+    /// <exception cref="ArgumentException">
+    /// The shape has rank below 3, spatial size 1, or more elements than a span holds; a span's length does not match
+    /// the shape; <paramref name="statistics"/> does not hold exactly N × C entries; or <paramref name="gradInput"/>
+    /// partially overlaps <paramref name="input"/> or <paramref name="gradOutput"/>.
+    /// </exception>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is zero or negative, or <paramref name="lambda"/> is not finite or not positive.</exception>
+    /// <exception cref="NotSupportedException"><see cref="SimAmOptions.Kernel"/> names a path this processor does not accelerate.</exception>
+    public static void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<int> shape, ReadOnlySpan<PlaneStatistics> statistics, float lambda = DefaultLambda, SimAmOptions? options = null)
+    {
+        options ??= SimAmOptions.Default;
+        var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, statistics.Length, lambda, options);
+        KernelDispatch.Backward(input, gradOutput, gradInput, statistics, geometry, lambda, options);
+    }
+
+    /// <inheritdoc cref="Forward(ReadOnlySpan{double}, Span{double}, ReadOnlySpan{int}, Span{PlaneStatistics}, double, SimAmOptions?)"/>
+    public static void Forward(ReadOnlySpan<double> input, Span<double> output, ReadOnlySpan<int> shape, double lambda = DefaultLambda) =>
+        Forward(input, output, shape, lambda, null);
+
+    /// <inheritdoc cref="Forward(ReadOnlySpan{double}, Span{double}, ReadOnlySpan{int}, Span{PlaneStatistics}, double, SimAmOptions?)"/>
+    public static void Forward(ReadOnlySpan<double> input, Span<double> output, ReadOnlySpan<int> shape, double lambda, SimAmOptions? options)
+    {
+        options ??= SimAmOptions.Default;
+        var geometry = CallValidation.Forward(input, output, shape, -1, lambda, options);
+        KernelDispatch.Forward(input, output, [], geometry, lambda, options);
+    }
+
+    /// <summary>Applies SimAM to a double-precision tensor (sums and gate in double; <see cref="SimAmOptions.Kernel"/> applies to float only).</summary>
+    /// <inheritdoc cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, Span{PlaneStatistics}, float, SimAmOptions?)"/>
+    public static void Forward(ReadOnlySpan<double> input, Span<double> output, ReadOnlySpan<int> shape, Span<PlaneStatistics> statistics, double lambda = DefaultLambda, SimAmOptions? options = null)
+    {
+        options ??= SimAmOptions.Default;
+        var geometry = CallValidation.Forward(input, output, shape, statistics.Length, lambda, options);
+        KernelDispatch.Forward(input, output, statistics, geometry, lambda, options);
+    }
+
+    /// <inheritdoc cref="Backward(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, double, SimAmOptions?)"/>
+    public static void Backward(ReadOnlySpan<double> input, ReadOnlySpan<double> gradOutput, Span<double> gradInput, ReadOnlySpan<int> shape, double lambda = DefaultLambda) =>
+        Backward(input, gradOutput, gradInput, shape, lambda, null);
+
+    /// <inheritdoc cref="Backward(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, double, SimAmOptions?)"/>
+    public static void Backward(ReadOnlySpan<double> input, ReadOnlySpan<double> gradOutput, Span<double> gradInput, ReadOnlySpan<int> shape, double lambda, SimAmOptions? options)
+    {
+        options ??= SimAmOptions.Default;
+        var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, -1, lambda, options);
+        KernelDispatch.Backward(input, gradOutput, gradInput, [], geometry, lambda, options);
+    }
+
+    /// <summary>The gradient of SimAM in double precision.</summary>
+    /// <inheritdoc cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, float, SimAmOptions?)"/>
+    public static void Backward(ReadOnlySpan<double> input, ReadOnlySpan<double> gradOutput, Span<double> gradInput, ReadOnlySpan<int> shape, ReadOnlySpan<PlaneStatistics> statistics, double lambda = DefaultLambda, SimAmOptions? options = null)
+    {
+        options ??= SimAmOptions.Default;
+        var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, statistics.Length, lambda, options);
+        KernelDispatch.Backward(input, gradOutput, gradInput, statistics, geometry, lambda, options);
+    }
+}
