@@ -29,11 +29,21 @@ internal interface ISimdOps<TF, TD>
     /// <summary>left * right + addend, fused where the hardware has FMA.</summary>
     static abstract TF MultiplyAdd(TF left, TF right, TF addend);
 
+    /// <summary>addend − left * right, fused where the hardware has FMA.</summary>
+    static abstract TF NegatedMultiplyAdd(TF left, TF right, TF addend);
+
     /// <summary>Lane-wise maximum with the hardware's semantics (no NaN reaches it in the kernels).</summary>
     static abstract TF Max(TF left, TF right);
 
-    /// <summary>1 / value for value in [1, 2): the sigmoid's denominator.</summary>
-    static abstract TF Reciprocal(TF value);
+    /// <summary>
+    /// left / right, correctly rounded. Used once per vector for x / (1 + e): the divider runs beside
+    /// the FMA pipes, so on current cores this is cheaper than a reciprocal estimate plus a Newton step
+    /// plus two multiplications, and exact.
+    /// </summary>
+    static abstract TF Divide(TF left, TF right);
+
+    /// <summary>Sets lanes below <paramref name="firstLane"/> to zero (masks an overlapped tail vector).</summary>
+    static abstract TF KeepLanesFrom(TF value, int firstLane);
 
     /// <summary>
     /// Adds the integer held in the low mantissa bits of <paramref name="rounded"/> (a value of the
@@ -43,9 +53,6 @@ internal interface ISimdOps<TF, TD>
 
     /// <summary>Converts to double: lanes [0, Count/2) into <paramref name="lower"/>, the rest into <paramref name="upper"/>.</summary>
     static abstract void Widen(TF value, out TD lower, out TD upper);
-
-    /// <summary>As <see cref="Widen"/>, but lanes below <paramref name="firstLane"/> become <paramref name="fill"/>.</summary>
-    static abstract void WidenFrom(TF value, int firstLane, TD fill, out TD lower, out TD upper);
 
     static abstract TD CreateDouble(double value);
 

@@ -32,15 +32,19 @@ internal readonly struct SimdOps128 : ISimdOps<Vector128<float>, Vector128<doubl
         Fma.IsSupported ? Fma.MultiplyAdd(left, right, addend) : (left * right) + addend;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> NegatedMultiplyAdd(Vector128<float> left, Vector128<float> right, Vector128<float> addend) =>
+        Fma.IsSupported ? Fma.MultiplyAddNegated(left, right, addend) : addend - (left * right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Max(Vector128<float> left, Vector128<float> right) =>
         Sse.IsSupported ? Sse.Max(left, right) : Vector128.Max(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Reciprocal(Vector128<float> value)
-    {
-        // A true division, as in the 256-bit path: exact, and off the FMA pipes' critical path.
-        return Vector128<float>.One / value;
-    }
+    public static Vector128<float> Divide(Vector128<float> left, Vector128<float> right) => left / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> KeepLanesFrom(Vector128<float> value, int firstLane) =>
+        Vector128.GreaterThanOrEqual(LaneIndices.Single128, Vector128.Create((float)firstLane)) & value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> ScaleByPowerOfTwo(Vector128<float> mantissa, Vector128<float> rounded) =>
@@ -53,14 +57,6 @@ internal readonly struct SimdOps128 : ISimdOps<Vector128<float>, Vector128<doubl
     {
         lower = Vector128.WidenLower(value);
         upper = Vector128.WidenUpper(value);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WidenFrom(Vector128<float> value, int firstLane, Vector128<double> fill, out Vector128<double> lower, out Vector128<double> upper)
-    {
-        var threshold = Vector128.Create((double)firstLane);
-        lower = Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(LaneIndices.Lower128, threshold), Vector128.WidenLower(value), fill);
-        upper = Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(LaneIndices.Upper128, threshold), Vector128.WidenUpper(value), fill);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -32,16 +32,19 @@ internal readonly struct SimdOps256 : ISimdOps<Vector256<float>, Vector256<doubl
         Fma.IsSupported ? Fma.MultiplyAdd(left, right, addend) : (left * right) + addend;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> NegatedMultiplyAdd(Vector256<float> left, Vector256<float> right, Vector256<float> addend) =>
+        Fma.IsSupported ? Fma.MultiplyAddNegated(left, right, addend) : addend - (left * right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Max(Vector256<float> left, Vector256<float> right) =>
         Avx.IsSupported ? Avx.Max(left, right) : Vector256.Max(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Reciprocal(Vector256<float> value)
-    {
-        // A true division: AVX2's rcpps estimate has only 12 bits and would need two Newton steps to be
-        // as exact, and the divider runs in parallel with the FMA pipes anyway.
-        return Vector256<float>.One / value;
-    }
+    public static Vector256<float> Divide(Vector256<float> left, Vector256<float> right) => left / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> KeepLanesFrom(Vector256<float> value, int firstLane) =>
+        Vector256.GreaterThanOrEqual(LaneIndices.Single256, Vector256.Create((float)firstLane)) & value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ScaleByPowerOfTwo(Vector256<float> mantissa, Vector256<float> rounded) =>
@@ -54,14 +57,6 @@ internal readonly struct SimdOps256 : ISimdOps<Vector256<float>, Vector256<doubl
     {
         lower = Vector256.WidenLower(value);
         upper = Vector256.WidenUpper(value);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WidenFrom(Vector256<float> value, int firstLane, Vector256<double> fill, out Vector256<double> lower, out Vector256<double> upper)
-    {
-        var threshold = Vector256.Create((double)firstLane);
-        lower = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(LaneIndices.Lower256, threshold), Vector256.WidenLower(value), fill);
-        upper = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(LaneIndices.Upper256, threshold), Vector256.WidenUpper(value), fill);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

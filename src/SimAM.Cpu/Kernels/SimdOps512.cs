@@ -32,23 +32,19 @@ internal readonly struct SimdOps512 : ISimdOps<Vector512<float>, Vector512<doubl
         Avx512F.IsSupported ? Avx512F.FusedMultiplyAdd(left, right, addend) : (left * right) + addend;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> NegatedMultiplyAdd(Vector512<float> left, Vector512<float> right, Vector512<float> addend) =>
+        Avx512F.IsSupported ? Avx512F.FusedMultiplyAddNegated(left, right, addend) : addend - (left * right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Max(Vector512<float> left, Vector512<float> right) =>
         Avx512F.IsSupported ? Avx512F.Max(left, right) : Vector512.Max(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Reciprocal(Vector512<float> value)
-    {
-        if (Avx512F.IsSupported)
-        {
-            // vrcp14ps has a relative error below 2^-14; one Newton step r·(2 − v·r) squares it to
-            // below 2^-28, far under float's rounding, at a fraction of a division's cost.
-            var estimate = Avx512F.Reciprocal14(value);
-            var residual = Avx512F.FusedMultiplyAddNegated(value, estimate, Vector512.Create(2f));
-            return estimate * residual;
-        }
+    public static Vector512<float> Divide(Vector512<float> left, Vector512<float> right) => left / right;
 
-        return Vector512<float>.One / value;
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> KeepLanesFrom(Vector512<float> value, int firstLane) =>
+        Vector512.GreaterThanOrEqual(LaneIndices.Single512, Vector512.Create((float)firstLane)) & value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ScaleByPowerOfTwo(Vector512<float> mantissa, Vector512<float> rounded) =>
@@ -61,14 +57,6 @@ internal readonly struct SimdOps512 : ISimdOps<Vector512<float>, Vector512<doubl
     {
         lower = Vector512.WidenLower(value);
         upper = Vector512.WidenUpper(value);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void WidenFrom(Vector512<float> value, int firstLane, Vector512<double> fill, out Vector512<double> lower, out Vector512<double> upper)
-    {
-        var threshold = Vector512.Create((double)firstLane);
-        lower = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(LaneIndices.Lower512, threshold), Vector512.WidenLower(value), fill);
-        upper = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(LaneIndices.Upper512, threshold), Vector512.WidenUpper(value), fill);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,0 +1,33 @@
+using System.Collections.Generic;
+using BenchmarkDotNet.Attributes;
+using SimAM.Benchmarks.Baselines;
+using SimAM.Benchmarks.Infrastructure;
+
+namespace SimAM.Benchmarks.Suites;
+
+/// <summary>Forward pass against the copy floor and the obvious alternatives, on the same buffers.</summary>
+[BytesMoved(Streams = 2)]
+public class ForwardBenchmarks
+{
+    private TensorBuffers _buffers = null!;
+
+    [ParamsSource(nameof(Shapes))]
+    public TensorShape Shape { get; set; } = null!;
+
+    public static IEnumerable<TensorShape> Shapes => TensorShape.Standard;
+
+    [GlobalSetup]
+    public void Setup() => _buffers = new TensorBuffers(Shape);
+
+    [Benchmark(Baseline = true, Description = "memcpy (floor)")]
+    public void Memcpy() => MemoryFloor.Copy(_buffers.Input, _buffers.Output);
+
+    [Benchmark(Description = "SimAM.Cpu")]
+    public void Engine() => SimAm.Forward(_buffers.Input, _buffers.Output, Shape.Dimensions);
+
+    [Benchmark(Description = "TensorPrimitives chain")]
+    public void Chain() => TensorPrimitivesChain.Forward(_buffers.Input, _buffers.Output, Shape.PlaneCount, Shape.PlaneSize, SimAm.DefaultLambda);
+
+    [Benchmark(Description = "scalar port")]
+    public void Scalar() => ScalarPort.Forward(_buffers.Input, _buffers.Output, Shape.PlaneCount, Shape.PlaneSize, SimAm.DefaultLambda);
+}
