@@ -1,0 +1,43 @@
+using System.Linq;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using SimAM.Benchmarks.Infrastructure;
+using SimAM.Benchmarks.Suites;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SimAM.Benchmarks.Tests;
+
+/// <summary>
+/// Runs the whole benchmark suite once with BenchmarkDotNet's Dry job, in process: it proves that every
+/// benchmark runs on every shape (Dry timings mean nothing and are not looked at).
+/// </summary>
+public class BenchmarkSuiteDryRunTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Every_benchmark_runs_once_with_the_dry_job()
+    {
+        var config = ManualConfig.CreateEmpty()
+            .AddJob(Job.Dry.WithToolchain(InProcessEmitToolchain.Instance))
+            .AddColumnProvider(DefaultConfig.Instance.GetColumnProviders().ToArray())
+            .AddColumn(new ThroughputColumn())
+            .AddLogger(NullLogger.Instance)
+            .WithOptions(ConfigOptions.DisableOptimizationsValidator | ConfigOptions.JoinSummary);
+
+        var summaries = BenchmarkRunner.Run([typeof(ForwardBenchmarks), typeof(BackwardBenchmarks), typeof(ThreadScalingBenchmarks)], config);
+
+        var reports = summaries.SelectMany(s => s.Reports).ToArray();
+        foreach (var report in reports)
+        {
+            output.WriteLine($"{report.BenchmarkCase.DisplayInfo}: {(report.Success ? "ran" : "FAILED")}");
+        }
+
+        Assert.All(summaries, s => Assert.False(s.HasCriticalValidationErrors, string.Join("; ", s.ValidationErrors.Select(e => e.Message))));
+        var expected = (TensorShape.Standard.Length * (4 + 3)) + 2;
+        Assert.Equal(expected, reports.Length);
+        Assert.All(reports, r => Assert.True(r.Success, r.BenchmarkCase.DisplayInfo));
+    }
+}
