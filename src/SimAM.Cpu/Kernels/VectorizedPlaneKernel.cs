@@ -185,12 +185,41 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         var half = TOps.Create(NegativeHalfLog2E);
 
         var last = TOps.Load(ref x, count - width);
-        for (nuint i = 0; i < count - width; i += width)
+        if (gate.StreamOutput && IsElementAligned(ref y))
         {
-            TOps.Store(Gate(TOps.Load(ref x, i), high, root, low, half), ref y, i);
+            // Aligned non-temporal stores from the first aligned element on; the unaligned head and the
+            // tail are stored normally at the end. Both were loaded first, because y may be x itself.
+            var first = TOps.Load(ref x, 0);
+            var i = AlignedStart(ref y);
+            for (; i + width <= count; i += width)
+            {
+                TOps.StoreAlignedNonTemporal(Gate(TOps.Load(ref x, i), high, root, low, half), ref y, i);
+            }
+
+            TOps.Store(Gate(first, high, root, low, half), ref y, 0);
+        }
+        else
+        {
+            for (nuint i = 0; i < count - width; i += width)
+            {
+                TOps.Store(Gate(TOps.Load(ref x, i), high, root, low, half), ref y, i);
+            }
         }
 
         TOps.Store(Gate(last, high, root, low, half), ref y, count - width);
+    }
+
+    /// <summary>Buffers of floats are always 4-byte aligned unless they were carved from raw memory by hand.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe bool IsElementAligned(ref float destination) => (nuint)Unsafe.AsPointer(ref destination) % sizeof(float) == 0;
+
+    /// <summary>The index of the first element of <paramref name="destination"/> on a vector-size boundary.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe nuint AlignedStart(ref float destination)
+    {
+        var bytes = (nuint)TOps.Count * sizeof(float);
+        var misalignment = (nuint)Unsafe.AsPointer(ref destination) % bytes;
+        return misalignment == 0 ? 0 : (bytes - misalignment) / sizeof(float);
     }
 
     /// <summary>The first backward pass: recomputes s and accumulates Σ a·u and Σ a·u².</summary>

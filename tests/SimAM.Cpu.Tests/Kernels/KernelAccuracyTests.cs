@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.Intrinsics;
 using SimAM.Tests.Reference;
 using Xunit;
@@ -55,6 +56,32 @@ public class KernelAccuracyTests
     {
         // PyTorch's float32 evaluation misses the bounds here by 6.5e-6 (forward) and 3.4e-5 (backward).
         CheckAgainstReference(kernel, [1, 1, 300, 300], seed: 5, scale: 0.01f, offset: 5f, lambda: 1e-4f);
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
+    public void Outputs_large_enough_for_streaming_stores_match_float64_aligned_or_not_and_in_place(SimAmKernel kernel)
+    {
+        // 2 × 1100 × 1024 floats = 8.6 MiB: past the size where the gate switches to non-temporal stores.
+        int[] shape = [1, 2, 1100, 1024];
+        const int Count = 2 * 1100 * 1024;
+        const int PlaneSize = Count / 2;
+        var x = TestData.Normal(Count, seed: 8, scale: 2f, offset: 0.5f);
+        var options = KernelPaths.Options(kernel);
+        var expected = Reference64.Forward(Reference64.ToDouble(x), PlaneSize, SimAm.DefaultLambda);
+
+        var aligned = new float[Count];
+        SimAm.Forward(x, aligned, shape, SimAm.DefaultLambda, options);
+        Accuracy.AssertForward(x, aligned, expected, PlaneSize, $"{kernel} streaming");
+
+        // Shifted by one float, the head before the first 64-byte boundary takes the other branch.
+        var shifted = new float[Count + 1];
+        SimAm.Forward(x, shifted.AsSpan(1), shape, SimAm.DefaultLambda, options);
+        Assert.True(shifted.AsSpan(1).SequenceEqual(aligned));
+
+        var inPlace = (float[])x.Clone();
+        SimAm.Forward(inPlace, inPlace, shape, SimAm.DefaultLambda, options);
+        Assert.True(inPlace.AsSpan().SequenceEqual(aligned));
     }
 
     internal static void CheckAgainstReference(SimAmKernel kernel, int[] shape, int seed, float scale, float offset, float lambda)
