@@ -171,42 +171,48 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     }
 
     /// <summary>y = x / (1 + 2^t), t = −(u² + ½)·log2(e): one pass, everything in registers.</summary>
-    private static void Forward(ref float x, ref float y, int length, in GateCoefficients gate)
+    private static void Forward(ref float x, ref float y, int length, in GateCoefficients gate) =>
+        Elementwise(ref x, ref x, ref y, length, gate.StreamOutput, new GateOperator(gate));
+
+    /// <summary>
+    /// The one elementwise loop, for the forward gate and the backward gradient alike. Output may be an
+    /// input buffer itself, so the overlapped last vector (and, when streaming, the unaligned first one)
+    /// is loaded before anything is stored. The operator comes by value: through a reference, the JIT
+    /// must assume each store may change it and reloads its constants on every iteration.
+    /// </summary>
+    private static void Elementwise<TOperator>(ref float x, ref float g, ref float destination, int length, bool stream, TOperator op)
+        where TOperator : struct, IElementwiseOperator
     {
         var width = (nuint)TOps.Count;
         var count = (nuint)length;
+        var lastX = TOps.Load(ref x, count - width);
+        var lastG = TOperator.ReadsGradient ? TOps.Load(ref g, count - width) : lastX;
 
-        // u is scaled by √log2(e) so that t = −u² − ½·log2(e) is a single fused multiply-add.
-        var meanHigh = (float)gate.Mean;
-        var scaledRoot = (float)(gate.Root * Math.Sqrt(FastSigmoid.Log2E));
-        var high = TOps.Create(meanHigh);
-        var root = TOps.Create(scaledRoot);
-        var low = TOps.Create(-(float)(gate.Mean - meanHigh) * scaledRoot);
-        var half = TOps.Create(NegativeHalfLog2E);
-
-        var last = TOps.Load(ref x, count - width);
-        if (gate.StreamOutput && IsElementAligned(ref y))
+        if (stream && IsElementAligned(ref destination))
         {
             // Aligned non-temporal stores from the first aligned element on; the unaligned head and the
-            // tail are stored normally at the end. Both were loaded first, because y may be x itself.
-            var first = TOps.Load(ref x, 0);
-            var i = AlignedStart(ref y);
+            // tail are stored normally at the end.
+            var firstX = TOps.Load(ref x, 0);
+            var firstG = TOperator.ReadsGradient ? TOps.Load(ref g, 0) : firstX;
+            var i = AlignedStart(ref destination);
             for (; i + width <= count; i += width)
             {
-                TOps.StoreAlignedNonTemporal(Gate(TOps.Load(ref x, i), high, root, low, half), ref y, i);
+                var xi = TOps.Load(ref x, i);
+                TOps.StoreAlignedNonTemporal(op.Invoke(xi, TOperator.ReadsGradient ? TOps.Load(ref g, i) : xi), ref destination, i);
             }
 
-            TOps.Store(Gate(first, high, root, low, half), ref y, 0);
+            TOps.Store(op.Invoke(firstX, firstG), ref destination, 0);
         }
         else
         {
             for (nuint i = 0; i < count - width; i += width)
             {
-                TOps.Store(Gate(TOps.Load(ref x, i), high, root, low, half), ref y, i);
+                var xi = TOps.Load(ref x, i);
+                TOps.Store(op.Invoke(xi, TOperator.ReadsGradient ? TOps.Load(ref g, i) : xi), ref destination, i);
             }
         }
 
-        TOps.Store(Gate(last, high, root, low, half), ref y, count - width);
+        TOps.Store(op.Invoke(lastX, lastG), ref destination, count - width);
     }
 
     /// <summary>Buffers of floats are always 4-byte aligned unless they were carved from raw memory by hand.</summary>
@@ -258,35 +264,8 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     }
 
     /// <summary>The second backward pass: dx = g·s + u·(2r·a − D) − B, elementwise.</summary>
-    private static void Backward(ref float x, ref float g, ref float dx, int length, in GateCoefficients gate, in BackwardCoefficients coefficients)
-    {
-        var width = (nuint)TOps.Count;
-        var count = (nuint)length;
-        var constants = new BackwardVectors(gate);
-        var twoRoot = TOps.Create((float)coefficients.TwoRoot);
-        var negativeSlope = TOps.Create((float)-coefficients.Slope);
-        var negativeOffset = TOps.Create((float)-coefficients.Offset);
-
-        // dx may be x or g itself: read the overlapped last vectors before anything is stored.
-        var lastX = TOps.Load(ref x, count - width);
-        var lastG = TOps.Load(ref g, count - width);
-        for (nuint i = 0; i < count - width; i += width)
-        {
-            TOps.Store(Gradient(TOps.Load(ref x, i), TOps.Load(ref g, i), constants, twoRoot, negativeSlope, negativeOffset), ref dx, i);
-        }
-
-        TOps.Store(Gradient(lastX, lastG, constants, twoRoot, negativeSlope, negativeOffset), ref dx, count - width);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TF Gate(TF x, TF meanHigh, TF scaledRoot, TF scaledLow, TF negativeHalfLog2E)
-    {
-        // u·√log2(e) = (x − μ_hi)·r' − μ_lo·r'. μ is split into two floats because rounding μ to one
-        // float would shift every u by up to ulp(μ)·r: on x = 100 + noise that alone breaks the 2e-7 bound.
-        var u = TOps.MultiplyAdd(TOps.Subtract(x, meanHigh), scaledRoot, scaledLow);
-        var t = TOps.NegatedMultiplyAdd(u, u, negativeHalfLog2E);
-        return TOps.Divide(x, FastSigmoid.Denominator<TF, TD, TOps>(t));
-    }
+    private static void Backward(ref float x, ref float g, ref float dx, int length, in GateCoefficients gate, in BackwardCoefficients coefficients) =>
+        Elementwise(ref x, ref g, ref dx, length, gate.StreamOutput, new GradientOperator(gate, coefficients));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Weighted(TF x, TF g, in BackwardVectors constants, out TF weightedU, out TF weightedUSquared)
@@ -299,16 +278,6 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TF Gradient(TF x, TF g, in BackwardVectors constants, TF twoRoot, TF negativeSlope, TF negativeOffset)
-    {
-        var u = constants.Centred(x);
-        var s = constants.Sigmoid(u);
-        var a = TOps.Multiply(TOps.Multiply(g, x), TOps.Multiply(s, TOps.Subtract(constants.One, s)));
-        var slope = TOps.MultiplyAdd(twoRoot, a, negativeSlope);
-        return TOps.MultiplyAdd(g, s, TOps.MultiplyAdd(u, slope, negativeOffset));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Accumulate(TF first, TF second, ref TD r0, ref TD r1, ref TD q0, ref TD q1)
     {
         TOps.Widen(first, out var lower, out var upper);
@@ -317,6 +286,68 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         TOps.Widen(second, out lower, out upper);
         q0 = TOps.AddDouble(q0, lower);
         q1 = TOps.AddDouble(q1, upper);
+    }
+
+    /// <summary>What one step of <see cref="Elementwise"/> computes from a vector of x (and of g).</summary>
+    private interface IElementwiseOperator
+    {
+        /// <summary>Gets a value indicating whether the operator reads g (the JIT drops the load when not).</summary>
+        static abstract bool ReadsGradient { get; }
+
+        TF Invoke(TF x, TF g);
+    }
+
+    /// <summary>The forward gate y = x / (1 + 2^t).</summary>
+    private readonly struct GateOperator : IElementwiseOperator
+    {
+        private readonly TF _meanHigh;
+        private readonly TF _scaledRoot;
+        private readonly TF _scaledLow;
+        private readonly TF _negativeHalfLog2E;
+
+        public GateOperator(in GateCoefficients gate)
+        {
+            // u is scaled by √log2(e) so that t = −u² − ½·log2(e) is a single fused multiply-add.
+            var meanHigh = (float)gate.Mean;
+            var scaledRoot = (float)(gate.Root * Math.Sqrt(FastSigmoid.Log2E));
+            _meanHigh = TOps.Create(meanHigh);
+            _scaledRoot = TOps.Create(scaledRoot);
+            _scaledLow = TOps.Create(-(float)(gate.Mean - meanHigh) * scaledRoot);
+            _negativeHalfLog2E = TOps.Create(NegativeHalfLog2E);
+        }
+
+        public static bool ReadsGradient => false;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TF Invoke(TF x, TF g)
+        {
+            // u·√log2(e) = (x − μ_hi)·r' − μ_lo·r'. μ is split into two floats because rounding μ to one
+            // float would shift every u by up to ulp(μ)·r: on x = 100 + noise that alone breaks the 2e-7 bound.
+            var u = TOps.MultiplyAdd(TOps.Subtract(x, _meanHigh), _scaledRoot, _scaledLow);
+            var t = TOps.NegatedMultiplyAdd(u, u, _negativeHalfLog2E);
+            return TOps.Divide(x, FastSigmoid.Denominator<TF, TD, TOps>(t));
+        }
+    }
+
+    /// <summary>The backward gradient dx = g·s + u·(2r·a − D) − B.</summary>
+    private readonly struct GradientOperator(in GateCoefficients gate, in BackwardCoefficients coefficients) : IElementwiseOperator
+    {
+        private readonly BackwardVectors _constants = new(gate);
+        private readonly TF _twoRoot = TOps.Create((float)coefficients.TwoRoot);
+        private readonly TF _negativeSlope = TOps.Create((float)-coefficients.Slope);
+        private readonly TF _negativeOffset = TOps.Create((float)-coefficients.Offset);
+
+        public static bool ReadsGradient => true;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TF Invoke(TF x, TF g)
+        {
+            var u = _constants.Centred(x);
+            var s = _constants.Sigmoid(u);
+            var a = TOps.Multiply(TOps.Multiply(g, x), TOps.Multiply(s, TOps.Subtract(_constants.One, s)));
+            var slope = TOps.MultiplyAdd(_twoRoot, a, _negativeSlope);
+            return TOps.MultiplyAdd(g, s, TOps.MultiplyAdd(u, slope, _negativeOffset));
+        }
     }
 
     /// <summary>The backward pass needs u itself (not scaled), so it has its own constants.</summary>
