@@ -60,7 +60,7 @@ public class KernelAccuracyTests
 
     [Theory]
     [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
-    public void Outputs_large_enough_for_streaming_stores_match_float64_aligned_or_not_and_in_place(SimAmKernel kernel)
+    public void Outputs_large_enough_for_streaming_stores_match_float64_aligned_or_not_and_in_place_forward_and_backward(SimAmKernel kernel)
     {
         // 2 × 1100 × 1024 floats = 8.6 MiB: past the size where the gate switches to non-temporal stores.
         int[] shape = [1, 2, 1100, 1024];
@@ -82,6 +82,19 @@ public class KernelAccuracyTests
         var inPlace = (float[])x.Clone();
         SimAm.Forward(inPlace, inPlace, shape, SimAm.DefaultLambda, options);
         Assert.True(inPlace.AsSpan().SequenceEqual(aligned));
+
+        var g = TestData.Normal(Count, seed: 9);
+        var gradient = new float[Count];
+        SimAm.Backward(x, g, gradient, shape, SimAm.DefaultLambda, options);
+        Accuracy.AssertBackward(gradient, Reference64.Backward(Reference64.ToDouble(x), Reference64.ToDouble(g), PlaneSize, SimAm.DefaultLambda), PlaneSize, $"{kernel} streaming");
+
+        var shiftedGradient = new float[Count + 1];
+        SimAm.Backward(x, g, shiftedGradient.AsSpan(1), shape, SimAm.DefaultLambda, options);
+        Assert.True(shiftedGradient.AsSpan(1).SequenceEqual(gradient));
+
+        var gradientInPlace = (float[])g.Clone();
+        SimAm.Backward(x, gradientInPlace, gradientInPlace, shape, SimAm.DefaultLambda, options);
+        Assert.True(gradientInPlace.AsSpan().SequenceEqual(gradient));
     }
 
     internal static void CheckAgainstReference(SimAmKernel kernel, int[] shape, int seed, float scale, float offset, float lambda)
