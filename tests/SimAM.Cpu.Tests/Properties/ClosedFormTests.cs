@@ -32,16 +32,16 @@ public class ClosedFormTests
                 var (w, b) = SolveNormalEquations(x, t, plane.Lambda);
                 var minimum = Energy(x, t, w, b, plane.Lambda);
                 var closedForm = ClosedFormMinimum(x, t, plane.Lambda);
-                Assert.True(
+                Expect.That(
                     Math.Abs(minimum - closedForm) <= 1e-9 * closedForm,
-                    $"{plane}, t = {t}: min e_t = {minimum:R} by the normal equations, e_t* = {closedForm:R}.");
+                    () => $"{plane}, t = {t}: min e_t = {minimum:R} by the normal equations, e_t* = {closedForm:R}.");
 
                 // And it is a minimum: moving w or b away from it never lowers the energy.
                 var dw = 1e-3 * (Math.Abs(w) + 1);
                 var db = 1e-3 * (Math.Abs(b) + 1);
                 foreach (var (w2, b2) in new[] { (w + dw, b), (w - dw, b), (w, b + db), (w, b - db) })
                 {
-                    Assert.True(Energy(x, t, w2, b2, plane.Lambda) >= minimum * (1 - 1e-12), $"{plane}, t = {t}: (w, b) = ({w:R}, {b:R}) is not a minimum.");
+                    Expect.That(Energy(x, t, w2, b2, plane.Lambda) >= minimum * (1 - 1e-12), () => $"{plane}, t = {t}: (w, b) = ({w:R}, {b:R}) is not a minimum.");
                 }
             }
         }));
@@ -69,9 +69,9 @@ public class ClosedFormTests
                 // error of a few ulp of Q/(M − 1) in σ_t², which the tolerance carries on top of 1e-9.
                 var expected = 1 / ClosedFormMinimum(x, t, plane.Lambda);
                 var cancellation = 64 * Math.Pow(2, -52) * Math.Abs(q) / (size - 1) / (variance + plane.Lambda);
-                Assert.True(
+                Expect.That(
                     Math.Abs(energy - expected) <= (1e-9 + cancellation) * expected,
-                    $"{plane}, t = {t}: E_t from plane totals {energy:R}, from the other values {expected:R}.");
+                    () => $"{plane}, t = {t}: E_t from plane totals {energy:R}, from the other values {expected:R}.");
             }
         }));
 
@@ -93,9 +93,9 @@ public class ClosedFormTests
                 for (var i = 0; i < planeSize; i++)
                 {
                     var expected = plane[i] * statistics[p].Weight(plane[i], lambda);
-                    Assert.True(
+                    Expect.That(
                         Math.Abs(y[(p * planeSize) + i] - expected) <= 1e-12 * Math.Abs(expected),
-                        $"{tensor}, plane {p}, element {i}: y = {y[(p * planeSize) + i]:R}, x·sigmoid(E) from the statistics = {expected:R}.");
+                        () => $"{tensor}, plane {p}, element {i}: y = {y[(p * planeSize) + i]:R}, x·sigmoid(E) from the statistics = {expected:R}.");
                 }
             }
         }));
@@ -159,10 +159,10 @@ public class ClosedFormTests
 
         // The mean is compared at the scale of the values (it may be 0); the variance relatively, plus
         // the square of a rounding of the mean, which is all a plane of equal values can show.
-        Assert.True(Math.Abs(actual.Mean - mean) <= 1e-12 * largest, $"{context}: mean {actual.Mean:R}, float64 {mean:R}.");
-        Assert.True(
+        Expect.That(Math.Abs(actual.Mean - mean) <= 1e-12 * largest, () => $"{context}: mean {actual.Mean:R}, float64 {mean:R}.");
+        Expect.That(
             Math.Abs(actual.Variance - variance) <= (1e-12 * variance) + (1e-28 * largest * largest),
-            $"{context}: variance {actual.Variance:R}, float64 {variance:R}.");
+            () => $"{context}: variance {actual.Variance:R}, float64 {variance:R}.");
     }
 
     /// <summary>e_t(w, b) = (1/(M−1))·Σ_{i≠t}(−1 − (w·x_i + b))² + (1 − (w·t + b))² + λ·w², summed directly.</summary>
