@@ -53,7 +53,7 @@ internal readonly struct DoublePlaneKernel : IPlaneKernel<double>
             for (var i = 0; i < block.Length; i++)
             {
                 var u = (block[i] - gate.Mean) * gate.Root;
-                var product = g[start + i] * block[i] * s[i] * (1 - s[i]) * u;
+                var product = g[start + i] * (block[i] * 2 * gate.Root * s[i] * (1 - s[i])) * u;
                 weightedU += product;
                 weightedUSquared += product * u;
             }
@@ -75,8 +75,8 @@ internal readonly struct DoublePlaneKernel : IPlaneKernel<double>
                 var value = block[i];
                 var gradient = g[start + i];
                 var u = (value - gate.Mean) * gate.Root;
-                var a = gradient * value * s[i] * (1 - s[i]);
-                dx[start + i] = (gradient * s[i]) + (u * ((coefficients.TwoRoot * a) - coefficients.Slope)) - coefficients.Offset;
+                var scaledA = gradient * (value * 2 * gate.Root * s[i] * (1 - s[i]));
+                dx[start + i] = (gradient * s[i]) + (u * (scaledA - coefficients.Slope)) - coefficients.Offset;
             }
         }
     }

@@ -30,30 +30,27 @@ internal readonly struct GateCoefficients
 }
 
 /// <summary>
-/// A plane's backward constants: dx = g·s + u·(2r·a − D) − B with a = g·x·s(1 − s),
-/// B = 2r·Σ(a·u)/S and D = 8r·Σ(a·u²)/(S − 1). This is the math document's
-/// dx = g·s + 2k·a·c − (2k/S)·R1 − (8k²/n)·R2·c rewritten in u = c·r.
+/// A plane's backward constants: dx = g·s + u·(a' − D) − B with a' = 2r·a = g·(x·2r)·s(1 − s),
+/// B = Σ(a'·u)/S and D = 4·Σ(a'·u²)/(S − 1). This is the math document's
+/// dx = g·s + 2k·a·c − (2k/S)·R1 − (8k²/n)·R2·c rewritten in u = c·r and a' (k = r²): every factor
+/// stays of order one, where g·x or x − μ alone can overflow float.
 /// </summary>
 internal readonly struct BackwardCoefficients
 {
-    public BackwardCoefficients(in GateCoefficients gate, BackwardSums sums, int planeSize)
+    public BackwardCoefficients(BackwardSums sums, int planeSize)
     {
-        TwoRoot = 2 * gate.Root;
-        Offset = TwoRoot * sums.WeightedU / planeSize;
-        Slope = 4 * TwoRoot * sums.WeightedUSquared / (planeSize - 1);
+        Offset = sums.WeightedU / planeSize;
+        Slope = 4 * sums.WeightedUSquared / (planeSize - 1);
     }
 
-    /// <summary>Gets 2r.</summary>
-    public double TwoRoot { get; }
-
-    /// <summary>Gets B = 2r·Σ(a·u)/S.</summary>
+    /// <summary>Gets B = Σ(a'·u)/S.</summary>
     public double Offset { get; }
 
-    /// <summary>Gets D = 8r·Σ(a·u²)/(S − 1).</summary>
+    /// <summary>Gets D = 4·Σ(a'·u²)/(S − 1).</summary>
     public double Slope { get; }
 }
 
-/// <summary>The backward reductions Σ a·u and Σ a·u² of a chunk (a = g·x·s(1 − s)), in double.</summary>
+/// <summary>The backward reductions Σ a'·u and Σ a'·u² of a chunk (a' = 2r·g·x·s(1 − s)), in double.</summary>
 internal readonly record struct BackwardSums(double WeightedU, double WeightedUSquared)
 {
     public static BackwardSums operator +(BackwardSums left, BackwardSums right) =>

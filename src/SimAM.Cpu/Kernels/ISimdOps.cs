@@ -33,6 +33,9 @@ internal interface ISimdOps<TF, TD>
 
     static abstract TF Multiply(TF left, TF right);
 
+    /// <summary>Gets a value indicating whether <see cref="MultiplyAdd"/> is a single rounding (hardware FMA).</summary>
+    static abstract bool IsFusedMultiplyAddAccelerated { get; }
+
     /// <summary>left * right + addend, fused where the hardware has FMA.</summary>
     static abstract TF MultiplyAdd(TF left, TF right, TF addend);
 
@@ -60,6 +63,9 @@ internal interface ISimdOps<TF, TD>
 
     /// <summary>Converts to double: lanes [0, Count/2) into <paramref name="lower"/>, the rest into <paramref name="upper"/>.</summary>
     static abstract void Widen(TF value, out TD lower, out TD upper);
+
+    /// <summary>As <see cref="Widen"/>, but lanes below <paramref name="firstLane"/> become <paramref name="fill"/>.</summary>
+    static abstract void WidenFrom(TF value, int firstLane, TD fill, out TD lower, out TD upper);
 
     static abstract TD CreateDouble(double value);
 

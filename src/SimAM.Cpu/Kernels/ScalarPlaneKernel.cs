@@ -49,7 +49,7 @@ internal readonly struct ScalarPlaneKernel : IPlaneKernel<float>
         {
             var u = constants.Centred(x[i]);
             var s = ScalarGate.Sigmoid(u);
-            var product = g[i] * x[i] * (s * (1 - s)) * u;
+            var product = constants.ScaledWeight(x[i], g[i], s) * u;
             weightedU += product;
             weightedUSquared += product * u;
         }
@@ -61,7 +61,6 @@ internal readonly struct ScalarPlaneKernel : IPlaneKernel<float>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients)
     {
         var constants = new ScalarGate(gate);
-        var twoRoot = (float)coefficients.TwoRoot;
         var slope = (float)coefficients.Slope;
         var offset = (float)coefficients.Offset;
         for (var i = 0; i < x.Length; i++)
@@ -70,25 +69,33 @@ internal readonly struct ScalarPlaneKernel : IPlaneKernel<float>
             var gradient = g[i];
             var u = constants.Centred(value);
             var s = ScalarGate.Sigmoid(u);
-            var a = gradient * value * (s * (1 - s));
-            dx[i] = (gradient * s) + (u * ((twoRoot * a) - slope)) - offset;
+            var scaledA = constants.ScaledWeight(value, gradient, s);
+            dx[i] = (gradient * s) + (u * (scaledA - slope)) - offset;
         }
     }
 
+    /// <summary>The same centring and scaling as the vector kernels (see their Centring and ScaledWeight).</summary>
     private readonly struct ScalarGate
     {
-        private readonly float _meanHigh;
-        private readonly float _meanLowTimesRoot;
+        private readonly float _negativeHigh;
+        private readonly float _negativeLow;
         private readonly float _root;
+        private readonly float _twoRoot;
 
         public ScalarGate(in GateCoefficients gate)
         {
-            _meanHigh = (float)gate.Mean;
             _root = (float)gate.Root;
-            _meanLowTimesRoot = (float)(gate.Mean - _meanHigh) * _root;
+            _twoRoot = (float)(2 * gate.Root);
+            var product = gate.Mean * _root;
+            var high = (float)product;
+            _negativeHigh = -high;
+            _negativeLow = -(float)(product - high);
         }
 
-        public float Centred(float value) => ((value - _meanHigh) * _root) - _meanLowTimesRoot;
+        // u = fma(x, r, −(μr)_hi) − (μr)_lo: x − μ is never formed in float, so it cannot overflow.
+        public float Centred(float value) => MathF.FusedMultiplyAdd(value, _root, _negativeHigh) + _negativeLow;
+
+        public float ScaledWeight(float value, float gradient, float s) => gradient * (value * _twoRoot * (s * (1 - s)));
 
         public static float Sigmoid(float u) => 1f / (1f + MathF.Exp(-((u * u) + 0.5f)));
     }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
 namespace SimAM.Kernels;
@@ -8,6 +9,8 @@ namespace SimAM.Kernels;
 internal readonly struct SimdOps128 : ISimdOps<Vector128<float>, Vector128<double>>
 {
     public static int Count => Vector128<float>.Count;
+
+    public static bool IsFusedMultiplyAddAccelerated => Fma.IsSupported || AdvSimd.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Load(ref float source, nuint index) => Vector128.LoadUnsafe(ref source, index);
@@ -34,11 +37,15 @@ internal readonly struct SimdOps128 : ISimdOps<Vector128<float>, Vector128<doubl
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> MultiplyAdd(Vector128<float> left, Vector128<float> right, Vector128<float> addend) =>
-        Fma.IsSupported ? Fma.MultiplyAdd(left, right, addend) : (left * right) + addend;
+        Fma.IsSupported ? Fma.MultiplyAdd(left, right, addend)
+        : AdvSimd.IsSupported ? AdvSimd.FusedMultiplyAdd(addend, left, right)
+        : (left * right) + addend;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> NegatedMultiplyAdd(Vector128<float> left, Vector128<float> right, Vector128<float> addend) =>
-        Fma.IsSupported ? Fma.MultiplyAddNegated(left, right, addend) : addend - (left * right);
+        Fma.IsSupported ? Fma.MultiplyAddNegated(left, right, addend)
+        : AdvSimd.IsSupported ? AdvSimd.FusedMultiplySubtract(addend, left, right)
+        : addend - (left * right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Max(Vector128<float> left, Vector128<float> right) =>
@@ -62,6 +69,14 @@ internal readonly struct SimdOps128 : ISimdOps<Vector128<float>, Vector128<doubl
     {
         lower = Vector128.WidenLower(value);
         upper = Vector128.WidenUpper(value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WidenFrom(Vector128<float> value, int firstLane, Vector128<double> fill, out Vector128<double> lower, out Vector128<double> upper)
+    {
+        var threshold = Vector128.Create((double)firstLane);
+        lower = Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(LaneIndices.Lower128, threshold), Vector128.WidenLower(value), fill);
+        upper = Vector128.ConditionalSelect(Vector128.GreaterThanOrEqual(LaneIndices.Upper128, threshold), Vector128.WidenUpper(value), fill);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

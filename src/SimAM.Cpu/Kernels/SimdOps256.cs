@@ -9,6 +9,8 @@ internal readonly struct SimdOps256 : ISimdOps<Vector256<float>, Vector256<doubl
 {
     public static int Count => Vector256<float>.Count;
 
+    public static bool IsFusedMultiplyAddAccelerated => Fma.IsSupported;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Load(ref float source, nuint index) => Vector256.LoadUnsafe(ref source, index);
 
@@ -62,6 +64,14 @@ internal readonly struct SimdOps256 : ISimdOps<Vector256<float>, Vector256<doubl
     {
         lower = Vector256.WidenLower(value);
         upper = Vector256.WidenUpper(value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WidenFrom(Vector256<float> value, int firstLane, Vector256<double> fill, out Vector256<double> lower, out Vector256<double> upper)
+    {
+        var threshold = Vector256.Create((double)firstLane);
+        lower = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(LaneIndices.Lower256, threshold), Vector256.WidenLower(value), fill);
+        upper = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(LaneIndices.Upper256, threshold), Vector256.WidenUpper(value), fill);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -9,6 +9,8 @@ internal readonly struct SimdOps512 : ISimdOps<Vector512<float>, Vector512<doubl
 {
     public static int Count => Vector512<float>.Count;
 
+    public static bool IsFusedMultiplyAddAccelerated => Avx512F.IsSupported;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load(ref float source, nuint index) => Vector512.LoadUnsafe(ref source, index);
 
@@ -62,6 +64,14 @@ internal readonly struct SimdOps512 : ISimdOps<Vector512<float>, Vector512<doubl
     {
         lower = Vector512.WidenLower(value);
         upper = Vector512.WidenUpper(value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void WidenFrom(Vector512<float> value, int firstLane, Vector512<double> fill, out Vector512<double> lower, out Vector512<double> upper)
+    {
+        var threshold = Vector512.Create((double)firstLane);
+        lower = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(LaneIndices.Lower512, threshold), Vector512.WidenLower(value), fill);
+        upper = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(LaneIndices.Upper512, threshold), Vector512.WidenUpper(value), fill);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -115,59 +115,53 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     }
 
     /// <summary>
-    /// Σ(x − μ)², the chunk now in L1. Squares are summed in float over blocks of 8 vectors (8 terms per
-    /// lane, relative error below 5e-7 per block, all terms positive) and the blocks in double. c is
-    /// x minus μ rounded to float: that shifts every c by one δ, which moves Σc² only by S·δ² because
-    /// Σc = 0 — second order, unlike the mean.
+    /// Σ(x − μ)² over the chunk, now in L1, with every deviation and square formed in double: the
+    /// statistics are exposed as doubles (<see cref="PlaneStatistics"/>) and stay accurate to double's
+    /// last bits, and no deviation up to 6.8e38 can overflow when squared.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static double CentredSquares(ref float x, int length, double mean)
     {
         var width = (nuint)TOps.Count;
         var count = (nuint)length;
-        var centre = TOps.Create((float)mean);
-
-        TD q0 = default, q1 = default;
+        var centre = TOps.CreateDouble(mean);
+        TD q0 = default, q1 = default, q2 = default, q3 = default;
         nuint i = 0;
-        for (; i + (8 * width) <= count; i += 8 * width)
+        for (; i + (2 * width) <= count; i += 2 * width)
         {
-            var c0 = TOps.Subtract(TOps.Load(ref x, i), centre);
-            var c1 = TOps.Subtract(TOps.Load(ref x, i + width), centre);
-            var a0 = TOps.Multiply(c0, c0);
-            var a1 = TOps.Multiply(c1, c1);
-            c0 = TOps.Subtract(TOps.Load(ref x, i + (2 * width)), centre);
-            c1 = TOps.Subtract(TOps.Load(ref x, i + (3 * width)), centre);
-            a0 = TOps.MultiplyAdd(c0, c0, a0);
-            a1 = TOps.MultiplyAdd(c1, c1, a1);
-            c0 = TOps.Subtract(TOps.Load(ref x, i + (4 * width)), centre);
-            c1 = TOps.Subtract(TOps.Load(ref x, i + (5 * width)), centre);
-            a0 = TOps.MultiplyAdd(c0, c0, a0);
-            a1 = TOps.MultiplyAdd(c1, c1, a1);
-            c0 = TOps.Subtract(TOps.Load(ref x, i + (6 * width)), centre);
-            c1 = TOps.Subtract(TOps.Load(ref x, i + (7 * width)), centre);
-            a0 = TOps.MultiplyAdd(c0, c0, a0);
-            a1 = TOps.MultiplyAdd(c1, c1, a1);
-            TOps.Widen(TOps.Add(a0, a1), out var lower, out var upper);
-            q0 = TOps.AddDouble(q0, lower);
-            q1 = TOps.AddDouble(q1, upper);
+            TOps.Widen(TOps.Load(ref x, i), out var lower0, out var upper0);
+            TOps.Widen(TOps.Load(ref x, i + width), out var lower1, out var upper1);
+            lower0 = TOps.SubtractDouble(lower0, centre);
+            upper0 = TOps.SubtractDouble(upper0, centre);
+            lower1 = TOps.SubtractDouble(lower1, centre);
+            upper1 = TOps.SubtractDouble(upper1, centre);
+            q0 = TOps.MultiplyAddDouble(lower0, lower0, q0);
+            q1 = TOps.MultiplyAddDouble(upper0, upper0, q1);
+            q2 = TOps.MultiplyAddDouble(lower1, lower1, q2);
+            q3 = TOps.MultiplyAddDouble(upper1, upper1, q3);
         }
 
-        // Fewer than 8 vectors left: one last float block, including the masked tail.
-        var rest = default(TF);
-        for (; i + width <= count; i += width)
+        if (i + width <= count)
         {
-            var c = TOps.Subtract(TOps.Load(ref x, i), centre);
-            rest = TOps.MultiplyAdd(c, c, rest);
+            TOps.Widen(TOps.Load(ref x, i), out var lower, out var upper);
+            lower = TOps.SubtractDouble(lower, centre);
+            upper = TOps.SubtractDouble(upper, centre);
+            q0 = TOps.MultiplyAddDouble(lower, lower, q0);
+            q1 = TOps.MultiplyAddDouble(upper, upper, q1);
+            i += width;
         }
 
         if (i < count)
         {
-            var c = TOps.KeepLanesFrom(TOps.Subtract(TOps.Load(ref x, count - width), centre), (int)(width - (count - i)));
-            rest = TOps.MultiplyAdd(c, c, rest);
+            // Lanes already counted become μ itself, so they contribute exactly zero.
+            TOps.WidenFrom(TOps.Load(ref x, count - width), (int)(width - (count - i)), centre, out var lower, out var upper);
+            lower = TOps.SubtractDouble(lower, centre);
+            upper = TOps.SubtractDouble(upper, centre);
+            q2 = TOps.MultiplyAddDouble(lower, lower, q2);
+            q3 = TOps.MultiplyAddDouble(upper, upper, q3);
         }
 
-        TOps.Widen(rest, out var restLower, out var restUpper);
-        return TOps.SumDouble(TOps.AddDouble(TOps.AddDouble(q0, restLower), TOps.AddDouble(q1, restUpper)));
+        return TOps.SumDouble(TOps.AddDouble(TOps.AddDouble(q0, q1), TOps.AddDouble(q2, q3)));
     }
 
     /// <summary>y = x / (1 + 2^t), t = −(u² + ½)·log2(e): one pass, everything in registers.</summary>
@@ -272,8 +266,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     {
         var u = constants.Centred(x);
         var s = constants.Sigmoid(u);
-        var a = TOps.Multiply(TOps.Multiply(g, x), TOps.Multiply(s, TOps.Subtract(constants.One, s)));
-        weightedU = TOps.Multiply(a, u);
+        weightedU = TOps.Multiply(constants.ScaledWeight(x, g, s), u);
         weightedUSquared = TOps.Multiply(weightedU, u);
     }
 
@@ -308,11 +301,10 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         public GateOperator(in GateCoefficients gate)
         {
             // u is scaled by √log2(e) so that t = −u² − ½·log2(e) is a single fused multiply-add.
-            var meanHigh = (float)gate.Mean;
-            var scaledRoot = (float)(gate.Root * Math.Sqrt(FastSigmoid.Log2E));
-            _meanHigh = TOps.Create(meanHigh);
-            _scaledRoot = TOps.Create(scaledRoot);
-            _scaledLow = TOps.Create(-(float)(gate.Mean - meanHigh) * scaledRoot);
+            var centring = new Centring(gate.Mean, gate.Root * Math.Sqrt(FastSigmoid.Log2E));
+            _meanHigh = TOps.Create(centring.First);
+            _scaledRoot = TOps.Create(centring.Root);
+            _scaledLow = TOps.Create(centring.Second);
             _negativeHalfLog2E = TOps.Create(NegativeHalfLog2E);
         }
 
@@ -321,19 +313,16 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public TF Invoke(TF x, TF g)
         {
-            // u·√log2(e) = (x − μ_hi)·r' − μ_lo·r'. μ is split into two floats because rounding μ to one
-            // float would shift every u by up to ulp(μ)·r: on x = 100 + noise that alone breaks the 2e-7 bound.
-            var u = TOps.MultiplyAdd(TOps.Subtract(x, _meanHigh), _scaledRoot, _scaledLow);
+            var u = Centring.Apply(x, _meanHigh, _scaledRoot, _scaledLow);
             var t = TOps.NegatedMultiplyAdd(u, u, _negativeHalfLog2E);
             return TOps.Divide(x, FastSigmoid.Denominator<TF, TD, TOps>(t));
         }
     }
 
-    /// <summary>The backward gradient dx = g·s + u·(2r·a − D) − B.</summary>
+    /// <summary>The backward gradient dx = g·s + u·(a' − D) − B.</summary>
     private readonly struct GradientOperator(in GateCoefficients gate, in BackwardCoefficients coefficients) : IElementwiseOperator
     {
         private readonly BackwardVectors _constants = new(gate);
-        private readonly TF _twoRoot = TOps.Create((float)coefficients.TwoRoot);
         private readonly TF _negativeSlope = TOps.Create((float)-coefficients.Slope);
         private readonly TF _negativeOffset = TOps.Create((float)-coefficients.Offset);
 
@@ -344,33 +333,41 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         {
             var u = _constants.Centred(x);
             var s = _constants.Sigmoid(u);
-            var a = TOps.Multiply(TOps.Multiply(g, x), TOps.Multiply(s, TOps.Subtract(_constants.One, s)));
-            var slope = TOps.MultiplyAdd(_twoRoot, a, _negativeSlope);
-            return TOps.MultiplyAdd(g, s, TOps.MultiplyAdd(u, slope, _negativeOffset));
+            var scaledA = _constants.ScaledWeight(x, g, s);
+            return TOps.MultiplyAdd(g, s, TOps.MultiplyAdd(u, TOps.Add(scaledA, _negativeSlope), _negativeOffset));
         }
     }
 
     /// <summary>The backward pass needs u itself (not scaled), so it has its own constants.</summary>
     private readonly struct BackwardVectors
     {
-        private readonly TF _meanHigh;
+        private readonly TF _first;
         private readonly TF _root;
-        private readonly TF _low;
+        private readonly TF _second;
+        private readonly TF _twoRoot;
 
         public BackwardVectors(in GateCoefficients gate)
         {
-            var meanHigh = (float)gate.Mean;
-            var root = (float)gate.Root;
-            _meanHigh = TOps.Create(meanHigh);
-            _root = TOps.Create(root);
-            _low = TOps.Create(-(float)(gate.Mean - meanHigh) * root);
+            var centring = new Centring(gate.Mean, gate.Root);
+            _first = TOps.Create(centring.First);
+            _root = TOps.Create(centring.Root);
+            _second = TOps.Create(centring.Second);
+            _twoRoot = TOps.Create((float)(2 * gate.Root));
             One = TOps.Create(1f);
         }
 
         public TF One { get; }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public TF Centred(TF x) => TOps.MultiplyAdd(TOps.Subtract(x, _meanHigh), _root, _low);
+        public TF Centred(TF x) => Centring.Apply(x, _first, _root, _second);
+
+        /// <summary>
+        /// a' = 2r·a = g·(x·2r)·s(1 − s). Scaling by 2r before multiplying by g keeps every factor of
+        /// order one: g·x alone overflows float for |g·x| &gt; 3.4e38 even when dx is small.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TF ScaledWeight(TF x, TF g, TF s) =>
+            TOps.Multiply(g, TOps.Multiply(TOps.Multiply(x, _twoRoot), TOps.Multiply(s, TOps.Subtract(One, s))));
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public TF Sigmoid(TF u)
@@ -378,5 +375,48 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
             var t = TOps.MultiplyAdd(u, TOps.Multiply(u, TOps.Create(NegativeLog2E)), TOps.Create(NegativeHalfLog2E));
             return TOps.Divide(One, FastSigmoid.Denominator<TF, TD, TOps>(t));
         }
+    }
+
+    /// <summary>
+    /// u = (x − μ)·r without ever forming x − μ in float, which overflows for values near float's range.
+    /// With FMA: u = fma(x, r, −(μr)_hi) − (μr)_lo, where μr is μ times r <i>as rounded to float</i>, split
+    /// into two floats; x·r is exact inside the FMA, so u = (x − μ)·r_float up to two roundings. (Rounding
+    /// μ to a single float instead would shift every u by up to ulp(μ)·r: on x = 100 + noise that alone
+    /// breaks the 2e-7 bound.) Without FMA the product would be rounded before the cancellation, so there
+    /// u = (x − μ_hi)·r − μ_lo·r is used, exact for every value whose deviation fits in a float.
+    /// </summary>
+    private readonly struct Centring
+    {
+        public Centring(double mean, double root)
+        {
+            Root = (float)root;
+            if (TOps.IsFusedMultiplyAddAccelerated)
+            {
+                var product = mean * Root;
+                var high = (float)product;
+                First = -high;
+                Second = -(float)(product - high);
+            }
+            else
+            {
+                First = (float)mean;
+                Second = -(float)(mean - First) * Root;
+            }
+        }
+
+        /// <summary>Gets r rounded to float.</summary>
+        public float Root { get; }
+
+        /// <summary>Gets −(μr)_hi with FMA, μ_hi without.</summary>
+        public float First { get; }
+
+        /// <summary>Gets −(μr)_lo with FMA, −μ_lo·r without.</summary>
+        public float Second { get; }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static TF Apply(TF x, TF first, TF root, TF second) =>
+            TOps.IsFusedMultiplyAddAccelerated
+                ? TOps.Add(TOps.MultiplyAdd(x, root, first), second)
+                : TOps.MultiplyAdd(TOps.Subtract(x, first), root, second);
     }
 }

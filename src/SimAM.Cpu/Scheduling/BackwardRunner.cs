@@ -101,7 +101,7 @@ internal static unsafe class BackwardRunner<T, TKernel>
 
                 var gate = new GateCoefficients(stats, lambda, plan.StreamOutput);
                 var sums = PlaneWork<T, TKernel>.Sums(x, g, layout, plane, gate);
-                var coefficients = new BackwardCoefficients(gate, sums, layout.PlaneSize);
+                var coefficients = new BackwardCoefficients(sums, layout.PlaneSize);
                 TKernel.Backward(PlaneWork<T, TKernel>.Plane(x, layout, plane), PlaneWork<T, TKernel>.Plane(g, layout, plane), destination, gate, coefficients);
             }
         }
@@ -146,7 +146,7 @@ internal static unsafe class BackwardRunner<T, TKernel>
                 }
 
                 var gate = new GateCoefficients(stats, lambda, plan.StreamOutput);
-                var coefficients = new BackwardCoefficients(gate, planeSums[plane], layout.PlaneSize);
+                var coefficients = new BackwardCoefficients(planeSums[plane], layout.PlaneSize);
                 TKernel.Backward(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(g, layout, plane, chunk), destination, gate, coefficients);
             }
         }
