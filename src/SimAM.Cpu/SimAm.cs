@@ -17,8 +17,8 @@ namespace SimAM;
 /// they were.
 /// </para>
 /// <para>
-/// A plane holding NaN or ±∞ gets NaN throughout (as in the reference module); no other plane is
-/// affected. Results are bitwise identical for any degree of parallelism and from run to run.
+/// A plane of x holding NaN or ±∞ gets NaN throughout (as in the reference module); a non-finite
+/// value in ∂L/∂y makes its plane's gradient non-finite (as autograd does). No other plane is affected. Results are bitwise identical for any degree of parallelism and from run to run.
 /// </para>
 /// </remarks>
 public static class SimAm
