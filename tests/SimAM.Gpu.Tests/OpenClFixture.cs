@@ -25,7 +25,10 @@ public sealed class OpenClFixture : IDisposable
     private readonly Dictionary<string, OpenClBackend> _backends = [];
     private readonly object _sync = new();
 
-    public static TheoryData<string> Variants => [Auto, Compensated, AutoSplit, CompensatedSplit];
+    /// <summary>Gets every variant: each kernel path of Kernels/simam.cl is reachable from one of them.</summary>
+    public static string[] All => [Auto, Compensated, AutoSplit, CompensatedSplit];
+
+    public static TheoryData<string> Variants => [.. All];
 
     public OpenClBackend this[string variant]
     {

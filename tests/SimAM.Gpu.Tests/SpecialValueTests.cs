@@ -11,7 +11,7 @@ public sealed class SpecialValueTests(OpenClFixture fixture)
     public static TheoryData<string, float> VariantsAndValues()
     {
         var data = new TheoryData<string, float>();
-        foreach (var variant in (string[])[OpenClFixture.Auto, OpenClFixture.Compensated, OpenClFixture.AutoSplit, OpenClFixture.CompensatedSplit])
+        foreach (var variant in OpenClFixture.All)
         {
             data.Add(variant, float.NaN);
             data.Add(variant, float.PositiveInfinity);

@@ -106,6 +106,7 @@ internal sealed class PlaneLaunches : IDisposable
         {
             var count = Math.Min(MaxSplitPlanesPerLaunch, planes - first);
             Statistics(x, layout, first, count);
+            var weighted = DeviceBuffer.AtLeast(_context, ref _partWeighted, 2L * count * layout.Groups * AccumulatorBytes);
 
             var part = _program.BackwardPart;
             SimAmProgram.SetArgument(part, 0, x);
@@ -113,7 +114,7 @@ internal sealed class PlaneLaunches : IDisposable
             SetLayout(part, 2, layout, first);
             SimAmProgram.SetArgument(part, 6, lambda);
             SetStatistics(part, 7);
-            SimAmProgram.SetArgument(part, 10, _partWeighted!.Handle);
+            SimAmProgram.SetArgument(part, 10, weighted.Handle);
             EnqueueSplit(part, layout, count);
 
             var apply = _program.BackwardApply;
@@ -123,7 +124,7 @@ internal sealed class PlaneLaunches : IDisposable
             SetLayout(apply, 3, layout, first);
             SimAmProgram.SetArgument(apply, 7, lambda);
             SetStatistics(apply, 8);
-            SimAmProgram.SetArgument(apply, 11, _partWeighted!.Handle);
+            SimAmProgram.SetArgument(apply, 11, weighted.Handle);
             EnqueueSplit(apply, layout, count);
         }
     }
@@ -174,7 +175,6 @@ internal sealed class PlaneLaunches : IDisposable
         var partMax = DeviceBuffer.AtLeast(_context, ref _partMax, partials * sizeof(float));
         DeviceBuffer.AtLeast(_context, ref _partSums, partials * AccumulatorBytes);
         DeviceBuffer.AtLeast(_context, ref _partSquares, partials * AccumulatorBytes);
-        DeviceBuffer.AtLeast(_context, ref _partWeighted, 2 * partials * AccumulatorBytes);
 
         if (!_program.Float64)
         {

@@ -597,9 +597,10 @@ kernel void simam_backward_part(global const float* x, global const float* g, ui
     r2 = group_sum(r2, scratch);
     if (get_local_id(0) == 0)
     {
-        const uint at = 2 * partial_index(groups);
+        // Σ a·u partials first, then Σ a·u² partials: planes·groups of each.
+        const uint at = partial_index(groups);
         part_weighted[at] = r1;
-        part_weighted[at + 1] = r2;
+        part_weighted[get_num_groups(1) * groups + at] = r2;
     }
 }
 
@@ -618,15 +619,8 @@ kernel void simam_backward_apply(global const float* x, global const float* g, g
         return;
     }
 
-    global const acc_t* w = part_weighted + 2 * get_group_id(1) * groups;
-    acc_t r1 = acc_zero();
-    acc_t r2 = acc_zero();
-    for (uint j = 0; j < groups; j++)
-    {
-        r1 = acc_combine(r1, w[2 * j]);
-        r2 = acc_combine(r2, w[2 * j + 1]);
-    }
-
+    const acc_t r1 = fold(part_weighted, groups);
+    const acc_t r2 = fold(part_weighted + get_num_groups(1) * groups, groups);
     const backward_t b = make_backward(gate, r1, r2, n);
     for (uint i = begin + get_local_id(0); i < end; i += WG)
     {
