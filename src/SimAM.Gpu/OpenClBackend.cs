@@ -103,6 +103,7 @@ public sealed class OpenClBackend : ISimAmBackend
     /// <param name="backend">The backend, or <see langword="null"/> when none could be created.</param>
     /// <param name="reason">Why not, or the device chosen.</param>
     /// <returns>Whether a backend was created.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
     public static bool TryCreate(OpenClBackendOptions options, [NotNullWhen(true)] out OpenClBackend? backend, out string reason)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -218,6 +219,7 @@ public sealed class OpenClBackend : ISimAmBackend
     /// <param name="output">Receives y.</param>
     /// <param name="shape">[N, C, d1, ..., dk].</param>
     /// <param name="lambda">The regulariser λ &gt; 0.</param>
+    /// <exception cref="ArgumentNullException">A tensor is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The shape is invalid, a tensor's length does not match it, or a tensor belongs to another backend.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is not positive, or λ is not finite and positive.</exception>
     /// <exception cref="ObjectDisposedException">The backend or a tensor was disposed.</exception>
@@ -246,6 +248,7 @@ public sealed class OpenClBackend : ISimAmBackend
     /// <param name="gradInput">Receives ∂L/∂x.</param>
     /// <param name="shape">[N, C, d1, ..., dk].</param>
     /// <param name="lambda">The λ of the forward pass.</param>
+    /// <exception cref="ArgumentNullException">A tensor is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The shape is invalid, a tensor's length does not match it, or a tensor belongs to another backend.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is not positive, or λ is not finite and positive.</exception>
     /// <exception cref="ObjectDisposedException">The backend or a tensor was disposed.</exception>

@@ -23,57 +23,26 @@ internal static unsafe class OpenClDevices
     {
         devices = [];
         OpenClLibrary.EnsureResolver();
-        nint[] platforms;
         try
         {
-            platforms = Platforms(out var status);
-            if (status == OpenClConstants.PlatformNotFoundKhr || (status == OpenClConstants.Success && platforms.Length == 0))
-            {
-                reason = "no OpenCL platform (the OpenCL loader found no driver registered in /etc/OpenCL/vendors; " + InstallHint + ")";
-                return false;
-            }
-
-            OpenClErrors.Check(status, "clGetPlatformIDs");
+            return TryListDevices(devices, out reason);
         }
-        catch (DllNotFoundException e)
+        catch (DllNotFoundException)
         {
-            reason = $"no OpenCL runtime (could not load {string.Join(", ", OpenClLibrary.Candidates)}; {InstallHint}): {e.Message}";
-            return false;
+            // The runtime's own message only repeats the library name and suggests strace.
+            reason = $"no OpenCL runtime (could not load {string.Join(", ", OpenClLibrary.Candidates)}; {InstallHint})";
         }
         catch (EntryPointNotFoundException e)
         {
             reason = $"no OpenCL runtime (the OpenCL library lacks an entry point): {e.Message}";
-            return false;
         }
         catch (OpenClException e)
         {
-            reason = "no OpenCL platform (" + e.Message + ")";
-            return false;
+            reason = "no OpenCL device (querying the platforms and devices failed: " + e.Message + ")";
         }
 
-        var platformNames = new List<string>();
-        foreach (var platform in platforms)
-        {
-            var platformName = PlatformString(platform, OpenClConstants.PlatformName);
-            platformNames.Add(platformName);
-            foreach (var device in Devices(platform))
-            {
-                if (DeviceValue<uint>(device, OpenClConstants.DeviceAvailable) != 0 && DeviceValue<uint>(device, OpenClConstants.DeviceCompilerAvailable) != 0)
-                {
-                    devices.Add(Describe(platform, platformName, device));
-                }
-            }
-        }
-
-        if (devices.Count == 0)
-        {
-            reason = $"no OpenCL device (platforms {string.Join(", ", platformNames)} report no available device with a compiler)";
-            return false;
-        }
-
-        devices = [.. devices.OrderBy(d => Preference(d.Kind))];
-        reason = $"OpenCL devices: {string.Join("; ", devices)}";
-        return true;
+        devices.Clear();
+        return false;
     }
 
     /// <summary>Picks the first GPU (then any device), or the first device whose name contains <paramref name="nameContains"/>.</summary>
@@ -99,6 +68,44 @@ internal static unsafe class OpenClDevices
         }
 
         reason = "OpenCL device: " + device;
+        return true;
+    }
+
+    private static bool TryListDevices(List<OpenClDeviceInfo> devices, out string reason)
+    {
+        var platforms = Platforms(out var status);
+        if (status == OpenClConstants.PlatformNotFoundKhr || (status == OpenClConstants.Success && platforms.Length == 0))
+        {
+            reason = "no OpenCL platform (the OpenCL loader found no driver registered in /etc/OpenCL/vendors; " + InstallHint + ")";
+            return false;
+        }
+
+        OpenClErrors.Check(status, "clGetPlatformIDs");
+        var platformNames = new List<string>();
+        foreach (var platform in platforms)
+        {
+            var platformName = PlatformString(platform, OpenClConstants.PlatformName);
+            platformNames.Add(platformName);
+            foreach (var device in Devices(platform))
+            {
+                if (DeviceValue<uint>(device, OpenClConstants.DeviceAvailable) != 0 && DeviceValue<uint>(device, OpenClConstants.DeviceCompilerAvailable) != 0)
+                {
+                    devices.Add(Describe(platform, platformName, device));
+                }
+            }
+        }
+
+        if (devices.Count == 0)
+        {
+            reason = $"no OpenCL device (platforms {string.Join(", ", platformNames)} report no available device with a compiler)";
+            return false;
+        }
+
+        // Stable: GPUs first, then accelerators, then the rest, each in the drivers' order.
+        var ordered = devices.OrderBy(d => Preference(d.Kind)).ToList();
+        devices.Clear();
+        devices.AddRange(ordered);
+        reason = $"OpenCL devices: {string.Join("; ", devices)}";
         return true;
     }
 
