@@ -5,6 +5,7 @@ using SimAM.Backends;
 using SimAM.Gpu.Interop;
 using SimAM.Gpu.Kernels;
 using SimAM.Gpu.Validation;
+using SimAM.Validation;
 
 namespace SimAM.Gpu;
 
@@ -151,7 +152,7 @@ public sealed class OpenClBackend : ISimAmBackend
             // One staging buffer: the kernels run in place.
             var buffer = DeviceBuffer.AtLeast(_context, ref _stagingFirst, (long)geometry.ElementCount * sizeof(float));
             buffer.Write(_queue, input);
-            _launches.Forward(buffer.Handle, buffer.Handle, geometry.Planes, geometry.PlaneSize, lambda);
+            _launches.Forward(buffer.Handle, buffer.Handle, geometry.PlaneCount, geometry.PlaneSize, lambda);
             buffer.Read(_queue, output);
         }
     }
@@ -172,7 +173,7 @@ public sealed class OpenClBackend : ISimAmBackend
             g.Write(_queue, gradOutput);
 
             // dx overwrites g on the device: the kernels allow dx to alias x or g.
-            _launches.Backward(x.Handle, g.Handle, g.Handle, geometry.Planes, geometry.PlaneSize, lambda);
+            _launches.Backward(x.Handle, g.Handle, g.Handle, geometry.PlaneCount, geometry.PlaneSize, lambda);
             g.Read(_queue, gradInput);
         }
     }
@@ -235,7 +236,7 @@ public sealed class OpenClBackend : ISimAmBackend
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _launches.Forward(input.Handle, output.Handle, geometry.Planes, geometry.PlaneSize, lambda);
+            _launches.Forward(input.Handle, output.Handle, geometry.PlaneCount, geometry.PlaneSize, lambda);
         }
     }
 
@@ -266,7 +267,7 @@ public sealed class OpenClBackend : ISimAmBackend
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _launches.Backward(input.Handle, gradOutput.Handle, gradInput.Handle, geometry.Planes, geometry.PlaneSize, lambda);
+            _launches.Backward(input.Handle, gradOutput.Handle, gradInput.Handle, geometry.PlaneCount, geometry.PlaneSize, lambda);
         }
     }
 
@@ -354,7 +355,7 @@ public sealed class OpenClBackend : ISimAmBackend
     /// <summary>Gets the launch layout a call of this size would use (for tests).</summary>
     internal SplitLayout Layout(int planes, int planeSize) => _launches.Layout(planes, planeSize);
 
-    private void CheckTensor(OpenClTensor tensor, string name, TensorShape geometry, ReadOnlySpan<int> shape)
+    private void CheckTensor(OpenClTensor tensor, string name, in TensorGeometry geometry, ReadOnlySpan<int> shape)
     {
         if (!ReferenceEquals(tensor.Backend, this))
         {
