@@ -24,10 +24,11 @@ internal static class SimamCommandLine
     public static Command Create(CliContext context) => new(
         "simam",
         "simam: SimAM attention (Yang et al., ICML 2021) on .npy tensors with the SimAM.Cpu SIMD engine.\n" +
-        "Example: simam forward --input x.npy --output y.npy")
+        "Example: simam heatmap --demo --output map.png")
     {
         ForwardCommand.Create(context),
         BackwardCommand.Create(context),
+        HeatmapCommand.Create(context),
         new HelpOption(),
 
         // The stock action prints the entry assembly's version, which is the test host when the tool runs
