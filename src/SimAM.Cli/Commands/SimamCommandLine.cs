@@ -24,10 +24,11 @@ internal static class SimamCommandLine
     public static Command Create(CliContext context) => new(
         "simam",
         "simam: SimAM attention (Yang et al., ICML 2021) on .npy tensors with the SimAM.Cpu SIMD engine.\n" +
-        "Example: simam heatmap --demo --output map.png")
+        "Example: simam bench --quick")
     {
         ForwardCommand.Create(context),
         BackwardCommand.Create(context),
+        BenchCommand.Create(context),
         HeatmapCommand.Create(context),
         new HelpOption(),
 
