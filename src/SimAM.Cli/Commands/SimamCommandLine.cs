@@ -30,6 +30,7 @@ internal static class SimamCommandLine
         BackwardCommand.Create(context),
         BenchCommand.Create(context),
         HeatmapCommand.Create(context),
+        SelfTestCommand.Create(context),
         new HelpOption(),
 
         // The stock action prints the entry assembly's version, which is the test host when the tool runs
