@@ -12,7 +12,7 @@ namespace SimAM.Cli.Benchmarking;
 internal sealed record Timing(int Warmup, int MinRepetitions, int MaxRepetitions, double MinSeconds)
 {
     /// <summary>Gets the settings of <c>bench --quick</c>.</summary>
-    public static Timing Quick { get; } = new(Warmup: 2, MinRepetitions: 5, MaxRepetitions: 15, MinSeconds: 0.05);
+    public static Timing Quick { get; } = new(Warmup: 3, MinRepetitions: 9, MaxRepetitions: 31, MinSeconds: 0.15);
 
     /// <summary>Gets the settings of a full <c>bench</c>.</summary>
     public static Timing Standard { get; } = new(Warmup: 3, MinRepetitions: 9, MaxRepetitions: 41, MinSeconds: 0.3);
