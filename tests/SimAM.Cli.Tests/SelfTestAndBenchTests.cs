@@ -80,6 +80,20 @@ public sealed class SelfTestAndBenchTests : IDisposable
     }
 
     [Fact]
+    public void Bench_in_terminal_mode_prints_the_table_and_nothing_on_stderr()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var exitCode = Program.Run(["bench", "--quick", "--shape", "1,4,8,8"], stdout, stderr, isTerminal: true);
+
+        Assert.True(exitCode == 0, stderr.ToString());
+        Assert.Contains("fwd ms", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Contains("[1,4,8,", stdout.ToString(), StringComparison.Ordinal); // a StringWriter is 80 columns: the cell wraps
+        Assert.Empty(stderr.ToString());
+    }
+
+    [Fact]
     public void Bench_rejects_a_bad_shape_before_measuring()
     {
         var result = Simam.Run("bench", "--shape", "2,8,x");

@@ -27,7 +27,7 @@ internal static class BenchReport
     public static void WriteTable(IAnsiConsole console, IReadOnlyList<BenchResult> results, bool markdown)
     {
         var table = new Table().Border(markdown ? TableBorder.Markdown : TableBorder.Rounded);
-        table.AddColumn("shape");
+        table.AddColumn(new TableColumn("shape").NoWrap());
         foreach (var column in new[] { "MB", "fwd ms", "fwd GB/s", "x memcpy", "bwd ms", "bwd GB/s", "x 3-stream floor", "vs TP chain" })
         {
             table.AddColumn(new TableColumn(column).RightAligned());

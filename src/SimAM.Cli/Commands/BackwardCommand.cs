@@ -24,13 +24,13 @@ internal static class BackwardCommand
         {
             input, gradOutput, output, lambda, threads,
         };
-        command.SetAction(parse => context.Execute(() => Run(
+        command.SetAction(parse => Run(
             context,
             parse.GetRequiredValue(input),
             parse.GetRequiredValue(gradOutput),
             parse.GetRequiredValue(output),
             parse.GetValue(lambda),
-            parse.GetValue(threads))));
+            parse.GetValue(threads)));
         return command;
     }
 

@@ -39,12 +39,12 @@ internal static class BenchCommand
         {
             quick, json, svg, shapes,
         };
-        command.SetAction(parse => context.Execute(() => Run(
+        command.SetAction(parse => Run(
             context,
             parse.GetValue(quick),
             parse.GetValue(json),
             parse.GetValue(svg),
-            parse.GetValue(shapes) ?? [])));
+            parse.GetValue(shapes) ?? []));
         return command;
     }
 
@@ -91,18 +91,21 @@ internal static class BenchCommand
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
             .Start(progress =>
             {
-                var tasks = shapes.Select(s => progress.AddTask(BenchShapes.Format(s), autoStart: false, maxValue: BenchRunner.Steps.Count)).ToList();
+                // Task descriptions are Spectre markup, where a shape's brackets would be tags: escape them.
+                var names = shapes.Select(s => Markup.Escape(BenchShapes.Format(s))).ToList();
+                var tasks = names.Select(name => progress.AddTask(name, autoStart: false, maxValue: BenchRunner.Steps.Count)).ToList();
                 for (var i = 0; i < shapes.Count; i++)
                 {
                     var task = tasks[i];
-                    var name = BenchShapes.Format(shapes[i]);
+                    var name = names[i];
                     task.StartTask();
                     task.Description = $"{name} {BenchRunner.Steps[0]}";
-                    results.Add(runner.Run(shapes[i], step =>
+                    var done = 0;
+                    results.Add(runner.Run(shapes[i], _ =>
                     {
                         task.Increment(1);
-                        var next = BenchRunner.Steps.ToList().IndexOf(step) + 1;
-                        task.Description = next < BenchRunner.Steps.Count ? $"{name} {BenchRunner.Steps[next]}" : name;
+                        done++;
+                        task.Description = done < BenchRunner.Steps.Count ? $"{name} {BenchRunner.Steps[done]}" : name;
                     }));
                     task.StopTask();
                 }

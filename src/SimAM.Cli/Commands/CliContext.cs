@@ -42,10 +42,10 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, bool isTe
     }
 
     /// <summary>
-    /// Runs a command body under the tool's error policy: a <see cref="CliException"/> becomes one
+    /// Runs a command line under the tool's error policy: a <see cref="CliException"/> becomes one
     /// <c>error:</c> line and exit code 1; anything else is a bug, one line and exit code 2. Never a stack trace.
     /// </summary>
-    /// <param name="body">The command.</param>
+    /// <param name="body">The invocation of the parsed command.</param>
     /// <returns>The exit code.</returns>
     public int Execute(Func<int> body)
     {

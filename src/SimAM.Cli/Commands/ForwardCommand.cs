@@ -22,12 +22,12 @@ internal static class ForwardCommand
         {
             input, output, lambda, threads,
         };
-        command.SetAction(parse => context.Execute(() => Run(
+        command.SetAction(parse => Run(
             context,
             parse.GetRequiredValue(input),
             parse.GetRequiredValue(output),
             parse.GetValue(lambda),
-            parse.GetValue(threads))));
+            parse.GetValue(threads)));
         return command;
     }
 

@@ -71,13 +71,13 @@ internal static class HeatmapCommand
                 result.AddError("give either --input FILE or --demo.");
             }
         });
-        command.SetAction(parse => context.Execute(() => Run(
+        command.SetAction(parse => Run(
             context,
             parse.GetValue(input),
             parse.GetRequiredValue(output),
             parse.GetValue(lambda),
             parse.GetValue(sample),
-            parse.GetValue(channels))));
+            parse.GetValue(channels)));
         return command;
     }
 

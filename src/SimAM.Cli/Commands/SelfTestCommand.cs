@@ -39,7 +39,7 @@ internal static class SelfTestCommand
         {
             seed, shapes,
         };
-        command.SetAction(parse => context.Execute(() => Run(context, parse.GetValue(seed), parse.GetValue(shapes))));
+        command.SetAction(parse => Run(context, parse.GetValue(seed), parse.GetValue(shapes)));
         return command;
     }
 

@@ -58,6 +58,7 @@ internal static class SimamCommandLine
             return ExitCodes.BadInput;
         }
 
+        // The default exception handler is off so that every command's exceptions reach the one error policy.
         return context.Execute(() => result.Invoke(new InvocationConfiguration
         {
             Output = context.Out,

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics.Tensors;
 
 namespace SimAM.Cli.SelfTest;
 
@@ -87,27 +88,9 @@ internal static class KernelSelfTest
         return worst;
     }
 
-    private static double MaxAbs(ReadOnlySpan<float> values)
-    {
-        var max = 0.0;
-        foreach (var v in values)
-        {
-            max = Math.Max(max, Math.Abs(v));
-        }
+    private static double MaxAbs(ReadOnlySpan<float> values) => Math.Abs(TensorPrimitives.MaxMagnitude(values));
 
-        return max;
-    }
-
-    private static double MaxAbs(ReadOnlySpan<double> values)
-    {
-        var max = 0.0;
-        foreach (var v in values)
-        {
-            max = Math.Max(max, Math.Abs(v));
-        }
-
-        return max;
-    }
+    private static double MaxAbs(ReadOnlySpan<double> values) => Math.Abs(TensorPrimitives.MaxMagnitude(values));
 }
 
 /// <summary>The outcome for one path: the worst error relative to its bound, forward and backward, and where it occurred.</summary>
