@@ -52,7 +52,15 @@ internal static class BenchReport
             table.AddRow(cells.Select(cell => (IRenderable)new Text(cell)));
         }
 
-        console.Write(table);
+        if (markdown)
+        {
+            WriteTrimmed(console, table);
+        }
+        else
+        {
+            console.Write(table);
+        }
+
         foreach (var line in Legend)
         {
             console.WriteLine(line);
@@ -110,6 +118,33 @@ internal static class BenchReport
 
         json.WriteEndArray();
         json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes a Markdown table without the whitespace-only lines Spectre draws for its (invisible) top and
+    /// bottom borders, and with the blank line after it that ends a Markdown table.
+    /// </summary>
+    private static void WriteTrimmed(IAnsiConsole console, Table table)
+    {
+        using var text = new StringWriter();
+        var plain = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(text),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        plain.Profile.Width = console.Profile.Width;
+        plain.Write(table);
+        foreach (var line in text.ToString().Split('\n'))
+        {
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                console.WriteLine(line.TrimEnd());
+            }
+        }
+
+        console.WriteLine();
     }
 
     private static string F(double value, int decimals) =>

@@ -63,6 +63,7 @@ internal static class BenchCommand
         var environment = BenchEnvironment.Current();
         var console = context.CreateConsole();
         console.WriteLine($"simam bench {SimamCommandLine.Version}: {environment.Cpu}, {environment.LogicalProcessors} threads, kernel {environment.Kernel}, {environment.Runtime}");
+        console.WriteLine();
 
         var runner = new BenchRunner(quick ? Timing.Quick : Timing.Standard);
         var results = context.IsTerminal ? RunWithLiveProgress(console, runner, shapes) : RunWithPlainProgress(context.Error, runner, shapes);
