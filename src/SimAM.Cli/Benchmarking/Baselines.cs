@@ -1,0 +1,98 @@
+using System;
+using System.Numerics.Tensors;
+using System.Threading.Tasks;
+
+namespace SimAM.Cli.Benchmarking;
+
+/// <summary>
+/// What SimAM's times are compared with, each using every core the same way as the engine:
+/// <list type="bullet">
+/// <item><description><see cref="Memcpy"/>: the floor of any forward pass (read x, write y: 2 streams).</description></item>
+/// <item><description><see cref="ThreeStream"/>: the floor of any backward pass (read x and g, write dx: 3 streams).</description></item>
+/// <item><description><see cref="TensorPrimitivesChain"/>: SimAM written the straightforward way with <see cref="TensorPrimitives"/>, one call per step.</description></item>
+/// </list>
+/// </summary>
+internal static class Baselines
+{
+    /// <summary>Gets the number of chunks the floors split a tensor into: one per logical processor.</summary>
+    public static int Chunks => Environment.ProcessorCount;
+
+    /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> in parallel chunks.</summary>
+    /// <param name="source">The tensor.</param>
+    /// <param name="destination">A buffer of the same length.</param>
+    public static void Memcpy(float[] source, float[] destination) =>
+        Parallel.For(0, Chunks, chunk =>
+        {
+            var (start, length) = Range(source.Length, chunk);
+            source.AsSpan(start, length).CopyTo(destination.AsSpan(start, length));
+        });
+
+    /// <summary>dx = x + g in parallel chunks: two streams in, one out, the least any backward pass moves.</summary>
+    /// <param name="x">The first input.</param>
+    /// <param name="g">The second input.</param>
+    /// <param name="dx">The output.</param>
+    public static void ThreeStream(float[] x, float[] g, float[] dx) =>
+        Parallel.For(0, Chunks, chunk =>
+        {
+            var (start, length) = Range(x.Length, chunk);
+            TensorPrimitives.Add(x.AsSpan(start, length), g.AsSpan(start, length), dx.AsSpan(start, length));
+        });
+
+    /// <summary>
+    /// SimAM forward as a chain of <see cref="TensorPrimitives"/> calls per plane, into a scratch buffer:
+    /// Sum → mean; Subtract; Multiply (square); Sum → variance; Multiply by k; Add ½; Sigmoid; Multiply by x.
+    /// Planes are split over <see cref="Chunks"/> parallel workers, each with its own scratch buffer.
+    /// </summary>
+    /// <param name="x">The input, planes of <paramref name="planeSize"/> values.</param>
+    /// <param name="y">The output.</param>
+    /// <param name="planeSize">S, the values per plane (at least 2).</param>
+    /// <param name="lambda">λ.</param>
+    /// <param name="scratch">One buffer of at least <paramref name="planeSize"/> values per chunk (see <see cref="CreateScratch"/>).</param>
+    public static void TensorPrimitivesChain(float[] x, float[] y, int planeSize, float lambda, float[][] scratch)
+    {
+        var planes = x.Length / planeSize;
+        Parallel.For(0, Chunks, chunk =>
+        {
+            var (first, count) = Range(planes, chunk);
+            var t = scratch[chunk].AsSpan(0, planeSize);
+            for (var p = first; p < first + count; p++)
+            {
+                var plane = x.AsSpan(p * planeSize, planeSize);
+                var mean = TensorPrimitives.Sum(plane) / planeSize;
+                TensorPrimitives.Subtract(plane, mean, t);
+                TensorPrimitives.Multiply(t, t, t);
+                var variance = TensorPrimitives.Sum(t) / (planeSize - 1);
+                var k = 1f / (4f * (variance + lambda));
+                TensorPrimitives.Multiply(t, k, t);
+                TensorPrimitives.Add(t, 0.5f, t);
+                TensorPrimitives.Sigmoid(t, t);
+                TensorPrimitives.Multiply(t, plane, y.AsSpan(p * planeSize, planeSize));
+            }
+        });
+    }
+
+    /// <summary>Allocates the scratch buffers <see cref="TensorPrimitivesChain"/> needs.</summary>
+    /// <param name="planeSize">S.</param>
+    /// <returns>One buffer per chunk.</returns>
+    public static float[][] CreateScratch(int planeSize)
+    {
+        var scratch = new float[Chunks][];
+        for (var i = 0; i < scratch.Length; i++)
+        {
+            scratch[i] = new float[planeSize];
+        }
+
+        return scratch;
+    }
+
+    /// <summary>Splits <paramref name="total"/> items into <see cref="Chunks"/> nearly equal ranges.</summary>
+    /// <param name="total">The item count.</param>
+    /// <param name="chunk">Which range.</param>
+    /// <returns>The range's start and length.</returns>
+    public static (int Start, int Length) Range(int total, int chunk)
+    {
+        var start = (int)((long)total * chunk / Chunks);
+        var end = (int)((long)total * (chunk + 1) / Chunks);
+        return (start, end - start);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.IO;
+using System.Text.Json;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace SimAM.Cli.Benchmarking;
+
+/// <summary>Presents benchmark results: a console table, and JSON for tools.</summary>
+internal static class BenchReport
+{
+    /// <summary>Gets the lines under the table that say what each column means.</summary>
+    public static IReadOnlyList<string> Legend { get; } =
+    [
+        "Median of repeated runs after warm-up; float32; all columns use every logical processor.",
+        "GB/s: forward moves 2x the tensor (read x, write y), backward 3x (read x and g, write dx).",
+        "x memcpy: forward time / parallel memcpy time. x 3-stream floor: backward time / parallel dx = x + g time.",
+        "vs TP chain: time of the TensorPrimitives one-call-per-step chain / SimAM forward time.",
+    ];
+
+    /// <summary>Prints the results table, then <see cref="Legend"/>.</summary>
+    /// <param name="console">Where to print.</param>
+    /// <param name="results">One row per shape.</param>
+    /// <param name="markdown">Draw the table as Markdown (for redirected output: paste it into a README as it is).</param>
+    public static void WriteTable(IAnsiConsole console, IReadOnlyList<BenchResult> results, bool markdown)
+    {
+        var table = new Table().Border(markdown ? TableBorder.Markdown : TableBorder.Rounded);
+        table.AddColumn(new TableColumn("shape").NoWrap());
+        foreach (var column in new[] { "MB", "fwd ms", "fwd GB/s", "x memcpy", "bwd ms", "bwd GB/s", "x 3-stream floor", "vs TP chain" })
+        {
+            table.AddColumn(new TableColumn(column).RightAligned());
+        }
+
+        foreach (var r in results)
+        {
+            string[] cells =
+            [
+                BenchShapes.Format(r.Shape),
+                F(r.Megabytes, 1),
+                F(r.ForwardMs, 3),
+                F(r.ForwardGBps, 1),
+                F(r.ForwardOverMemcpy, 2) + "x",
+                F(r.BackwardMs, 3),
+                F(r.BackwardGBps, 1),
+                F(r.BackwardOverThreeStream, 2) + "x",
+                F(r.SpeedupOverChain, 1) + "x",
+            ];
+
+            // Plain text cells: a shape like [1,64,56,56] would otherwise be parsed as Spectre markup.
+            table.AddRow(cells.Select(cell => (IRenderable)new Text(cell)));
+        }
+
+        if (markdown)
+        {
+            WriteTrimmed(console, table);
+        }
+        else
+        {
+            console.Write(table);
+        }
+
+        foreach (var line in Legend)
+        {
+            console.WriteLine(line);
+        }
+    }
+
+    /// <summary>Writes the results as JSON: the machine, λ, and every time and ratio per shape.</summary>
+    /// <param name="stream">The target.</param>
+    /// <param name="results">One entry per shape.</param>
+    /// <param name="environment">The machine.</param>
+    /// <param name="lambda">λ of the SimAM calls.</param>
+    /// <param name="version">The tool's version.</param>
+    public static void WriteJson(Stream stream, IReadOnlyList<BenchResult> results, BenchEnvironment environment, double lambda, string version)
+    {
+        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        json.WriteStartObject();
+        json.WriteString("tool", "simam bench");
+        json.WriteString("version", version);
+        json.WriteStartObject("environment");
+        json.WriteString("cpu", environment.Cpu);
+        json.WriteNumber("logicalProcessors", environment.LogicalProcessors);
+        json.WriteString("kernel", environment.Kernel);
+        json.WriteString("runtime", environment.Runtime);
+        json.WriteString("os", environment.OperatingSystem);
+        json.WriteEndObject();
+        json.WriteString("dtype", "float32");
+        json.WriteNumber("lambda", lambda);
+        json.WriteStartArray("results");
+        foreach (var r in results)
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("shape");
+            foreach (var d in r.Shape)
+            {
+                json.WriteNumberValue(d);
+            }
+
+            json.WriteEndArray();
+            json.WriteNumber("elements", r.Elements);
+            json.WriteNumber("megabytes", r.Megabytes);
+            json.WriteNumber("forwardMs", r.ForwardMs);
+            json.WriteNumber("forwardGBps", r.ForwardGBps);
+            json.WriteNumber("backwardMs", r.BackwardMs);
+            json.WriteNumber("backwardGBps", r.BackwardGBps);
+            json.WriteNumber("memcpyMs", r.MemcpyMs);
+            json.WriteNumber("memcpyGBps", r.MemcpyGBps);
+            json.WriteNumber("threeStreamMs", r.ThreeStreamMs);
+            json.WriteNumber("threeStreamGBps", r.ThreeStreamGBps);
+            json.WriteNumber("tensorPrimitivesChainMs", r.ChainMs);
+            json.WriteNumber("forwardOverMemcpy", r.ForwardOverMemcpy);
+            json.WriteNumber("backwardOverThreeStream", r.BackwardOverThreeStream);
+            json.WriteNumber("speedupOverTensorPrimitivesChain", r.SpeedupOverChain);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes a Markdown table without the whitespace-only lines Spectre draws for its (invisible) top and
+    /// bottom borders, and with the blank line after it that ends a Markdown table.
+    /// </summary>
+    private static void WriteTrimmed(IAnsiConsole console, Table table)
+    {
+        using var text = new StringWriter();
+        var plain = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(text),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        plain.Profile.Width = console.Profile.Width;
+        plain.Write(table);
+        foreach (var line in text.ToString().Split('\n'))
+        {
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                console.WriteLine(line.TrimEnd());
+            }
+        }
+
+        console.WriteLine();
+    }
+
+    private static string F(double value, int decimals) =>
+        value.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+}

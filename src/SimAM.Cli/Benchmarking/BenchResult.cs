@@ -1,0 +1,53 @@
+using System.Collections.Generic;
+
+namespace SimAM.Cli.Benchmarking;
+
+/// <summary>The median times of one shape, and the ratios the report shows.</summary>
+/// <param name="Shape">[N, C, d1, ..., dk].</param>
+/// <param name="Elements">N·C·S float32 values.</param>
+/// <param name="ForwardMs">SimAm.Forward.</param>
+/// <param name="BackwardMs">SimAm.Backward with the forward pass's saved statistics.</param>
+/// <param name="MemcpyMs">Parallel copy of the tensor (the forward floor).</param>
+/// <param name="ThreeStreamMs">Parallel dx = x + g (the backward floor).</param>
+/// <param name="ChainMs">The TensorPrimitives chain (the straightforward forward).</param>
+internal sealed record BenchResult(
+    IReadOnlyList<int> Shape,
+    long Elements,
+    double ForwardMs,
+    double BackwardMs,
+    double MemcpyMs,
+    double ThreeStreamMs,
+    double ChainMs)
+{
+    /// <summary>Gets the tensor size in bytes (float32).</summary>
+    public long Bytes => Elements * sizeof(float);
+
+    /// <summary>Gets the tensor size in megabytes (10^6 bytes).</summary>
+    public double Megabytes => Bytes / 1e6;
+
+    /// <summary>Gets the forward throughput in GB/s: it moves 2× the tensor (read x, write y).</summary>
+    public double ForwardGBps => GBps(2, ForwardMs);
+
+    /// <summary>Gets the backward throughput in GB/s: it moves 3× the tensor (read x and g, write dx).</summary>
+    public double BackwardGBps => GBps(3, BackwardMs);
+
+    /// <summary>Gets the memcpy floor's throughput in GB/s (2× the tensor).</summary>
+    public double MemcpyGBps => GBps(2, MemcpyMs);
+
+    /// <summary>Gets the 3-stream floor's throughput in GB/s (3× the tensor).</summary>
+    public double ThreeStreamGBps => GBps(3, ThreeStreamMs);
+
+    /// <summary>Gets the TensorPrimitives chain's throughput in GB/s, counted as a forward pass (2× the tensor).</summary>
+    public double ChainGBps => GBps(2, ChainMs);
+
+    /// <summary>Gets the forward time as a multiple of the memcpy time (1.0 would be copy speed).</summary>
+    public double ForwardOverMemcpy => ForwardMs / MemcpyMs;
+
+    /// <summary>Gets the backward time as a multiple of the 3-stream time.</summary>
+    public double BackwardOverThreeStream => BackwardMs / ThreeStreamMs;
+
+    /// <summary>Gets how many times faster the engine's forward is than the TensorPrimitives chain.</summary>
+    public double SpeedupOverChain => ChainMs / ForwardMs;
+
+    private double GBps(int streams, double milliseconds) => streams * Bytes / (milliseconds * 1e6);
+}

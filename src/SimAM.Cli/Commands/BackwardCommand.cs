@@ -1,0 +1,60 @@
+using System;
+using System.CommandLine;
+using SimAM.Cli.Npy;
+
+namespace SimAM.Cli.Commands;
+
+/// <summary><c>simam backward</c>: dx = ∂L/∂x from x and g = ∂L/∂y.</summary>
+internal static class BackwardCommand
+{
+    /// <summary>Creates the command.</summary>
+    /// <param name="context">Where it writes.</param>
+    /// <returns>The command.</returns>
+    public static Command Create(CliContext context)
+    {
+        var input = CommonOptions.RequiredPath("--input", "The forward input x: a .npy file, float32 or float64, shape [N, C, spatial...].");
+        var gradOutput = CommonOptions.RequiredPath("--grad-output", "The gradient g = dL/dy: same dtype and shape as x.");
+        var output = CommonOptions.RequiredPath("--output", "Where to write dx = dL/dx (same dtype and shape as x). Written only when complete.");
+        var lambda = CommonOptions.Lambda();
+        var threads = CommonOptions.Threads();
+        var command = new Command(
+            "backward",
+            "Computes the gradient of SimAM: dx = dL/dx given x and g = dL/dy (matches PyTorch autograd on the reference module).\n" +
+            "Example: simam backward --input x.npy --grad-output g.npy --output dx.npy")
+        {
+            input, gradOutput, output, lambda, threads,
+        };
+        command.SetAction(parse => Run(
+            context,
+            parse.GetRequiredValue(input),
+            parse.GetRequiredValue(gradOutput),
+            parse.GetRequiredValue(output),
+            parse.GetValue(lambda),
+            parse.GetValue(threads)));
+        return command;
+    }
+
+    private static int Run(CliContext context, string inputPath, string gradPath, string outputPath, double lambda, int? threads)
+    {
+        TensorFiles.EnsureNotAnInput(outputPath, inputPath, gradPath);
+        var x = TensorFiles.ReadTensor(inputPath);
+        var g = TensorFiles.ReadTensor(gradPath);
+        if (g.DType != x.DType)
+        {
+            throw new CliException(
+                $"{gradPath}: dtype '{NpyHeader.Descr(g.DType)}' does not match {inputPath}'s '{NpyHeader.Descr(x.DType)}'");
+        }
+
+        if (!g.Shape.SequenceEqual(x.Shape))
+        {
+            throw new CliException(
+                $"{gradPath}: shape {NpyHeader.FormatShape(g.Shape)} does not match {inputPath}'s {NpyHeader.FormatShape(x.Shape)}");
+        }
+
+        var dx = EngineCalls.Backward(x, g, lambda, CommonOptions.EngineOptions(threads), inputPath);
+        TensorFiles.WriteNpy(outputPath, dx);
+        context.Out.WriteLine(
+            $"backward: {inputPath} {NpyHeader.FormatShape(x.Shape)} {NpyHeader.Descr(x.DType)} -> {outputPath}");
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using SimAM.Cli.Npy;
+
+namespace SimAM.Cli.Commands;
+
+/// <summary><c>simam forward</c>: y = SimAM(x) from one .npy file to another.</summary>
+internal static class ForwardCommand
+{
+    /// <summary>Creates the command.</summary>
+    /// <param name="context">Where it writes.</param>
+    /// <returns>The command.</returns>
+    public static Command Create(CliContext context)
+    {
+        var input = CommonOptions.RequiredPath("--input", "The input tensor x: a .npy file, float32 or float64, shape [N, C, spatial...].");
+        var output = CommonOptions.RequiredPath("--output", "Where to write y (same dtype and shape as x). Written only when complete.");
+        var lambda = CommonOptions.Lambda();
+        var threads = CommonOptions.Threads();
+        var command = new Command(
+            "forward",
+            "Applies SimAM attention, y = x * sigmoid((x - mean)^2 / (4 (var + lambda)) + 1/2) per (n, c) plane.\n" +
+            "Example: simam forward --input x.npy --output y.npy --lambda 1e-4")
+        {
+            input, output, lambda, threads,
+        };
+        command.SetAction(parse => Run(
+            context,
+            parse.GetRequiredValue(input),
+            parse.GetRequiredValue(output),
+            parse.GetValue(lambda),
+            parse.GetValue(threads)));
+        return command;
+    }
+
+    private static int Run(CliContext context, string inputPath, string outputPath, double lambda, int? threads)
+    {
+        TensorFiles.EnsureNotAnInput(outputPath, inputPath);
+        var x = TensorFiles.ReadTensor(inputPath);
+        var y = EngineCalls.Forward(x, lambda, CommonOptions.EngineOptions(threads), inputPath);
+        TensorFiles.WriteNpy(outputPath, y);
+        context.Out.WriteLine(
+            $"forward: {inputPath} {NpyHeader.FormatShape(x.Shape)} {NpyHeader.Descr(x.DType)} -> {outputPath}");
+        return ExitCodes.Success;
+    }
+}
