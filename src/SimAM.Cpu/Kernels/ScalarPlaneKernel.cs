@@ -43,13 +43,18 @@ internal readonly struct ScalarPlaneKernel : IPlaneKernel<float>
     /// <inheritdoc/>
     public static BackwardSums BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate)
     {
+        if (x.Length < SmallPlaneBackward.Limit)
+        {
+            return SmallPlaneBackward.BackwardSums(x, g, gate);
+        }
+
         var constants = new ScalarGate(gate);
         double weightedU = 0, weightedUSquared = 0;
         for (var i = 0; i < x.Length; i++)
         {
             var u = constants.Centred(x[i]);
-            var s = ScalarGate.Sigmoid(u);
-            var product = constants.ScaledWeight(x[i], g[i], s) * u;
+            ScalarGate.Sigmoid(u, out _, out var slope);
+            var product = constants.ScaledWeight(x[i], g[i], slope) * u;
             weightedU += product;
             weightedUSquared += product * u;
         }
@@ -60,6 +65,12 @@ internal readonly struct ScalarPlaneKernel : IPlaneKernel<float>
     /// <inheritdoc/>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients)
     {
+        if (x.Length < SmallPlaneBackward.Limit)
+        {
+            SmallPlaneBackward.Backward(x, g, dx, gate, coefficients);
+            return;
+        }
+
         var constants = new ScalarGate(gate);
         var slope = (float)coefficients.Slope;
         var offset = (float)coefficients.Offset;
@@ -68,8 +79,8 @@ internal readonly struct ScalarPlaneKernel : IPlaneKernel<float>
             var value = x[i];
             var gradient = g[i];
             var u = constants.Centred(value);
-            var s = ScalarGate.Sigmoid(u);
-            var scaledA = constants.ScaledWeight(value, gradient, s);
+            ScalarGate.Sigmoid(u, out var s, out var gateSlope);
+            var scaledA = constants.ScaledWeight(value, gradient, gateSlope);
             dx[i] = (gradient * s) + (u * (scaledA - slope)) - offset;
         }
     }
@@ -95,8 +106,16 @@ internal readonly struct ScalarPlaneKernel : IPlaneKernel<float>
         // u = fma(x, r, −(μr)_hi) − (μr)_lo: x − μ is never formed in float, so it cannot overflow.
         public float Centred(float value) => MathF.FusedMultiplyAdd(value, _root, _negativeHigh) + _negativeLow;
 
-        public float ScaledWeight(float value, float gradient, float s) => gradient * (value * _twoRoot * (s * (1 - s)));
+        public float ScaledWeight(float value, float gradient, float slope) => gradient * (value * _twoRoot * slope);
 
         public static float Sigmoid(float u) => 1f / (1f + MathF.Exp(-((u * u) + 0.5f)));
+
+        /// <summary>s and its slope s(1 − s) = e·s², formed from e so a small slope keeps its precision.</summary>
+        public static void Sigmoid(float u, out float s, out float slope)
+        {
+            var e = MathF.Exp(-((u * u) + 0.5f));
+            s = 1f / (1f + e);
+            slope = e * s * s;
+        }
     }
 }

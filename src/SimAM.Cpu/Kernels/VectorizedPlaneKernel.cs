@@ -59,13 +59,21 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
 
     /// <inheritdoc/>
     public static BackwardSums BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate) =>
-        x.Length < TOps.Count
+        x.Length < SmallPlaneBackward.Limit
+            ? SmallPlaneBackward.BackwardSums(x, g, gate)
+            : x.Length < TOps.Count
             ? TNarrower.BackwardSums(x, g, gate)
             : BackwardSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate);
 
     /// <inheritdoc/>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients)
     {
+        if (x.Length < SmallPlaneBackward.Limit)
+        {
+            SmallPlaneBackward.Backward(x, g, dx, gate, coefficients);
+            return;
+        }
+
         if (x.Length < TOps.Count)
         {
             TNarrower.Backward(x, g, dx, gate, coefficients);
@@ -265,8 +273,8 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     private static void Weighted(TF x, TF g, in BackwardVectors constants, out TF weightedU, out TF weightedUSquared)
     {
         var u = constants.Centred(x);
-        var s = constants.Sigmoid(u);
-        weightedU = TOps.Multiply(constants.ScaledWeight(x, g, s), u);
+        constants.Sigmoid(u, out _, out var slope);
+        weightedU = TOps.Multiply(constants.ScaledWeight(x, g, slope), u);
         weightedUSquared = TOps.Multiply(weightedU, u);
     }
 
@@ -332,8 +340,8 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         public TF Invoke(TF x, TF g)
         {
             var u = _constants.Centred(x);
-            var s = _constants.Sigmoid(u);
-            var scaledA = _constants.ScaledWeight(x, g, s);
+            _constants.Sigmoid(u, out var s, out var slope);
+            var scaledA = _constants.ScaledWeight(x, g, slope);
             return TOps.MultiplyAdd(g, s, TOps.MultiplyAdd(u, TOps.Add(scaledA, _negativeSlope), _negativeOffset));
         }
     }
@@ -366,14 +374,21 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         /// order one: g·x alone overflows float for |g·x| &gt; 3.4e38 even when dx is small.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public TF ScaledWeight(TF x, TF g, TF s) =>
-            TOps.Multiply(g, TOps.Multiply(TOps.Multiply(x, _twoRoot), TOps.Multiply(s, TOps.Subtract(One, s))));
+        public TF ScaledWeight(TF x, TF g, TF slope) =>
+            TOps.Multiply(g, TOps.Multiply(TOps.Multiply(x, _twoRoot), slope));
 
+        /// <summary>
+        /// s = 1/(1 + e) and its slope s(1 − s), the latter as e·s² from e = exp(−E) itself: 1 − s
+        /// formed in float loses the relative precision of a small slope (s near 1), and on planes far
+        /// from zero the backward pass multiplies the slope by x ≈ μ.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public TF Sigmoid(TF u)
+        public void Sigmoid(TF u, out TF s, out TF slope)
         {
             var t = TOps.MultiplyAdd(u, TOps.Multiply(u, TOps.Create(NegativeLog2E)), TOps.Create(NegativeHalfLog2E));
-            return TOps.Divide(One, FastSigmoid.Denominator<TF, TD, TOps>(t));
+            var e = FastSigmoid.Exp2<TF, TD, TOps>(t);
+            s = TOps.Divide(One, TOps.Add(One, e));
+            slope = TOps.Multiply(TOps.Multiply(e, s), s);
         }
     }
 
