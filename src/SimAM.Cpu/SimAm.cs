@@ -23,7 +23,7 @@ namespace SimAM;
 /// </remarks>
 public static class SimAm
 {
-    /// <summary>The regulariser λ of the reference module, 1e-4.</summary>
+    /// <summary>The regulariser λ of the reference module, 1e-4 (as a float; the double overloads default to exactly 1e-4).</summary>
     public const float DefaultLambda = 1e-4f;
 
     /// <summary>Gets N × C, the number of planes (and of <see cref="PlaneStatistics"/>) of a shape.</summary>
@@ -104,7 +104,7 @@ public static class SimAm
     }
 
     /// <inheritdoc cref="Forward(ReadOnlySpan{double}, Span{double}, ReadOnlySpan{int}, Span{PlaneStatistics}, double, SimAmOptions?)"/>
-    public static void Forward(ReadOnlySpan<double> input, Span<double> output, ReadOnlySpan<int> shape, double lambda = DefaultLambda) =>
+    public static void Forward(ReadOnlySpan<double> input, Span<double> output, ReadOnlySpan<int> shape, double lambda = 1e-4) =>
         Forward(input, output, shape, lambda, null);
 
     /// <inheritdoc cref="Forward(ReadOnlySpan{double}, Span{double}, ReadOnlySpan{int}, Span{PlaneStatistics}, double, SimAmOptions?)"/>
@@ -117,7 +117,7 @@ public static class SimAm
 
     /// <summary>Applies SimAM to a double-precision tensor (sums and gate in double; <see cref="SimAmOptions.Kernel"/> applies to float only).</summary>
     /// <inheritdoc cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, Span{PlaneStatistics}, float, SimAmOptions?)"/>
-    public static void Forward(ReadOnlySpan<double> input, Span<double> output, ReadOnlySpan<int> shape, Span<PlaneStatistics> statistics, double lambda = DefaultLambda, SimAmOptions? options = null)
+    public static void Forward(ReadOnlySpan<double> input, Span<double> output, ReadOnlySpan<int> shape, Span<PlaneStatistics> statistics, double lambda = 1e-4, SimAmOptions? options = null)
     {
         options ??= SimAmOptions.Default;
         var geometry = CallValidation.Forward(input, output, shape, statistics.Length, lambda, options);
@@ -125,7 +125,7 @@ public static class SimAm
     }
 
     /// <inheritdoc cref="Backward(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, double, SimAmOptions?)"/>
-    public static void Backward(ReadOnlySpan<double> input, ReadOnlySpan<double> gradOutput, Span<double> gradInput, ReadOnlySpan<int> shape, double lambda = DefaultLambda) =>
+    public static void Backward(ReadOnlySpan<double> input, ReadOnlySpan<double> gradOutput, Span<double> gradInput, ReadOnlySpan<int> shape, double lambda = 1e-4) =>
         Backward(input, gradOutput, gradInput, shape, lambda, null);
 
     /// <inheritdoc cref="Backward(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, double, SimAmOptions?)"/>
@@ -138,7 +138,7 @@ public static class SimAm
 
     /// <summary>The gradient of SimAM in double precision.</summary>
     /// <inheritdoc cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, float, SimAmOptions?)"/>
-    public static void Backward(ReadOnlySpan<double> input, ReadOnlySpan<double> gradOutput, Span<double> gradInput, ReadOnlySpan<int> shape, ReadOnlySpan<PlaneStatistics> statistics, double lambda = DefaultLambda, SimAmOptions? options = null)
+    public static void Backward(ReadOnlySpan<double> input, ReadOnlySpan<double> gradOutput, Span<double> gradInput, ReadOnlySpan<int> shape, ReadOnlySpan<PlaneStatistics> statistics, double lambda = 1e-4, SimAmOptions? options = null)
     {
         options ??= SimAmOptions.Default;
         var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, statistics.Length, lambda, options);
