@@ -67,22 +67,33 @@ internal static unsafe class ForwardRunner<T, TKernel>
         {
             var layout = plan.Chunks;
             var (start, end) = plan.Range(i, planeCount);
-            for (var plane = start; plane < end; plane++)
+            Span<PlaneStatistics> batch = stackalloc PlaneStatistics[16];
+            for (var first = start; first < end; first += layout.PlanesPerBatch)
             {
-                var stats = PlaneWork<T, TKernel>.Statistics(x, layout, plane);
-                if (statistics != null)
+                var count = Math.Min(layout.PlanesPerBatch, end - first);
+                for (var k = 0; k < count; k++)
                 {
-                    statistics[plane] = stats;
+                    batch[k] = PlaneWork<T, TKernel>.Statistics(x, layout, first + k);
                 }
 
-                var destination = PlaneWork<T, TKernel>.Plane(y, layout, plane);
-                if (stats.IsFinite)
+                for (var k = 0; k < count; k++)
                 {
-                    TKernel.Forward(PlaneWork<T, TKernel>.Plane(x, layout, plane), destination, new GateCoefficients(stats, lambda, plan.StreamOutput));
-                }
-                else
-                {
-                    PlaneWork<T, TKernel>.FillNaN(destination);
+                    var plane = first + k;
+                    var stats = batch[k];
+                    if (statistics != null)
+                    {
+                        statistics[plane] = stats;
+                    }
+
+                    var destination = PlaneWork<T, TKernel>.Plane(y, layout, plane);
+                    if (stats.IsFinite)
+                    {
+                        TKernel.Forward(PlaneWork<T, TKernel>.Plane(x, layout, plane), destination, new GateCoefficients(stats, lambda, plan.StreamOutput));
+                    }
+                    else
+                    {
+                        PlaneWork<T, TKernel>.FillNaN(destination);
+                    }
                 }
             }
         }
