@@ -11,9 +11,9 @@ namespace SimAM.Kernels;
 /// <para>
 /// t ≤ −0.72 splits into n = round(t) and f = t − n ∈ [−½, ½]; 2^f comes from a degree-5 polynomial
 /// (Remez fit of the relative error: 7.5e-8 in exact arithmetic, 2.1e-7 measured with float32 Horner
-/// steps over [−½, ½]), and 2^n is added straight into the exponent bits. Rounding uses the
-/// 1.5·2^23 trick, which needs no rounding instruction and leaves n in the low mantissa bits where
-/// <see cref="ISimdOps{TF,TD}.ScaleByPowerOfTwo"/> picks it up.
+/// steps over [−½, ½]), and 2^n goes straight into the exponent. With AVX-512 that is vrndscaleps and
+/// vscalefps; elsewhere adding 1.5·2^23 rounds t and leaves n in the low mantissa bits, from where a
+/// shift adds it to the exponent field (<see cref="ISimdOps{TF,TD}.SplitExponent"/>).
 /// </para>
 /// <para>
 /// Why this is accurate enough: with e = exp(−E) and s = 1/(1+e), a relative error ε in e moves s
@@ -29,7 +29,6 @@ internal static class FastSigmoid
     public const double Log2E = 1.4426950408889634;
 
     private const float SmallestExponent = -125f;
-    private const float RoundingMagic = 12582912f; // 1.5·2^23
 
     // 2^f ≈ C0 + C1 f + … + C5 f^5 on [−0.5, 0.5]
     private const float C0 = 1.0000001192092896f;
@@ -54,9 +53,7 @@ internal static class FastSigmoid
         where TD : struct
         where TOps : ISimdOps<TF, TD>
     {
-        t = TOps.Max(t, TOps.Create(SmallestExponent));
-        var rounded = TOps.Add(t, TOps.Create(RoundingMagic));
-        var f = TOps.Subtract(t, TOps.Subtract(rounded, TOps.Create(RoundingMagic)));
+        var f = TOps.SplitExponent(TOps.Max(t, TOps.Create(SmallestExponent)), out var whole);
 
         var p = TOps.MultiplyAdd(TOps.Create(C5), f, TOps.Create(C4));
         p = TOps.MultiplyAdd(p, f, TOps.Create(C3));
@@ -64,6 +61,6 @@ internal static class FastSigmoid
         p = TOps.MultiplyAdd(p, f, TOps.Create(C1));
         p = TOps.MultiplyAdd(p, f, TOps.Create(C0));
 
-        return TOps.ScaleByPowerOfTwo(p, rounded);
+        return TOps.ScaleByPowerOfTwo(p, whole);
     }
 }

@@ -56,10 +56,16 @@ internal interface ISimdOps<TF, TD>
     static abstract TF KeepLanesFrom(TF value, int firstLane);
 
     /// <summary>
-    /// Adds the integer held in the low mantissa bits of <paramref name="rounded"/> (a value of the
-    /// form 1.5·2^23 + n) to the exponent of <paramref name="mantissa"/>: mantissa · 2^n.
+    /// Splits t ∈ [−125, 0] into n = round(t) and the returned fraction f = t − n ∈ [−½, ½];
+    /// <paramref name="whole"/> holds n in the form <see cref="ScaleByPowerOfTwo"/> takes.
     /// </summary>
-    static abstract TF ScaleByPowerOfTwo(TF mantissa, TF rounded);
+    static abstract TF SplitExponent(TF t, out TF whole);
+
+    /// <summary>mantissa · 2^n, with n from <see cref="SplitExponent"/>.</summary>
+    static abstract TF ScaleByPowerOfTwo(TF mantissa, TF whole);
+
+    /// <summary>Loads <see cref="Count"/> floats and converts them to double (one instruction per half where the hardware allows).</summary>
+    static abstract void LoadWidened(ref float source, nuint index, out TD lower, out TD upper);
 
     /// <summary>Converts to double: lanes [0, Count/2) into <paramref name="lower"/>, the rest into <paramref name="upper"/>.</summary>
     static abstract void Widen(TF value, out TD lower, out TD upper);

@@ -59,10 +59,25 @@ internal readonly struct SimdOps128 : ISimdOps<Vector128<float>, Vector128<doubl
         Vector128.GreaterThanOrEqual(LaneIndices.Single128, Vector128.Create((float)firstLane)) & value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> ScaleByPowerOfTwo(Vector128<float> mantissa, Vector128<float> rounded) =>
-        // rounded = 1.5·2^23 + n, so its bits are 0x4B400000 + n; shifting left by 23 drops the constant
-        // (its low 9 bits are zero) and leaves n << 23, which adds n to the exponent field.
-        (mantissa.AsInt32() + Vector128.ShiftLeft(rounded.AsInt32(), 23)).AsSingle();
+    public static Vector128<float> SplitExponent(Vector128<float> t, out Vector128<float> whole)
+    {
+        // Adding 1.5·2^23 rounds t to an integer n held in the low mantissa bits of whole.
+        whole = t + Vector128.Create(RoundingMagic);
+        return t - (whole - Vector128.Create(RoundingMagic));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ScaleByPowerOfTwo(Vector128<float> mantissa, Vector128<float> whole) =>
+        // whole's bits are 0x4B400000 + n; shifting left by 23 drops the constant (its low 9 bits are
+        // zero) and leaves n << 23, which adds n to the exponent field.
+        (mantissa.AsInt32() + Vector128.ShiftLeft(whole.AsInt32(), 23)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LoadWidened(ref float source, nuint index, out Vector128<double> lower, out Vector128<double> upper) =>
+        Widen(Vector128.LoadUnsafe(ref source, index), out lower, out upper);
+
+    /// <summary>1.5·2^23: adding it rounds a float of magnitude below 2^22 to an integer, kept in the low mantissa bits.</summary>
+    private const float RoundingMagic = 12582912f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Widen(Vector128<float> value, out Vector128<double> lower, out Vector128<double> upper)

@@ -54,10 +54,35 @@ internal readonly struct SimdOps256 : ISimdOps<Vector256<float>, Vector256<doubl
         Vector256.GreaterThanOrEqual(LaneIndices.Single256, Vector256.Create((float)firstLane)) & value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> ScaleByPowerOfTwo(Vector256<float> mantissa, Vector256<float> rounded) =>
-        // rounded = 1.5·2^23 + n, so its bits are 0x4B400000 + n; shifting left by 23 drops the constant
-        // (its low 9 bits are zero) and leaves n << 23, which adds n to the exponent field.
-        (mantissa.AsInt32() + Vector256.ShiftLeft(rounded.AsInt32(), 23)).AsSingle();
+    public static Vector256<float> SplitExponent(Vector256<float> t, out Vector256<float> whole)
+    {
+        // Adding 1.5·2^23 rounds t to an integer n held in the low mantissa bits of whole.
+        whole = t + Vector256.Create(RoundingMagic);
+        return t - (whole - Vector256.Create(RoundingMagic));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ScaleByPowerOfTwo(Vector256<float> mantissa, Vector256<float> whole) =>
+        // whole's bits are 0x4B400000 + n; shifting left by 23 drops the constant (its low 9 bits are
+        // zero) and leaves n << 23, which adds n to the exponent field.
+        (mantissa.AsInt32() + Vector256.ShiftLeft(whole.AsInt32(), 23)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LoadWidened(ref float source, nuint index, out Vector256<double> lower, out Vector256<double> upper)
+    {
+        if (Avx.IsSupported)
+        {
+            // vcvtps2pd ymm, m128: the load folds into the conversion.
+            lower = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref source, index));
+            upper = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref source, index + 4));
+            return;
+        }
+
+        Widen(Vector256.LoadUnsafe(ref source, index), out lower, out upper);
+    }
+
+    /// <summary>1.5·2^23: adding it rounds a float of magnitude below 2^22 to an integer, kept in the low mantissa bits.</summary>
+    private const float RoundingMagic = 12582912f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Widen(Vector256<float> value, out Vector256<double> lower, out Vector256<double> upper)

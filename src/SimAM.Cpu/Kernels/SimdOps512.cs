@@ -54,10 +54,40 @@ internal readonly struct SimdOps512 : ISimdOps<Vector512<float>, Vector512<doubl
         Vector512.GreaterThanOrEqual(LaneIndices.Single512, Vector512.Create((float)firstLane)) & value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> ScaleByPowerOfTwo(Vector512<float> mantissa, Vector512<float> rounded) =>
-        // rounded = 1.5·2^23 + n, so its bits are 0x4B400000 + n; shifting left by 23 drops the constant
-        // (its low 9 bits are zero) and leaves n << 23, which adds n to the exponent field.
-        (mantissa.AsInt32() + Vector512.ShiftLeft(rounded.AsInt32(), 23)).AsSingle();
+    public static Vector512<float> SplitExponent(Vector512<float> t, out Vector512<float> whole)
+    {
+        if (Avx512F.IsSupported)
+        {
+            whole = Avx512F.RoundScale(t, 0); // imm 0: round to nearest even, keep 0 fraction bits
+            return t - whole;
+        }
+
+        whole = t + Vector512.Create(RoundingMagic);
+        return t - (whole - Vector512.Create(RoundingMagic));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ScaleByPowerOfTwo(Vector512<float> mantissa, Vector512<float> whole) =>
+        Avx512F.IsSupported
+            ? Avx512F.Scale(mantissa, whole) // vscalefps: mantissa · 2^floor(whole), whole already integral
+            : (mantissa.AsInt32() + Vector512.ShiftLeft(whole.AsInt32(), 23)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LoadWidened(ref float source, nuint index, out Vector512<double> lower, out Vector512<double> upper)
+    {
+        if (Avx512F.IsSupported)
+        {
+            // vcvtps2pd zmm, m256: the load folds into the conversion, no extract needed.
+            lower = Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref source, index));
+            upper = Avx512F.ConvertToVector512Double(Vector256.LoadUnsafe(ref source, index + 8));
+            return;
+        }
+
+        Widen(Vector512.LoadUnsafe(ref source, index), out lower, out upper);
+    }
+
+    /// <summary>1.5·2^23: adding it rounds a float of magnitude below 2^22 to an integer, kept in the low mantissa bits.</summary>
+    private const float RoundingMagic = 12582912f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Widen(Vector512<float> value, out Vector512<double> lower, out Vector512<double> upper)

@@ -95,8 +95,8 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         nuint i = 0;
         for (; i + (2 * width) <= count; i += 2 * width)
         {
-            TOps.Widen(TOps.Load(ref x, i), out var lower0, out var upper0);
-            TOps.Widen(TOps.Load(ref x, i + width), out var lower1, out var upper1);
+            TOps.LoadWidened(ref x, i, out var lower0, out var upper0);
+            TOps.LoadWidened(ref x, i + width, out var lower1, out var upper1);
             s0 = TOps.AddDouble(s0, lower0);
             s1 = TOps.AddDouble(s1, upper0);
             s2 = TOps.AddDouble(s2, lower1);
@@ -105,7 +105,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
 
         if (i + width <= count)
         {
-            TOps.Widen(TOps.Load(ref x, i), out var lower, out var upper);
+            TOps.LoadWidened(ref x, i, out var lower, out var upper);
             s0 = TOps.AddDouble(s0, lower);
             s1 = TOps.AddDouble(s1, upper);
             i += width;
@@ -113,10 +113,12 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
 
         if (i < count)
         {
+            // Into s0 and s1, like the single vector above: an accumulator used only in the loop and
+            // here was spilled to the stack inside the loop by the JIT.
             var tail = TOps.KeepLanesFrom(TOps.Load(ref x, count - width), (int)(width - (count - i)));
             TOps.Widen(tail, out var lower, out var upper);
-            s2 = TOps.AddDouble(s2, lower);
-            s3 = TOps.AddDouble(s3, upper);
+            s0 = TOps.AddDouble(s0, lower);
+            s1 = TOps.AddDouble(s1, upper);
         }
 
         return TOps.SumDouble(TOps.AddDouble(TOps.AddDouble(s0, s1), TOps.AddDouble(s2, s3)));
@@ -137,8 +139,8 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         nuint i = 0;
         for (; i + (2 * width) <= count; i += 2 * width)
         {
-            TOps.Widen(TOps.Load(ref x, i), out var lower0, out var upper0);
-            TOps.Widen(TOps.Load(ref x, i + width), out var lower1, out var upper1);
+            TOps.LoadWidened(ref x, i, out var lower0, out var upper0);
+            TOps.LoadWidened(ref x, i + width, out var lower1, out var upper1);
             lower0 = TOps.SubtractDouble(lower0, centre);
             upper0 = TOps.SubtractDouble(upper0, centre);
             lower1 = TOps.SubtractDouble(lower1, centre);
@@ -151,7 +153,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
 
         if (i + width <= count)
         {
-            TOps.Widen(TOps.Load(ref x, i), out var lower, out var upper);
+            TOps.LoadWidened(ref x, i, out var lower, out var upper);
             lower = TOps.SubtractDouble(lower, centre);
             upper = TOps.SubtractDouble(upper, centre);
             q0 = TOps.MultiplyAddDouble(lower, lower, q0);
@@ -165,8 +167,8 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
             TOps.WidenFrom(TOps.Load(ref x, count - width), (int)(width - (count - i)), centre, out var lower, out var upper);
             lower = TOps.SubtractDouble(lower, centre);
             upper = TOps.SubtractDouble(upper, centre);
-            q2 = TOps.MultiplyAddDouble(lower, lower, q2);
-            q3 = TOps.MultiplyAddDouble(upper, upper, q3);
+            q0 = TOps.MultiplyAddDouble(lower, lower, q0);
+            q1 = TOps.MultiplyAddDouble(upper, upper, q1);
         }
 
         return TOps.SumDouble(TOps.AddDouble(TOps.AddDouble(q0, q1), TOps.AddDouble(q2, q3)));
