@@ -4,8 +4,10 @@
 One command, from the repository root (needs the .NET SDK and Debian's python3-torch):
   python3 benchmarks/torch/compare.py [--quick]
 
-Speed-up = PyTorch time / SimAM.Cpu time, for the forward pass and for a training step
-(forward + backward; SimAM.Cpu's backward reuses the statistics its forward pass saved).
+Prints the README's results table: SimAM.Cpu's forward and backward times, the forward against the
+memcpy floor, the backward against the 3-stream floor, and the speed-ups over the TensorPrimitives
+chain, the scalar port and PyTorch (forward, and a training step: forward + backward, where
+SimAM.Cpu's backward reuses the statistics its forward pass saved).
 """
 import argparse
 import json
@@ -40,13 +42,14 @@ def main():
     env = ours["environment"]
     print(f"{env['cpu']}, {env['logicalProcessors']} logical processors, {env['runtime']}, kernel {env['kernel']}; "
           f"PyTorch {theirs['torch']} with {theirs['threads']} threads; float32, medians")
-    print("| shape | SimAM.Cpu fwd ms | PyTorch fwd ms | fwd speed-up | SimAM.Cpu fwd+bwd ms | PyTorch fwd+bwd ms | training speed-up |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| shape | MB | fwd ms | × memcpy | bwd ms | × 3-stream | vs TP chain | vs scalar | vs PyTorch fwd | vs PyTorch fwd+bwd |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for a, b in zip(ours["results"], theirs["results"]):
         step = a["forwardMs"] + a["backwardMs"]
-        print(f"| [{','.join(map(str, a['shape']))}] | {a['forwardMs']:.3f} | {b['forwardMs']:.3f} | "
-              f"{b['forwardMs'] / a['forwardMs']:.1f}x | {step:.3f} | {b['forwardBackwardMs']:.3f} | "
-              f"{b['forwardBackwardMs'] / step:.1f}x |")
+        print(f"| [{','.join(map(str, a['shape']))}] | {a['megabytes']:.1f} | {a['forwardMs']:.3f} | "
+              f"{a['forwardOverMemcpy']:.2f}x | {a['backwardMs']:.3f} | {a['backwardOverThreeStream']:.2f}x | "
+              f"{a['speedupOverTensorPrimitivesChain']:.1f}x | {a['speedupOverScalarPort']:.1f}x | "
+              f"{b['forwardMs'] / a['forwardMs']:.1f}x | {b['forwardBackwardMs'] / step:.1f}x |")
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ public sealed class SelfTestAndBenchTests : IDisposable
     [Fact]
     public void Bench_result_ratios_follow_from_the_times()
     {
-        var r = new BenchResult([1, 1, 1000], 1000, ForwardMs: 0.002, BackwardMs: 0.006, MemcpyMs: 0.001, ThreeStreamMs: 0.003, ChainMs: 0.01);
+        var r = new BenchResult([1, 1, 1000], 1000, ForwardMs: 0.002, BackwardMs: 0.006, MemcpyMs: 0.001, ThreeStreamMs: 0.003, ChainMs: 0.01, ScalarMs: 0.05);
 
         Assert.Equal(4000, r.Bytes);
         Assert.Equal(2 * 4000 / (0.002 * 1e6), r.ForwardGBps, 12);
@@ -124,6 +124,24 @@ public sealed class SelfTestAndBenchTests : IDisposable
         Assert.Equal(2, r.ForwardOverMemcpy, 12);
         Assert.Equal(2, r.BackwardOverThreeStream, 12);
         Assert.Equal(5, r.SpeedupOverChain, 12);
+        Assert.Equal(25, r.SpeedupOverScalar, 12);
+    }
+
+    [Fact]
+    public void The_scalar_port_computes_SimAM()
+    {
+        int[] shape = [3, 5, 37];
+        var x = TestData.Floats(3 * 5 * 37, seed: 12);
+        var expected = new float[x.Length];
+        var scalar = new float[x.Length];
+        SimAm.Forward(x, expected, shape);
+
+        Baselines.ScalarPort(x, scalar, 37, SimAm.DefaultLambda);
+
+        for (var i = 0; i < x.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - scalar[i]) <= 1e-5f, $"element {i}: engine {expected[i]}, scalar port {scalar[i]}");
+        }
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 using BenchmarkDotNet.Attributes;
-using SimAM.Benchmarks.Baselines;
+using SimAM.Cli.Benchmarking;
 using SimAM.Benchmarks.Infrastructure;
 
 namespace SimAM.Benchmarks.Suites;
@@ -25,7 +25,7 @@ public class BackwardBenchmarks
     }
 
     [Benchmark(Baseline = true, Description = "3-stream (floor)")]
-    public void ThreeStream() => MemoryFloor.ThreeStream(_buffers.Input, _buffers.GradOutput, _gradInput);
+    public void ThreeStream() => Baselines.ThreeStream(_buffers.Input, _buffers.GradOutput, _gradInput);
 
     [Benchmark(Description = "SimAM.Cpu, saved statistics")]
     public void EngineWithStatistics() =>

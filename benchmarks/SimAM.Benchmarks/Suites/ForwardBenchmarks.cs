@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 using BenchmarkDotNet.Attributes;
-using SimAM.Benchmarks.Baselines;
+using SimAM.Cli.Benchmarking;
 using SimAM.Benchmarks.Infrastructure;
 
 namespace SimAM.Benchmarks.Suites;
@@ -10,6 +10,7 @@ namespace SimAM.Benchmarks.Suites;
 public class ForwardBenchmarks
 {
     private TensorBuffers _buffers = null!;
+    private float[][] _scratch = null!;
 
     [ParamsSource(nameof(Shapes))]
     public TensorShape Shape { get; set; } = null!;
@@ -17,17 +18,21 @@ public class ForwardBenchmarks
     public static IEnumerable<TensorShape> Shapes => TensorShape.Standard;
 
     [GlobalSetup]
-    public void Setup() => _buffers = new TensorBuffers(Shape);
+    public void Setup()
+    {
+        _buffers = new TensorBuffers(Shape);
+        _scratch = Baselines.CreateScratch(Shape.PlaneSize);
+    }
 
     [Benchmark(Baseline = true, Description = "memcpy (floor)")]
-    public void Memcpy() => MemoryFloor.Copy(_buffers.Input, _buffers.Output);
+    public void Memcpy() => Baselines.Memcpy(_buffers.Input, _buffers.Output);
 
     [Benchmark(Description = "SimAM.Cpu")]
     public void Engine() => SimAm.Forward(_buffers.Input, _buffers.Output, Shape.Dimensions);
 
     [Benchmark(Description = "TensorPrimitives chain")]
-    public void Chain() => TensorPrimitivesChain.Forward(_buffers.Input, _buffers.Output, Shape.PlaneCount, Shape.PlaneSize, SimAm.DefaultLambda);
+    public void Chain() => Baselines.TensorPrimitivesChain(_buffers.Input, _buffers.Output, Shape.PlaneSize, SimAm.DefaultLambda, _scratch);
 
     [Benchmark(Description = "scalar port")]
-    public void Scalar() => ScalarPort.Forward(_buffers.Input, _buffers.Output, Shape.PlaneCount, Shape.PlaneSize, SimAm.DefaultLambda);
+    public void Scalar() => Baselines.ScalarPort(_buffers.Input, _buffers.Output, Shape.PlaneSize, SimAm.DefaultLambda);
 }

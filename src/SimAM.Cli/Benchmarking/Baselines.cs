@@ -10,7 +10,9 @@ namespace SimAM.Cli.Benchmarking;
 /// <item><description><see cref="Memcpy"/>: the floor of any forward pass (read x, write y: 2 streams).</description></item>
 /// <item><description><see cref="ThreeStream"/>: the floor of any backward pass (read x and g, write dx: 3 streams).</description></item>
 /// <item><description><see cref="TensorPrimitivesChain"/>: SimAM written the straightforward way with <see cref="TensorPrimitives"/>, one call per step.</description></item>
+/// <item><description><see cref="ScalarPort"/>: the reference module ported line by line to scalar float code.</description></item>
 /// </list>
+/// The benchmark suite (benchmarks/SimAM.Benchmarks) measures the same baselines, so both report the same comparisons.
 /// </summary>
 internal static class Baselines
 {
@@ -67,6 +69,48 @@ internal static class Baselines
                 TensorPrimitives.Add(t, 0.5f, t);
                 TensorPrimitives.Sigmoid(t, t);
                 TensorPrimitives.Multiply(t, plane, y.AsSpan(p * planeSize, planeSize));
+            }
+        });
+    }
+
+    /// <summary>
+    /// The reference module ported line by line to scalar float code: mean, centred squares, then the gate
+    /// with <see cref="MathF.Exp"/>. Planes are split over <see cref="Chunks"/> parallel workers like the
+    /// other baselines, so the comparison is about the kernel, not the thread count.
+    /// </summary>
+    /// <param name="x">The input, planes of <paramref name="planeSize"/> values.</param>
+    /// <param name="y">The output.</param>
+    /// <param name="planeSize">S, the values per plane (at least 2).</param>
+    /// <param name="lambda">λ.</param>
+    public static void ScalarPort(float[] x, float[] y, int planeSize, float lambda)
+    {
+        var planes = x.Length / planeSize;
+        Parallel.For(0, Chunks, chunk =>
+        {
+            var (first, count) = Range(planes, chunk);
+            for (var p = first; p < first + count; p++)
+            {
+                var start = p * planeSize;
+                var sum = 0f;
+                for (var i = 0; i < planeSize; i++)
+                {
+                    sum += x[start + i];
+                }
+
+                var mean = sum / planeSize;
+                var squares = 0f;
+                for (var i = 0; i < planeSize; i++)
+                {
+                    var c = x[start + i] - mean;
+                    squares += c * c;
+                }
+
+                var denominator = 4 * ((squares / (planeSize - 1)) + lambda);
+                for (var i = 0; i < planeSize; i++)
+                {
+                    var c = x[start + i] - mean;
+                    y[start + i] = x[start + i] / (1 + MathF.Exp(-((c * c / denominator) + 0.5f)));
+                }
             }
         });
     }

@@ -113,6 +113,8 @@ internal static class BenchReport
             json.WriteNumber("forwardOverMemcpy", r.ForwardOverMemcpy);
             json.WriteNumber("backwardOverThreeStream", r.BackwardOverThreeStream);
             json.WriteNumber("speedupOverTensorPrimitivesChain", r.SpeedupOverChain);
+            json.WriteNumber("scalarPortMs", r.ScalarMs);
+            json.WriteNumber("speedupOverScalarPort", r.SpeedupOverScalar);
             json.WriteEndObject();
         }
 

@@ -10,6 +10,7 @@ namespace SimAM.Cli.Benchmarking;
 /// <param name="MemcpyMs">Parallel copy of the tensor (the forward floor).</param>
 /// <param name="ThreeStreamMs">Parallel dx = x + g (the backward floor).</param>
 /// <param name="ChainMs">The TensorPrimitives chain (the straightforward forward).</param>
+/// <param name="ScalarMs">The scalar port of the reference module.</param>
 internal sealed record BenchResult(
     IReadOnlyList<int> Shape,
     long Elements,
@@ -17,7 +18,8 @@ internal sealed record BenchResult(
     double BackwardMs,
     double MemcpyMs,
     double ThreeStreamMs,
-    double ChainMs)
+    double ChainMs,
+    double ScalarMs)
 {
     /// <summary>Gets the tensor size in bytes (float32).</summary>
     public long Bytes => Elements * sizeof(float);
@@ -48,6 +50,9 @@ internal sealed record BenchResult(
 
     /// <summary>Gets how many times faster the engine's forward is than the TensorPrimitives chain.</summary>
     public double SpeedupOverChain => ChainMs / ForwardMs;
+
+    /// <summary>Gets how many times faster the engine's forward is than the scalar port.</summary>
+    public double SpeedupOverScalar => ScalarMs / ForwardMs;
 
     private double GBps(int streams, double milliseconds) => streams * Bytes / (milliseconds * 1e6);
 }

@@ -6,15 +6,15 @@ using System.Globalization;
 namespace SimAM.Cli.Benchmarking;
 
 /// <summary>
-/// Measures one shape: the engine's forward and backward, the two memory floors and the
-/// TensorPrimitives chain, all on the same float32 buffers.
+/// Measures one shape: the engine's forward and backward, the two memory floors, the
+/// TensorPrimitives chain and the scalar port, all on the same float32 buffers.
 /// </summary>
 /// <param name="timing">Warm-up and repetition settings.</param>
 /// <param name="lambda">λ for every SimAM call.</param>
 internal sealed class BenchRunner(Timing timing, float lambda = SimAm.DefaultLambda)
 {
     /// <summary>Gets the measurements per shape, in the order <see cref="Run"/> reports them to its progress callback.</summary>
-    public static IReadOnlyList<string> Steps { get; } = ["forward", "backward", "memcpy", "3-stream", "TensorPrimitives chain"];
+    public static IReadOnlyList<string> Steps { get; } = ["forward", "backward", "memcpy", "3-stream", "TensorPrimitives chain", "scalar port"];
 
     /// <summary>Measures <paramref name="shape"/>.</summary>
     /// <param name="shape">[N, C, d1, ..., dk], valid for the engine.</param>
@@ -56,7 +56,12 @@ internal sealed class BenchRunner(Timing timing, float lambda = SimAm.DefaultLam
         var chain = timing.MedianMilliseconds(() => Baselines.TensorPrimitivesChain(x, dx, planeSize, lambda, scratch));
         onStepDone?.Invoke(Steps[4]);
 
-        return new BenchResult(dims, elements, forward, backward, memcpy, threeStream, chain);
+        Baselines.ScalarPort(x, dx, planeSize, lambda);
+        CheckSameResult(y, dx, dims);
+        var scalar = timing.MedianMilliseconds(() => Baselines.ScalarPort(x, dx, planeSize, lambda));
+        onStepDone?.Invoke(Steps[5]);
+
+        return new BenchResult(dims, elements, forward, backward, memcpy, threeStream, chain, scalar);
     }
 
     [SuppressMessage("Security", "CA5394:Do not use insecure randomness", Justification = "Benchmark data, not security.")]
