@@ -1,28 +1,22 @@
 using System;
 using System.Numerics;
+using SimAM.Kernels.Planar;
 using SimAM.Scheduling.ChannelVectors;
 using SimAM.Validation;
 
 namespace SimAM.Kernels.ChannelVectors;
 
 /// <summary>
-/// The switch from a call's options to a channel-vector kernel type: channels-last tensors, the exact
-/// variant, and every Half tensor go this way (a channels-first tensor as samples of one channel).
+/// The switch from a channels-last call's options to a channel-vector kernel type (every element type and
+/// variant).
 /// </summary>
 internal static class ChannelVectorDispatch
 {
-    /// <summary>
-    /// Planes of at most this many values run the exact variant in double whatever the tensor's type
-    /// (<see cref="ChannelVectorWideningKernel{T}"/>): with so few neighbours a neuron can carry most of its
-    /// plane's variance at a moderate E, and float's rounding of z, amplified by the cancellation in
-    /// 1 − κz² (twice in the gradient, which divides by its square), exceeded the backward bound on 2 and
-    /// 3 values. Such tensors are small per plane, and the double kernel is vectorised too.
-    /// </summary>
-    public const int SmallExactPlane = 16;
+    /// <summary>Planes of at most this many values run the exact variant in double (see <see cref="PlanarDispatch.SmallExactPlane"/>).</summary>
+    public const int SmallExactPlane = PlanarDispatch.SmallExactPlane;
 
-    /// <summary>Tells whether a float or double call takes this path rather than the planar kernels.</summary>
-    public static bool Handles(in TensorGeometry geometry, SimAmOptions options) =>
-        geometry.Layout == SimAmLayout.ChannelsLast || options.Variant == SimAmVariant.Exact;
+    /// <summary>Tells whether a call takes this path: every channels-last one.</summary>
+    public static bool Handles(in TensorGeometry geometry) => geometry.Layout == SimAmLayout.ChannelsLast;
 
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, SimAmOptions options)
     {

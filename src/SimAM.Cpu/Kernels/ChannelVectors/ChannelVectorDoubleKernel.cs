@@ -1,5 +1,6 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace SimAM.Kernels.ChannelVectors;
 
@@ -9,6 +10,7 @@ namespace SimAM.Kernels.ChannelVectors;
 /// last bits), on blocks small enough for stack scratch. The period is at least 256 lanes so that each
 /// call has enough values to amortise itself even when C is tiny.
 /// </summary>
+[SkipLocalsInit]
 internal readonly struct ChannelVectorDoubleKernel : IChannelVectorKernel<double, double>
 {
     private const int BlockLength = 256;

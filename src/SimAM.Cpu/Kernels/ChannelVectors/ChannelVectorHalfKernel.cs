@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace SimAM.Kernels.ChannelVectors;
 
@@ -17,6 +18,7 @@ namespace SimAM.Kernels.ChannelVectors;
 /// Blocks are whole periods of lanes (whole rows in row mode), so every block starts at lane 0 as the
 /// float kernels expect. A period longer than the stack block (very wide C) uses a pooled buffer.
 /// </remarks>
+[SkipLocalsInit]
 internal readonly struct ChannelVectorHalfKernel<TFloat> : IChannelVectorKernel<Half, float>
     where TFloat : IChannelVectorKernel<float, float>
 {

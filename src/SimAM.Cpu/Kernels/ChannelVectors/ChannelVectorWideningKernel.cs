@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace SimAM.Kernels.ChannelVectors;
 
@@ -13,6 +14,7 @@ namespace SimAM.Kernels.ChannelVectors;
 /// moderate E and float's rounding of z would be amplified past the accuracy bounds.
 /// </summary>
 /// <typeparam name="T">The tensor's element type.</typeparam>
+[SkipLocalsInit]
 internal readonly struct ChannelVectorWideningKernel<T> : IChannelVectorKernel<T, double>
     where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -24,7 +24,7 @@ internal static class ChannelSteps<T, TLane, TKernel>
         var sums = scratch.Lanes(0);
         sums.Clear();
         TKernel.AddSums(chunk, lanes, sums);
-        FoldLanes(sums, mean);
+        FoldLanes(sums, lanes, mean);
         TensorPrimitives.Divide(mean, rows, mean);
 
         var laneMeans = scratch.Lanes(2);
@@ -32,7 +32,7 @@ internal static class ChannelSteps<T, TLane, TKernel>
         var laneSquares = scratch.Lanes(1);
         laneSquares.Clear();
         TKernel.AddSquares(chunk, lanes, laneMeans, laneSquares);
-        FoldLanes(laneSquares, squares);
+        FoldLanes(laneSquares, lanes, squares);
     }
 
     /// <summary>
@@ -74,8 +74,8 @@ internal static class ChannelSteps<T, TLane, TKernel>
         first.Clear();
         second.Clear();
         TKernel.AddGradientSums<TEnergy>(x, g, lanes, gate, energy, first, second);
-        FoldLanes(first, weighted);
-        FoldLanes(second, weightedSquares);
+        FoldLanes(first, lanes, weighted);
+        FoldLanes(second, lanes, weightedSquares);
     }
 
     /// <summary>
@@ -167,15 +167,33 @@ internal static class ChannelSteps<T, TLane, TKernel>
         }
     }
 
-    /// <summary>Adds lane m of a table into channel m mod C (the period is a multiple of C), in lane order.</summary>
-    public static void FoldLanes(ReadOnlySpan<double> lanes, Span<double> channels)
+    /// <summary>
+    /// Adds lane m of a table into channel m mod C (the period is a multiple of C). The overhang is added
+    /// onto the start of the period, then the period is halved while it holds an even number of
+    /// channel rows (pairwise, few calls even for C = 1), then the remaining rows are added in order.
+    /// The table is scratch and is left changed.
+    /// </summary>
+    public static void FoldLanes(Span<double> lanes, in ChannelLanes geometry, Span<double> channels)
     {
-        var c = channels.Length;
-        lanes[..c].CopyTo(channels);
-        for (var start = c; start < lanes.Length; start += c)
+        var period = geometry.Period;
+        for (var start = period; start < lanes.Length; start += period)
         {
-            var length = Math.Min(c, lanes.Length - start);
-            TensorPrimitives.Add(channels[..length], lanes.Slice(start, length), channels[..length]);
+            var length = Math.Min(period, lanes.Length - start);
+            TensorPrimitives.Add(lanes[..length], lanes.Slice(start, length), lanes[..length]);
+        }
+
+        var c = channels.Length;
+        var rows = period;
+        while (rows > c && rows / c % 2 == 0)
+        {
+            rows /= 2;
+            TensorPrimitives.Add(lanes[..rows], lanes.Slice(rows, rows), lanes[..rows]);
+        }
+
+        lanes[..c].CopyTo(channels);
+        for (var start = c; start < rows; start += c)
+        {
+            TensorPrimitives.Add(channels, lanes.Slice(start, c), channels);
         }
     }
 

@@ -2,11 +2,7 @@ using SimAM.Validation;
 
 namespace SimAM.Scheduling.ChannelVectors;
 
-/// <summary>
-/// A tensor seen as channels-last samples [N, S, C]. A channels-last tensor is that already; a
-/// channels-first tensor [N, C, S] is N·C samples of one channel each ([N·C, S, 1]), whose statistics
-/// land at the same index n·C + c.
-/// </summary>
+/// <summary>A channels-last tensor as samples [N, S, C]: S rows (spatial positions) of C contiguous values.</summary>
 internal readonly struct ChannelView
 {
     private ChannelView(int samples, int spatial, int channels)
@@ -28,8 +24,5 @@ internal readonly struct ChannelView
     /// <summary>Gets S·C, the values per sample.</summary>
     public int SampleLength => Spatial * Channels;
 
-    public static ChannelView From(in TensorGeometry geometry) =>
-        geometry.Layout == SimAmLayout.ChannelsLast
-            ? new ChannelView(geometry.Samples, geometry.PlaneSize, geometry.Channels)
-            : new ChannelView(geometry.PlaneCount, geometry.PlaneSize, 1);
+    public static ChannelView From(in TensorGeometry geometry) => new(geometry.Samples, geometry.PlaneSize, geometry.Channels);
 }
