@@ -5,7 +5,8 @@ namespace SimAM.Kernels.ChannelVectors;
 /// <summary>
 /// The channel-vector kernels without SIMD: the portable fallback (<see cref="SimAmKernel.Scalar"/>) and
 /// the last step of the vector kernels for runs shorter than four values. Same tables and same algorithm
-/// (double sums, μ split in two floats), with the runtime's exact 2^t and a true division.
+/// (double sums, μ split in two floats, the same fused multiply-adds), with the runtime's exact 2^t and a
+/// true division.
 /// </summary>
 internal readonly struct ChannelVectorScalarKernel : IChannelVectorKernel<float, float>
 {
@@ -78,7 +79,9 @@ internal readonly struct ChannelVectorScalarKernel : IChannelVectorKernel<float,
         {
             var gradOutput = g[i];
             var a = Weight<TEnergy>(x[i], gradOutput, tables, lane, energy, out var z, out var s);
-            dx[i] = (gradOutput * s) + (z * ((slopes.First[lane] * a) + slopes.Second[lane])) + slopes.Third[lane];
+            // Fused as in the vector kernels: the three terms can be much larger than their sum.
+            var slope = MathF.FusedMultiplyAdd(slopes.First[lane], a, slopes.Second[lane]);
+            dx[i] = MathF.FusedMultiplyAdd(gradOutput, s, MathF.FusedMultiplyAdd(z, slope, slopes.Third[lane]));
         }
     }
 
@@ -90,7 +93,7 @@ internal readonly struct ChannelVectorScalarKernel : IChannelVectorKernel<float,
         if (!TEnergy.IsExact)
         {
             d = 1f;
-            return NegativeHalfLog2E - (z * z);
+            return MathF.FusedMultiplyAdd(-z, z, NegativeHalfLog2E);
         }
 
         var q = z * z;
@@ -104,7 +107,7 @@ internal readonly struct ChannelVectorScalarKernel : IChannelVectorKernel<float,
         z = tables.Scaled(x, lane);
         var t = Exponent<TEnergy>(z, energy, out var d);
         s = 1f / (1f + float.Exp2(t));
-        var a = g * x * (s * (1 - s));
+        var a = (g * x) * (s * (1 - s));
         return TEnergy.IsExact ? a / (d * d) : a;
     }
 
@@ -116,6 +119,6 @@ internal readonly struct ChannelVectorScalarKernel : IChannelVectorKernel<float,
 
         public ReadOnlySpan<float> Third { get; } = tables.Slice(2 * tableLength, tableLength);
 
-        public float Scaled(float x, int lane) => ((x - First[lane]) * Second[lane]) + Third[lane];
+        public float Scaled(float x, int lane) => MathF.FusedMultiplyAdd(x - First[lane], Second[lane], Third[lane]);
     }
 }

@@ -39,11 +39,13 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
                     return;
                 }
 
-                var tables = ArrayPool<TLane>.Shared.Rent(view.Samples * 3 * plan.Lanes.TableLength);
+                // Gate tables at the same per-sample stride as the backward pass's (gate and gradient).
+                var tables = ArrayPool<TLane>.Shared.Rent((view.Samples * 6 * plan.Lanes.TableLength) + 64);
                 try
                 {
-                    fixed (TLane* gate = tables)
+                    fixed (TLane* pinned = tables)
                     {
+                        var gate = (TLane*)ChannelScratch<TLane>.Align((nint)pinned);
                         ReduceAllSamples(call);
                         for (var sample = 0; sample < view.Samples; sample++)
                         {
@@ -91,13 +93,14 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
                 }
 
                 var tableLength = plan.Lanes.TableLength;
-                var tables = ArrayPool<TLane>.Shared.Rent(view.Samples * 6 * tableLength);
+                var tables = ArrayPool<TLane>.Shared.Rent((view.Samples * 6 * tableLength) + 64);
                 var sums = ArrayPool<double>.Shared.Rent(view.Samples * plan.ChunksPerSample * 2 * view.Channels);
                 try
                 {
-                    fixed (TLane* all = tables)
+                    fixed (TLane* pinned = tables)
                     fixed (double* chunkSums = sums)
                     {
+                        var all = (TLane*)ChannelScratch<TLane>.Align((nint)pinned);
                         if (own is not null)
                         {
                             ReduceAllSamples(call);
