@@ -112,6 +112,8 @@ public static partial class SimAm
             ThrowHelper.ThrowShapeMismatch(name, Format(lengths), TensorGeometry.Format(shape));
         }
 
+        // An empty tensor has no layout to check; the shape check reports its zero length.
+        var empty = lengths.Contains(0);
         long expected = 1;
         for (var axis = lengths.Length - 1; axis >= 0; axis--)
         {
@@ -130,7 +132,7 @@ public static partial class SimAm
                 ThrowHelper.ThrowShapeMismatch(name, Format(lengths), TensorGeometry.Format(shape));
             }
 
-            if (length != 1 && strides[axis] != expected)
+            if (!empty && length != 1 && strides[axis] != expected)
             {
                 ThrowHelper.ThrowNonContiguous(name, Format(lengths), Format(strides));
             }
