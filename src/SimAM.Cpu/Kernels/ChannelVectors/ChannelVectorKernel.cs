@@ -39,47 +39,49 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
     /// <inheritdoc/>
     public static void AddSums(ReadOnlySpan<float> x, in ChannelLanes lanes, Span<double> sums)
     {
-        ref var table = ref MemoryMarshal.GetReference(sums);
-        ref var start = ref MemoryMarshal.GetReference(x);
-        if (lanes.RowWise)
-        {
-            var channels = lanes.Channels;
-            for (var row = 0; row < x.Length; row += channels)
-            {
-                SumRun(ref Unsafe.Add(ref start, row), channels, channels, ref table);
-            }
-        }
-        else if (x.Length < TOps.Count)
+        if (!lanes.RowWise && x.Length < TOps.Count)
         {
             TNarrower.AddSums(x, lanes, sums);
+            return;
         }
-        else
+
+        ref var start = ref MemoryMarshal.GetReference(x);
+        ref var table = ref MemoryMarshal.GetReference(sums);
+        var period = lanes.Period;
+        var periods = x.Length / period;
+        if (periods > 0)
         {
-            SumRun(ref start, x.Length, lanes.Period, ref table);
+            ChannelColumns<TF, TD, TOps>.Sum(ref start, periods, period, ref table);
+        }
+
+        if (periods * period < x.Length)
+        {
+            SumRun(ref start, periods * period, x.Length, period, ref table);
         }
     }
 
     /// <inheritdoc/>
     public static void AddSquares(ReadOnlySpan<float> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> squares)
     {
-        ref var table = ref MemoryMarshal.GetReference(squares);
-        ref var centre = ref MemoryMarshal.GetReference(means);
-        ref var start = ref MemoryMarshal.GetReference(x);
-        if (lanes.RowWise)
-        {
-            var channels = lanes.Channels;
-            for (var row = 0; row < x.Length; row += channels)
-            {
-                SquareRun(ref Unsafe.Add(ref start, row), channels, channels, ref centre, ref table);
-            }
-        }
-        else if (x.Length < TOps.Count)
+        if (!lanes.RowWise && x.Length < TOps.Count)
         {
             TNarrower.AddSquares(x, lanes, means, squares);
+            return;
         }
-        else
+
+        ref var start = ref MemoryMarshal.GetReference(x);
+        ref var table = ref MemoryMarshal.GetReference(squares);
+        ref var centre = ref MemoryMarshal.GetReference(means);
+        var period = lanes.Period;
+        var periods = x.Length / period;
+        if (periods > 0)
         {
-            SquareRun(ref start, x.Length, lanes.Period, ref centre, ref table);
+            ChannelColumns<TF, TD, TOps>.Squares(ref start, periods, period, ref centre, ref table);
+        }
+
+        if (periods * period < x.Length)
+        {
+            SquareRun(ref start, periods * period, x.Length, period, ref centre, ref table);
         }
     }
 
@@ -171,13 +173,16 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         }
     }
 
-    /// <summary>Σx per lane, widened to double before adding.</summary>
+    /// <summary>
+    /// Σx per lane over the last, partial period of a flat run (from <paramref name="from"/>, a multiple of
+    /// the period, to <paramref name="length"/>), vector by vector, with a masked overlapped tail.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SumRun(ref float x, int length, int period, ref double table)
+    private static void SumRun(ref float x, int from, int length, int period, ref double table)
     {
         var width = TOps.Count;
         var half = width / 2;
-        int i = 0, lane = 0;
+        int i = from, lane = 0;
         for (; i + width <= length; i += width)
         {
             TOps.Widen(TOps.Load(ref x, (nuint)i), out var lower, out var upper);
@@ -201,13 +206,13 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         }
     }
 
-    /// <summary>Σ(x − mean)² per lane, all in double: the chunk is in cache, so this pass costs no memory traffic.</summary>
+    /// <summary>Σ(x − mean)² per lane over the last, partial period of a flat run, in double.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SquareRun(ref float x, int length, int period, ref double means, ref double table)
+    private static void SquareRun(ref float x, int from, int length, int period, ref double means, ref double table)
     {
         var width = TOps.Count;
         var half = width / 2;
-        int i = 0, lane = 0;
+        int i = from, lane = 0;
         for (; i + width <= length; i += width)
         {
             TOps.Widen(TOps.Load(ref x, (nuint)i), out var lower, out var upper);
