@@ -3,9 +3,8 @@ using System;
 namespace SimAM.Kernels.ChannelVectors;
 
 /// <summary>
-/// The kernels of the channel-vector path, where vectors run across the channels of a sample: what the
-/// channels-last scheduler asks of them, one chunk of whole rows at a time. A channels-first plane is the
-/// case C = 1. Spans start at lane 0 (a multiple of <see cref="ChannelLanes.PeriodRows"/> rows into the
+/// The kernels of the channel-vector path, where vectors run across the channels of a channels-last
+/// sample: what its scheduler asks of them, one chunk of whole rows at a time. Spans start at lane 0 (a multiple of <see cref="ChannelLanes.PeriodRows"/> rows into the
 /// sample); tables are <see cref="ChannelLanes.TableLength"/> lanes long, lane m belonging to channel m mod C.
 /// </summary>
 /// <typeparam name="T">The element type of the tensor (float, double or Half).</typeparam>

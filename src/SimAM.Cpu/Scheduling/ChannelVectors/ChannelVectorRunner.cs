@@ -8,8 +8,7 @@ using SimAM.Kernels.ChannelVectors;
 namespace SimAM.Scheduling.ChannelVectors;
 
 /// <summary>
-/// Schedules the channel-vector path: channels-last tensors, and channels-first tensors in the exact
-/// variant or in Half (as samples of one channel). Samples go to workers whole when there are enough of
+/// Schedules channels-last tensors on the channel-vector kernels. Samples go to workers whole when there are enough of
 /// them; otherwise every phase (chunk moments, gate; or gradient sums, gradient) is spread over the
 /// chunks of all samples, with the per-sample folds in between on the calling thread.
 /// </summary>
