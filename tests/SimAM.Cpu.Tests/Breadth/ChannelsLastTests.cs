@@ -14,13 +14,13 @@ namespace SimAM.Tests.Breadth;
 public class ChannelsLastTests
 {
     // 1001 with 16 lanes makes a period of 16 016 lanes: row mode. 300 does too on 512-bit vectors.
-    private static readonly int[] ChannelCounts = [1, 2, 3, 4, 5, 7, 8, 12, 15, 16, 17, 24, 31, 32, 33, 48, 64, 100, 129, 256, 300, 1001];
+    private static readonly int[] s_channelCounts = [1, 2, 3, 4, 5, 7, 8, 12, 15, 16, 17, 24, 31, 32, 33, 48, 64, 100, 129, 256, 300, 1001];
 
     [Theory]
     [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
     public void Every_channel_count_matches_float64(SimAmKernel kernel)
     {
-        foreach (var channels in ChannelCounts)
+        foreach (var channels in s_channelCounts)
         {
             foreach (var spatial in new[] { new[] { 2 }, [3], [7, 7], [5, 13] })
             {

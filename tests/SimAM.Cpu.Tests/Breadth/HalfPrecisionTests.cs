@@ -29,8 +29,8 @@ namespace SimAM.Tests.Breadth;
 /// </remarks>
 public class HalfPrecisionTests
 {
-    private static readonly double HalfUlp = Math.Pow(2, -11);
-    private static readonly double SubnormalHalfStep = Math.Pow(2, -25);
+    private static readonly double s_halfUlp = Math.Pow(2, -11);
+    private static readonly double s_subnormalHalfStep = Math.Pow(2, -25);
 
     [Theory]
     [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
@@ -62,7 +62,7 @@ public class HalfPrecisionTests
             var y = new Half[Size];
             SimAm.Forward(x, y, layout == SimAmLayout.ChannelsLast ? [1, 56, 56, 1] : [1, 1, 56, 56], 1e-4f, Layouts.Options(kernel, layout));
             var y64 = Reference64.Forward(ToDouble(x), Size, 1e-4);
-            AssertWithin(y, y64, Size, plane => (HalfUlp + 3e-7) * MaxAbs(x, plane, Size), $"{kernel} {layout} overflow plane");
+            AssertWithin(y, y64, Size, plane => (s_halfUlp + 3e-7) * MaxAbs(x, plane, Size), $"{kernel} {layout} overflow plane");
             Assert.All(y, v => Assert.True(Half.IsFinite(v)));
         }
     }
@@ -80,7 +80,7 @@ public class HalfPrecisionTests
         for (var i = 0; i < x.Length; i++)
         {
             Assert.True(Half.IsFinite(y[i]) && Half.IsFinite(dx[i]));
-            Assert.True(Math.Abs((double)y[i] - y64[i]) <= (HalfUlp * Math.Abs(y64[i])) + 1e-2, $"y[{i}] = {y[i]} vs {y64[i]}");
+            Assert.True(Math.Abs((double)y[i] - y64[i]) <= (s_halfUlp * Math.Abs(y64[i])) + 1e-2, $"y[{i}] = {y[i]} vs {y64[i]}");
         }
     }
 
@@ -186,8 +186,8 @@ public class HalfPrecisionTests
         var y64 = exact ? ExactReference64.Forward(x64, size, lambda) : Reference64.Forward(x64, size, lambda);
         var dx64 = exact ? ExactReference64.Backward(x64, g64, size, lambda) : Reference64.Backward(x64, g64, size, lambda);
         var context = $"{kernel} {layout} {variant} N={n} C={c} S={size}";
-        AssertWithin(y, y64, size, plane => (HalfUlp + 3e-7) * MaxAbs(x, plane, size), context + " forward");
-        AssertWithin(dx, dx64, size, plane => (HalfUlp + 1.1e-6) * Accuracy.MaxAbs(dx64.AsSpan(plane * size, size)), context + " backward");
+        AssertWithin(y, y64, size, plane => (s_halfUlp + 3e-7) * MaxAbs(x, plane, size), context + " forward");
+        AssertWithin(dx, dx64, size, plane => (s_halfUlp + 1.1e-6) * Accuracy.MaxAbs(dx64.AsSpan(plane * size, size)), context + " backward");
     }
 
     private static Half[] Run(Half[] channelsFirst, SimAmLayout layout, int n, int c, int[] spatial)
@@ -219,7 +219,7 @@ public class HalfPrecisionTests
     {
         for (var plane = 0; plane * size < actual.Length; plane++)
         {
-            var limit = bound(plane) + SubnormalHalfStep;
+            var limit = bound(plane) + s_subnormalHalfStep;
             for (var i = plane * size; i < (plane + 1) * size; i++)
             {
                 var error = Math.Abs((double)actual[i] - expected[i]);
