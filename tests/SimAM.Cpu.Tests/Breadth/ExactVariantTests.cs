@@ -213,6 +213,30 @@ public class ExactVariantTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 3, 256, 256)] // three large planes: chunks split across workers
+    [InlineData(4, 16, 12, 12)]
+    [InlineData(2, 3, 3, 3)]     // small planes: computed in double
+    public void Results_are_bitwise_identical_for_any_degree_of_parallelism(int n, int c, int h, int w)
+    {
+        var count = n * c * h * w;
+        var x = TestData.Normal(count, seed: 31, scale: 2f, offset: 0.5f);
+        var g = TestData.Normal(count, seed: 32);
+        float[]? y1 = null, dx1 = null;
+        foreach (var threads in new[] { 1, 2, 3, 5 })
+        {
+            var options = new SimAmOptions { Variant = SimAmVariant.Exact, MaxDegreeOfParallelism = threads };
+            var y = new float[count];
+            var dx = new float[count];
+            SimAm.Forward(x, y, [n, c, h, w], 1e-3f, options);
+            SimAm.Backward(x, g, dx, [n, c, h, w], 1e-3f, options);
+            y1 ??= y;
+            dx1 ??= dx;
+            Assert.Equal(y1, y);
+            Assert.Equal(dx1, dx);
+        }
+    }
+
     [Fact]
     public void Fast_is_the_default_and_differs_from_exact()
     {
