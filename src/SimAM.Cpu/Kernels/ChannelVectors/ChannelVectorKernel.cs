@@ -13,9 +13,11 @@ namespace SimAM.Kernels.ChannelVectors;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Sums are kept in double table lanes: Σx must be exact to float's last bit for μ (an error δ in μ moves
-/// every E to first order), and Σ(x − μ_chunk)² is formed from x widened to double, so nothing is lost
-/// to cancellation on planes far from zero. The tables are a few KiB and stay in L1.
+/// Sums are double: Σx must be exact to float's last bit for μ (an error δ in μ moves every E to first
+/// order), and Σ(x − μ_chunk)² is formed from x widened to double, so nothing is lost to cancellation on
+/// planes far from zero. Whole periods are reduced down column tiles in registers
+/// (<see cref="ChannelColumns{TF,TD,TOps}"/>); the last, partial period and the gradient sums add into the
+/// double table lanes vector by vector. The tables are a few KiB and stay in L1.
 /// </para>
 /// <para>
 /// Tails are never a scalar loop: the last vector of a run (or of a row in row mode) overlaps the one
