@@ -11,7 +11,9 @@ namespace SimAM;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Tensors are contiguous row-major spans of shape [N, C, d1, ..., dk] with k ≥ 1 (NCL, NCHW, NCDHW).
+/// Tensors are contiguous row-major spans of shape [N, C, d1, ..., dk] with k ≥ 1 (NCL, NCHW, NCDHW), or
+/// [N, d1, ..., dk, C] (NHWC) with <see cref="SimAmOptions.Layout"/> = <see cref="SimAmLayout.ChannelsLast"/>;
+/// the shape is always given in memory order. Element types: float, double and <see cref="Half"/>.
 /// Output may be the input buffer itself (in place); any other overlap is rejected.
 /// Every argument is checked before anything is written: a call that throws leaves all buffers as
 /// they were.
@@ -21,7 +23,7 @@ namespace SimAM;
 /// value in ∂L/∂y makes its plane's gradient non-finite (as autograd does). No other plane is affected. Results are bitwise identical for any degree of parallelism and from run to run.
 /// </para>
 /// </remarks>
-public static class SimAm
+public static partial class SimAm
 {
     /// <summary>The regulariser λ of the reference module, 1e-4 (as a float; the double overloads default to exactly 1e-4).</summary>
     public const float DefaultLambda = 1e-4f;
@@ -32,6 +34,14 @@ public static class SimAm
     /// <exception cref="ArgumentException">The shape has rank below 3, spatial size 1, or more than <see cref="int.MaxValue"/> elements.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is zero or negative.</exception>
     public static int PlaneCount(ReadOnlySpan<int> shape) => TensorGeometry.FromShape(shape).PlaneCount;
+
+    /// <summary>Gets N × C, the number of planes (and of <see cref="PlaneStatistics"/>) of a shape in either layout.</summary>
+    /// <param name="shape">[N, C, d1, ..., dk] channels first, [N, d1, ..., dk, C] channels last.</param>
+    /// <param name="layout">How the shape's dimensions lie in memory.</param>
+    /// <returns>The plane count.</returns>
+    /// <exception cref="ArgumentException">The shape has rank below 3, spatial size 1, or more than <see cref="int.MaxValue"/> elements.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is zero or negative.</exception>
+    public static int PlaneCount(ReadOnlySpan<int> shape, SimAmLayout layout) => TensorGeometry.FromShape(shape, layout).PlaneCount;
 
     /// <inheritdoc cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, Span{PlaneStatistics}, float, SimAmOptions?)"/>
     public static void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> shape, float lambda = DefaultLambda) =>
@@ -49,7 +59,7 @@ public static class SimAm
     /// <param name="input">The tensor x, row-major [N, C, d1, ..., dk].</param>
     /// <param name="output">Receives y; the same length as <paramref name="input"/>, and either the very same buffer or not overlapping it.</param>
     /// <param name="shape">[N, C, d1, ..., dk]: rank ≥ 3, every dimension positive, spatial size d1·…·dk ≥ 2.</param>
-    /// <param name="statistics">Receives the mean and variance of each of the N × C planes (see <see cref="PlaneCount"/>).</param>
+    /// <param name="statistics">Receives the mean and variance of each of the N × C planes (see <see cref="PlaneCount(ReadOnlySpan{int}, SimAmLayout)"/>).</param>
     /// <param name="lambda">The regulariser λ &gt; 0; 1e-4 in the reference module, 0.1 in the paper's ImageNet models.</param>
     /// <param name="options">Threading and kernel options, or <see langword="null"/> for <see cref="SimAmOptions.Default"/>.</param>
     /// <exception cref="ArgumentException">

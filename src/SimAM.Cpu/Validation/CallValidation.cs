@@ -9,7 +9,7 @@ internal static class CallValidation
     public static TensorGeometry Forward<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<int> shape, int statisticsLength, double lambda, SimAmOptions options)
     {
         ArgumentChecks.Lambda(lambda);
-        var geometry = TensorGeometry.FromShape(shape);
+        var geometry = TensorGeometry.FromShape(shape, options.Layout);
         ArgumentChecks.Length(input, nameof(input), geometry, shape);
         ArgumentChecks.Length(output, nameof(output), geometry, shape);
         ArgumentChecks.NoPartialOverlap(input, output, nameof(input), nameof(output));
@@ -26,7 +26,7 @@ internal static class CallValidation
     public static TensorGeometry Backward<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, ReadOnlySpan<T> gradInput, ReadOnlySpan<int> shape, int statisticsLength, double lambda, SimAmOptions options)
     {
         ArgumentChecks.Lambda(lambda);
-        var geometry = TensorGeometry.FromShape(shape);
+        var geometry = TensorGeometry.FromShape(shape, options.Layout);
         ArgumentChecks.Length(input, nameof(input), geometry, shape);
         ArgumentChecks.Length(gradOutput, nameof(gradOutput), geometry, shape);
         ArgumentChecks.Length(gradInput, nameof(gradInput), geometry, shape);

@@ -8,10 +8,12 @@ namespace SimAM.Validation;
 /// </summary>
 internal readonly struct TensorGeometry
 {
-    private TensorGeometry(int planeCount, int planeSize)
+    private TensorGeometry(int planeCount, int planeSize, int channels, SimAmLayout layout)
     {
         PlaneCount = planeCount;
         PlaneSize = planeSize;
+        Channels = channels;
+        Layout = layout;
     }
 
     /// <summary>Gets N x C: the number of independent planes.</summary>
@@ -23,13 +25,30 @@ internal readonly struct TensorGeometry
     /// <summary>Gets the element count N x C x S.</summary>
     public int ElementCount => PlaneCount * PlaneSize;
 
+    /// <summary>Gets C, the number of channels.</summary>
+    public int Channels { get; }
+
+    /// <summary>Gets N, the number of samples.</summary>
+    public int Samples => PlaneCount / Channels;
+
+    /// <summary>Gets the memory layout the shape was read in.</summary>
+    public SimAmLayout Layout { get; }
+
     /// <summary>Validates a channels-first shape. Throws before anything is written.</summary>
-    public static TensorGeometry FromShape(ReadOnlySpan<int> shape)
+    public static TensorGeometry FromShape(ReadOnlySpan<int> shape) => FromShape(shape, SimAmLayout.ChannelsFirst);
+
+    /// <summary>
+    /// Validates a shape in memory order: [N, C, d1, ..., dk] channels first, [N, d1, ..., dk, C] channels
+    /// last. Throws before anything is written.
+    /// </summary>
+    public static TensorGeometry FromShape(ReadOnlySpan<int> shape, SimAmLayout layout)
     {
         if (shape.Length < 3)
         {
-            ThrowHelper.ThrowRankTooSmall(shape.Length, nameof(shape));
+            ThrowHelper.ThrowRankTooSmall(shape.Length, nameof(shape), layout);
         }
+
+        var channelAxis = layout == SimAmLayout.ChannelsLast ? shape.Length - 1 : 1;
 
         long planes = 1;
         long spatial = 1;
@@ -42,7 +61,7 @@ internal readonly struct TensorGeometry
             }
 
             // Checked per step: the running product stays below 2^31 * 2^31, so it cannot wrap a long.
-            if (axis < 2)
+            if (axis == 0 || axis == channelAxis)
             {
                 planes *= dimension;
             }
@@ -62,7 +81,7 @@ internal readonly struct TensorGeometry
             ThrowHelper.ThrowSpatialSizeOne(Format(shape), nameof(shape));
         }
 
-        return new TensorGeometry((int)planes, (int)spatial);
+        return new TensorGeometry((int)planes, (int)spatial, shape[channelAxis], layout);
     }
 
     /// <summary>Formats a shape as [a, b, c] for error messages.</summary>

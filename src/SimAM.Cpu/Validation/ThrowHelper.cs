@@ -11,8 +11,15 @@ internal static class ThrowHelper
 {
     [DoesNotReturn]
     public static void ThrowRankTooSmall(int rank, string parameterName) =>
+        ThrowRankTooSmall(rank, parameterName, SimAmLayout.ChannelsFirst);
+
+    [DoesNotReturn]
+    public static void ThrowRankTooSmall(int rank, string parameterName, SimAmLayout layout) =>
         throw new ArgumentException(
-            $"shape must be [N, C, d1, ..., dk] with at least one spatial dimension (rank >= 3); got rank {rank}.", parameterName);
+            layout == SimAmLayout.ChannelsLast
+                ? $"shape must be [N, d1, ..., dk, C] (channels last) with at least one spatial dimension (rank >= 3); got rank {rank}."
+                : $"shape must be [N, C, d1, ..., dk] with at least one spatial dimension (rank >= 3); got rank {rank}.",
+            parameterName);
 
     [DoesNotReturn]
     public static void ThrowNonPositiveDimension(int axis, int value, string parameterName) =>
@@ -54,4 +61,20 @@ internal static class ThrowHelper
     public static void ThrowKernelNotSupported(SimAmKernel kernel) =>
         throw new NotSupportedException(
             $"The {kernel} kernel is not accelerated on this processor; supported: {string.Join(", ", SimAmKernels.Supported)}.");
+
+    [DoesNotReturn]
+    public static void ThrowNonContiguous(string parameterName, string lengths, string strides) =>
+        throw new ArgumentException(
+            $"{parameterName} has lengths {lengths} and strides {strides}: SimAM needs a dense row-major tensor (strides that follow from the lengths). Copy it into a contiguous tensor first.",
+            parameterName);
+
+    [DoesNotReturn]
+    public static void ThrowDimensionTooLarge(string parameterName, string lengths) =>
+        throw new ArgumentException(
+            $"{parameterName} has lengths {lengths}: a dimension exceeds {int.MaxValue}.", parameterName);
+
+    [DoesNotReturn]
+    public static void ThrowShapeMismatch(string parameterName, string actual, string expected) =>
+        throw new ArgumentException(
+            $"{parameterName} has lengths {actual} but the input has {expected}; they must match.", parameterName);
 }
