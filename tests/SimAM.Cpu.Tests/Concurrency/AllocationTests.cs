@@ -7,7 +7,9 @@ namespace SimAM.Tests.Concurrency;
 /// <summary>
 /// No allocation proportional to the tensor, and none at all on the calling thread when a call runs
 /// serially: workers are struct actions over pointers, scratch comes from the stack or the array pool.
+/// Runs alone: the process-wide allocation counter would otherwise count other tests' allocations.
 /// </summary>
+[Collection(AllocationMeasurement.Name)]
 public class AllocationTests
 {
     [Theory]
@@ -82,4 +84,11 @@ public class AllocationTests
 
         return (GC.GetTotalAllocatedBytes(precise: true) - before) / Calls;
     }
+}
+
+/// <summary>A collection xunit runs with no other test in parallel.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AllocationMeasurement
+{
+    public const string Name = "Allocation measurement";
 }

@@ -123,7 +123,7 @@ internal readonly struct PlanarConvertingKernel<T, TWork, TInner> : IPlanarKerne
             Convert(g, 0, gradients);
             var gate = new GateCoefficients(statistics, lambda);
             var sums = BlockSums<TEnergy>(values, gradients, gate, energy);
-            TInner.Backward<TEnergy>(values, gradients, values, gate, energy, new BackwardCoefficients(gate, sums, x.Length));
+            TInner.Backward<TEnergy>(values, gradients, values, gate, energy, new BackwardCoefficients(sums, x.Length));
             ConvertBack(values, dx);
         }
 

@@ -66,7 +66,9 @@ internal readonly struct PlanarDoubleKernel : IPlanarKernel<double>
             weightedSquares += TensorPrimitives.Sum<double>(a);
         }
 
-        return new BackwardSums(weighted, weightedSquares);
+        // In the units of BackwardCoefficients: sums of a' = 2r·a (see BackwardCoefficients).
+        var twoRoot = 2 * gate.Root;
+        return new BackwardSums(twoRoot * weighted, twoRoot * weightedSquares);
     }
 
     /// <inheritdoc/>
@@ -88,7 +90,7 @@ internal readonly struct PlanarDoubleKernel : IPlanarKernel<double>
             var a = Weights(block, gradOutput, gate, energy, scratch, out var u, out var s);
 
             // dx = g·s + β²·(u·(2r·a′ − D) − B); a′ becomes the slope, then u·slope − B.
-            TensorPrimitives.Multiply(a, coefficients.TwoRoot, a);
+            TensorPrimitives.Multiply(a, 2 * gate.Root, a);
             TensorPrimitives.Subtract(a, coefficients.Slope, a);
             TensorPrimitives.Multiply(a, u, a);
             TensorPrimitives.Subtract(a, coefficients.Offset, a);

@@ -101,11 +101,12 @@ internal readonly struct PlanarKernel<TF, TD, TOps, TPlane, TNarrower> : IPlanar
             Accumulate(TOps.KeepLanesFrom(first, firstLane), TOps.KeepLanesFrom(second, firstLane), ref r0, ref r1, ref q0, ref q1);
         }
 
-        // Back from z = u·√log2(e) to u, the unit of BackwardCoefficients.
+        // Back from z = u·√log2(e) to u, and to sums of a' = 2r·a: the units of BackwardCoefficients.
         var rootLog2E = EnergyConstants.RootLog2E;
+        var twoRoot = 2 * gate.Root;
         return new BackwardSums(
-            TOps.SumDouble(TOps.AddDouble(r0, r1)) / rootLog2E,
-            TOps.SumDouble(TOps.AddDouble(q0, q1)) / FastSigmoid.Log2E);
+            twoRoot * TOps.SumDouble(TOps.AddDouble(r0, r1)) / rootLog2E,
+            twoRoot * TOps.SumDouble(TOps.AddDouble(q0, q1)) / FastSigmoid.Log2E);
     }
 
     /// <inheritdoc/>
@@ -127,7 +128,7 @@ internal readonly struct PlanarKernel<TF, TD, TOps, TPlane, TNarrower> : IPlanar
         var width = TOps.Count;
         var count = x.Length;
         var constants = new ExactVectors(gate, energy);
-        var slopes = new GradientVectors(energy, coefficients);
+        var slopes = new GradientVectors(gate, energy, coefficients);
         ref var input = ref MemoryMarshal.GetReference(x);
         ref var gradOutput = ref MemoryMarshal.GetReference(g);
         ref var output = ref MemoryMarshal.GetReference(dx);
@@ -224,9 +225,9 @@ internal readonly struct PlanarKernel<TF, TD, TOps, TPlane, TNarrower> : IPlanar
     }
 
     /// <summary>The gradient constants in z units, broadcast.</summary>
-    private readonly struct GradientVectors(in EnergyConstants energy, in BackwardCoefficients coefficients)
+    private readonly struct GradientVectors(in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients)
     {
-        public TF Slope { get; } = TOps.Create((float)(coefficients.TwoRoot * energy.Boost / EnergyConstants.RootLog2E));
+        public TF Slope { get; } = TOps.Create((float)(2 * gate.Root * energy.Boost / EnergyConstants.RootLog2E));
 
         public TF NegativeCurvature { get; } = TOps.Create((float)(-coefficients.Slope * energy.Boost / EnergyConstants.RootLog2E));
 

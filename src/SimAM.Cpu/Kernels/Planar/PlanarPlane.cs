@@ -27,7 +27,7 @@ internal static class PlanarPlane<T, TKernel>
         {
             var gate = new GateCoefficients(statistics, lambda);
             var sums = TKernel.BackwardSums<TEnergy>(x, g, gate, energy);
-            TKernel.Backward<TEnergy>(x, g, dx, gate, energy, new BackwardCoefficients(gate, sums, x.Length));
+            TKernel.Backward<TEnergy>(x, g, dx, gate, energy, new BackwardCoefficients(sums, x.Length));
         }
 
         return statistics;

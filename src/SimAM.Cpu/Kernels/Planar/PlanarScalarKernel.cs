@@ -59,7 +59,9 @@ internal readonly struct PlanarScalarKernel : IPlanarKernel<float>
             weightedSquares += product * z;
         }
 
-        return new BackwardSums(weighted / EnergyConstants.RootLog2E, weightedSquares / FastSigmoid.Log2E);
+        // Back from z = u·√log2(e) to u, and to sums of a' = 2r·a, the units of BackwardCoefficients.
+        var twoRoot = 2 * gate.Root;
+        return new BackwardSums(twoRoot * weighted / EnergyConstants.RootLog2E, twoRoot * weightedSquares / FastSigmoid.Log2E);
     }
 
     /// <inheritdoc/>
@@ -73,7 +75,7 @@ internal readonly struct PlanarScalarKernel : IPlanarKernel<float>
         }
 
         var constants = new Constants(gate, energy);
-        var slope = (float)(coefficients.TwoRoot * energy.Boost / EnergyConstants.RootLog2E);
+        var slope = (float)(2 * gate.Root * energy.Boost / EnergyConstants.RootLog2E);
         var curvature = (float)(coefficients.Slope * energy.Boost / EnergyConstants.RootLog2E);
         var offset = (float)(coefficients.Offset * energy.Boost);
         for (var i = 0; i < x.Length; i++)

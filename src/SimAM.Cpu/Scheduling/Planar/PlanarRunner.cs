@@ -23,7 +23,7 @@ internal static unsafe class PlanarRunner<T, TKernel>
     public static void Forward<TEnergy>(ReadOnlySpan<T> input, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
         where TEnergy : IEnergy
     {
-        var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism);
+        var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism, sizeof(T));
         var energy = EnergyConstants.Create(variant, geometry.PlaneSize);
         fixed (T* x = input)
         fixed (T* y = output)
@@ -63,7 +63,7 @@ internal static unsafe class PlanarRunner<T, TKernel>
     public static void Backward<TEnergy>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, ReadOnlySpan<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
         where TEnergy : IEnergy
     {
-        var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism);
+        var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism, sizeof(T));
         var energy = EnergyConstants.Create(variant, geometry.PlaneSize);
         fixed (T* x = input)
         fixed (T* g = gradOutput)
@@ -275,7 +275,7 @@ internal static unsafe class PlanarRunner<T, TKernel>
                     sums += TKernel.BackwardSums<TEnergy>(call.Chunk(call.X, plane, chunk), call.Chunk(call.G, plane, chunk), gate, call.Energy);
                 }
 
-                var coefficients = new BackwardCoefficients(gate, sums, layout.PlaneSize);
+                var coefficients = new BackwardCoefficients(sums, layout.PlaneSize);
                 TKernel.Backward<TEnergy>(call.Plane(call.X, plane), call.Plane(call.G, plane), destination, gate, call.Energy, coefficients);
             }
         }
@@ -360,7 +360,7 @@ internal static unsafe class PlanarRunner<T, TKernel>
                 }
 
                 var gate = new GateCoefficients(stats, call.Lambda);
-                var coefficients = new BackwardCoefficients(gate, planeSums[plane], layout.PlaneSize);
+                var coefficients = new BackwardCoefficients(planeSums[plane], layout.PlaneSize);
                 TKernel.Backward<TEnergy>(call.Chunk(call.X, plane, chunk), call.Chunk(call.G, plane, chunk), destination, gate, call.Energy, coefficients);
             }
         }
