@@ -27,7 +27,9 @@ public class BenchmarkSuiteDryRunTests(ITestOutputHelper output)
             .AddLogger(NullLogger.Instance)
             .WithOptions(ConfigOptions.DisableOptimizationsValidator | ConfigOptions.JoinSummary);
 
-        var summaries = BenchmarkRunner.Run([typeof(ForwardBenchmarks), typeof(BackwardBenchmarks), typeof(ThreadScalingBenchmarks)], config);
+        var summaries = BenchmarkRunner.Run(
+            [typeof(ForwardBenchmarks), typeof(BackwardBenchmarks), typeof(ThreadScalingBenchmarks), typeof(LayoutBenchmarks), typeof(HalfBenchmarks)],
+            config);
 
         var reports = summaries.SelectMany(s => s.Reports).ToArray();
         foreach (var report in reports)
@@ -36,7 +38,8 @@ public class BenchmarkSuiteDryRunTests(ITestOutputHelper output)
         }
 
         Assert.All(summaries, s => Assert.False(s.HasCriticalValidationErrors, string.Join("; ", s.ValidationErrors.Select(e => e.Message))));
-        var expected = (TensorShape.Standard.Length * (4 + 3)) + 2;
+        // Per standard shape: forward 4, backward 3, layout 4 (NCHW and NHWC, forward and backward), Half 2; thread scaling 2.
+        var expected = (TensorShape.Standard.Length * (4 + 3 + 4 + 2)) + 2;
         Assert.Equal(expected, reports.Length);
         Assert.All(reports, r => Assert.True(r.Success, r.BenchmarkCase.DisplayInfo));
     }

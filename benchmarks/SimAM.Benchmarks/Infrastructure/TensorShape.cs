@@ -15,6 +15,9 @@ public sealed class TensorShape(params int[] dimensions)
 
     public double Megabytes => ElementCount * sizeof(float) / 1e6;
 
+    /// <summary>Gets the same tensor's shape with its channels last: [N, d1, ..., dk, C] (for <see cref="SimAmLayout.ChannelsLast"/>).</summary>
+    public int[] ChannelsLastDimensions => [Dimensions[0], .. Dimensions[2..], Dimensions[1]];
+
     /// <summary>The standard shapes of the performance issue.</summary>
     public static TensorShape[] Standard { get; } =
     [

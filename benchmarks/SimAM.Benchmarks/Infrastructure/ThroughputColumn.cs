@@ -6,7 +6,10 @@ using BenchmarkDotNet.Running;
 
 namespace SimAM.Benchmarks.Infrastructure;
 
-/// <summary>GB/s = bytes moved ÷ median time, where bytes moved = streams × tensor bytes.</summary>
+/// <summary>
+/// GB/s = bytes moved ÷ median time, where bytes moved = streams × elements × element size, from the method's
+/// <see cref="BytesMovedAttribute"/>, else the class's, else 2 streams of floats.
+/// </summary>
 public sealed class ThroughputColumn : IColumn
 {
     public string Id => nameof(ThroughputColumn);
@@ -23,7 +26,7 @@ public sealed class ThroughputColumn : IColumn
 
     public UnitType UnitType => UnitType.Dimensionless;
 
-    public string Legend => "Bytes moved (tensor bytes × streams read and written) per second, from the median time";
+    public string Legend => "Bytes moved (tensor bytes × streams read and written; 4 bytes per float, 2 per Half) per second, from the median time";
 
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
 
@@ -42,8 +45,10 @@ public sealed class ThroughputColumn : IColumn
             return "NA";
         }
 
-        var streams = benchmarkCase.Descriptor.Type.GetCustomAttribute<BytesMovedAttribute>()?.Streams ?? 2;
-        var bytes = (double)shape.ElementCount * sizeof(float) * streams;
+        var moved = benchmarkCase.Descriptor.WorkloadMethod.GetCustomAttribute<BytesMovedAttribute>()
+            ?? benchmarkCase.Descriptor.Type.GetCustomAttribute<BytesMovedAttribute>()
+            ?? new BytesMovedAttribute();
+        var bytes = (double)shape.ElementCount * moved.ElementSize * moved.Streams;
         return (bytes / statistics.Median).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
     }
 

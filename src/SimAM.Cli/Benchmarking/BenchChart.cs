@@ -32,7 +32,8 @@ internal static class BenchChart
     /// <param name="stream">The target.</param>
     /// <param name="results">One group of bars per shape.</param>
     /// <param name="environment">The machine, for the subtitle.</param>
-    public static void Write(Stream stream, IReadOnlyList<BenchResult> results, BenchEnvironment environment)
+    /// <param name="setup">What SimAM forward and backward measured, for the subtitle.</param>
+    public static void Write(Stream stream, IReadOnlyList<BenchResult> results, BenchEnvironment environment, BenchSetup setup)
     {
         var max = 1e-9;
         foreach (var r in results)
@@ -47,13 +48,14 @@ internal static class BenchChart
         var groupHeight = (s_series.Length * BarHeight) + GroupGap;
         var plotHeight = results.Count * groupHeight;
         var width = Left + PlotWidth + 190;
-        var height = Top + plotHeight + 40;
+        var height = Top + plotHeight + 56;
 
         var svg = new StringBuilder();
         svg.AppendLine(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"11\">");
         svg.AppendLine(CultureInfo.InvariantCulture, $"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>");
-        svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{Left}\" y=\"20\" font-size=\"14\" font-weight=\"bold\">SimAM.Cpu throughput, GB/s (higher is better)</text>");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{Left}\" y=\"20\" font-size=\"14\" font-weight=\"bold\">SimAM throughput, GB/s (higher is better)</text>");
         svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{Left}\" y=\"38\" fill=\"#555\">{Escape($"{environment.Cpu}, {environment.LogicalProcessors} threads, {environment.Kernel}, {environment.Runtime}")}</text>");
+        svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{Left}\" y=\"{Top + plotHeight + 32}\" fill=\"#555\">{Escape($"SimAM: {setup.Description}; floors and TensorPrimitives chain: float32 on the CPU")}</text>");
 
         for (var tick = 0; tick <= 4; tick++)
         {

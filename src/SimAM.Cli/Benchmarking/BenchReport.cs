@@ -11,20 +11,42 @@ namespace SimAM.Cli.Benchmarking;
 /// <summary>Presents benchmark results: a console table, and JSON for tools.</summary>
 internal static class BenchReport
 {
-    /// <summary>Gets the lines under the table that say what each column means.</summary>
-    public static IReadOnlyList<string> Legend { get; } =
-    [
-        "Median of repeated runs after warm-up; float32; all columns use every logical processor.",
-        "GB/s: forward moves 2x the tensor (read x, write y), backward 3x (read x and g, write dx).",
-        "x memcpy: forward time / parallel memcpy time. x 3-stream floor: backward time / parallel dx = x + g time.",
-        "vs TP chain: time of the TensorPrimitives one-call-per-step chain / SimAM forward time.",
-    ];
+    /// <summary>Gets the lines under the table that say what each column means, for <paramref name="setup"/>.</summary>
+    /// <param name="setup">What fwd and bwd measured.</param>
+    /// <returns>The lines.</returns>
+    public static IReadOnlyList<string> Legend(BenchSetup setup)
+    {
+        var lines = new List<string>
+        {
+            "Median of repeated runs after warm-up; the floors, the chain and the scalar port run in float32 on the CPU with every logical processor.",
+        };
+        if (setup.Backend is null)
+        {
+            lines.Add($"fwd/bwd: SimAm.Forward/Backward on {setup.DTypeName} {setup.LayoutName} tensors, every logical processor; bwd uses the statistics fwd saved.");
+        }
+        else
+        {
+            lines.Add($"fwd/bwd: ISimAmBackend.Forward/Backward of the backend named above on {setup.DTypeName} {setup.LayoutName} host buffers:");
+            lines.Add("upload, kernels and download are timed; bwd recomputes the statistics (the interface takes none).");
+        }
+
+        lines.Add($"GB/s: forward moves 2x the tensor (read x, write y), backward 3x (read x and g, write dx); {setup.DTypeName}: {setup.ElementSize} bytes per value.");
+        lines.Add("x memcpy: forward time / parallel memcpy time. x 3-stream floor: backward time / parallel dx = x + g time.");
+        if (setup.DType == BenchDType.Float16)
+        {
+            lines.Add("float16: both floors move exactly the bytes of the float16 tensors (as float32 values, half as many).");
+        }
+
+        lines.Add("vs TP chain: time of the TensorPrimitives one-call-per-step chain (float32, nchw) / SimAM forward time.");
+        return lines;
+    }
 
     /// <summary>Prints the results table, then <see cref="Legend"/>.</summary>
     /// <param name="console">Where to print.</param>
     /// <param name="results">One row per shape.</param>
     /// <param name="markdown">Draw the table as Markdown (for redirected output: paste it into a README as it is).</param>
-    public static void WriteTable(IAnsiConsole console, IReadOnlyList<BenchResult> results, bool markdown)
+    /// <param name="setup">What fwd and bwd measured, for the legend.</param>
+    public static void WriteTable(IAnsiConsole console, IReadOnlyList<BenchResult> results, bool markdown, BenchSetup setup)
     {
         var table = new Table().Border(markdown ? TableBorder.Markdown : TableBorder.Rounded);
         table.AddColumn(new TableColumn("shape").NoWrap());
@@ -61,19 +83,20 @@ internal static class BenchReport
             console.Write(table);
         }
 
-        foreach (var line in Legend)
+        foreach (var line in Legend(setup))
         {
             console.WriteLine(line);
         }
     }
 
-    /// <summary>Writes the results as JSON: the machine, λ, and every time and ratio per shape.</summary>
+    /// <summary>Writes the results as JSON: the machine, what was measured, λ, and every time and ratio per shape.</summary>
     /// <param name="stream">The target.</param>
     /// <param name="results">One entry per shape.</param>
     /// <param name="environment">The machine.</param>
+    /// <param name="setup">What fwd and bwd measured.</param>
     /// <param name="lambda">λ of the SimAM calls.</param>
     /// <param name="version">The tool's version.</param>
-    public static void WriteJson(Stream stream, IReadOnlyList<BenchResult> results, BenchEnvironment environment, double lambda, string version)
+    public static void WriteJson(Stream stream, IReadOnlyList<BenchResult> results, BenchEnvironment environment, BenchSetup setup, double lambda, string version)
     {
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
@@ -86,7 +109,10 @@ internal static class BenchReport
         json.WriteString("runtime", environment.Runtime);
         json.WriteString("os", environment.OperatingSystem);
         json.WriteEndObject();
-        json.WriteString("dtype", "float32");
+        json.WriteString("backend", setup.BackendName);
+        json.WriteString("layout", setup.LayoutName);
+        json.WriteString("dtype", setup.DTypeName);
+        json.WriteString("baselineDtype", "float32");
         json.WriteNumber("lambda", lambda);
         json.WriteStartArray("results");
         foreach (var r in results)

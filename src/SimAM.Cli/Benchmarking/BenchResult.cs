@@ -3,14 +3,15 @@ using System.Collections.Generic;
 namespace SimAM.Cli.Benchmarking;
 
 /// <summary>The median times of one shape, and the ratios the report shows.</summary>
-/// <param name="Shape">[N, C, d1, ..., dk].</param>
-/// <param name="Elements">N·C·S float32 values.</param>
-/// <param name="ForwardMs">SimAm.Forward.</param>
-/// <param name="BackwardMs">SimAm.Backward with the forward pass's saved statistics.</param>
-/// <param name="MemcpyMs">Parallel copy of the tensor (the forward floor).</param>
-/// <param name="ThreeStreamMs">Parallel dx = x + g (the backward floor).</param>
-/// <param name="ChainMs">The TensorPrimitives chain (the straightforward forward).</param>
-/// <param name="ScalarMs">The scalar port of the reference module.</param>
+/// <param name="Shape">The shape SimAM ran on, in memory order: [N, C, d1, ..., dk], or [N, d1, ..., dk, C] channels last.</param>
+/// <param name="Elements">N·C·S values.</param>
+/// <param name="ForwardMs">SimAm.Forward (or the backend's forward).</param>
+/// <param name="BackwardMs">SimAm.Backward with the forward pass's saved statistics (or the backend's backward).</param>
+/// <param name="MemcpyMs">Parallel copy of the tensor's bytes (the forward floor).</param>
+/// <param name="ThreeStreamMs">Parallel dx = x + g over the tensor's bytes (the backward floor).</param>
+/// <param name="ChainMs">The TensorPrimitives chain (the straightforward forward, float32).</param>
+/// <param name="ScalarMs">The scalar port of the reference module (float32).</param>
+/// <param name="ElementSize">The bytes per value of the tensors SimAM ran on: 4 for float32, 2 for float16.</param>
 internal sealed record BenchResult(
     IReadOnlyList<int> Shape,
     long Elements,
@@ -19,10 +20,11 @@ internal sealed record BenchResult(
     double MemcpyMs,
     double ThreeStreamMs,
     double ChainMs,
-    double ScalarMs)
+    double ScalarMs,
+    int ElementSize = sizeof(float))
 {
-    /// <summary>Gets the tensor size in bytes (float32).</summary>
-    public long Bytes => Elements * sizeof(float);
+    /// <summary>Gets the tensor size in bytes (<see cref="Elements"/> × <see cref="ElementSize"/>).</summary>
+    public long Bytes => Elements * ElementSize;
 
     /// <summary>Gets the tensor size in megabytes (10^6 bytes).</summary>
     public double Megabytes => Bytes / 1e6;

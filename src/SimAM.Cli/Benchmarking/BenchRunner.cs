@@ -2,66 +2,200 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Numerics.Tensors;
 
 namespace SimAM.Cli.Benchmarking;
 
 /// <summary>
-/// Measures one shape: the engine's forward and backward, the two memory floors, the
-/// TensorPrimitives chain and the scalar port, all on the same float32 buffers.
+/// Measures one shape: SimAM's forward and backward as <see cref="BenchSetup"/> says (CPU engine or another
+/// backend, either layout, float32 or float16), the two memory floors over the same bytes, and the float32
+/// TensorPrimitives chain and scalar port.
 /// </summary>
 /// <param name="timing">Warm-up and repetition settings.</param>
+/// <param name="setup">Layout, element type and backend of the measured calls.</param>
 /// <param name="lambda">λ for every SimAM call.</param>
-internal sealed class BenchRunner(Timing timing, float lambda = SimAm.DefaultLambda)
+internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda = SimAm.DefaultLambda)
 {
+    // The measured calls are checked against the float32 channels-first engine before they are timed. On values in
+    // [-1, 1], float32 results agree to a few ulps of 1; a float16 result is rounded once (2^-12 of 1 at most).
+    private const float Float32Tolerance = 1e-4f;
+    private const float Float16Tolerance = 1e-3f;
+
+    /// <summary>Initializes a new instance of the <see cref="BenchRunner"/> class for the CPU engine on float32 channels-first tensors.</summary>
+    /// <param name="timing">Warm-up and repetition settings.</param>
+    public BenchRunner(Timing timing)
+        : this(timing, BenchSetup.Default)
+    {
+    }
+
     /// <summary>Gets the measurements per shape, in the order <see cref="Run"/> reports them to its progress callback.</summary>
     public static IReadOnlyList<string> Steps { get; } = ["forward", "backward", "memcpy", "3-stream", "TensorPrimitives chain", "scalar port"];
 
+    /// <summary>Gets how many float32 values the floors move per stream for a tensor: its bytes, rounded up to whole floats.</summary>
+    /// <param name="elements">The tensor's values.</param>
+    /// <param name="elementSize">Bytes per value: 4 for float32, 2 for float16.</param>
+    /// <returns>The float32 count.</returns>
+    public static int FloorValues(int elements, int elementSize) =>
+        (int)((((long)elements * elementSize) + sizeof(float) - 1) / sizeof(float));
+
     /// <summary>Measures <paramref name="shape"/>.</summary>
-    /// <param name="shape">[N, C, d1, ..., dk], valid for the engine.</param>
+    /// <param name="shape">[N, C, d1, ..., dk], valid for the engine; a channels-last setup runs it as [N, d1, ..., dk, C].</param>
     /// <param name="onStepDone">Called after each of <see cref="Steps"/>, with its name.</param>
     /// <returns>The medians.</returns>
     /// <exception cref="ArgumentException">The engine rejects <paramref name="shape"/>.</exception>
-    /// <exception cref="InvalidOperationException">The TensorPrimitives chain does not compute what the engine does (so the comparison would be meaningless).</exception>
+    /// <exception cref="InvalidOperationException">A measured call or the TensorPrimitives chain does not compute what the engine does (so the comparison would be meaningless).</exception>
     public BenchResult Run(IReadOnlyList<int> shape, Action<string>? onStepDone = null)
     {
-        int[] dims = [.. shape];
-        var planes = SimAm.PlaneCount(dims);
+        int[] nchw = [.. shape];
+        var planes = SimAm.PlaneCount(nchw);
         var elements = 1;
-        foreach (var d in dims)
+        foreach (var d in nchw)
         {
             elements *= d;
         }
 
         var planeSize = elements / planes;
+        var dims = setup.EngineShape(nchw);
         var x = RandomTensor(elements, seed: 1);
         var g = RandomTensor(elements, seed: 2);
-        var y = new float[elements];
-        var dx = new float[elements];
-        var statistics = new PlaneStatistics[planes];
-        SimAm.Forward(x, y, dims, statistics, lambda);
+        if (setup.DType == BenchDType.Float16)
+        {
+            // The float32 baselines then see exactly the values the float16 tensors hold.
+            RoundToHalf(x);
+            RoundToHalf(g);
+        }
 
-        var forward = timing.MedianMilliseconds(() => SimAm.Forward(x, y, dims, lambda));
-        onStepDone?.Invoke(Steps[0]);
-        var backward = timing.MedianMilliseconds(() => SimAm.Backward(x, g, dx, dims, statistics, lambda));
-        onStepDone?.Invoke(Steps[1]);
-        var memcpy = timing.MedianMilliseconds(() => Baselines.Memcpy(x, dx));
+        // What every measured call, and the chain, must compute: the float32 channels-first engine.
+        var expected = new float[elements];
+        SimAm.Forward(x, expected, nchw, lambda);
+
+        var (forward, backward, floorFirst, floorSecond, floorOutput) = setup.DType == BenchDType.Float16
+            ? MeasureHalf(x, g, nchw, dims, planes, expected, onStepDone)
+            : MeasureFloat(x, g, nchw, dims, planes, expected, onStepDone);
+
+        var memcpy = timing.MedianMilliseconds(() => Baselines.Memcpy(floorFirst, floorOutput));
         onStepDone?.Invoke(Steps[2]);
-        var threeStream = timing.MedianMilliseconds(() => Baselines.ThreeStream(x, g, dx));
+        var threeStream = timing.MedianMilliseconds(() => Baselines.ThreeStream(floorFirst, floorSecond, floorOutput));
         onStepDone?.Invoke(Steps[3]);
 
+        // The chain and the scalar port run on float32 channels-first data, whatever the setup.
+        var baselineOutput = floorOutput.Length == elements ? floorOutput : new float[elements];
         var scratch = Baselines.CreateScratch(planeSize);
-        SimAm.Forward(x, y, dims, lambda);
-        Baselines.TensorPrimitivesChain(x, dx, planeSize, lambda, scratch);
-        CheckSameResult(y, dx, dims);
-        var chain = timing.MedianMilliseconds(() => Baselines.TensorPrimitivesChain(x, dx, planeSize, lambda, scratch));
+        Baselines.TensorPrimitivesChain(x, baselineOutput, planeSize, lambda, scratch);
+        CheckSameResult(expected, baselineOutput, nchw, SimAmLayout.ChannelsFirst, Float32Tolerance, "The TensorPrimitives chain");
+        var chain = timing.MedianMilliseconds(() => Baselines.TensorPrimitivesChain(x, baselineOutput, planeSize, lambda, scratch));
         onStepDone?.Invoke(Steps[4]);
 
-        Baselines.ScalarPort(x, dx, planeSize, lambda);
-        CheckSameResult(y, dx, dims);
-        var scalar = timing.MedianMilliseconds(() => Baselines.ScalarPort(x, dx, planeSize, lambda));
+        Baselines.ScalarPort(x, baselineOutput, planeSize, lambda);
+        CheckSameResult(expected, baselineOutput, nchw, SimAmLayout.ChannelsFirst, Float32Tolerance, "The scalar port");
+        var scalar = timing.MedianMilliseconds(() => Baselines.ScalarPort(x, baselineOutput, planeSize, lambda));
         onStepDone?.Invoke(Steps[5]);
 
-        return new BenchResult(dims, elements, forward, backward, memcpy, threeStream, chain, scalar);
+        return new BenchResult(dims, elements, forward, backward, memcpy, threeStream, chain, scalar, setup.ElementSize);
+    }
+
+    /// <summary>
+    /// Times float32 forward and backward, on the CPU engine (backward with the saved statistics) or through the
+    /// setup's backend; the floors then run on the same buffers.
+    /// </summary>
+    private (double Forward, double Backward, float[] FloorFirst, float[] FloorSecond, float[] FloorOutput) MeasureFloat(
+        float[] x, float[] g, int[] nchw, int[] dims, int planes, float[] expected, Action<string>? onStepDone)
+    {
+        var xs = Arrange(x, nchw);
+        var gs = Arrange(g, nchw);
+        var y = new float[xs.Length];
+        var dx = new float[xs.Length];
+        double forward, backward;
+        if (setup.Backend is { } backend)
+        {
+            backend.Forward(xs, y, dims, lambda);
+            CheckSameResult(expected, y, nchw, setup.Layout, Float32Tolerance, backend.Name);
+            forward = timing.MedianMilliseconds(() => backend.Forward(xs, y, dims, lambda));
+            onStepDone?.Invoke(Steps[0]);
+            backward = timing.MedianMilliseconds(() => backend.Backward(xs, gs, dx, dims, lambda));
+        }
+        else
+        {
+            var options = new SimAmOptions { Layout = setup.Layout };
+            var statistics = new PlaneStatistics[planes];
+            SimAm.Forward(xs, y, dims, statistics, lambda, options);
+            CheckSameResult(expected, y, nchw, setup.Layout, Float32Tolerance, "SimAm.Forward");
+            forward = timing.MedianMilliseconds(() => SimAm.Forward(xs, y, dims, lambda, options));
+            onStepDone?.Invoke(Steps[0]);
+            backward = timing.MedianMilliseconds(() => SimAm.Backward(xs, gs, dx, dims, statistics, lambda, options));
+        }
+
+        onStepDone?.Invoke(Steps[1]);
+        return (forward, backward, xs, gs, dx);
+    }
+
+    /// <summary>
+    /// Times float16 forward and backward on the CPU engine (backward with the saved statistics). The floors get
+    /// float32 buffers of exactly the float16 tensor's bytes (half as many values, rounded up): the same bytes
+    /// moved by the same code as the float32 floors.
+    /// </summary>
+    private (double Forward, double Backward, float[] FloorFirst, float[] FloorSecond, float[] FloorOutput) MeasureHalf(
+        float[] x, float[] g, int[] nchw, int[] dims, int planes, float[] expected, Action<string>? onStepDone)
+    {
+        var xh = ToHalf(Arrange(x, nchw));
+        var gh = ToHalf(Arrange(g, nchw));
+        var yh = new Half[xh.Length];
+        var dxh = new Half[xh.Length];
+        var options = new SimAmOptions { Layout = setup.Layout };
+        var statistics = new PlaneStatistics[planes];
+        SimAm.Forward((ReadOnlySpan<Half>)xh, (Span<Half>)yh, dims, statistics, lambda, options);
+        var y = new float[yh.Length];
+        TensorPrimitives.ConvertToSingle(yh, y);
+        CheckSameResult(expected, y, nchw, setup.Layout, Float16Tolerance, "SimAm.Forward (float16)");
+
+        var forward = timing.MedianMilliseconds(() => SimAm.Forward((ReadOnlySpan<Half>)xh, (Span<Half>)yh, dims, lambda, options));
+        onStepDone?.Invoke(Steps[0]);
+        var backward = timing.MedianMilliseconds(() => SimAm.Backward((ReadOnlySpan<Half>)xh, (ReadOnlySpan<Half>)gh, (Span<Half>)dxh, dims, statistics, lambda, options));
+        onStepDone?.Invoke(Steps[1]);
+
+        var floorLength = FloorValues(xh.Length, elementSize: 2);
+        return (forward, backward, x.AsSpan(0, floorLength).ToArray(), g.AsSpan(0, floorLength).ToArray(), new float[floorLength]);
+    }
+
+    /// <summary>Gets <paramref name="nchw"/>-shaped data in the setup's layout: the array itself channels first, a permuted copy channels last.</summary>
+    private float[] Arrange(float[] values, int[] nchw)
+    {
+        if (setup.Layout != SimAmLayout.ChannelsLast)
+        {
+            return values;
+        }
+
+        var (n, c) = (nchw[0], nchw[1]);
+        var s = values.Length / (n * c);
+        var result = new float[values.Length];
+        for (var sample = 0; sample < n; sample++)
+        {
+            for (var channel = 0; channel < c; channel++)
+            {
+                var source = ((sample * c) + channel) * s;
+                for (var i = 0; i < s; i++)
+                {
+                    result[(((sample * s) + i) * c) + channel] = values[source + i];
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private static Half[] ToHalf(float[] values)
+    {
+        var result = new Half[values.Length];
+        TensorPrimitives.ConvertToHalf(values, result);
+        return result;
+    }
+
+    private static void RoundToHalf(float[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(Half)values[i];
+        }
     }
 
     [SuppressMessage("Security", "CA5394:Do not use insecure randomness", Justification = "Benchmark data, not security.")]
@@ -77,17 +211,27 @@ internal sealed class BenchRunner(Timing timing, float lambda = SimAm.DefaultLam
         return values;
     }
 
-    private static void CheckSameResult(float[] engine, float[] chain, int[] shape)
+    /// <summary>Compares a result in <paramref name="layout"/> with the float32 channels-first engine's.</summary>
+    private static void CheckSameResult(float[] expected, float[] actual, int[] nchw, SimAmLayout layout, float tolerance, string what)
     {
-        // The chain sums in float32, so it is less accurate than the engine, but on values in [-1, 1] it
-        // must agree to a few float32 ulps of 1; anything more means one of them computes something else.
-        for (var i = 0; i < engine.Length; i++)
+        var (n, c) = (nchw[0], nchw[1]);
+        var s = expected.Length / (n * c);
+        for (var i = 0; i < expected.Length; i++)
         {
-            if (!(Math.Abs(engine[i] - chain[i]) <= 1e-4f))
+            // Element i of the channels-first tensor is (sample, channel, position).
+            var j = i;
+            if (layout == SimAmLayout.ChannelsLast)
+            {
+                var (plane, position) = Math.DivRem(i, s);
+                var (sample, channel) = Math.DivRem(plane, c);
+                j = (((sample * s) + position) * c) + channel;
+            }
+
+            if (!(Math.Abs(expected[i] - actual[j]) <= tolerance))
             {
                 throw new InvalidOperationException(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"The TensorPrimitives chain disagrees with the engine on {BenchShapes.Format(shape)} at element {i}: {chain[i]} vs {engine[i]}."));
+                    $"{what} disagrees with the engine on {BenchShapes.Format(nchw)} at element {i}: {actual[j]} vs {expected[i]}."));
             }
         }
     }

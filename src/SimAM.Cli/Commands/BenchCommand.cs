@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using SimAM.Cli.Benchmarking;
+using SimAM.Gpu;
 using Spectre.Console;
 
 namespace SimAM.Cli.Commands;
@@ -15,6 +16,9 @@ namespace SimAM.Cli.Commands;
 /// </summary>
 internal static class BenchCommand
 {
+    private const string Float32 = "float32";
+    private const string Float16 = "float16";
+
     /// <summary>Creates the command.</summary>
     /// <param name="context">Where it writes.</param>
     /// <returns>The command.</returns>
@@ -28,28 +32,49 @@ internal static class BenchCommand
         var svg = new Option<string?>("--svg") { Description = "Also write a bar chart of the throughputs as SVG to this file.", HelpName = "file" };
         var shapes = new Option<string[]>("--shape")
         {
-            Description = "Benchmark this shape instead of the built-in set, e.g. 8,256,56,56 (repeat the option for several).",
+            Description = "Benchmark this shape instead of the built-in set, e.g. 8,256,56,56 (repeat the option for several). " +
+                "Always given as [N, C, spatial...]; --layout nhwc runs it as [N, spatial..., C].",
             HelpName = "N,C,d1,...",
         };
+        var layout = new Option<string>("--layout")
+        {
+            Description = "Lay SimAM's tensors out as nchw, or as nhwc: each shape [N, C, spatial...] then runs as [N, spatial..., C].",
+            DefaultValueFactory = _ => EngineChoice.Nchw,
+            HelpName = "nchw|nhwc",
+        };
+        var dtype = new Option<string>("--dtype")
+        {
+            Description = "SimAM's element type: float32 or float16 (Half). The floors move the same bytes; the chain stays float32.",
+            DefaultValueFactory = _ => Float32,
+            HelpName = "float32|float16",
+        };
+        var backend = CommonOptions.Backend();
+        var device = CommonOptions.Device();
         var command = new Command(
             "bench",
             "Times SimAM forward and backward against a parallel memcpy, a 3-stream (dx = x + g) floor and the " +
             "straightforward TensorPrimitives chain, on standard CNN shapes.\n" +
             "Example: simam bench --quick --json bench.json --svg bench.svg")
         {
-            quick, json, svg, shapes,
+            quick, json, svg, shapes, layout, dtype, backend, device,
         };
         command.SetAction(parse => Run(
             context,
             parse.GetValue(quick),
             parse.GetValue(json),
             parse.GetValue(svg),
-            parse.GetValue(shapes) ?? []));
+            parse.GetValue(shapes) ?? [],
+            new Choice(
+                EngineChoice.ParseLayout(parse.GetRequiredValue(layout)),
+                ParseDType(parse.GetRequiredValue(dtype)),
+                EngineChoice.ParseBackend(parse.GetRequiredValue(backend)),
+                parse.GetValue(device))));
         return command;
     }
 
-    private static int Run(CliContext context, bool quick, string? jsonPath, string? svgPath, string[] shapeTexts)
+    private static int Run(CliContext context, bool quick, string? jsonPath, string? svgPath, string[] shapeTexts, Choice choice)
     {
+        CheckCombination(choice);
         var shapes = shapeTexts.Length > 0 ? shapeTexts.Select(ParseShape).ToList() : [.. quick ? BenchShapes.Quick : BenchShapes.Standard];
         foreach (var path in new[] { jsonPath, svgPath })
         {
@@ -60,31 +85,60 @@ internal static class BenchCommand
             }
         }
 
+        using var openCl = choice.Backend == BackendKind.OpenCl ? EngineChoice.CreateOpenCl(choice.Device) : null;
+        var setup = new BenchSetup(choice.Layout, choice.DType, openCl);
         var environment = BenchEnvironment.Current();
         var console = context.CreateConsole();
         console.WriteLine($"simam bench {SimamCommandLine.Version}: {environment.Cpu}, {environment.LogicalProcessors} threads, kernel {environment.Kernel}, {environment.Runtime}");
+        console.WriteLine($"SimAM: {setup.Description}");
         console.WriteLine();
 
-        var runner = new BenchRunner(quick ? Timing.Quick : Timing.Standard);
-        var results = context.IsTerminal ? RunWithLiveProgress(console, runner, shapes) : RunWithPlainProgress(context.Error, runner, shapes);
+        var runner = new BenchRunner(quick ? Timing.Quick : Timing.Standard, setup);
+        List<BenchResult> results;
+        try
+        {
+            results = context.IsTerminal ? RunWithLiveProgress(console, runner, setup, shapes) : RunWithPlainProgress(context.Error, runner, setup, shapes);
+        }
+        catch (OpenClException exception)
+        {
+            throw EngineChoice.FromOpenCl(exception);
+        }
 
-        BenchReport.WriteTable(console, results, markdown: !context.IsTerminal);
+        BenchReport.WriteTable(console, results, markdown: !context.IsTerminal, setup);
         if (jsonPath is not null)
         {
-            TensorFiles.Write(jsonPath, stream => BenchReport.WriteJson(stream, results, environment, SimAm.DefaultLambda, SimamCommandLine.Version));
+            TensorFiles.Write(jsonPath, stream => BenchReport.WriteJson(stream, results, environment, setup, SimAm.DefaultLambda, SimamCommandLine.Version));
             console.WriteLine($"wrote {jsonPath}");
         }
 
         if (svgPath is not null)
         {
-            TensorFiles.Write(svgPath, stream => BenchChart.Write(stream, results, environment));
+            TensorFiles.Write(svgPath, stream => BenchChart.Write(stream, results, environment, setup));
             console.WriteLine($"wrote {svgPath}");
         }
 
         return ExitCodes.Success;
     }
 
-    private static List<BenchResult> RunWithLiveProgress(IAnsiConsole console, BenchRunner runner, List<int[]> shapes)
+    /// <summary>Refuses what the chosen backend cannot measure, before any device is started.</summary>
+    private static void CheckCombination(Choice choice)
+    {
+        EngineChoice.EnsureBackendSupports(choice.Backend, choice.Device, choice.Layout);
+
+        if (choice.Backend == BackendKind.OpenCl && choice.DType != BenchDType.Float32)
+        {
+            throw new CliException($"--backend {EngineChoice.OpenCl} supports --dtype {Float32} only; use --backend {EngineChoice.Cpu} for --dtype {Float16}");
+        }
+    }
+
+    private static BenchDType ParseDType(string value) => value.ToUpperInvariant() switch
+    {
+        "FLOAT32" => BenchDType.Float32,
+        "FLOAT16" => BenchDType.Float16,
+        _ => throw new CliException($"--dtype '{value}': expected {Float32} or {Float16}"),
+    };
+
+    private static List<BenchResult> RunWithLiveProgress(IAnsiConsole console, BenchRunner runner, BenchSetup setup, List<int[]> shapes)
     {
         var results = new List<BenchResult>();
         console.Progress()
@@ -93,7 +147,7 @@ internal static class BenchCommand
             .Start(progress =>
             {
                 // Task descriptions are Spectre markup, where a shape's brackets would be tags: escape them.
-                var names = shapes.Select(s => Markup.Escape(BenchShapes.Format(s))).ToList();
+                var names = shapes.Select(s => Markup.Escape(BenchShapes.Format(setup.EngineShape(s)))).ToList();
                 var tasks = names.Select(name => progress.AddTask(name, autoStart: false, maxValue: BenchRunner.Steps.Count)).ToList();
                 for (var i = 0; i < shapes.Count; i++)
                 {
@@ -114,12 +168,12 @@ internal static class BenchCommand
         return results;
     }
 
-    private static List<BenchResult> RunWithPlainProgress(TextWriter log, BenchRunner runner, List<int[]> shapes)
+    private static List<BenchResult> RunWithPlainProgress(TextWriter log, BenchRunner runner, BenchSetup setup, List<int[]> shapes)
     {
         var results = new List<BenchResult>();
         for (var i = 0; i < shapes.Count; i++)
         {
-            log.Write($"[{i + 1}/{shapes.Count}] {BenchShapes.Format(shapes[i])}:");
+            log.Write($"[{i + 1}/{shapes.Count}] {BenchShapes.Format(setup.EngineShape(shapes[i]))}:");
             var result = runner.Run(shapes[i], step => log.Write($" {step}"));
             log.WriteLine(string.Create(CultureInfo.InvariantCulture, $" - forward {result.ForwardMs:F3} ms, backward {result.BackwardMs:F3} ms"));
             results.Add(result);
@@ -151,4 +205,7 @@ internal static class BenchCommand
 
         return shape;
     }
+
+    /// <summary>What <c>--layout</c>, <c>--dtype</c>, <c>--backend</c> and <c>--device</c> asked for.</summary>
+    private sealed record Choice(SimAmLayout Layout, BenchDType DType, BackendKind Backend, string? Device);
 }

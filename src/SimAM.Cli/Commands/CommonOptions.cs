@@ -41,8 +41,38 @@ internal static class CommonOptions
         return option;
     }
 
-    /// <summary>Turns a <c>--threads</c> value into engine options.</summary>
-    /// <param name="threads">The option's value, or <see langword="null"/> for all cores.</param>
-    /// <returns>The options.</returns>
-    public static SimAmOptions EngineOptions(int? threads) => new() { MaxDegreeOfParallelism = threads ?? -1 };
+    /// <summary>Creates <c>--layout</c>: how the tensor lies in memory, <c>nchw</c> (default) or <c>nhwc</c>.</summary>
+    /// <returns>The option (its value is checked by <see cref="EngineChoice.ParseLayout"/>).</returns>
+    public static Option<string> Layout() => new("--layout")
+    {
+        Description = "nchw: the shape is [N, C, spatial...]; nhwc: [N, spatial..., C] (channels last).",
+        DefaultValueFactory = _ => EngineChoice.Nchw,
+        HelpName = "nchw|nhwc",
+    };
+
+    /// <summary>Creates <c>--variant</c>: the gate's formula, <c>fast</c> (default) or <c>exact</c>.</summary>
+    /// <returns>The option (its value is checked by <see cref="EngineChoice.ParseVariant"/>).</returns>
+    public static Option<string> Variant() => new("--variant")
+    {
+        Description = "fast: the reference module's whole-plane statistics; exact: the paper's leave-one-out closed form.",
+        DefaultValueFactory = _ => EngineChoice.Fast,
+        HelpName = "fast|exact",
+    };
+
+    /// <summary>Creates <c>--backend</c>: where SimAM runs, <c>cpu</c> (default) or <c>opencl</c>.</summary>
+    /// <returns>The option (its value is checked by <see cref="EngineChoice.ParseBackend"/>).</returns>
+    public static Option<string> Backend() => new("--backend")
+    {
+        Description = "cpu: the SimAM.Cpu SIMD engine; opencl: the OpenCL backend (float32, nchw, fast variant only).",
+        DefaultValueFactory = _ => EngineChoice.Cpu,
+        HelpName = "cpu|opencl",
+    };
+
+    /// <summary>Creates <c>--device</c>: part of the OpenCL device's name.</summary>
+    /// <returns>The option.</returns>
+    public static Option<string?> Device() => new("--device")
+    {
+        Description = "With --backend opencl: the first OpenCL device whose name contains this text (case-insensitive; default: the first GPU, else any device).",
+        HelpName = "name",
+    };
 }

@@ -12,12 +12,13 @@ namespace SimAM.Cli.Commands;
 /// </summary>
 internal static class TensorFiles
 {
-    /// <summary>Reads a .npy tensor of shape [N, C, d1, ..., dk].</summary>
+    /// <summary>Reads a .npy tensor of shape [N, C, d1, ..., dk] (channels last: [N, d1, ..., dk, C]).</summary>
     /// <param name="path">The file.</param>
     /// <param name="rank">The exact rank required, or <see langword="null"/> for any rank of 3 or more.</param>
+    /// <param name="layout">How the shape is read, for the message about a rank below 3.</param>
     /// <returns>The array.</returns>
     /// <exception cref="CliException">The file cannot be read, is not a supported .npy file, or has the wrong rank.</exception>
-    public static NpyArray ReadTensor(string path, int? rank = null)
+    public static NpyArray ReadTensor(string path, int? rank = null, SimAmLayout layout = SimAmLayout.ChannelsFirst)
     {
         NpyArray array;
         try
@@ -38,7 +39,7 @@ internal static class TensorFiles
 
         if (array.Shape.Length < 3)
         {
-            throw new CliException($"{path}: expected a tensor of shape [N, C, spatial...] (rank 3 or more); got shape {shape}");
+            throw new CliException($"{path}: expected a tensor of shape {EngineChoice.ShapePattern(layout)} (rank 3 or more); got shape {shape}");
         }
 
         return array;
