@@ -9,11 +9,10 @@ namespace SimAM.Kernels;
 /// </summary>
 internal readonly struct GateCoefficients
 {
-    public GateCoefficients(PlaneStatistics statistics, double lambda, bool streamOutput = false)
+    public GateCoefficients(PlaneStatistics statistics, double lambda)
     {
         Mean = statistics.Mean;
         Root = 0.5 / Math.Sqrt(statistics.Variance + lambda);
-        StreamOutput = streamOutput;
     }
 
     /// <summary>Gets the plane mean μ.</summary>
@@ -21,12 +20,6 @@ internal readonly struct GateCoefficients
 
     /// <summary>Gets r = √k.</summary>
     public double Root { get; }
-
-    /// <summary>
-    /// Gets a value indicating whether the output is too large to stay in cache, so the elementwise pass
-    /// should write it with non-temporal stores (see <see cref="Scheduling.WorkPlan.StreamOutput"/>).
-    /// </summary>
-    public bool StreamOutput { get; }
 }
 
 /// <summary>

@@ -18,13 +18,6 @@ internal interface ISimdOps<TF, TD>
 
     static abstract void Store(TF value, ref float destination, nuint index);
 
-    /// <summary>
-    /// A non-temporal store to a destination aligned to the vector size: it bypasses the caches and
-    /// skips reading the line first, so a pass over a tensor larger than the caches moves two streams
-    /// (x in, y out) instead of three.
-    /// </summary>
-    static abstract void StoreAlignedNonTemporal(TF value, ref float destination, nuint index);
-
     static abstract TF Create(float value);
 
     static abstract TF Add(TF left, TF right);

@@ -19,11 +19,6 @@ internal readonly struct SimdOps128 : ISimdOps<Vector128<float>, Vector128<doubl
     public static void Store(Vector128<float> value, ref float destination, nuint index) => value.StoreUnsafe(ref destination, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void StoreAlignedNonTemporal(Vector128<float> value, ref float destination, nuint index) =>
-        // The kernels only ever see buffers pinned by the scheduler, so the address is stable.
-        value.StoreAlignedNonTemporal((float*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Create(float value) => Vector128.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -18,11 +18,6 @@ internal readonly struct SimdOps256 : ISimdOps<Vector256<float>, Vector256<doubl
     public static void Store(Vector256<float> value, ref float destination, nuint index) => value.StoreUnsafe(ref destination, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void StoreAlignedNonTemporal(Vector256<float> value, ref float destination, nuint index) =>
-        // The kernels only ever see buffers pinned by the scheduler, so the address is stable.
-        value.StoreAlignedNonTemporal((float*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Create(float value) => Vector256.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

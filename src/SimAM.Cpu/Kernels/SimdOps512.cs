@@ -18,11 +18,6 @@ internal readonly struct SimdOps512 : ISimdOps<Vector512<float>, Vector512<doubl
     public static void Store(Vector512<float> value, ref float destination, nuint index) => value.StoreUnsafe(ref destination, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void StoreAlignedNonTemporal(Vector512<float> value, ref float destination, nuint index) =>
-        // The kernels only ever see buffers pinned by the scheduler, so the address is stable.
-        value.StoreAlignedNonTemporal((float*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Create(float value) => Vector512.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

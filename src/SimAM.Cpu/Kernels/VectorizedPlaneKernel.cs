@@ -176,15 +176,14 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
 
     /// <summary>y = x / (1 + 2^t), t = −(u² + ½)·log2(e): one pass, everything in registers.</summary>
     private static void Forward(ref float x, ref float y, int length, in GateCoefficients gate) =>
-        Elementwise(ref x, ref x, ref y, length, gate.StreamOutput, new GateOperator(gate));
+        Elementwise(ref x, ref x, ref y, length, new GateOperator(gate));
 
     /// <summary>
     /// The one elementwise loop, for the forward gate and the backward gradient alike. Output may be an
-    /// input buffer itself, so the overlapped last vector (and, when streaming, the unaligned first one)
-    /// is loaded before anything is stored. The operator comes by value: through a reference, the JIT
+    /// input buffer itself, so the overlapped last vector is loaded before anything is stored. The operator comes by value: through a reference, the JIT
     /// must assume each store may change it and reloads its constants on every iteration.
     /// </summary>
-    private static void Elementwise<TOperator>(ref float x, ref float g, ref float destination, int length, bool stream, TOperator op)
+    private static void Elementwise<TOperator>(ref float x, ref float g, ref float destination, int length, TOperator op)
         where TOperator : struct, IElementwiseOperator
     {
         var width = (nuint)TOps.Count;
@@ -192,44 +191,13 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         var lastX = TOps.Load(ref x, count - width);
         var lastG = TOperator.ReadsGradient ? TOps.Load(ref g, count - width) : lastX;
 
-        if (stream && IsElementAligned(ref destination))
+        for (nuint i = 0; i < count - width; i += width)
         {
-            // Aligned non-temporal stores from the first aligned element on; the unaligned head and the
-            // tail are stored normally at the end.
-            var firstX = TOps.Load(ref x, 0);
-            var firstG = TOperator.ReadsGradient ? TOps.Load(ref g, 0) : firstX;
-            var i = AlignedStart(ref destination);
-            for (; i + width <= count; i += width)
-            {
-                var xi = TOps.Load(ref x, i);
-                TOps.StoreAlignedNonTemporal(op.Invoke(xi, TOperator.ReadsGradient ? TOps.Load(ref g, i) : xi), ref destination, i);
-            }
-
-            TOps.Store(op.Invoke(firstX, firstG), ref destination, 0);
-        }
-        else
-        {
-            for (nuint i = 0; i < count - width; i += width)
-            {
-                var xi = TOps.Load(ref x, i);
-                TOps.Store(op.Invoke(xi, TOperator.ReadsGradient ? TOps.Load(ref g, i) : xi), ref destination, i);
-            }
+            var xi = TOps.Load(ref x, i);
+            TOps.Store(op.Invoke(xi, TOperator.ReadsGradient ? TOps.Load(ref g, i) : xi), ref destination, i);
         }
 
         TOps.Store(op.Invoke(lastX, lastG), ref destination, count - width);
-    }
-
-    /// <summary>Buffers of floats are always 4-byte aligned unless they were carved from raw memory by hand.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe bool IsElementAligned(ref float destination) => (nuint)Unsafe.AsPointer(ref destination) % sizeof(float) == 0;
-
-    /// <summary>The index of the first element of <paramref name="destination"/> on a vector-size boundary.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe nuint AlignedStart(ref float destination)
-    {
-        var bytes = (nuint)TOps.Count * sizeof(float);
-        var misalignment = (nuint)Unsafe.AsPointer(ref destination) % bytes;
-        return misalignment == 0 ? 0 : (bytes - misalignment) / sizeof(float);
     }
 
     /// <summary>The first backward pass: recomputes s and accumulates Σ a·u and Σ a·u².</summary>
@@ -269,7 +237,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
 
     /// <summary>The second backward pass: dx = g·s + u·(2r·a − D) − B, elementwise.</summary>
     private static void Backward(ref float x, ref float g, ref float dx, int length, in GateCoefficients gate, in BackwardCoefficients coefficients) =>
-        Elementwise(ref x, ref g, ref dx, length, gate.StreamOutput, new GradientOperator(gate, coefficients));
+        Elementwise(ref x, ref g, ref dx, length, new GradientOperator(gate, coefficients));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Weighted(TF x, TF g, in BackwardVectors constants, out TF weightedU, out TF weightedUSquared)

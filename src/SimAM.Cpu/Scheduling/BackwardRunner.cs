@@ -14,7 +14,7 @@ internal static unsafe class BackwardRunner<T, TKernel>
     /// <summary>Runs a backward pass; statistics are the forward pass's, or empty to recompute them.</summary>
     public static void Run(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, ReadOnlySpan<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, int maxDegreeOfParallelism)
     {
-        var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism, sizeof(T));
+        var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism);
         fixed (T* x = input)
         fixed (T* g = gradOutput)
         fixed (T* dx = gradInput)
@@ -99,7 +99,7 @@ internal static unsafe class BackwardRunner<T, TKernel>
                     continue;
                 }
 
-                var gate = new GateCoefficients(stats, lambda, plan.StreamOutput);
+                var gate = new GateCoefficients(stats, lambda);
                 var sums = PlaneWork<T, TKernel>.Sums(x, g, layout, plane, gate);
                 var coefficients = new BackwardCoefficients(sums, layout.PlaneSize);
                 TKernel.Backward(PlaneWork<T, TKernel>.Plane(x, layout, plane), PlaneWork<T, TKernel>.Plane(g, layout, plane), destination, gate, coefficients);
@@ -121,7 +121,7 @@ internal static unsafe class BackwardRunner<T, TKernel>
 
                 // A non-finite plane is filled with NaN in the next phase; its sums are never used.
                 sums[index] = stats.IsFinite
-                    ? TKernel.BackwardSums(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(g, layout, plane, chunk), new GateCoefficients(stats, lambda, plan.StreamOutput))
+                    ? TKernel.BackwardSums(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(g, layout, plane, chunk), new GateCoefficients(stats, lambda))
                     : default;
             }
         }
@@ -145,7 +145,7 @@ internal static unsafe class BackwardRunner<T, TKernel>
                     continue;
                 }
 
-                var gate = new GateCoefficients(stats, lambda, plan.StreamOutput);
+                var gate = new GateCoefficients(stats, lambda);
                 var coefficients = new BackwardCoefficients(planeSums[plane], layout.PlaneSize);
                 TKernel.Backward(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(g, layout, plane, chunk), destination, gate, coefficients);
             }

@@ -14,7 +14,7 @@ internal static unsafe class ForwardRunner<T, TKernel>
     /// <summary>Runs a forward pass; statistics receives per-plane statistics, or is empty.</summary>
     public static void Run(ReadOnlySpan<T> input, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, int maxDegreeOfParallelism)
     {
-        var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism, sizeof(T));
+        var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism);
         fixed (T* x = input)
         fixed (T* y = output)
         {
@@ -88,7 +88,7 @@ internal static unsafe class ForwardRunner<T, TKernel>
                     var destination = PlaneWork<T, TKernel>.Plane(y, layout, plane);
                     if (stats.IsFinite)
                     {
-                        TKernel.Forward(PlaneWork<T, TKernel>.Plane(x, layout, plane), destination, new GateCoefficients(stats, lambda, plan.StreamOutput));
+                        TKernel.Forward(PlaneWork<T, TKernel>.Plane(x, layout, plane), destination, new GateCoefficients(stats, lambda));
                     }
                     else
                     {
@@ -113,7 +113,7 @@ internal static unsafe class ForwardRunner<T, TKernel>
                 var stats = statistics[plane];
                 if (stats.IsFinite)
                 {
-                    TKernel.Forward(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), destination, new GateCoefficients(stats, lambda, plan.StreamOutput));
+                    TKernel.Forward(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), destination, new GateCoefficients(stats, lambda));
                 }
                 else
                 {

@@ -15,21 +15,11 @@ internal readonly struct WorkPlan
     /// </summary>
     public const int MinimumElementsPerWorker = 1 << 15;
 
-    /// <summary>
-    /// Outputs of 8 MiB or more, in planes of at least one chunk, are written with non-temporal stores.
-    /// By then they no longer fit in the share of a last-level cache a core can count on, and a normal
-    /// store would first read each output line from memory: three streams of traffic where a copy needs
-    /// two. Small planes are excluded: their streaming stores would fill cache lines only partly (mixed
-    /// with the normal head and tail stores), which measured an order of magnitude slower.
-    /// </summary>
-    public const long StreamingThresholdBytes = 8L << 20;
-
-    private WorkPlan(int workers, bool splitPlanes, ChunkLayout chunks, bool streamOutput)
+    private WorkPlan(int workers, bool splitPlanes, ChunkLayout chunks)
     {
         Workers = workers;
         SplitPlanes = splitPlanes;
         Chunks = chunks;
-        StreamOutput = streamOutput;
     }
 
     /// <summary>Gets the number of workers (1 runs on the calling thread).</summary>
@@ -45,18 +35,14 @@ internal readonly struct WorkPlan
     /// <summary>Gets the chunk layout of every plane.</summary>
     public ChunkLayout Chunks { get; }
 
-    /// <summary>Gets a value indicating whether the elementwise pass should use non-temporal stores.</summary>
-    public bool StreamOutput { get; }
-
-    public static WorkPlan Create(in TensorGeometry geometry, int maxDegreeOfParallelism, int elementSize)
+    public static WorkPlan Create(in TensorGeometry geometry, int maxDegreeOfParallelism)
     {
         var chunks = new ChunkLayout(geometry.PlaneSize);
-        var stream = (long)geometry.ElementCount * elementSize >= StreamingThresholdBytes && geometry.PlaneSize >= ChunkLayout.ChunkLength;
         var byWork = Math.Max(1, geometry.ElementCount / MinimumElementsPerWorker);
         var workers = Math.Min(maxDegreeOfParallelism, byWork);
         if (workers <= 1)
         {
-            return new WorkPlan(1, false, chunks, stream);
+            return new WorkPlan(1, false, chunks);
         }
 
         // Whole planes per worker are best (each plane is reduced and gated while hot) unless the
@@ -70,7 +56,7 @@ internal readonly struct WorkPlan
             workers = Math.Min(workers, planes);
         }
 
-        return new WorkPlan(workers, split, chunks, stream);
+        return new WorkPlan(workers, split, chunks);
     }
 
     /// <summary>The contiguous range [start, end) of <paramref name="count"/> items that worker <paramref name="worker"/> takes.</summary>

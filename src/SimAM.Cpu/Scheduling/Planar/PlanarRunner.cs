@@ -23,7 +23,7 @@ internal static unsafe class PlanarRunner<T, TKernel>
     public static void Forward<TEnergy>(ReadOnlySpan<T> input, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
         where TEnergy : IEnergy
     {
-        var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism, sizeof(T));
+        var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism);
         var energy = EnergyConstants.Create(variant, geometry.PlaneSize);
         fixed (T* x = input)
         fixed (T* y = output)
@@ -63,7 +63,7 @@ internal static unsafe class PlanarRunner<T, TKernel>
     public static void Backward<TEnergy>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, ReadOnlySpan<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
         where TEnergy : IEnergy
     {
-        var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism, sizeof(T));
+        var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism);
         var energy = EnergyConstants.Create(variant, geometry.PlaneSize);
         fixed (T* x = input)
         fixed (T* g = gradOutput)
