@@ -63,6 +63,15 @@ internal readonly struct DoublePlaneKernel : IPlaneKernel<double>
     }
 
     /// <inheritdoc/>
+    /// <remarks>Keeps nothing: this kernel's elementwise pass recomputes s and a'.</remarks>
+    public static BackwardSums BackwardSums(ReadOnlySpan<double> x, ReadOnlySpan<double> g, in GateCoefficients gate, Span<double> keptSigmoid, Span<double> keptWeight) =>
+        BackwardSums(x, g, gate);
+
+    /// <inheritdoc/>
+    public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> g, ReadOnlySpan<double> keptSigmoid, ReadOnlySpan<double> keptWeight, Span<double> dx, in GateCoefficients gate, in BackwardCoefficients coefficients) =>
+        Backward(x, g, dx, gate, coefficients);
+
+    /// <inheritdoc/>
     public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> dx, in GateCoefficients gate, in BackwardCoefficients coefficients)
     {
         Span<double> gates = stackalloc double[BlockLength];

@@ -18,6 +18,17 @@ internal interface IPlaneKernel<T>
     /// <summary>Σ a·u and Σ a·u² over a chunk.</summary>
     static abstract BackwardSums BackwardSums(ReadOnlySpan<T> x, ReadOnlySpan<T> g, in GateCoefficients gate);
 
+    /// <summary>
+    /// As <see cref="BackwardSums(ReadOnlySpan{T}, ReadOnlySpan{T}, in GateCoefficients)"/>, and keeps s and the
+    /// scaled slope a' of every value (same bits as recomputing them) for
+    /// <see cref="Backward(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, in GateCoefficients, in BackwardCoefficients)"/>.
+    /// A kernel may keep nothing; then that method recomputes them.
+    /// </summary>
+    static abstract BackwardSums BackwardSums(ReadOnlySpan<T> x, ReadOnlySpan<T> g, in GateCoefficients gate, Span<T> keptSigmoid, Span<T> keptWeight);
+
+    /// <summary>dx elementwise from the values kept by the reduction pass; same bits as recomputing them.</summary>
+    static abstract void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> g, ReadOnlySpan<T> keptSigmoid, ReadOnlySpan<T> keptWeight, Span<T> dx, in GateCoefficients gate, in BackwardCoefficients coefficients);
+
     /// <summary>dx elementwise. <paramref name="dx"/> may be <paramref name="x"/> or <paramref name="g"/> itself.</summary>
     static abstract void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in GateCoefficients gate, in BackwardCoefficients coefficients);
 }

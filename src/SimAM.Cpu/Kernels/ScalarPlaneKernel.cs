@@ -63,6 +63,15 @@ internal readonly struct ScalarPlaneKernel : IPlaneKernel<float>
     }
 
     /// <inheritdoc/>
+    /// <remarks>Keeps nothing: this kernel's elementwise pass recomputes s and a'.</remarks>
+    public static BackwardSums BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate, Span<float> keptSigmoid, Span<float> keptWeight) =>
+        BackwardSums(x, g, gate);
+
+    /// <inheritdoc/>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> keptSigmoid, ReadOnlySpan<float> keptWeight, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients) =>
+        Backward(x, g, dx, gate, coefficients);
+
+    /// <inheritdoc/>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients)
     {
         if (x.Length < SmallPlaneBackward.Limit)

@@ -63,7 +63,35 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
             ? SmallPlaneBackward.BackwardSums(x, g, gate)
             : x.Length < TOps.Count
             ? TNarrower.BackwardSums(x, g, gate)
-            : BackwardSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate);
+            : BackwardSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, false, ref Unsafe.NullRef<float>(), ref Unsafe.NullRef<float>());
+
+    /// <inheritdoc/>
+    public static BackwardSums BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate, Span<float> keptSigmoid, Span<float> keptWeight) =>
+        x.Length < SmallPlaneBackward.Limit
+            ? SmallPlaneBackward.BackwardSums(x, g, gate)
+            : x.Length < TOps.Count
+            ? TNarrower.BackwardSums(x, g, gate, keptSigmoid, keptWeight)
+            : BackwardSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, true, ref MemoryMarshal.GetReference(keptSigmoid), ref MemoryMarshal.GetReference(keptWeight));
+
+    /// <inheritdoc/>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> keptSigmoid, ReadOnlySpan<float> keptWeight, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients)
+    {
+        if (x.Length < SmallPlaneBackward.Limit)
+        {
+            SmallPlaneBackward.Backward(x, g, dx, gate, coefficients);
+            return;
+        }
+
+        if (x.Length < TOps.Count)
+        {
+            TNarrower.Backward(x, g, keptSigmoid, keptWeight, dx, gate, coefficients);
+            return;
+        }
+
+        BackwardFromKept(
+            ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), ref MemoryMarshal.GetReference(keptSigmoid),
+            ref MemoryMarshal.GetReference(keptWeight), ref MemoryMarshal.GetReference(dx), x.Length, gate, coefficients);
+    }
 
     /// <inheritdoc/>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients)
@@ -202,7 +230,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
 
     /// <summary>The first backward pass: recomputes s and accumulates Σ a·u and Σ a·u².</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static BackwardSums BackwardSums(ref float x, ref float g, int length, in GateCoefficients gate)
+    private static BackwardSums BackwardSums(ref float x, ref float g, int length, in GateCoefficients gate, bool keep, ref float keptSigmoid, ref float keptWeight)
     {
         var width = (nuint)TOps.Count;
         var count = (nuint)length;
@@ -217,7 +245,13 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
             TF first = default, second = default;
             for (; i < blockEnd; i += width)
             {
-                Weighted(TOps.Load(ref x, i), TOps.Load(ref g, i), constants, out var weightedU, out var weightedU2);
+                Weighted(TOps.Load(ref x, i), TOps.Load(ref g, i), constants, out var weightedU, out var weightedU2, out var sigmoid, out var weight);
+                if (keep)
+                {
+                    TOps.Store(sigmoid, ref keptSigmoid, i);
+                    TOps.Store(weight, ref keptWeight, i);
+                }
+
                 first = TOps.Add(first, weightedU);
                 second = TOps.Add(second, weightedU2);
             }
@@ -228,7 +262,13 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         if (i < count)
         {
             var firstLane = (int)(width - (count - i));
-            Weighted(TOps.Load(ref x, count - width), TOps.Load(ref g, count - width), constants, out var weightedU, out var weightedU2);
+            Weighted(TOps.Load(ref x, count - width), TOps.Load(ref g, count - width), constants, out var weightedU, out var weightedU2, out var sigmoid, out var weight);
+            if (keep)
+            {
+                TOps.Store(sigmoid, ref keptSigmoid, count - width);
+                TOps.Store(weight, ref keptWeight, count - width);
+            }
+
             Accumulate(TOps.KeepLanesFrom(weightedU, firstLane), TOps.KeepLanesFrom(weightedU2, firstLane), ref r0, ref r1, ref q0, ref q1);
         }
 
@@ -240,12 +280,38 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         Elementwise(ref x, ref g, ref dx, length, new GradientOperator(gate, coefficients));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Weighted(TF x, TF g, in BackwardVectors constants, out TF weightedU, out TF weightedUSquared)
+    private static void Weighted(TF x, TF g, in BackwardVectors constants, out TF weightedU, out TF weightedUSquared, out TF sigmoid, out TF weight)
     {
         var u = constants.Centred(x);
-        constants.Sigmoid(u, out _, out var slope);
-        weightedU = TOps.Multiply(constants.ScaledWeight(x, g, slope), u);
+        constants.Sigmoid(u, out sigmoid, out var slope);
+        weight = constants.ScaledWeight(x, g, slope);
+        weightedU = TOps.Multiply(weight, u);
         weightedUSquared = TOps.Multiply(weightedU, u);
+    }
+
+    /// <summary>
+    /// The elementwise backward pass from the s and a' the reduction pass kept: dx = g·s + u·(a' − D) − B, with
+    /// only u recomputed (one FMA and one add instead of the exponential). dx may be x or g itself.
+    /// </summary>
+    private static void BackwardFromKept(ref float x, ref float g, ref float keptSigmoid, ref float keptWeight, ref float dx, int length, in GateCoefficients gate, in BackwardCoefficients coefficients)
+    {
+        var width = (nuint)TOps.Count;
+        var count = (nuint)length;
+        var constants = new BackwardVectors(gate);
+        var negativeSlope = TOps.Create((float)-coefficients.Slope);
+        var negativeOffset = TOps.Create((float)-coefficients.Offset);
+        var lastX = TOps.Load(ref x, count - width);
+        var lastG = TOps.Load(ref g, count - width);
+        for (nuint i = 0; i < count - width; i += width)
+        {
+            var u = constants.Centred(TOps.Load(ref x, i));
+            var slope = TOps.Add(TOps.Load(ref keptWeight, i), negativeSlope);
+            TOps.Store(TOps.MultiplyAdd(TOps.Load(ref g, i), TOps.Load(ref keptSigmoid, i), TOps.MultiplyAdd(u, slope, negativeOffset)), ref dx, i);
+        }
+
+        var lastU = constants.Centred(lastX);
+        var lastSlope = TOps.Add(TOps.Load(ref keptWeight, count - width), negativeSlope);
+        TOps.Store(TOps.MultiplyAdd(lastG, TOps.Load(ref keptSigmoid, count - width), TOps.MultiplyAdd(lastU, lastSlope, negativeOffset)), ref dx, count - width);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
