@@ -77,9 +77,17 @@ internal static unsafe class PlaneWork<T, TKernel>
         {
             MemoryMarshal.Cast<T, float>(destination).Fill(float.NaN);
         }
-        else
+        else if (typeof(T) == typeof(double))
         {
             MemoryMarshal.Cast<T, double>(destination).Fill(double.NaN);
+        }
+        else if (typeof(T) == typeof(Half))
+        {
+            MemoryMarshal.Cast<T, Half>(destination).Fill(Half.NaN);
+        }
+        else
+        {
+            throw new NotSupportedException($"No NaN is defined for {typeof(T)}.");
         }
     }
 }
