@@ -89,34 +89,13 @@ internal static unsafe class BackwardRunner<T, TKernel>
         {
             var layout = plan.Chunks;
             var (start, end) = plan.Range(i, planeCount);
-            if (layout.ChunksPerPlane == 1)
-            {
-                // A plane of one chunk (under 5120 values) keeps s and a' from its reduction pass on the
-                // stack, so the elementwise pass does not evaluate the exponential again.
-                Span<T> kept = stackalloc T[2 * layout.PlaneSize];
-                KeptPlanes(layout, start, end, kept[..layout.PlaneSize], kept[layout.PlaneSize..]);
-                return;
-            }
 
-            for (var plane = start; plane < end; plane++)
-            {
-                var stats = given != null ? given[plane] : PlaneWork<T, TKernel>.Statistics(x, layout, plane);
-                var destination = PlaneWork<T, TKernel>.Plane(dx, layout, plane);
-                if (!stats.IsFinite)
-                {
-                    PlaneWork<T, TKernel>.FillNaN(destination);
-                    continue;
-                }
-
-                var gate = new GateCoefficients(stats, lambda);
-                var sums = PlaneWork<T, TKernel>.Sums(x, g, layout, plane, gate);
-                var coefficients = new BackwardCoefficients(sums, layout.PlaneSize);
-                TKernel.Backward(PlaneWork<T, TKernel>.Plane(x, layout, plane), PlaneWork<T, TKernel>.Plane(g, layout, plane), destination, gate, coefficients);
-            }
-        }
-
-        private void KeptPlanes(in ChunkLayout layout, int start, int end, Span<T> keptSigmoid, Span<T> keptWeight)
-        {
+            // A plane of one chunk (under 5120 values) keeps s and a' from its reduction pass on the stack,
+            // so the elementwise pass does not evaluate the exponential again; larger planes recompute them.
+            var keep = layout.ChunksPerPlane == 1;
+            var kept = keep ? stackalloc T[2 * layout.PlaneSize] : default;
+            var keptSigmoid = kept[..(kept.Length / 2)];
+            var keptWeight = kept[(kept.Length / 2)..];
             for (var plane = start; plane < end; plane++)
             {
                 var stats = given != null ? given[plane] : PlaneWork<T, TKernel>.Statistics(x, layout, plane);
@@ -130,8 +109,16 @@ internal static unsafe class BackwardRunner<T, TKernel>
                 var gate = new GateCoefficients(stats, lambda);
                 var values = PlaneWork<T, TKernel>.Plane(x, layout, plane);
                 var gradients = PlaneWork<T, TKernel>.Plane(g, layout, plane);
-                var sums = TKernel.BackwardSums(values, gradients, gate, keptSigmoid, keptWeight);
-                TKernel.Backward(values, gradients, keptSigmoid, keptWeight, destination, gate, new BackwardCoefficients(sums, layout.PlaneSize));
+                if (keep)
+                {
+                    var sums = TKernel.BackwardSums(values, gradients, gate, keptSigmoid, keptWeight);
+                    TKernel.Backward(values, gradients, keptSigmoid, keptWeight, destination, gate, new BackwardCoefficients(sums, layout.PlaneSize));
+                }
+                else
+                {
+                    var sums = PlaneWork<T, TKernel>.Sums(x, g, layout, plane, gate);
+                    TKernel.Backward(values, gradients, destination, gate, new BackwardCoefficients(sums, layout.PlaneSize));
+                }
             }
         }
     }
