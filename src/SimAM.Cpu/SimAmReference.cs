@@ -12,7 +12,7 @@ public static class SimAmReference
 {
     /// <summary>y = x·sigmoid((x − μ)² / (4 (v + λ)) + ½) per plane, in float64.</summary>
     /// <param name="input">The tensor x.</param>
-    /// <param name="output">Receives y; must not overlap <paramref name="input"/> partially.</param>
+    /// <param name="output">Receives y; may be <paramref name="input"/> itself, but must not partially overlap it.</param>
     /// <param name="shape">[N, C, d1, ..., dk].</param>
     /// <param name="lambda">The regulariser λ &gt; 0.</param>
     /// <exception cref="ArgumentException">The shape or a span length is invalid, or the buffers partially overlap.</exception>
@@ -36,7 +36,7 @@ public static class SimAmReference
     /// <summary>∂L/∂x by the math document's closed form (checked against PyTorch autograd), in float64.</summary>
     /// <param name="input">The forward pass's input x.</param>
     /// <param name="gradOutput">∂L/∂y.</param>
-    /// <param name="gradInput">Receives ∂L/∂x; must not overlap the inputs.</param>
+    /// <param name="gradInput">Receives ∂L/∂x; may be <paramref name="input"/> or <paramref name="gradOutput"/> itself, but must not partially overlap either.</param>
     /// <param name="shape">[N, C, d1, ..., dk].</param>
     /// <param name="lambda">The regulariser λ &gt; 0.</param>
     /// <exception cref="ArgumentException">The shape or a span length is invalid, or the buffers partially overlap.</exception>
@@ -44,10 +44,6 @@ public static class SimAmReference
     public static void Backward(ReadOnlySpan<double> input, ReadOnlySpan<double> gradOutput, Span<double> gradInput, ReadOnlySpan<int> shape, double lambda = SimAm.DefaultLambda)
     {
         var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, -1, lambda, SimAmOptions.Default);
-        if (input.Overlaps(gradInput) || gradOutput.Overlaps(gradInput))
-        {
-            ThrowHelper.ThrowPartialOverlap(nameof(input), nameof(gradInput));
-        }
 
         var size = geometry.PlaneSize;
         for (var start = 0; start < input.Length; start += size)
