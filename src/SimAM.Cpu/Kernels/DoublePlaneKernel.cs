@@ -30,7 +30,7 @@ internal readonly struct DoublePlaneKernel : IPlaneKernel<double>
     }
 
     /// <inheritdoc/>
-    public static void Forward(ReadOnlySpan<double> x, Span<double> y, in GateCoefficients gate)
+    public static void Forward(ReadOnlySpan<double> x, Span<double> y, in GateCoefficients gate, int prefetchAhead)
     {
         Span<double> gates = stackalloc double[BlockLength];
         for (var start = 0; start < x.Length; start += BlockLength)
@@ -68,11 +68,11 @@ internal readonly struct DoublePlaneKernel : IPlaneKernel<double>
         BackwardSums(x, g, gate);
 
     /// <inheritdoc/>
-    public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> g, ReadOnlySpan<double> keptSigmoid, ReadOnlySpan<double> keptWeight, Span<double> dx, in GateCoefficients gate, in BackwardCoefficients coefficients) =>
-        Backward(x, g, dx, gate, coefficients);
+    public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> g, ReadOnlySpan<double> keptSigmoid, ReadOnlySpan<double> keptWeight, Span<double> dx, in GateCoefficients gate, in BackwardCoefficients coefficients, int prefetchAhead) =>
+        Backward(x, g, dx, gate, coefficients, prefetchAhead);
 
     /// <inheritdoc/>
-    public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> dx, in GateCoefficients gate, in BackwardCoefficients coefficients)
+    public static void Backward(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> dx, in GateCoefficients gate, in BackwardCoefficients coefficients, int prefetchAhead)
     {
         Span<double> gates = stackalloc double[BlockLength];
         for (var start = 0; start < x.Length; start += BlockLength)

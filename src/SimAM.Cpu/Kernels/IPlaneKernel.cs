@@ -12,8 +12,12 @@ internal interface IPlaneKernel<T>
     /// <summary>Count, mean and centred sum of squares of a chunk (two passes while it is in cache).</summary>
     static abstract ChunkMoments Moments(ReadOnlySpan<T> x);
 
-    /// <summary>y = x·sigmoid(E). <paramref name="y"/> is <paramref name="x"/> itself or does not overlap it.</summary>
-    static abstract void Forward(ReadOnlySpan<T> x, Span<T> y, in GateCoefficients gate);
+    /// <summary>
+    /// y = x·sigmoid(E). <paramref name="y"/> is <paramref name="x"/> itself or does not overlap it.
+    /// <paramref name="prefetchAhead"/> is a hint: the work after this call reads x that many elements
+    /// further on (0: nothing to prefetch). Kernels that cannot use it ignore it.
+    /// </summary>
+    static abstract void Forward(ReadOnlySpan<T> x, Span<T> y, in GateCoefficients gate, int prefetchAhead);
 
     /// <summary>Σ a·u and Σ a·u² over a chunk.</summary>
     static abstract BackwardSums BackwardSums(ReadOnlySpan<T> x, ReadOnlySpan<T> g, in GateCoefficients gate);
@@ -21,14 +25,20 @@ internal interface IPlaneKernel<T>
     /// <summary>
     /// As <see cref="BackwardSums(ReadOnlySpan{T}, ReadOnlySpan{T}, in GateCoefficients)"/>, and keeps s and the
     /// scaled slope a' of every value (same bits as recomputing them) for
-    /// <see cref="Backward(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, in GateCoefficients, in BackwardCoefficients)"/>.
+    /// <see cref="Backward(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, in GateCoefficients, in BackwardCoefficients, int)"/>.
     /// A kernel may keep nothing; then that method recomputes them.
     /// </summary>
     static abstract BackwardSums BackwardSums(ReadOnlySpan<T> x, ReadOnlySpan<T> g, in GateCoefficients gate, Span<T> keptSigmoid, Span<T> keptWeight);
 
-    /// <summary>dx elementwise from the values kept by the reduction pass; same bits as recomputing them.</summary>
-    static abstract void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> g, ReadOnlySpan<T> keptSigmoid, ReadOnlySpan<T> keptWeight, Span<T> dx, in GateCoefficients gate, in BackwardCoefficients coefficients);
+    /// <summary>
+    /// dx elementwise from the values kept by the reduction pass; same bits as recomputing them.
+    /// <paramref name="prefetchAhead"/> is the hint of <see cref="Forward"/>, for x and g.
+    /// </summary>
+    static abstract void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> g, ReadOnlySpan<T> keptSigmoid, ReadOnlySpan<T> keptWeight, Span<T> dx, in GateCoefficients gate, in BackwardCoefficients coefficients, int prefetchAhead);
 
-    /// <summary>dx elementwise. <paramref name="dx"/> may be <paramref name="x"/> or <paramref name="g"/> itself.</summary>
-    static abstract void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in GateCoefficients gate, in BackwardCoefficients coefficients);
+    /// <summary>
+    /// dx elementwise. <paramref name="dx"/> may be <paramref name="x"/> or <paramref name="g"/> itself.
+    /// <paramref name="prefetchAhead"/> is the hint of <see cref="Forward"/>, for x and g.
+    /// </summary>
+    static abstract void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in GateCoefficients gate, in BackwardCoefficients coefficients, int prefetchAhead);
 }

@@ -30,7 +30,7 @@ internal readonly struct ScalarPlaneKernel : IPlaneKernel<float>
     }
 
     /// <inheritdoc/>
-    public static void Forward(ReadOnlySpan<float> x, Span<float> y, in GateCoefficients gate)
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y, in GateCoefficients gate, int prefetchAhead)
     {
         var constants = new ScalarGate(gate);
         for (var i = 0; i < x.Length; i++)
@@ -68,11 +68,11 @@ internal readonly struct ScalarPlaneKernel : IPlaneKernel<float>
         BackwardSums(x, g, gate);
 
     /// <inheritdoc/>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> keptSigmoid, ReadOnlySpan<float> keptWeight, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients) =>
-        Backward(x, g, dx, gate, coefficients);
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> keptSigmoid, ReadOnlySpan<float> keptWeight, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients, int prefetchAhead) =>
+        Backward(x, g, dx, gate, coefficients, prefetchAhead);
 
     /// <inheritdoc/>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients)
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients, int prefetchAhead)
     {
         if (x.Length < SmallPlaneBackward.Limit)
         {

@@ -39,7 +39,7 @@ internal static class SmallPlaneBackward
         var dx64 = result[..x.Length];
         TensorPrimitives.ConvertChecked(x, x64);
         TensorPrimitives.ConvertChecked(g, g64);
-        DoublePlaneKernel.Backward(x64, g64, dx64, gate, coefficients);
+        DoublePlaneKernel.Backward(x64, g64, dx64, gate, coefficients, 0);
         TensorPrimitives.ConvertTruncating(dx64, dx);
     }
 }

@@ -46,15 +46,15 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     }
 
     /// <inheritdoc/>
-    public static void Forward(ReadOnlySpan<float> x, Span<float> y, in GateCoefficients gate)
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y, in GateCoefficients gate, int prefetchAhead)
     {
         if (x.Length < TOps.Count)
         {
-            TNarrower.Forward(x, y, gate);
+            TNarrower.Forward(x, y, gate, prefetchAhead);
             return;
         }
 
-        Forward(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length, gate);
+        Elementwise(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length, (nuint)prefetchAhead, new GateOperator(gate));
     }
 
     /// <inheritdoc/>
@@ -74,7 +74,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
             : BackwardSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, true, ref MemoryMarshal.GetReference(keptSigmoid), ref MemoryMarshal.GetReference(keptWeight));
 
     /// <inheritdoc/>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> keptSigmoid, ReadOnlySpan<float> keptWeight, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients)
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> keptSigmoid, ReadOnlySpan<float> keptWeight, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients, int prefetchAhead)
     {
         if (x.Length < SmallPlaneBackward.Limit)
         {
@@ -84,17 +84,17 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
 
         if (x.Length < TOps.Count)
         {
-            TNarrower.Backward(x, g, keptSigmoid, keptWeight, dx, gate, coefficients);
+            TNarrower.Backward(x, g, keptSigmoid, keptWeight, dx, gate, coefficients, prefetchAhead);
             return;
         }
 
         BackwardFromKept(
             ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), ref MemoryMarshal.GetReference(keptSigmoid),
-            ref MemoryMarshal.GetReference(keptWeight), ref MemoryMarshal.GetReference(dx), x.Length, gate, coefficients);
+            ref MemoryMarshal.GetReference(keptWeight), ref MemoryMarshal.GetReference(dx), x.Length, (nuint)prefetchAhead, gate, coefficients);
     }
 
     /// <inheritdoc/>
-    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients)
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients, int prefetchAhead)
     {
         if (x.Length < SmallPlaneBackward.Limit)
         {
@@ -104,11 +104,11 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
 
         if (x.Length < TOps.Count)
         {
-            TNarrower.Backward(x, g, dx, gate, coefficients);
+            TNarrower.Backward(x, g, dx, gate, coefficients, prefetchAhead);
             return;
         }
 
-        Backward(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), ref MemoryMarshal.GetReference(dx), x.Length, gate, coefficients);
+        Elementwise(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), ref MemoryMarshal.GetReference(dx), x.Length, (nuint)prefetchAhead, new GradientOperator(gate, coefficients));
     }
 
     /// <summary>Σx in double: the mean needs full precision (an error δ in μ shifts every E to first order).</summary>
@@ -202,16 +202,14 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         return TOps.SumDouble(TOps.AddDouble(TOps.AddDouble(q0, q1), TOps.AddDouble(q2, q3)));
     }
 
-    /// <summary>y = x / (1 + 2^t), t = −(u² + ½)·log2(e): one pass, everything in registers.</summary>
-    private static void Forward(ref float x, ref float y, int length, in GateCoefficients gate) =>
-        Elementwise(ref x, ref x, ref y, length, new GateOperator(gate));
-
     /// <summary>
-    /// The one elementwise loop, for the forward gate and the backward gradient alike. Output may be an
-    /// input buffer itself, so the overlapped last vector is loaded before anything is stored. The operator comes by value: through a reference, the JIT
-    /// must assume each store may change it and reloads its constants on every iteration.
+    /// The one elementwise loop, for the forward gate (y = x / (1 + 2^t), t = −(u² + ½)·log2(e)) and the
+    /// backward gradient alike. Output may be an input buffer itself, so the overlapped last vector is
+    /// loaded before anything is stored. The operator comes by value: through a reference, the JIT must
+    /// assume each store may change it and reloads its constants on every iteration. Each step also
+    /// prefetches the inputs and the output <paramref name="ahead"/> elements further on (see <see cref="Prefetch"/>).
     /// </summary>
-    private static void Elementwise<TOperator>(ref float x, ref float g, ref float destination, int length, TOperator op)
+    private static void Elementwise<TOperator>(ref float x, ref float g, ref float destination, int length, nuint ahead, TOperator op)
         where TOperator : struct, IElementwiseOperator
     {
         var width = (nuint)TOps.Count;
@@ -221,6 +219,16 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
 
         for (nuint i = 0; i < count - width; i += width)
         {
+            if (Prefetch.StartsLine<TF, TD, TOps>(i))
+            {
+                Prefetch.Line(ref x, i + ahead);
+                Prefetch.Line(ref destination, i + ahead);
+                if (TOperator.ReadsGradient)
+                {
+                    Prefetch.Line(ref g, i + ahead);
+                }
+            }
+
             var xi = TOps.Load(ref x, i);
             TOps.Store(op.Invoke(xi, TOperator.ReadsGradient ? TOps.Load(ref g, i) : xi), ref destination, i);
         }
@@ -275,10 +283,6 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         return new BackwardSums(TOps.SumDouble(TOps.AddDouble(r0, r1)), TOps.SumDouble(TOps.AddDouble(q0, q1)));
     }
 
-    /// <summary>The second backward pass: dx = g·s + u·(2r·a − D) − B, elementwise.</summary>
-    private static void Backward(ref float x, ref float g, ref float dx, int length, in GateCoefficients gate, in BackwardCoefficients coefficients) =>
-        Elementwise(ref x, ref g, ref dx, length, new GradientOperator(gate, coefficients));
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Weighted(TF x, TF g, in BackwardVectors constants, out TF weightedU, out TF weightedUSquared, out TF sigmoid, out TF weight)
     {
@@ -293,7 +297,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     /// The elementwise backward pass from the s and a' the reduction pass kept: dx = g·s + u·(a' − D) − B, with
     /// only u recomputed (one FMA and one add instead of the exponential). dx may be x or g itself.
     /// </summary>
-    private static void BackwardFromKept(ref float x, ref float g, ref float keptSigmoid, ref float keptWeight, ref float dx, int length, in GateCoefficients gate, in BackwardCoefficients coefficients)
+    private static void BackwardFromKept(ref float x, ref float g, ref float keptSigmoid, ref float keptWeight, ref float dx, int length, nuint ahead, in GateCoefficients gate, in BackwardCoefficients coefficients)
     {
         var width = (nuint)TOps.Count;
         var count = (nuint)length;
@@ -304,6 +308,13 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         var lastG = TOps.Load(ref g, count - width);
         for (nuint i = 0; i < count - width; i += width)
         {
+            if (Prefetch.StartsLine<TF, TD, TOps>(i))
+            {
+                Prefetch.Line(ref x, i + ahead);
+                Prefetch.Line(ref g, i + ahead);
+                Prefetch.Line(ref dx, i + ahead);
+            }
+
             var u = constants.Centred(TOps.Load(ref x, i));
             var slope = TOps.Add(TOps.Load(ref keptWeight, i), negativeSlope);
             TOps.Store(TOps.MultiplyAdd(TOps.Load(ref g, i), TOps.Load(ref keptSigmoid, i), TOps.MultiplyAdd(u, slope, negativeOffset)), ref dx, i);

@@ -111,13 +111,15 @@ internal static unsafe class BackwardRunner<T, TKernel>
                 var gradients = PlaneWork<T, TKernel>.Plane(g, layout, plane);
                 if (keep)
                 {
+                    // The gradient pass runs from cache; meanwhile the next plane's x and g are prefetched.
+                    var ahead = plane + 1 < end ? layout.PlaneSize : 0;
                     var sums = TKernel.BackwardSums(values, gradients, gate, keptSigmoid, keptWeight);
-                    TKernel.Backward(values, gradients, keptSigmoid, keptWeight, destination, gate, new BackwardCoefficients(sums, layout.PlaneSize));
+                    TKernel.Backward(values, gradients, keptSigmoid, keptWeight, destination, gate, new BackwardCoefficients(sums, layout.PlaneSize), ahead);
                 }
                 else
                 {
                     var sums = PlaneWork<T, TKernel>.Sums(x, g, layout, plane, gate);
-                    TKernel.Backward(values, gradients, destination, gate, new BackwardCoefficients(sums, layout.PlaneSize));
+                    TKernel.Backward(values, gradients, destination, gate, new BackwardCoefficients(sums, layout.PlaneSize), 0);
                 }
             }
         }
@@ -163,7 +165,8 @@ internal static unsafe class BackwardRunner<T, TKernel>
 
                 var gate = new GateCoefficients(stats, lambda);
                 var coefficients = new BackwardCoefficients(planeSums[plane], layout.PlaneSize);
-                TKernel.Backward(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(g, layout, plane, chunk), destination, gate, coefficients);
+                var ahead = index + 1 < end ? destination.Length : 0;
+                TKernel.Backward(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(g, layout, plane, chunk), destination, gate, coefficients, ahead);
             }
         }
     }

@@ -71,6 +71,11 @@ internal static unsafe class ForwardRunner<T, TKernel>
             for (var first = start; first < end; first += layout.PlanesPerBatch)
             {
                 var count = Math.Min(layout.PlanesPerBatch, end - first);
+
+                // While a batch of one-chunk planes is gated, the next batch (the same span further on)
+                // is prefetched; larger planes stream through the reductions, which the hardware
+                // prefetcher follows by itself.
+                var ahead = layout.ChunksPerPlane == 1 && first + count < end ? count * layout.PlaneSize : 0;
                 for (var k = 0; k < count; k++)
                 {
                     batch[k] = PlaneWork<T, TKernel>.Statistics(x, layout, first + k);
@@ -88,7 +93,7 @@ internal static unsafe class ForwardRunner<T, TKernel>
                     var destination = PlaneWork<T, TKernel>.Plane(y, layout, plane);
                     if (stats.IsFinite)
                     {
-                        TKernel.Forward(PlaneWork<T, TKernel>.Plane(x, layout, plane), destination, new GateCoefficients(stats, lambda));
+                        TKernel.Forward(PlaneWork<T, TKernel>.Plane(x, layout, plane), destination, new GateCoefficients(stats, lambda), ahead);
                     }
                     else
                     {
@@ -113,7 +118,9 @@ internal static unsafe class ForwardRunner<T, TKernel>
                 var stats = statistics[plane];
                 if (stats.IsFinite)
                 {
-                    TKernel.Forward(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), destination, new GateCoefficients(stats, lambda));
+                    // The next chunk starts where this one ends.
+                    var ahead = index + 1 < end ? destination.Length : 0;
+                    TKernel.Forward(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), destination, new GateCoefficients(stats, lambda), ahead);
                 }
                 else
                 {

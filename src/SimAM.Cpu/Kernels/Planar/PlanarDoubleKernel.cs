@@ -32,7 +32,7 @@ internal readonly struct PlanarDoubleKernel : IPlanarKernel<double>
     {
         if (!TEnergy.IsExact)
         {
-            DoublePlaneKernel.Forward(x, y, gate);
+            DoublePlaneKernel.Forward(x, y, gate, 0);
             return;
         }
 
@@ -77,7 +77,7 @@ internal readonly struct PlanarDoubleKernel : IPlanarKernel<double>
     {
         if (!TEnergy.IsExact)
         {
-            DoublePlaneKernel.Backward(x, g, dx, gate, coefficients);
+            DoublePlaneKernel.Backward(x, g, dx, gate, coefficients, 0);
             return;
         }
 

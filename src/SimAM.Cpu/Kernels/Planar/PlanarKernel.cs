@@ -41,7 +41,7 @@ internal readonly struct PlanarKernel<TF, TD, TOps, TPlane, TNarrower> : IPlanar
     {
         if (!TEnergy.IsExact)
         {
-            TPlane.Forward(x, y, gate);
+            TPlane.Forward(x, y, gate, 0);
             return;
         }
 
@@ -115,7 +115,7 @@ internal readonly struct PlanarKernel<TF, TD, TOps, TPlane, TNarrower> : IPlanar
     {
         if (!TEnergy.IsExact)
         {
-            TPlane.Backward(x, g, dx, gate, coefficients);
+            TPlane.Backward(x, g, dx, gate, coefficients, 0);
             return;
         }
 

@@ -29,7 +29,7 @@ internal readonly struct PlanarScalarKernel : IPlanarKernel<float>
     {
         if (!TEnergy.IsExact)
         {
-            ScalarPlaneKernel.Forward(x, y, gate);
+            ScalarPlaneKernel.Forward(x, y, gate, 0);
             return;
         }
 
@@ -70,7 +70,7 @@ internal readonly struct PlanarScalarKernel : IPlanarKernel<float>
     {
         if (!TEnergy.IsExact)
         {
-            ScalarPlaneKernel.Backward(x, g, dx, gate, coefficients);
+            ScalarPlaneKernel.Backward(x, g, dx, gate, coefficients, 0);
             return;
         }
 
