@@ -102,4 +102,19 @@ internal readonly struct DoublePlaneKernel : IPlaneKernel<double>
         TensorPrimitives.Sigmoid<double>(s, s);
         return s;
     }
+
+    /// <inheritdoc/>
+    public static int PlanesPerLaneBatch(int planeSize) => 0;
+
+    /// <inheritdoc/>
+    public static int LaneIndexTableLength(int planeSize) => 0;
+
+    /// <inheritdoc/>
+    public static void FillLaneIndexTable(Span<int> table, int planeSize)
+    {
+    }
+
+    /// <inheritdoc/>
+    public static unsafe void ForwardLanes(double* x, double* y, int planeSize, ReadOnlySpan<int> indexTable, double lambda, Span<PlaneStatistics> statistics, int prefetchAhead) =>
+        throw new NotSupportedException("This kernel has no lane-per-plane path.");
 }

@@ -8,6 +8,7 @@ namespace SimAM.Kernels;
 /// </summary>
 /// <typeparam name="T">The element type (float or double).</typeparam>
 internal interface IPlaneKernel<T>
+    where T : unmanaged
 {
     /// <summary>Count, mean and centred sum of squares of a chunk (two passes while it is in cache).</summary>
     static abstract ChunkMoments Moments(ReadOnlySpan<T> x);
@@ -41,4 +42,23 @@ internal interface IPlaneKernel<T>
     /// <paramref name="prefetchAhead"/> is the hint of <see cref="Forward"/>, for x and g.
     /// </summary>
     static abstract void Backward(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in GateCoefficients gate, in BackwardCoefficients coefficients, int prefetchAhead);
+
+    /// <summary>
+    /// Gets how many planes of <paramref name="planeSize"/> values one <see cref="ForwardLanes"/> call takes
+    /// (one per SIMD lane), or 0 where the kernel has no lane-per-plane path for that size.
+    /// </summary>
+    static abstract int PlanesPerLaneBatch(int planeSize);
+
+    /// <summary>Gets the length of the index table <see cref="ForwardLanes"/> needs (0 where it has no such path).</summary>
+    static abstract int LaneIndexTableLength(int planeSize);
+
+    /// <summary>Fills the index table for <paramref name="planeSize"/>; done once per call, not per batch.</summary>
+    static abstract void FillLaneIndexTable(Span<int> table, int planeSize);
+
+    /// <summary>
+    /// Forward of <see cref="PlanesPerLaneBatch"/> neighbouring planes at once, one per SIMD lane; their statistics go
+    /// to <paramref name="statistics"/>; a plane holding NaN or ±∞ gets NaN. <paramref name="prefetchAhead"/> is the hint of
+    /// <see cref="Forward"/>.
+    /// </summary>
+    static abstract unsafe void ForwardLanes(T* x, T* y, int planeSize, ReadOnlySpan<int> indexTable, double lambda, Span<PlaneStatistics> statistics, int prefetchAhead);
 }

@@ -74,6 +74,27 @@ internal interface ISimdOps<TF, TD>
 
     static abstract TD MultiplyAddDouble(TD left, TD right, TD addend);
 
+    static abstract TD MultiplyDouble(TD left, TD right);
+
+    static abstract TD DivideDouble(TD left, TD right);
+
+    static abstract TD SqrtDouble(TD value);
+
     /// <summary>Sums the lanes in a fixed order (the same every call, so results are reproducible).</summary>
     static abstract double SumDouble(TD value);
+
+    /// <summary>Rounds two double vectors to one float vector (round to nearest, as a C# cast): lower lanes first.</summary>
+    static abstract TF Narrow(TD lower, TD upper);
+
+    /// <summary>
+    /// Gets a value indicating whether <see cref="Gather"/> and <see cref="Permute"/> are single instructions
+    /// (AVX2 and AVX-512); the lane-per-plane kernel is used only then.
+    /// </summary>
+    static abstract bool IsGatherAccelerated { get; }
+
+    /// <summary>Loads source[indices[i]] into lane i; the indices are int32 lanes carried in a float vector's bits.</summary>
+    static abstract unsafe TF Gather(float* source, TF indices);
+
+    /// <summary>Lane i of the result is lane indices[i] of <paramref name="table"/> (int32 indices in a float vector's bits).</summary>
+    static abstract TF Permute(TF table, TF indices);
 }

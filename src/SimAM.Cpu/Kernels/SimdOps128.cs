@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.Arm;
@@ -104,4 +105,26 @@ internal readonly struct SimdOps128 : ISimdOps<Vector128<float>, Vector128<doubl
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double SumDouble(Vector128<double> value) => Vector128.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<double> MultiplyDouble(Vector128<double> left, Vector128<double> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<double> DivideDouble(Vector128<double> left, Vector128<double> right) => left / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<double> SqrtDouble(Vector128<double> value) => Vector128.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Narrow(Vector128<double> lower, Vector128<double> upper) => Vector128.Narrow(lower, upper);
+
+    public static bool IsGatherAccelerated => Avx2.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector128<float> Gather(float* source, Vector128<float> indices) =>
+        IsGatherAccelerated ? Avx2.GatherVector128(source, indices.AsInt32(), sizeof(float)) : throw new PlatformNotSupportedException();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Permute(Vector128<float> table, Vector128<float> indices) =>
+        IsGatherAccelerated ? Avx.PermuteVar(table, indices.AsInt32()) : throw new PlatformNotSupportedException();
 }

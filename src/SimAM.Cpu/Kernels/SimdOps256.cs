@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -109,4 +110,26 @@ internal readonly struct SimdOps256 : ISimdOps<Vector256<float>, Vector256<doubl
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double SumDouble(Vector256<double> value) => Vector256.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> MultiplyDouble(Vector256<double> left, Vector256<double> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> DivideDouble(Vector256<double> left, Vector256<double> right) => left / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> SqrtDouble(Vector256<double> value) => Vector256.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Narrow(Vector256<double> lower, Vector256<double> upper) => Vector256.Narrow(lower, upper);
+
+    public static bool IsGatherAccelerated => Avx2.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector256<float> Gather(float* source, Vector256<float> indices) =>
+        IsGatherAccelerated ? Avx2.GatherVector256(source, indices.AsInt32(), sizeof(float)) : throw new PlatformNotSupportedException();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Permute(Vector256<float> table, Vector256<float> indices) =>
+        IsGatherAccelerated ? Avx2.PermuteVar8x32(table, indices.AsInt32()) : throw new PlatformNotSupportedException();
 }

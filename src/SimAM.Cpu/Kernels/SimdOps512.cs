@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -114,4 +115,31 @@ internal readonly struct SimdOps512 : ISimdOps<Vector512<float>, Vector512<doubl
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double SumDouble(Vector512<double> value) => Vector512.Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> MultiplyDouble(Vector512<double> left, Vector512<double> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> DivideDouble(Vector512<double> left, Vector512<double> right) => left / right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> SqrtDouble(Vector512<double> value) => Vector512.Sqrt(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Narrow(Vector512<double> lower, Vector512<double> upper) => Vector512.Narrow(lower, upper);
+
+    public static bool IsGatherAccelerated => Avx512F.IsSupported && Avx2.IsSupported;
+
+    /// <remarks>.NET exposes no 512-bit gather, so two 256-bit gathers fill the halves.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector512<float> Gather(float* source, Vector512<float> indices) =>
+        IsGatherAccelerated
+            ? Vector512.Create(
+                Avx2.GatherVector256(source, indices.GetLower().AsInt32(), sizeof(float)),
+                Avx2.GatherVector256(source, indices.GetUpper().AsInt32(), sizeof(float)))
+            : throw new PlatformNotSupportedException();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Permute(Vector512<float> table, Vector512<float> indices) =>
+        IsGatherAccelerated ? Avx512F.PermuteVar16x32(table, indices.AsInt32()) : throw new PlatformNotSupportedException();
 }

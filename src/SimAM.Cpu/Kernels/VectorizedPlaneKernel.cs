@@ -111,6 +111,21 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         Elementwise(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), ref MemoryMarshal.GetReference(dx), x.Length, (nuint)prefetchAhead, new GradientOperator(gate, coefficients));
     }
 
+    /// <inheritdoc/>
+    public static int PlanesPerLaneBatch(int planeSize) => LanePerPlaneKernel<TF, TD, TOps>.PlanesPerBatch(planeSize);
+
+    /// <inheritdoc/>
+    public static int LaneIndexTableLength(int planeSize) =>
+        PlanesPerLaneBatch(planeSize) > 0 ? LanePerPlaneKernel<TF, TD, TOps>.IndexTableLength(planeSize) : 0;
+
+    /// <inheritdoc/>
+    public static void FillLaneIndexTable(Span<int> table, int planeSize) =>
+        LanePerPlaneKernel<TF, TD, TOps>.FillIndexTable(table, planeSize);
+
+    /// <inheritdoc/>
+    public static unsafe void ForwardLanes(float* x, float* y, int planeSize, ReadOnlySpan<int> indexTable, double lambda, Span<PlaneStatistics> statistics, int prefetchAhead) =>
+        LanePerPlaneKernel<TF, TD, TOps>.Forward(x, y, planeSize, indexTable, lambda, statistics, (nuint)prefetchAhead);
+
     /// <summary>Σx in double: the mean needs full precision (an error δ in μ shifts every E to first order).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static double Sum(ref float x, int length)

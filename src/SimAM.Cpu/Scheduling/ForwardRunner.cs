@@ -65,8 +65,44 @@ internal static unsafe class ForwardRunner<T, TKernel>
     {
         public void Invoke(int i)
         {
-            var layout = plan.Chunks;
             var (start, end) = plan.Range(i, planeCount);
+            var planeSize = plan.Chunks.PlaneSize;
+            var lanes = TKernel.PlanesPerLaneBatch(planeSize);
+            if (lanes > 0)
+            {
+                start = LaneBatches(start, end, lanes, planeSize);
+            }
+
+            PlaneBatches(start, end);
+        }
+
+        /// <summary>Small planes, a SIMD vector of them at a time; returns where the whole batches end.</summary>
+        private int LaneBatches(int start, int end, int lanes, int planeSize)
+        {
+            Span<int> indexTable = stackalloc int[TKernel.LaneIndexTableLength(planeSize)];
+            TKernel.FillLaneIndexTable(indexTable, planeSize);
+            Span<PlaneStatistics> batch = stackalloc PlaneStatistics[lanes];
+            var span = lanes * planeSize;
+            var first = start;
+            for (; first + lanes <= end; first += lanes)
+            {
+                var offset = (long)first * planeSize;
+                var ahead = first + (2 * lanes) <= end ? span : 0;
+                TKernel.ForwardLanes(x + offset, y + offset, planeSize, indexTable, lambda, batch, ahead);
+
+                if (statistics != null)
+                {
+                    batch.CopyTo(new Span<PlaneStatistics>(statistics + first, lanes));
+                }
+            }
+
+            return first;
+        }
+
+        /// <summary>Planes one at a time, their reductions batched while the batch fits in L1.</summary>
+        private void PlaneBatches(int start, int end)
+        {
+            var layout = plan.Chunks;
             Span<PlaneStatistics> batch = stackalloc PlaneStatistics[16];
             for (var first = start; first < end; first += layout.PlanesPerBatch)
             {
