@@ -18,7 +18,7 @@ internal static class BenchReport
     {
         var lines = new List<string>
         {
-            "Median of repeated runs after warm-up; the floors, the chain and the scalar port run in float32 on the CPU with every logical processor.",
+            "Medians of interleaved rounds after warm-up (every call once per round, so all share the same machine conditions); the floors, the chain and the scalar port run in float32 on the CPU with every logical processor.",
         };
         if (setup.Backend is null)
         {

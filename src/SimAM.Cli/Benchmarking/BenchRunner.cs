@@ -28,8 +28,12 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
     {
     }
 
-    /// <summary>Gets the measurements per shape, in the order <see cref="Run"/> reports them to its progress callback.</summary>
-    public static IReadOnlyList<string> Steps { get; } = ["forward", "backward", "memcpy", "3-stream", "TensorPrimitives chain", "scalar port"];
+    /// <summary>
+    /// Gets the stages of one shape, in the order <see cref="Run"/> reports them to its progress callback: every measured
+    /// call is first checked against the engine, then all six (forward, backward, memcpy, 3-stream, TensorPrimitives
+    /// chain, scalar port) are timed together in interleaved rounds (see <see cref="Timing"/>).
+    /// </summary>
+    public static IReadOnlyList<string> Steps { get; } = ["checking", "timing"];
 
     /// <summary>Gets how many float32 values the floors move per stream for a tensor: its bytes, rounded up to whole floats.</summary>
     /// <param name="elements">The tensor's values.</param>
@@ -70,72 +74,65 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
         SimAm.Forward(x, expected, nchw, lambda);
 
         var (forward, backward, floorFirst, floorSecond, floorOutput) = setup.DType == BenchDType.Float16
-            ? MeasureHalf(x, g, nchw, dims, planes, expected, onStepDone)
-            : MeasureFloat(x, g, nchw, dims, planes, expected, onStepDone);
-
-        var memcpy = timing.MedianMilliseconds(() => Baselines.Memcpy(floorFirst, floorOutput));
-        onStepDone?.Invoke(Steps[2]);
-        var threeStream = timing.MedianMilliseconds(() => Baselines.ThreeStream(floorFirst, floorSecond, floorOutput));
-        onStepDone?.Invoke(Steps[3]);
+            ? PrepareHalf(x, g, nchw, dims, planes, expected)
+            : PrepareFloat(x, g, nchw, dims, planes, expected);
 
         // The chain and the scalar port run on float32 channels-first data, whatever the setup.
         var baselineOutput = floorOutput.Length == elements ? floorOutput : new float[elements];
         var scratch = Baselines.CreateScratch(planeSize);
         Baselines.TensorPrimitivesChain(x, baselineOutput, planeSize, lambda, scratch);
         CheckSameResult(expected, baselineOutput, nchw, SimAmLayout.ChannelsFirst, Float32Tolerance, "The TensorPrimitives chain");
-        var chain = timing.MedianMilliseconds(() => Baselines.TensorPrimitivesChain(x, baselineOutput, planeSize, lambda, scratch));
-        onStepDone?.Invoke(Steps[4]);
-
         Baselines.ScalarPort(x, baselineOutput, planeSize, lambda);
         CheckSameResult(expected, baselineOutput, nchw, SimAmLayout.ChannelsFirst, Float32Tolerance, "The scalar port");
-        var scalar = timing.MedianMilliseconds(() => Baselines.ScalarPort(x, baselineOutput, planeSize, lambda));
-        onStepDone?.Invoke(Steps[5]);
+        onStepDone?.Invoke(Steps[0]);
 
-        return new BenchResult(dims, elements, forward, backward, memcpy, threeStream, chain, scalar, setup.ElementSize);
+        var medians = timing.MedianMilliseconds(
+        [
+            forward,
+            backward,
+            () => Baselines.Memcpy(floorFirst, floorOutput),
+            () => Baselines.ThreeStream(floorFirst, floorSecond, floorOutput),
+            () => Baselines.TensorPrimitivesChain(x, baselineOutput, planeSize, lambda, scratch),
+            () => Baselines.ScalarPort(x, baselineOutput, planeSize, lambda),
+        ]);
+        onStepDone?.Invoke(Steps[1]);
+
+        return new BenchResult(dims, elements, medians[0], medians[1], medians[2], medians[3], medians[4], medians[5], setup.ElementSize);
     }
 
     /// <summary>
-    /// Times float32 forward and backward, on the CPU engine (backward with the saved statistics) or through the
-    /// setup's backend; the floors then run on the same buffers.
+    /// Checks float32 forward (CPU engine or the setup's backend) against the engine and returns the forward and
+    /// backward calls to time (the CPU backward with the statistics forward saved), with the buffers the floors use.
     /// </summary>
-    private (double Forward, double Backward, float[] FloorFirst, float[] FloorSecond, float[] FloorOutput) MeasureFloat(
-        float[] x, float[] g, int[] nchw, int[] dims, int planes, float[] expected, Action<string>? onStepDone)
+    private (Action Forward, Action Backward, float[] FloorFirst, float[] FloorSecond, float[] FloorOutput) PrepareFloat(
+        float[] x, float[] g, int[] nchw, int[] dims, int planes, float[] expected)
     {
         var xs = Arrange(x, nchw);
         var gs = Arrange(g, nchw);
         var y = new float[xs.Length];
         var dx = new float[xs.Length];
-        double forward, backward;
         if (setup.Backend is { } backend)
         {
             backend.Forward(xs, y, dims, lambda);
             CheckSameResult(expected, y, nchw, setup.Layout, Float32Tolerance, backend.Name);
-            forward = timing.MedianMilliseconds(() => backend.Forward(xs, y, dims, lambda));
-            onStepDone?.Invoke(Steps[0]);
-            backward = timing.MedianMilliseconds(() => backend.Backward(xs, gs, dx, dims, lambda));
-        }
-        else
-        {
-            var options = new SimAmOptions { Layout = setup.Layout };
-            var statistics = new PlaneStatistics[planes];
-            SimAm.Forward(xs, y, dims, statistics, lambda, options);
-            CheckSameResult(expected, y, nchw, setup.Layout, Float32Tolerance, "SimAm.Forward");
-            forward = timing.MedianMilliseconds(() => SimAm.Forward(xs, y, dims, lambda, options));
-            onStepDone?.Invoke(Steps[0]);
-            backward = timing.MedianMilliseconds(() => SimAm.Backward(xs, gs, dx, dims, statistics, lambda, options));
+            return (() => backend.Forward(xs, y, dims, lambda), () => backend.Backward(xs, gs, dx, dims, lambda), xs, gs, dx);
         }
 
-        onStepDone?.Invoke(Steps[1]);
-        return (forward, backward, xs, gs, dx);
+        var options = new SimAmOptions { Layout = setup.Layout };
+        var statistics = new PlaneStatistics[planes];
+        SimAm.Forward(xs, y, dims, statistics, lambda, options);
+        CheckSameResult(expected, y, nchw, setup.Layout, Float32Tolerance, "SimAm.Forward");
+        return (() => SimAm.Forward(xs, y, dims, lambda, options), () => SimAm.Backward(xs, gs, dx, dims, statistics, lambda, options), xs, gs, dx);
     }
 
     /// <summary>
-    /// Times float16 forward and backward on the CPU engine (backward with the saved statistics). The floors get
+    /// Checks float16 forward on the CPU engine and returns the forward and backward calls to time (backward with the
+    /// saved statistics). The floors get
     /// float32 buffers of exactly the float16 tensor's bytes (half as many values, rounded up): the same bytes
     /// moved by the same code as the float32 floors.
     /// </summary>
-    private (double Forward, double Backward, float[] FloorFirst, float[] FloorSecond, float[] FloorOutput) MeasureHalf(
-        float[] x, float[] g, int[] nchw, int[] dims, int planes, float[] expected, Action<string>? onStepDone)
+    private (Action Forward, Action Backward, float[] FloorFirst, float[] FloorSecond, float[] FloorOutput) PrepareHalf(
+        float[] x, float[] g, int[] nchw, int[] dims, int planes, float[] expected)
     {
         var xh = ToHalf(Arrange(x, nchw));
         var gh = ToHalf(Arrange(g, nchw));
@@ -148,13 +145,13 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
         TensorPrimitives.ConvertToSingle(yh, y);
         CheckSameResult(expected, y, nchw, setup.Layout, Float16Tolerance, "SimAm.Forward (float16)");
 
-        var forward = timing.MedianMilliseconds(() => SimAm.Forward((ReadOnlySpan<Half>)xh, (Span<Half>)yh, dims, lambda, options));
-        onStepDone?.Invoke(Steps[0]);
-        var backward = timing.MedianMilliseconds(() => SimAm.Backward((ReadOnlySpan<Half>)xh, (ReadOnlySpan<Half>)gh, (Span<Half>)dxh, dims, statistics, lambda, options));
-        onStepDone?.Invoke(Steps[1]);
-
         var floorLength = FloorValues(xh.Length, elementSize: 2);
-        return (forward, backward, x.AsSpan(0, floorLength).ToArray(), g.AsSpan(0, floorLength).ToArray(), new float[floorLength]);
+        return (
+            () => SimAm.Forward((ReadOnlySpan<Half>)xh, (Span<Half>)yh, dims, lambda, options),
+            () => SimAm.Backward((ReadOnlySpan<Half>)xh, (ReadOnlySpan<Half>)gh, (Span<Half>)dxh, dims, statistics, lambda, options),
+            x.AsSpan(0, floorLength).ToArray(),
+            g.AsSpan(0, floorLength).ToArray(),
+            new float[floorLength]);
     }
 
     /// <summary>Gets <paramref name="nchw"/>-shaped data in the setup's layout: the array itself channels first, a permuted copy channels last.</summary>
