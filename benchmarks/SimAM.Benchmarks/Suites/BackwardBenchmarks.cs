@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using BenchmarkDotNet.Attributes;
-using SimAM.Cli.Benchmarking;
 using SimAM.Benchmarks.Infrastructure;
+using SimAM.Cli.Benchmarking;
 
 namespace SimAM.Benchmarks.Suites;
 

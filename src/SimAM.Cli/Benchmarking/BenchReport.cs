@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using System.IO;
+using System.Linq;
 using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Rendering;
