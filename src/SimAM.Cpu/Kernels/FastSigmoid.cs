@@ -28,6 +28,9 @@ internal static class FastSigmoid
     /// <summary>log2(e).</summary>
     public const double Log2E = 1.4426950408889634;
 
+    /// <summary>−½·log2(e): with u scaled by √log2(e), t = −E·log2(e) = −u² − ½·log2(e).</summary>
+    public const float NegativeHalfLog2E = (float)(-0.5 * Log2E);
+
     private const float SmallestExponent = -125f;
 
     // 2^f ≈ C0 + C1 f + … + C5 f^5 on [−0.5, 0.5]
@@ -45,6 +48,18 @@ internal static class FastSigmoid
         where TD : struct
         where TOps : ISimdOps<TF, TD>
         => TOps.Add(TOps.Create(1f), Exp2<TF, TD, TOps>(t));
+
+    /// <summary>
+    /// The forward gate y = x / (1 + 2^t) with t = −u² − ½·log2(e), for u = (x − μ)·r·√log2(e). Both float
+    /// forward kernels (plane at a time and lane per plane) gate through this one method, so a plane's output
+    /// depends only on its constants, whichever kernel ran it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TF Gate<TF, TD, TOps>(TF x, TF scaledU, TF negativeHalfLog2E)
+        where TF : struct
+        where TD : struct
+        where TOps : ISimdOps<TF, TD>
+        => TOps.Divide(x, Denominator<TF, TD, TOps>(TOps.NegatedMultiplyAdd(scaledU, scaledU, negativeHalfLog2E)));
 
     /// <summary>e = 2^t = exp(−E) for t ≤ 0 (or −∞), relative error below 2.1e-7; never NaN for such inputs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -42,8 +42,6 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     /// </summary>
     public static int MaxPlaneSize => (4 * TOps.Count) - 1;
 
-    private const float NegativeHalfLog2E = (float)(-0.5 * FastSigmoid.Log2E);
-
     /// <summary>Gets how many planes one call takes for this plane size, or 0 where this kernel does not apply.</summary>
     public static int PlanesPerBatch(int planeSize) =>
         TOps.IsGatherAccelerated && TOps.IsFusedMultiplyAddAccelerated && planeSize >= MinPlaneSize && planeSize <= MaxPlaneSize
@@ -138,7 +136,7 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         ref var input = ref Unsafe.AsRef<float>(x);
         ref var output = ref Unsafe.AsRef<float>(y);
         ref var planes = ref Unsafe.Add(ref table, width);
-        var negativeHalfLog2E = TOps.Create(NegativeHalfLog2E);
+        var negativeHalfLog2E = TOps.Create(FastSigmoid.NegativeHalfLog2E);
         for (nuint i = 0; i < count; i += width)
         {
             if (Prefetch.StartsLine<TF, TD, TOps>(i))
@@ -150,8 +148,7 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
             var lanes = TOps.Load(ref planes, i);
             var value = TOps.Load(ref input, i);
             var u = TOps.Add(TOps.MultiplyAdd(value, TOps.Permute(root, lanes), TOps.Permute(first, lanes)), TOps.Permute(second, lanes));
-            var t = TOps.NegatedMultiplyAdd(u, u, negativeHalfLog2E);
-            TOps.Store(TOps.Divide(value, FastSigmoid.Denominator<TF, TD, TOps>(t)), ref output, i);
+            TOps.Store(FastSigmoid.Gate<TF, TD, TOps>(value, u, negativeHalfLog2E), ref output, i);
         }
 
         if (!finite)

@@ -27,9 +27,6 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     where TOps : ISimdOps<TF, TD>
     where TNarrower : IPlaneKernel<float>
 {
-    /// <summary>−½·log2(e), the constant part of t = −E·log2(e) = −(u² + ½)·log2(e).</summary>
-    private const float NegativeHalfLog2E = (float)(-0.5 * FastSigmoid.Log2E);
-
     private const float NegativeLog2E = (float)-FastSigmoid.Log2E;
 
     /// <inheritdoc/>
@@ -375,7 +372,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
             _meanHigh = TOps.Create(centring.First);
             _scaledRoot = TOps.Create(centring.Root);
             _scaledLow = TOps.Create(centring.Second);
-            _negativeHalfLog2E = TOps.Create(NegativeHalfLog2E);
+            _negativeHalfLog2E = TOps.Create(FastSigmoid.NegativeHalfLog2E);
         }
 
         public static bool ReadsGradient => false;
@@ -384,8 +381,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         public TF Invoke(TF x, TF g)
         {
             var u = Centring.Apply(x, _meanHigh, _scaledRoot, _scaledLow);
-            var t = TOps.NegatedMultiplyAdd(u, u, _negativeHalfLog2E);
-            return TOps.Divide(x, FastSigmoid.Denominator<TF, TD, TOps>(t));
+            return FastSigmoid.Gate<TF, TD, TOps>(x, u, _negativeHalfLog2E);
         }
     }
 
@@ -447,7 +443,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Sigmoid(TF u, out TF s, out TF slope)
         {
-            var t = TOps.MultiplyAdd(u, TOps.Multiply(u, TOps.Create(NegativeLog2E)), TOps.Create(NegativeHalfLog2E));
+            var t = TOps.MultiplyAdd(u, TOps.Multiply(u, TOps.Create(NegativeLog2E)), TOps.Create(FastSigmoid.NegativeHalfLog2E));
             var e = FastSigmoid.Exp2<TF, TD, TOps>(t);
             s = TOps.Divide(One, TOps.Add(One, e));
             slope = TOps.Multiply(TOps.Multiply(e, s), s);
