@@ -109,7 +109,12 @@ internal readonly struct SimdOps256 : ISimdOps<Vector256<float>, Vector256<doubl
         Fma.IsSupported ? Fma.MultiplyAdd(left, right, addend) : (left * right) + addend;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static double SumDouble(Vector256<double> value) => Vector256.Sum(value);
+    public static double SumDouble(Vector256<double> value)
+    {
+        // Halves, then the last pair, as in SimdOps512.SumDouble.
+        var pair = value.GetLower() + value.GetUpper();
+        return pair.ToScalar() + pair.GetElement(1);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<double> MultiplyDouble(Vector256<double> left, Vector256<double> right) => left * right;
