@@ -5,25 +5,32 @@ using System.Runtime.InteropServices;
 namespace SimAM.Kernels;
 
 /// <summary>
-/// The forward pass of small planes (3×3, 5×5, 7×7, …) with one plane per SIMD lane: a vector of
-/// <c>Count</c> lanes reduces and gates <c>Count</c> neighbouring planes at once.
+/// The forward pass of small and middling planes (2×2 up to 16×16) a vector's worth of planes at a time: a
+/// vector of <c>Count</c> lanes holds one number per plane, so the chain from the sums to the gate constants
+/// (mean, variance, √, division, the float splits) runs once per batch, in vectors, instead of once per plane
+/// as a chain of scalar latencies.
 /// </summary>
 /// <remarks>
 /// <para>
-/// On a 49-value plane the plane-at-a-time kernel spends most of its time outside its loops: a
-/// horizontal sum per pass, the scalar chain mean → variance → √ → gate constants, masked tails. Here
-/// every lane follows its own plane, so those steps run once per batch, in vectors, and the loops have
-/// no tails. The reduction gathers value k of every plane in one vector (lane l reads x[l·S + k]); the
-/// gate then runs over the batch's values in memory order, and each vector of values picks its planes'
-/// constants with one permute per constant.
+/// Every lane follows its own plane through the reduction; the gate then runs over the batch's values in
+/// memory order, and each vector of values picks its planes' constants with one permute per constant, from a
+/// per-call table of which plane each value belongs to. The constants are formed with the plane kernel's
+/// roundings (<c>GateCoefficients</c>, then its <c>Centring</c> step), so a plane's output depends only on its
+/// statistics, whichever kernel ran it.
 /// </para>
 /// <para>
-/// The moments come from one pass over d = x − x₀ (x₀ the plane's first value), in double:
-/// M2 = Σd² − (Σd)²/S. With x₀ taken from the plane itself (x₀ − μ)² ≤ M2, so the cancellation costs at
-/// most a relative (2S + 1)·2⁻⁵³ of M2 — far inside what double leaves to spare — while a second pass
-/// over the gathered values would cost as much as the gate. The gate constants are then formed with
-/// the plane kernel's own roundings (its Centring step), so a plane's output depends only on its
-/// statistics, whichever kernel ran it.
+/// Planes of at least a vector (7×7, 14×14 at 512 bits) are reduced row by row with contiguous loads, as the
+/// plane kernel reduces them: Σx for the mean, then Σ(x − μ)² while the plane is in L1, in double, each plane's
+/// vector of partial sums then summed into its lane. The rows' chains are independent, so the core overlaps
+/// them. (Gathering value k of every plane instead cost two 256-bit gathers per 16 values, 60% of a 7×7
+/// batch on Zen 4.)
+/// </para>
+/// <para>
+/// Planes shorter than a vector (2×2, 3×3 at 512 bits) would waste most lanes of a load, so there gather k
+/// loads value k of every plane (lane l reads x[l·S + k]), and the moments come from one pass over
+/// d = x − x₀ (x₀ the plane's first value) in double: M2 = Σd² − (Σd)²/S. With x₀ from the plane itself
+/// (x₀ − μ)² ≤ M2, so Σd² ≤ (S + 1)·M2 and the rounding of S sequential sums costs at most about
+/// S·(S + 1)·2⁻⁵³ of M2 (below 3e-14 for S &lt; 16), while a second gathered pass would cost as much as the gate.
 /// </para>
 /// </remarks>
 internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
@@ -35,12 +42,13 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     public const int MinPlaneSize = 2;
 
     /// <summary>
-    /// Planes shorter than four vectors. Measured on Zen 4 (forward, 4096 planes): at 512 bits this
-    /// kernel takes 0.37× the plane kernel's time at 16 values, 0.66× at 49, and breaks even at 64-100;
-    /// at 256 bits it wins up to 36 values and loses from 64. Beyond that the plane kernel's fixed cost is
-    /// spread over enough values, and its contiguous loads beat gathers.
+    /// Gets the largest plane this kernel takes: sixteen vectors (256 values at 512 bits, 128 at 256, 64 at 128).
+    /// Measured on Zen 4 (forward, 4096 planes, one thread, ns per value, plane kernel → this kernel): at 512 bits
+    /// 9 values 5.2 → 1.35, 49 values 1.2 → 0.59, 100 values 0.86 → 0.47, 256 values 0.50 → 0.37, and 400 values
+    /// 0.42 → 0.50; at 256 bits 49 values 1.5 → 0.87 and even from about 196; at 128 bits 16 values 2.9 → 2.2 and
+    /// even at 49. Beyond that the per-plane chain is spread over enough values that batching it no longer pays.
     /// </summary>
-    public static int MaxPlaneSize => (4 * TOps.Count) - 1;
+    public static int MaxPlaneSize => 16 * TOps.Count;
 
     /// <summary>Gets how many planes one call takes for this plane size, or 0 where this kernel does not apply.</summary>
     public static int PlanesPerBatch(int planeSize) =>
@@ -48,12 +56,12 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
             ? TOps.Count
             : 0;
 
-    /// <summary>Gets the length of the index table <see cref="FillIndexTable"/> fills.</summary>
+    /// <summary>Gets the length of the index table <see cref="FillIndexTable"/> fills (about 16 KiB at 512 bits for the largest planes).</summary>
     public static int IndexTableLength(int planeSize) => TOps.Count * (planeSize + 1);
 
     /// <summary>
-    /// Fills the per-call index table: first each lane's offset l·S, then for every value of a batch the lane
-    /// (plane) it belongs to, in memory order.
+    /// Fills the per-call index table: first each lane's offset l·S (for the gathers), then for every value of a
+    /// batch the lane (plane) it belongs to, in memory order (for the permutes).
     /// </summary>
     public static void FillIndexTable(Span<int> table, int planeSize)
     {
@@ -61,44 +69,30 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         for (var lane = 0; lane < lanes; lane++)
         {
             table[lane] = lane * planeSize;
-        }
-
-        var planeOf = table.Slice(lanes, lanes * planeSize);
-        for (var i = 0; i < planeOf.Length; i++)
-        {
-            planeOf[i] = i / planeSize;
+            table.Slice(lanes + (lane * planeSize), planeSize).Fill(lane);
         }
     }
 
     /// <summary>
     /// y = x·sigmoid(E) for the <c>Count</c> planes of <paramref name="planeSize"/> values at <paramref name="x"/>,
-    /// their statistics into <paramref name="statistics"/>. A plane holding NaN or ±∞ gets NaN, as in the plane kernels.
+    /// their statistics into <paramref name="statistics"/>. A plane holding NaN or ±∞ gets NaN, as in the plane
+    /// kernels. <paramref name="ahead"/> is the distance to the next batch, whose lines the gate prefetches.
     /// </summary>
     public static void Forward(float* x, float* y, int planeSize, ReadOnlySpan<int> indexTable, double lambda, Span<PlaneStatistics> statistics, nuint ahead)
     {
-        ref var table = ref Unsafe.As<int, float>(ref MemoryMarshal.GetReference(indexTable));
-        var offsets = TOps.Load(ref table, 0);
-
-        // One pass of double sums over d = x − x₀, lane l following plane l.
-        TOps.Widen(TOps.Gather(x, offsets), out var originLower, out var originUpper);
-        TD sumLower = default, sumUpper = default, squaresLower = default, squaresUpper = default;
-        for (var k = 1; k < planeSize; k++)
+        TD meanLower, meanUpper, squaresLower, squaresUpper;
+        if (planeSize >= TOps.Count)
         {
-            TOps.Widen(TOps.Gather(x + k, offsets), out var lower, out var upper);
-            lower = TOps.SubtractDouble(lower, originLower);
-            upper = TOps.SubtractDouble(upper, originUpper);
-            sumLower = TOps.AddDouble(sumLower, lower);
-            sumUpper = TOps.AddDouble(sumUpper, upper);
-            squaresLower = TOps.MultiplyAddDouble(lower, lower, squaresLower);
-            squaresUpper = TOps.MultiplyAddDouble(upper, upper, squaresUpper);
+            RowMoments(x, planeSize, out meanLower, out meanUpper, out squaresLower, out squaresUpper);
+        }
+        else
+        {
+            GatheredMoments(x, planeSize, indexTable, out meanLower, out meanUpper, out squaresLower, out squaresUpper);
         }
 
-        var size = TOps.CreateDouble(planeSize);
         var degrees = TOps.CreateDouble(planeSize - 1);
-        var meanLower = TOps.AddDouble(originLower, TOps.DivideDouble(sumLower, size));
-        var meanUpper = TOps.AddDouble(originUpper, TOps.DivideDouble(sumUpper, size));
-        var varianceLower = TOps.DivideDouble(TOps.SubtractDouble(squaresLower, TOps.MultiplyDouble(sumLower, TOps.DivideDouble(sumLower, size))), degrees);
-        var varianceUpper = TOps.DivideDouble(TOps.SubtractDouble(squaresUpper, TOps.MultiplyDouble(sumUpper, TOps.DivideDouble(sumUpper, size))), degrees);
+        var varianceLower = TOps.DivideDouble(squaresLower, degrees);
+        var varianceUpper = TOps.DivideDouble(squaresUpper, degrees);
 
         var half = TOps.Count / 2;
         Span<double> means = stackalloc double[TOps.Count];
@@ -130,12 +124,127 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         var first = TOps.Subtract(zero, high);
         var second = TOps.Subtract(zero, TOps.Narrow(TOps.SubtractDouble(productLower, highLower), TOps.SubtractDouble(productUpper, highUpper)));
 
-        // The gate over the batch in memory order: vector m holds values m·Count … m·Count + Count − 1.
+        MemoryOrderGate(x, y, planeSize, indexTable, first, root, second, ahead);
+
+        if (!finite)
+        {
+            // A plane holding NaN or ±∞ gets NaN everywhere (its lane computed garbage above); its neighbours'
+            // lanes never read it after the reduction.
+            for (var lane = 0; lane < TOps.Count; lane++)
+            {
+                if (!statistics[lane].IsFinite)
+                {
+                    new Span<float>(y + ((nint)lane * planeSize), planeSize).Fill(float.NaN);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The row path's reductions: Σx and then Σ(x − μ)² per plane, the last vector of a plane overlapping the one
+    /// before with its counted lanes masked (to 0, then to μ, so they add exactly nothing).
+    /// </summary>
+    private static void RowMoments(float* x, int planeSize, out TD meanLower, out TD meanUpper, out TD squaresLower, out TD squaresUpper)
+    {
+        var lanes = TOps.Count;
+        var width = (nuint)lanes;
+        var size = (nuint)planeSize;
+        var counted = (int)(width - (size % width));
+        Span<double> means = stackalloc double[lanes];
+        Span<double> squares = stackalloc double[lanes];
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            ref var row = ref Unsafe.AsRef<float>(x + ((nint)lane * planeSize));
+            TD sum0 = default, sum1 = default;
+            nuint i = 0;
+            for (; i + width <= size; i += width)
+            {
+                TOps.LoadWidened(ref row, i, out var lower, out var upper);
+                sum0 = TOps.AddDouble(sum0, lower);
+                sum1 = TOps.AddDouble(sum1, upper);
+            }
+
+            if (i < size)
+            {
+                TOps.WidenFrom(TOps.Load(ref row, size - width), counted, default, out var lower, out var upper);
+                sum0 = TOps.AddDouble(sum0, lower);
+                sum1 = TOps.AddDouble(sum1, upper);
+            }
+
+            var mean = TOps.SumDouble(TOps.AddDouble(sum0, sum1)) / planeSize;
+            var centre = TOps.CreateDouble(mean);
+            TD squares0 = default, squares1 = default;
+            for (i = 0; i + width <= size; i += width)
+            {
+                TOps.LoadWidened(ref row, i, out var lower, out var upper);
+                AddSquares(lower, upper, centre, ref squares0, ref squares1);
+            }
+
+            if (i < size)
+            {
+                TOps.WidenFrom(TOps.Load(ref row, size - width), counted, centre, out var lower, out var upper);
+                AddSquares(lower, upper, centre, ref squares0, ref squares1);
+            }
+
+            means[lane] = mean;
+            squares[lane] = TOps.SumDouble(TOps.AddDouble(squares0, squares1));
+        }
+
+        var half = lanes / 2;
+        meanLower = Unsafe.As<double, TD>(ref means[0]);
+        meanUpper = Unsafe.As<double, TD>(ref means[half]);
+        squaresLower = Unsafe.As<double, TD>(ref squares[0]);
+        squaresUpper = Unsafe.As<double, TD>(ref squares[half]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddSquares(TD lower, TD upper, TD centre, ref TD squares0, ref TD squares1)
+    {
+        lower = TOps.SubtractDouble(lower, centre);
+        upper = TOps.SubtractDouble(upper, centre);
+        squares0 = TOps.MultiplyAddDouble(lower, lower, squares0);
+        squares1 = TOps.MultiplyAddDouble(upper, upper, squares1);
+    }
+
+    /// <summary>
+    /// The gathered path's reductions, one lane per plane: one pass of double sums over d = x − x₀ (see the
+    /// remarks), and from them the mean and M2.
+    /// </summary>
+    private static void GatheredMoments(float* x, int planeSize, ReadOnlySpan<int> indexTable, out TD meanLower, out TD meanUpper, out TD squaresLower, out TD squaresUpper)
+    {
+        var offsets = TOps.Load(ref Unsafe.As<int, float>(ref MemoryMarshal.GetReference(indexTable)), 0);
+        TOps.Widen(TOps.Gather(x, offsets), out var originLower, out var originUpper);
+        TD sumLower = default, sumUpper = default, sumOfSquaresLower = default, sumOfSquaresUpper = default;
+        for (var k = 1; k < planeSize; k++)
+        {
+            TOps.Widen(TOps.Gather(x + k, offsets), out var lower, out var upper);
+            lower = TOps.SubtractDouble(lower, originLower);
+            upper = TOps.SubtractDouble(upper, originUpper);
+            sumLower = TOps.AddDouble(sumLower, lower);
+            sumUpper = TOps.AddDouble(sumUpper, upper);
+            sumOfSquaresLower = TOps.MultiplyAddDouble(lower, lower, sumOfSquaresLower);
+            sumOfSquaresUpper = TOps.MultiplyAddDouble(upper, upper, sumOfSquaresUpper);
+        }
+
+        var size = TOps.CreateDouble(planeSize);
+        meanLower = TOps.AddDouble(originLower, TOps.DivideDouble(sumLower, size));
+        meanUpper = TOps.AddDouble(originUpper, TOps.DivideDouble(sumUpper, size));
+        squaresLower = TOps.SubtractDouble(sumOfSquaresLower, TOps.MultiplyDouble(sumLower, TOps.DivideDouble(sumLower, size)));
+        squaresUpper = TOps.SubtractDouble(sumOfSquaresUpper, TOps.MultiplyDouble(sumUpper, TOps.DivideDouble(sumUpper, size)));
+    }
+
+    /// <summary>
+    /// The gate over the batch in memory order: vector m holds values m·Count … m·Count + Count − 1, and picks each
+    /// value's plane constants by permute from the index table. The planes are contiguous, so the batch has no
+    /// tails: Count·S values are S whole vectors.
+    /// </summary>
+    private static void MemoryOrderGate(float* x, float* y, int planeSize, ReadOnlySpan<int> indexTable, TF first, TF root, TF second, nuint ahead)
+    {
         var width = (nuint)TOps.Count;
         var count = (nuint)planeSize * width;
         ref var input = ref Unsafe.AsRef<float>(x);
         ref var output = ref Unsafe.AsRef<float>(y);
-        ref var planes = ref Unsafe.Add(ref table, width);
+        ref var planes = ref Unsafe.Add(ref Unsafe.As<int, float>(ref MemoryMarshal.GetReference(indexTable)), width);
         var negativeHalfLog2E = TOps.Create(FastSigmoid.NegativeHalfLog2E);
         for (nuint i = 0; i < count; i += width)
         {
@@ -149,19 +258,6 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
             var value = TOps.Load(ref input, i);
             var u = TOps.Add(TOps.MultiplyAdd(value, TOps.Permute(root, lanes), TOps.Permute(first, lanes)), TOps.Permute(second, lanes));
             TOps.Store(FastSigmoid.Gate<TF, TD, TOps>(value, u, negativeHalfLog2E), ref output, i);
-        }
-
-        if (!finite)
-        {
-            // A plane holding NaN or ±∞ gets NaN everywhere (its lane computed garbage above); its neighbours'
-            // lanes never read it after the reduction.
-            for (var lane = 0; lane < TOps.Count; lane++)
-            {
-                if (!statistics[lane].IsFinite)
-                {
-                    new Span<float>(y + ((nint)lane * planeSize), planeSize).Fill(float.NaN);
-                }
-            }
         }
     }
 }

@@ -1,13 +1,15 @@
 using System;
+using System.Linq;
 using SimAM.Tests.Reference;
 using Xunit;
 
 namespace SimAM.Tests.Kernels;
 
 /// <summary>
-/// The lane-per-plane forward path (planes shorter than four vectors, one plane per SIMD lane, a batch of
-/// planes per call, the rest by the plane kernels). Each shape has a plane count that leaves a remainder at
-/// every width, so both paths run in the same call.
+/// The lane-per-plane forward path (planes of 2 values up to sixteen vectors, a vector's worth of planes per
+/// call, one plane per SIMD lane; gathered below one vector, row by row from there; the rest by the plane
+/// kernels). Each shape has a plane count that leaves a remainder at every width, so both kernels run in the
+/// same call, and the sizes cross every width's boundaries (one vector, sixteen vectors).
 /// </summary>
 public class LanePerPlaneTests
 {
@@ -18,7 +20,7 @@ public class LanePerPlaneTests
         // Near zero, far from zero, near float's range and far below it.
         foreach (var (scale, offset) in new[] { (1f, 0f), (1f, 1000f), (1e37f, 0f), (1e-30f, 0f) })
         {
-            for (var size = 2; size <= 70; size++)
+            foreach (var size in Sizes)
             {
                 // 37 planes: batches of 4, 8 or 16 lanes and a remainder.
                 int[] shape = [1, 37, size];
@@ -36,8 +38,9 @@ public class LanePerPlaneTests
                     var (mean, _) = Reference64.Statistics(x64.AsSpan(plane * size, size), SimAm.DefaultLambda);
                     var variance = Variance(x64.AsSpan(plane * size, size), mean);
 
-                    // Both sides sum at most 70 doubles: each mean is within 70·2⁻⁵³ of max|x|, each M2 within
-                    // (2·70 + 1)·2⁻⁵³ of itself (see the kernel's remarks).
+                    // Both sides sum at most 300 doubles of at most max|x|, in different orders; M2 comes from two
+                    // passes (rows) or from one pass about the plane's first value (gathered, under 16 values,
+                    // within about S·(S + 1)·2⁻⁵³ of itself: see the kernel's remarks).
                     Assert.True(Math.Abs(statistics[plane].Mean - mean) <= 1e-14 * Accuracy.MaxAbs(x64.AsSpan(plane * size, size)), $"{context} plane {plane} mean {statistics[plane].Mean} vs {mean}");
                     Assert.True(Math.Abs(statistics[plane].Variance - variance) <= 1e-12 * variance, $"{context} plane {plane} variance {statistics[plane].Variance} vs {variance}");
                 }
@@ -136,6 +139,39 @@ public class LanePerPlaneTests
         SimAm.Forward(inPlace, inPlace, shape, SimAm.DefaultLambda, KernelPaths.Options(kernel, threads: 1));
         Bits.AssertIdentical(serial, inPlace, $"{kernel} in place");
     }
+
+    [Theory]
+    [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
+    public void A_plane_whose_first_value_is_far_from_the_rest_keeps_its_variance(SimAmKernel kernel)
+    {
+        // The worst case of the gathered path's one-pass moments: x₀ far from μ makes Σd² ≈ (S + 1)·M2, so
+        // M2 = Σd² − (Σd)²/S cancels. The row path must be as good; its two passes do not depend on x₀.
+        foreach (var size in Sizes)
+        {
+            int[] shape = [1, 37, size];
+            var x = TestData.Normal(37 * size, seed: 1000 + size);
+            for (var plane = 0; plane < 37; plane++)
+            {
+                x[plane * size] = 1e4f * (plane % 2 == 0 ? 1 : -1);
+            }
+
+            var y = new float[x.Length];
+            var statistics = new PlaneStatistics[37];
+            SimAm.Forward(x, y, shape, statistics, SimAm.DefaultLambda, KernelPaths.Options(kernel));
+
+            var x64 = Reference64.ToDouble(x);
+            Accuracy.AssertForward(x, y, Reference64.Forward(x64, size, SimAm.DefaultLambda), size, $"{kernel} size {size}");
+            for (var plane = 0; plane < 37; plane++)
+            {
+                var (mean, _) = Reference64.Statistics(x64.AsSpan(plane * size, size), SimAm.DefaultLambda);
+                var variance = Variance(x64.AsSpan(plane * size, size), mean);
+                Assert.True(Math.Abs(statistics[plane].Variance - variance) <= 1e-12 * variance, $"{kernel} size {size} plane {plane} variance {statistics[plane].Variance} vs {variance}");
+            }
+        }
+    }
+
+    /// <summary>Every size up to 70, then both sides of 64, 128 and 256 (sixteen vectors at 128, 256 and 512 bits).</summary>
+    public static int[] Sizes { get; } = [.. Enumerable.Range(2, 69), 100, 127, 128, 129, 196, 255, 256, 257, 300];
 
     private static bool AllNaN(ReadOnlySpan<float> values)
     {
