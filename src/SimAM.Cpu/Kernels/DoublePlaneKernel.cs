@@ -15,8 +15,22 @@ internal readonly struct DoublePlaneKernel : IPlaneKernel<double>
     /// <inheritdoc/>
     public static ChunkMoments Moments(ReadOnlySpan<double> x)
     {
+        // The mean of double values is not exact even when they are all equal (their sum rounds), and a
+        // constant plane of large values then showed a variance of its rounding error: 1e37 everywhere came out
+        // as 0.68·x instead of sigmoid(½)·x. Correcting the mean by the mean deviation from it (the corrected
+        // two-pass algorithm) makes it exact for a constant plane, so its variance is exactly 0.
         var mean = TensorPrimitives.Sum(x) / x.Length;
         Span<double> centred = stackalloc double[BlockLength];
+        var deviation = 0.0;
+        for (var start = 0; start < x.Length; start += BlockLength)
+        {
+            var block = x.Slice(start, Math.Min(BlockLength, x.Length - start));
+            var scratch = centred[..block.Length];
+            TensorPrimitives.Subtract(block, mean, scratch);
+            deviation += TensorPrimitives.Sum<double>(scratch);
+        }
+
+        mean += deviation / x.Length;
         var sumOfSquares = 0.0;
         for (var start = 0; start < x.Length; start += BlockLength)
         {

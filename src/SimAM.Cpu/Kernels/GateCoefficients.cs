@@ -12,7 +12,7 @@ internal readonly struct GateCoefficients
     public GateCoefficients(PlaneStatistics statistics, double lambda)
     {
         Mean = statistics.Mean;
-        Root = 0.5 / Math.Sqrt(statistics.Variance + lambda);
+        Root = RootOf(statistics.Variance, lambda);
     }
 
     /// <summary>Gets the plane mean μ.</summary>
@@ -20,6 +20,15 @@ internal readonly struct GateCoefficients
 
     /// <summary>Gets r = √k.</summary>
     public double Root { get; }
+
+    /// <summary>
+    /// r = 1 / (2√(v + λ)), except 0 for a plane of variance 0. Such a plane is constant (its values are all
+    /// equal to the mean, which is exact for them), so every u = (x − μ)·r and every term of the backward pass
+    /// that carries x − μ is 0 whatever r is: r = 0 gives the same numbers, while r = 1/(2√λ) made the kernels
+    /// form μ·r and x·2r, which overflow float for |x| above 6.8e38·√λ (6.8e36 at λ = 1e-4) and turned such a
+    /// plane into NaN.
+    /// </summary>
+    public static double RootOf(double variance, double lambda) => variance == 0 ? 0 : 0.5 / Math.Sqrt(variance + lambda);
 }
 
 /// <summary>

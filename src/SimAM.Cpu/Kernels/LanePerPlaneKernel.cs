@@ -102,19 +102,26 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         Unsafe.As<double, TD>(ref variances[0]) = varianceLower;
         Unsafe.As<double, TD>(ref variances[half]) = varianceUpper;
         var finite = true;
+        var constant = false;
         for (var lane = 0; lane < TOps.Count; lane++)
         {
             statistics[lane] = new PlaneStatistics(means[lane], variances[lane]);
             finite &= statistics[lane].IsFinite;
+            constant |= variances[lane] == 0;
         }
 
         // The gate constants of every lane, rounded exactly as GateCoefficients and Centring round them:
-        // r = ½/√(v + λ) scaled by √log2(e), r to float, then μ·r split into two floats.
+        // r = ½/√(v + λ) scaled by √log2(e) (0 for a constant plane), r to float, then μ·r split into two floats.
         var lambdaVector = TOps.CreateDouble(lambda);
         var scale = TOps.CreateDouble(Math.Sqrt(FastSigmoid.Log2E));
         var rootLower = TOps.MultiplyDouble(TOps.DivideDouble(TOps.CreateDouble(0.5), TOps.SqrtDouble(TOps.AddDouble(varianceLower, lambdaVector))), scale);
         var rootUpper = TOps.MultiplyDouble(TOps.DivideDouble(TOps.CreateDouble(0.5), TOps.SqrtDouble(TOps.AddDouble(varianceUpper, lambdaVector))), scale);
         var root = TOps.Narrow(rootLower, rootUpper);
+        if (constant)
+        {
+            root = ZeroRootOfConstantPlanes(root, variances);
+        }
+
         TOps.Widen(root, out rootLower, out rootUpper);
         var productLower = TOps.MultiplyDouble(meanLower, rootLower);
         var productUpper = TOps.MultiplyDouble(meanUpper, rootUpper);
@@ -138,6 +145,22 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
                 }
             }
         }
+    }
+
+    /// <summary>r = 0 in the lanes of constant planes, as <see cref="GateCoefficients.RootOf"/> sets it.</summary>
+    private static TF ZeroRootOfConstantPlanes(TF root, ReadOnlySpan<double> variances)
+    {
+        Span<float> roots = stackalloc float[TOps.Count];
+        TOps.Store(root, ref roots[0], 0);
+        for (var lane = 0; lane < TOps.Count; lane++)
+        {
+            if (variances[lane] == 0)
+            {
+                roots[lane] = 0;
+            }
+        }
+
+        return TOps.Load(ref roots[0], 0);
     }
 
     /// <summary>

@@ -32,6 +32,22 @@ internal readonly struct ChannelVectorDoubleKernel : IChannelVectorKernel<double
     }
 
     /// <inheritdoc/>
+    public static bool CorrectsMean => true;
+
+    /// <inheritdoc/>
+    public static void AddDeviations(ReadOnlySpan<double> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> deviations)
+    {
+        Span<double> centred = stackalloc double[BlockLength];
+        for (var walk = new LaneWalk(x.Length, lanes.Period); walk.Next(out var start, out var lane, out var length);)
+        {
+            var c = centred[..length];
+            var destination = deviations.Slice(lane, length);
+            TensorPrimitives.Subtract(x.Slice(start, length), means.Slice(lane, length), c);
+            TensorPrimitives.Add(destination, c, destination);
+        }
+    }
+
+    /// <inheritdoc/>
     public static void AddSquares(ReadOnlySpan<double> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> squares)
     {
         Span<double> centred = stackalloc double[BlockLength];

@@ -24,6 +24,19 @@ internal interface IChannelVectorKernel<T, TLane>
     static abstract void AddSquares(ReadOnlySpan<T> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> squares);
 
     /// <summary>
+    /// Gets a value indicating whether the mean from <see cref="AddSums"/> needs correcting by the mean deviation from it
+    /// (<see cref="AddDeviations"/>). Sums of float or Half values in double are exact for a constant channel, so
+    /// its mean is exact; sums of double values round, and a constant channel of large values then showed a
+    /// variance of that rounding.
+    /// </summary>
+    static virtual bool CorrectsMean => false;
+
+    /// <summary>Adds x − mean into its lane of <paramref name="deviations"/>; <paramref name="means"/> is per lane.</summary>
+    /// <exception cref="NotSupportedException">The kernel does not correct its means (<see cref="CorrectsMean"/> is false).</exception>
+    static virtual void AddDeviations(ReadOnlySpan<T> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> deviations) =>
+        throw new NotSupportedException("Only kernels that correct their means add deviations.");
+
+    /// <summary>
     /// y = x·sigmoid(E). <paramref name="gate"/> holds three tables (μ_high, r·√log2 e, μ_low term); y is x
     /// itself or does not overlap it.
     /// </summary>

@@ -29,6 +29,16 @@ internal static class ChannelSteps<T, TLane, TKernel>
 
         var laneMeans = scratch.Lanes(2);
         Repeat<double>(mean, laneMeans);
+        if (TKernel.CorrectsMean)
+        {
+            // The corrected two-pass mean: μ + Σ(x − μ)/n, exact for a constant channel (squares is scratch here).
+            sums.Clear();
+            TKernel.AddDeviations(chunk, lanes, laneMeans, sums);
+            FoldLanes(sums, lanes, squares);
+            TensorPrimitives.Divide(squares, rows, squares);
+            TensorPrimitives.Add(mean, squares, mean);
+            Repeat<double>(mean, laneMeans);
+        }
         var laneSquares = scratch.Lanes(1);
         laneSquares.Clear();
         TKernel.AddSquares(chunk, lanes, laneMeans, laneSquares);
@@ -96,7 +106,7 @@ internal static class ChannelSteps<T, TLane, TKernel>
                 continue;
             }
 
-            var scaledRoot = 0.5 / Math.Sqrt(stats.Variance + lambda) * EnergyConstants.RootLog2E;
+            var scaledRoot = GateCoefficients.RootOf(stats.Variance, lambda) * EnergyConstants.RootLog2E;
             var mean = TLane.CreateTruncating(stats.Mean);
             high[c] = mean;
             root[c] = TLane.CreateTruncating(scaledRoot);
@@ -128,7 +138,8 @@ internal static class ChannelSteps<T, TLane, TKernel>
                 continue;
             }
 
-            var twoRootBoost = energy.Boost / Math.Sqrt(stats.Variance + lambda);
+            // 2r·β, and 0 for a constant plane as in GateCoefficients.RootOf (there x·2r overflowed float).
+            var twoRootBoost = stats.Variance == 0 ? 0 : energy.Boost / Math.Sqrt(stats.Variance + lambda);
             slope[c] = TLane.CreateTruncating(twoRootBoost / rootLog2E);
             negativeCurvature[c] = TLane.CreateTruncating(-4 * twoRootBoost * weightedSquares[c] / ((spatial - 1) * FastSigmoid.Log2E * rootLog2E));
             negativeOffset[c] = TLane.CreateTruncating(-twoRootBoost * weighted[c] / (spatial * rootLog2E));
