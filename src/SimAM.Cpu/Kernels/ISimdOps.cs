@@ -54,6 +54,13 @@ internal interface ISimdOps<TF, TD>
     /// </summary>
     static abstract TF SplitExponent(TF t, out TF whole);
 
+    /// <summary>
+    /// Gets a value indicating whether <see cref="SplitExponent"/> and <see cref="ScaleByPowerOfTwo"/> take any
+    /// finite t (AVX-512's vrndscaleps and vscalefps: 2^n for very negative n is simply 0). Elsewhere n goes into the
+    /// exponent field by integer arithmetic, and t must first be clamped to [−125, 0].
+    /// </summary>
+    static abstract bool ScalesAnyExponent { get; }
+
     /// <summary>mantissa · 2^n, with n from <see cref="SplitExponent"/>.</summary>
     static abstract TF ScaleByPowerOfTwo(TF mantissa, TF whole);
 

@@ -13,6 +13,8 @@ internal readonly struct SimdOps128 : ISimdOps<Vector128<float>, Vector128<doubl
 
     public static bool IsFusedMultiplyAddAccelerated => Fma.IsSupported || AdvSimd.IsSupported;
 
+    public static bool ScalesAnyExponent => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Load(ref float source, nuint index) => Vector128.LoadUnsafe(ref source, index);
 

@@ -12,6 +12,8 @@ internal readonly struct SimdOps256 : ISimdOps<Vector256<float>, Vector256<doubl
 
     public static bool IsFusedMultiplyAddAccelerated => Fma.IsSupported;
 
+    public static bool ScalesAnyExponent => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Load(ref float source, nuint index) => Vector256.LoadUnsafe(ref source, index);
 

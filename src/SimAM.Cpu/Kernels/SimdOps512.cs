@@ -12,6 +12,8 @@ internal readonly struct SimdOps512 : ISimdOps<Vector512<float>, Vector512<doubl
 
     public static bool IsFusedMultiplyAddAccelerated => Avx512F.IsSupported;
 
+    public static bool ScalesAnyExponent => Avx512F.IsSupported;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load(ref float source, nuint index) => Vector512.LoadUnsafe(ref source, index);
 

@@ -444,7 +444,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         public void Sigmoid(TF u, out TF s, out TF slope)
         {
             var t = TOps.MultiplyAdd(u, TOps.Multiply(u, TOps.Create(NegativeLog2E)), TOps.Create(FastSigmoid.NegativeHalfLog2E));
-            var e = FastSigmoid.Exp2<TF, TD, TOps>(t);
+            var e = FastSigmoid.Exp2OfFinite<TF, TD, TOps>(t);
             s = TOps.Divide(One, TOps.Add(One, e));
             slope = TOps.Multiply(TOps.Multiply(e, s), s);
         }
