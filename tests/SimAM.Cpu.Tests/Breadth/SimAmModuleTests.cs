@@ -66,15 +66,7 @@ public class SimAmModuleTests
             module.Backward(xh, gh, dxh, shape);
         }
 
-        Step();
-        Step();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10; i++)
-        {
-            Step();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyState.AllocatedBytes(Step, calls: 10));
     }
 
     [Fact]

@@ -38,14 +38,7 @@ public class AllocationTests
             SimAm.Backward(x, g, dx, shape, SimAm.DefaultLambda, serial);
         }
 
-        Step(); // first calls: JIT, array pool buckets
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 20; i++)
-        {
-            Step();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyState.AllocatedBytes(Step, calls: 20));
     }
 
     [Fact]
