@@ -78,7 +78,7 @@ internal readonly struct DoublePlaneKernel : IPlaneKernel<double>
 
     /// <inheritdoc/>
     /// <remarks>Keeps nothing: this kernel's elementwise pass recomputes s and a'.</remarks>
-    public static BackwardSums BackwardSums(ReadOnlySpan<double> x, ReadOnlySpan<double> g, in GateCoefficients gate, Span<double> keptSigmoid, Span<double> keptWeight) =>
+    public static BackwardSums BackwardSums(ReadOnlySpan<double> x, ReadOnlySpan<double> g, in GateCoefficients gate, Span<double> keptSigmoid, Span<double> keptWeight, int prefetchAhead) =>
         BackwardSums(x, g, gate);
 
     /// <inheritdoc/>

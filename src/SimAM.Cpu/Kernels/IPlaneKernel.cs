@@ -27,9 +27,10 @@ internal interface IPlaneKernel<T>
     /// As <see cref="BackwardSums(ReadOnlySpan{T}, ReadOnlySpan{T}, in GateCoefficients)"/>, and keeps s and the
     /// scaled slope a' of every value (same bits as recomputing them) for
     /// <see cref="Backward(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, in GateCoefficients, in BackwardCoefficients, int)"/>.
-    /// A kernel may keep nothing; then that method recomputes them.
+    /// A kernel may keep nothing; then that method recomputes them. <paramref name="prefetchAhead"/> is a hint, as in
+    /// <see cref="Forward"/>: the work after this plane reads x, g and dx that many elements further on.
     /// </summary>
-    static abstract BackwardSums BackwardSums(ReadOnlySpan<T> x, ReadOnlySpan<T> g, in GateCoefficients gate, Span<T> keptSigmoid, Span<T> keptWeight);
+    static abstract BackwardSums BackwardSums(ReadOnlySpan<T> x, ReadOnlySpan<T> g, in GateCoefficients gate, Span<T> keptSigmoid, Span<T> keptWeight, int prefetchAhead);
 
     /// <summary>
     /// dx elementwise from the values kept by the reduction pass; same bits as recomputing them.

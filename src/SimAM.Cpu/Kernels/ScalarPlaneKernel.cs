@@ -64,7 +64,7 @@ internal readonly struct ScalarPlaneKernel : IPlaneKernel<float>
 
     /// <inheritdoc/>
     /// <remarks>Keeps nothing: this kernel's elementwise pass recomputes s and a'.</remarks>
-    public static BackwardSums BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate, Span<float> keptSigmoid, Span<float> keptWeight) =>
+    public static BackwardSums BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate, Span<float> keptSigmoid, Span<float> keptWeight, int prefetchAhead) =>
         BackwardSums(x, g, gate);
 
     /// <inheritdoc/>

@@ -60,15 +60,15 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
             ? SmallPlaneBackward.BackwardSums(x, g, gate)
             : x.Length < TOps.Count
             ? TNarrower.BackwardSums(x, g, gate)
-            : BackwardSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, false, ref Unsafe.NullRef<float>(), ref Unsafe.NullRef<float>());
+            : BackwardSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, false, ref Unsafe.NullRef<float>(), ref Unsafe.NullRef<float>(), 0);
 
     /// <inheritdoc/>
-    public static BackwardSums BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate, Span<float> keptSigmoid, Span<float> keptWeight) =>
+    public static BackwardSums BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate, Span<float> keptSigmoid, Span<float> keptWeight, int prefetchAhead) =>
         x.Length < SmallPlaneBackward.Limit
             ? SmallPlaneBackward.BackwardSums(x, g, gate)
             : x.Length < TOps.Count
-            ? TNarrower.BackwardSums(x, g, gate, keptSigmoid, keptWeight)
-            : BackwardSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, true, ref MemoryMarshal.GetReference(keptSigmoid), ref MemoryMarshal.GetReference(keptWeight));
+            ? TNarrower.BackwardSums(x, g, gate, keptSigmoid, keptWeight, prefetchAhead)
+            : BackwardSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, true, ref MemoryMarshal.GetReference(keptSigmoid), ref MemoryMarshal.GetReference(keptWeight), (nuint)prefetchAhead);
 
     /// <inheritdoc/>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> keptSigmoid, ReadOnlySpan<float> keptWeight, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients, int prefetchAhead)
@@ -250,7 +250,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
 
     /// <summary>The first backward pass: recomputes s and accumulates Σ a·u and Σ a·u².</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static BackwardSums BackwardSums(ref float x, ref float g, int length, in GateCoefficients gate, bool keep, ref float keptSigmoid, ref float keptWeight)
+    private static BackwardSums BackwardSums(ref float x, ref float g, int length, in GateCoefficients gate, bool keep, ref float keptSigmoid, ref float keptWeight, nuint ahead)
     {
         var width = (nuint)TOps.Count;
         var count = (nuint)length;
@@ -265,6 +265,12 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
             TF first = default, second = default;
             for (; i < blockEnd; i += width)
             {
+                if (keep && Prefetch.StartsLine<TF, TD, TOps>(i))
+                {
+                    Prefetch.Line(ref x, i + ahead);
+                    Prefetch.Line(ref g, i + ahead);
+                }
+
                 Weighted(TOps.Load(ref x, i), TOps.Load(ref g, i), constants, out var weightedU, out var weightedU2, out var sigmoid, out var weight);
                 if (keep)
                 {
@@ -322,8 +328,6 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         {
             if (Prefetch.StartsLine<TF, TD, TOps>(i))
             {
-                Prefetch.Line(ref x, i + ahead);
-                Prefetch.Line(ref g, i + ahead);
                 Prefetch.Line(ref dx, i + ahead);
             }
 

@@ -111,9 +111,11 @@ internal static unsafe class BackwardRunner<T, TKernel>
                 var gradients = PlaneWork<T, TKernel>.Plane(g, layout, plane);
                 if (keep)
                 {
-                    // The gradient pass runs from cache; meanwhile the next plane's x and g are prefetched.
+                    // Both passes but the first read from cache, so the next plane is prefetched across the two:
+                    // its x and g during the reduction pass, its dx lines (for ownership) during the gradient pass.
+                    // Prefetching all three in the short gradient pass alone left them arriving late.
                     var ahead = plane + 1 < end ? layout.PlaneSize : 0;
-                    var sums = TKernel.BackwardSums(values, gradients, gate, keptSigmoid, keptWeight);
+                    var sums = TKernel.BackwardSums(values, gradients, gate, keptSigmoid, keptWeight, ahead);
                     TKernel.Backward(values, gradients, keptSigmoid, keptWeight, destination, gate, new BackwardCoefficients(sums, layout.PlaneSize), ahead);
                 }
                 else
