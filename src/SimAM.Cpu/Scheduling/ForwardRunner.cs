@@ -65,29 +65,43 @@ internal static unsafe class ForwardRunner<T, TKernel>
     {
         public void Invoke(int i)
         {
-            var (start, end) = plan.Range(i, planeCount);
             var planeSize = plan.Chunks.PlaneSize;
             var lanes = TKernel.PlanesPerLaneBatch(planeSize);
-            if (lanes > 0)
+            if (lanes == 0)
             {
-                start = LaneBatches(start, end, lanes, planeSize);
+                var (start, end) = plan.Range(i, planeCount);
+                PlaneBatches(start, end);
+                return;
             }
 
-            PlaneBatches(start, end);
+            // Workers share out whole groups of `lanes` planes counted from plane 0, and the last worker also takes
+            // the planes after the last whole group. The lane-per-plane kernel rounds the statistics differently from
+            // the plane kernels, so which of them takes a plane must not depend on where the thread count cuts.
+            var groups = planeCount / lanes;
+            var (first, last) = plan.Range(i, groups);
+            LaneBatches(first * lanes, last * lanes, lanes, planeSize);
+            if (i == plan.Workers - 1)
+            {
+                PlaneBatches(groups * lanes, planeCount);
+            }
         }
 
-        /// <summary>Small planes, a SIMD vector of them at a time; returns where the whole batches end.</summary>
-        private int LaneBatches(int start, int end, int lanes, int planeSize)
+        /// <summary>Small planes, a SIMD vector of them at a time, from <paramref name="start"/> to <paramref name="end"/> (whole batches).</summary>
+        private void LaneBatches(int start, int end, int lanes, int planeSize)
         {
+            if (start == end)
+            {
+                return;
+            }
+
             Span<int> indexTable = stackalloc int[TKernel.LaneIndexTableLength(planeSize)];
             TKernel.FillLaneIndexTable(indexTable, planeSize);
             Span<PlaneStatistics> batch = stackalloc PlaneStatistics[lanes];
             var span = lanes * planeSize;
-            var first = start;
-            for (; first + lanes <= end; first += lanes)
+            for (var first = start; first < end; first += lanes)
             {
                 var offset = (long)first * planeSize;
-                var ahead = first + (2 * lanes) <= end ? span : 0;
+                var ahead = first + lanes < end ? span : 0;
                 TKernel.ForwardLanes(x + offset, y + offset, planeSize, indexTable, lambda, batch, ahead);
 
                 if (statistics != null)
@@ -95,8 +109,6 @@ internal static unsafe class ForwardRunner<T, TKernel>
                     batch.CopyTo(new Span<PlaneStatistics>(statistics + first, lanes));
                 }
             }
-
-            return first;
         }
 
         /// <summary>Planes one at a time, their reductions batched while the batch fits in L1.</summary>

@@ -13,9 +13,12 @@ public class DeterminismTests
 {
     /// <summary>
     /// Many small planes (whole planes per worker); three 256×256 planes, which two or more workers
-    /// share chunk by chunk; six 1-D planes of 70000, whole planes with two workers and chunks with eight.
+    /// share chunk by chunk; six 1-D planes of 70000, whole planes with two workers and chunks with eight;
+    /// 7×7 and 3×3 planes in counts that are not multiples of any lane batch, so that workers' shares of planes
+    /// end inside a batch (the lane-per-plane kernel rounds statistics differently from the plane kernels, so
+    /// which one takes a plane must not depend on the thread count).
     /// </summary>
-    private static readonly int[][] s_schedulingShapes = [[8, 16, 28, 28], [1, 3, 256, 256], [2, 3, 70000]];
+    private static readonly int[][] s_schedulingShapes = [[8, 16, 28, 28], [1, 3, 256, 256], [2, 3, 70000], [1, 4099, 7, 7], [3, 4001, 3, 3]];
 
     /// <summary>Small shapes whose planes end in a partial vector at every width.</summary>
     private static readonly int[][] s_tailShapes = [[2, 3, 37], [1, 1, 2], [3, 2, 5, 7]];
