@@ -27,8 +27,6 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     where TOps : ISimdOps<TF, TD>
     where TNarrower : IPlaneKernel<float>
 {
-    private const float NegativeLog2E = (float)-FastSigmoid.Log2E;
-
     /// <inheritdoc/>
     public static ChunkMoments Moments(ReadOnlySpan<float> x)
     {
@@ -254,7 +252,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     {
         var width = (nuint)TOps.Count;
         var count = (nuint)length;
-        var constants = new BackwardVectors(gate);
+        var constants = new BackwardVectors<TF, TD, TOps>(gate);
 
         // Products are summed in float over blocks of 4 vectors, the blocks in double.
         TD r0 = default, r1 = default, q0 = default, q1 = default;
@@ -271,7 +269,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
                     Prefetch.Line(ref g, i + ahead);
                 }
 
-                Weighted(TOps.Load(ref x, i), TOps.Load(ref g, i), constants, out var weightedU, out var weightedU2, out var sigmoid, out var weight);
+                constants.Weighted(TOps.Load(ref x, i), TOps.Load(ref g, i), out var weightedU, out var weightedU2, out var sigmoid, out var weight);
                 if (keep)
                 {
                     TOps.Store(sigmoid, ref keptSigmoid, i);
@@ -288,7 +286,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         if (i < count)
         {
             var firstLane = (int)(width - (count - i));
-            Weighted(TOps.Load(ref x, count - width), TOps.Load(ref g, count - width), constants, out var weightedU, out var weightedU2, out var sigmoid, out var weight);
+            constants.Weighted(TOps.Load(ref x, count - width), TOps.Load(ref g, count - width), out var weightedU, out var weightedU2, out var sigmoid, out var weight);
             if (keep)
             {
                 TOps.Store(sigmoid, ref keptSigmoid, count - width);
@@ -301,16 +299,6 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         return new BackwardSums(TOps.SumDouble(TOps.AddDouble(r0, r1)), TOps.SumDouble(TOps.AddDouble(q0, q1)));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Weighted(TF x, TF g, in BackwardVectors constants, out TF weightedU, out TF weightedUSquared, out TF sigmoid, out TF weight)
-    {
-        var u = constants.Centred(x);
-        constants.Sigmoid(u, out sigmoid, out var slope);
-        weight = constants.ScaledWeight(x, g, slope);
-        weightedU = TOps.Multiply(weight, u);
-        weightedUSquared = TOps.Multiply(weightedU, u);
-    }
-
     /// <summary>
     /// The elementwise backward pass from the s and a' the reduction pass kept: dx = g·s + u·(a' − D) − B, with
     /// only u recomputed (one FMA and one add instead of the exponential). dx may be x or g itself.
@@ -319,7 +307,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     {
         var width = (nuint)TOps.Count;
         var count = (nuint)length;
-        var constants = new BackwardVectors(gate);
+        var constants = new BackwardVectors<TF, TD, TOps>(gate);
         var negativeSlope = TOps.Create((float)-coefficients.Slope);
         var negativeOffset = TOps.Create((float)-coefficients.Offset);
         var lastX = TOps.Load(ref x, count - width);
@@ -372,7 +360,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         public GateOperator(in GateCoefficients gate)
         {
             // u is scaled by √log2(e) so that t = −u² − ½·log2(e) is a single fused multiply-add.
-            var centring = new Centring(gate.Mean, gate.Root * Math.Sqrt(FastSigmoid.Log2E));
+            var centring = new Centring<TF, TD, TOps>(gate.Mean, gate.Root * Math.Sqrt(FastSigmoid.Log2E));
             _meanHigh = TOps.Create(centring.First);
             _scaledRoot = TOps.Create(centring.Root);
             _scaledLow = TOps.Create(centring.Second);
@@ -384,7 +372,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public TF Invoke(TF x, TF g)
         {
-            var u = Centring.Apply(x, _meanHigh, _scaledRoot, _scaledLow);
+            var u = Centring<TF, TD, TOps>.Apply(x, _meanHigh, _scaledRoot, _scaledLow);
             return FastSigmoid.Gate<TF, TD, TOps>(x, u, _negativeHalfLog2E);
         }
     }
@@ -392,7 +380,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     /// <summary>The backward gradient dx = g·s + u·(a' − D) − B.</summary>
     private readonly struct GradientOperator(in GateCoefficients gate, in BackwardCoefficients coefficients) : IElementwiseOperator
     {
-        private readonly BackwardVectors _constants = new(gate);
+        private readonly BackwardVectors<TF, TD, TOps> _constants = new(gate);
         private readonly TF _negativeSlope = TOps.Create((float)-coefficients.Slope);
         private readonly TF _negativeOffset = TOps.Create((float)-coefficients.Offset);
 
@@ -406,94 +394,5 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
             var scaledA = _constants.ScaledWeight(x, g, slope);
             return TOps.MultiplyAdd(g, s, TOps.MultiplyAdd(u, TOps.Add(scaledA, _negativeSlope), _negativeOffset));
         }
-    }
-
-    /// <summary>The backward pass needs u itself (not scaled), so it has its own constants.</summary>
-    private readonly struct BackwardVectors
-    {
-        private readonly TF _first;
-        private readonly TF _root;
-        private readonly TF _second;
-        private readonly TF _twoRoot;
-
-        public BackwardVectors(in GateCoefficients gate)
-        {
-            var centring = new Centring(gate.Mean, gate.Root);
-            _first = TOps.Create(centring.First);
-            _root = TOps.Create(centring.Root);
-            _second = TOps.Create(centring.Second);
-            _twoRoot = TOps.Create((float)(2 * gate.Root));
-            One = TOps.Create(1f);
-        }
-
-        public TF One { get; }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public TF Centred(TF x) => Centring.Apply(x, _first, _root, _second);
-
-        /// <summary>
-        /// a' = 2r·a = g·(x·2r)·s(1 − s). Scaling by 2r before multiplying by g keeps every factor of
-        /// order one: g·x alone overflows float for |g·x| &gt; 3.4e38 even when dx is small.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public TF ScaledWeight(TF x, TF g, TF slope) =>
-            TOps.Multiply(g, TOps.Multiply(TOps.Multiply(x, _twoRoot), slope));
-
-        /// <summary>
-        /// s = 1/(1 + e) and its slope s(1 − s), the latter as e·s² from e = exp(−E) itself: 1 − s
-        /// formed in float loses the relative precision of a small slope (s near 1), and on planes far
-        /// from zero the backward pass multiplies the slope by x ≈ μ.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Sigmoid(TF u, out TF s, out TF slope)
-        {
-            var t = TOps.MultiplyAdd(u, TOps.Multiply(u, TOps.Create(NegativeLog2E)), TOps.Create(FastSigmoid.NegativeHalfLog2E));
-            var e = FastSigmoid.Exp2OfFinite<TF, TD, TOps>(t);
-            s = TOps.Divide(One, TOps.Add(One, e));
-            slope = TOps.Multiply(TOps.Multiply(e, s), s);
-        }
-    }
-
-    /// <summary>
-    /// u = (x − μ)·r without ever forming x − μ in float, which overflows for values near float's range.
-    /// With FMA: u = fma(x, r, −(μr)_hi) − (μr)_lo, where μr is μ times r <i>as rounded to float</i>, split
-    /// into two floats; x·r is exact inside the FMA, so u = (x − μ)·r_float up to two roundings. (Rounding
-    /// μ to a single float instead would shift every u by up to ulp(μ)·r: on x = 100 + noise that alone
-    /// breaks the 2e-7 bound.) Without FMA the product would be rounded before the cancellation, so there
-    /// u = (x − μ_hi)·r − μ_lo·r is used, exact for every value whose deviation fits in a float.
-    /// </summary>
-    private readonly struct Centring
-    {
-        public Centring(double mean, double root)
-        {
-            Root = (float)root;
-            if (TOps.IsFusedMultiplyAddAccelerated)
-            {
-                var product = mean * Root;
-                var high = (float)product;
-                First = -high;
-                Second = -(float)(product - high);
-            }
-            else
-            {
-                First = (float)mean;
-                Second = -(float)(mean - First) * Root;
-            }
-        }
-
-        /// <summary>Gets r rounded to float.</summary>
-        public float Root { get; }
-
-        /// <summary>Gets −(μr)_hi with FMA, μ_hi without.</summary>
-        public float First { get; }
-
-        /// <summary>Gets −(μr)_lo with FMA, −μ_lo·r without.</summary>
-        public float Second { get; }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static TF Apply(TF x, TF first, TF root, TF second) =>
-            TOps.IsFusedMultiplyAddAccelerated
-                ? TOps.Add(TOps.MultiplyAdd(x, root, first), second)
-                : TOps.MultiplyAdd(TOps.Subtract(x, first), root, second);
     }
 }
