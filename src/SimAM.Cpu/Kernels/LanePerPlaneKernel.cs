@@ -45,7 +45,7 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     /// Gets the largest plane this kernel takes: sixteen vectors (256 values at 512 bits, 128 at 256, 64 at 128).
     /// Measured on Zen 4 (forward, 4096 planes, one thread, ns per value, plane kernel → this kernel): at 512 bits
     /// 9 values 5.2 → 1.35, 49 values 1.2 → 0.59, 100 values 0.86 → 0.47, 256 values 0.50 → 0.37, and 400 values
-    /// 0.42 → 0.50; at 256 bits 49 values 1.5 → 0.87 and even from about 196; at 128 bits 16 values 2.9 → 2.2 and
+    /// 0.42–0.57 → 0.50; at 256 bits 49 values 1.5 → 0.87 and even from about 196; at 128 bits 16 values 2.9 → 2.2 and
     /// even at 49. Beyond that the per-plane chain is spread over enough values that batching it no longer pays.
     /// </summary>
     public static int MaxPlaneSize => 16 * TOps.Count;
