@@ -20,27 +20,25 @@ internal readonly struct DoublePlaneKernel : IPlaneKernel<double>
         // as 0.68·x instead of sigmoid(½)·x. Correcting the mean by the mean deviation from it (the corrected
         // two-pass algorithm) makes it exact for a constant plane, so its variance is exactly 0.
         var mean = TensorPrimitives.Sum(x) / x.Length;
-        Span<double> centred = stackalloc double[BlockLength];
-        var deviation = 0.0;
-        for (var start = 0; start < x.Length; start += BlockLength)
-        {
-            var block = x.Slice(start, Math.Min(BlockLength, x.Length - start));
-            var scratch = centred[..block.Length];
-            TensorPrimitives.Subtract(block, mean, scratch);
-            deviation += TensorPrimitives.Sum<double>(scratch);
-        }
-
-        mean += deviation / x.Length;
-        var sumOfSquares = 0.0;
-        for (var start = 0; start < x.Length; start += BlockLength)
-        {
-            var block = x.Slice(start, Math.Min(BlockLength, x.Length - start));
-            var scratch = centred[..block.Length];
-            TensorPrimitives.Subtract(block, mean, scratch);
-            sumOfSquares += TensorPrimitives.SumOfSquares<double>(scratch);
-        }
-
+        Span<double> scratch = stackalloc double[BlockLength];
+        mean += SumCentred(x, mean, scratch, squared: false) / x.Length;
+        var sumOfSquares = SumCentred(x, mean, scratch, squared: true);
         return new ChunkMoments(x.Length, mean, sumOfSquares);
+    }
+
+    /// <summary>Σ(x − mean), or Σ(x − mean)², block by block through <paramref name="scratch"/>.</summary>
+    private static double SumCentred(ReadOnlySpan<double> x, double mean, Span<double> scratch, bool squared)
+    {
+        var sum = 0.0;
+        for (var start = 0; start < x.Length; start += BlockLength)
+        {
+            var block = x.Slice(start, Math.Min(BlockLength, x.Length - start));
+            var centred = scratch[..block.Length];
+            TensorPrimitives.Subtract(block, mean, centred);
+            sum += squared ? TensorPrimitives.SumOfSquares<double>(centred) : TensorPrimitives.Sum<double>(centred);
+        }
+
+        return sum;
     }
 
     /// <inheritdoc/>

@@ -35,30 +35,12 @@ internal readonly struct ChannelVectorDoubleKernel : IChannelVectorKernel<double
     public static bool CorrectsMean => true;
 
     /// <inheritdoc/>
-    public static void AddDeviations(ReadOnlySpan<double> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> deviations)
-    {
-        Span<double> centred = stackalloc double[BlockLength];
-        for (var walk = new LaneWalk(x.Length, lanes.Period); walk.Next(out var start, out var lane, out var length);)
-        {
-            var c = centred[..length];
-            var destination = deviations.Slice(lane, length);
-            TensorPrimitives.Subtract(x.Slice(start, length), means.Slice(lane, length), c);
-            TensorPrimitives.Add(destination, c, destination);
-        }
-    }
+    public static void AddDeviations(ReadOnlySpan<double> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> deviations) =>
+        AddCentred(x, lanes, means, deviations, squared: false);
 
     /// <inheritdoc/>
-    public static void AddSquares(ReadOnlySpan<double> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> squares)
-    {
-        Span<double> centred = stackalloc double[BlockLength];
-        for (var walk = new LaneWalk(x.Length, lanes.Period); walk.Next(out var start, out var lane, out var length);)
-        {
-            var c = centred[..length];
-            var destination = squares.Slice(lane, length);
-            TensorPrimitives.Subtract(x.Slice(start, length), means.Slice(lane, length), c);
-            TensorPrimitives.MultiplyAdd(c, c, destination, destination);
-        }
-    }
+    public static void AddSquares(ReadOnlySpan<double> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> squares) =>
+        AddCentred(x, lanes, means, squares, squared: true);
 
     /// <inheritdoc/>
     public static void Forward<TEnergy>(ReadOnlySpan<double> x, Span<double> y, in ChannelLanes lanes, ReadOnlySpan<double> gate, in EnergyConstants energy)
@@ -190,6 +172,26 @@ internal readonly struct ChannelVectorDoubleKernel : IChannelVectorKernel<double
             }
 
             return true;
+        }
+    }
+
+    /// <summary>Adds x − mean, or (x − mean)², into its lane of <paramref name="destination"/>.</summary>
+    private static void AddCentred(ReadOnlySpan<double> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> destination, bool squared)
+    {
+        Span<double> centred = stackalloc double[BlockLength];
+        for (var walk = new LaneWalk(x.Length, lanes.Period); walk.Next(out var start, out var lane, out var length);)
+        {
+            var c = centred[..length];
+            var sums = destination.Slice(lane, length);
+            TensorPrimitives.Subtract(x.Slice(start, length), means.Slice(lane, length), c);
+            if (squared)
+            {
+                TensorPrimitives.MultiplyAdd(c, c, sums, sums);
+            }
+            else
+            {
+                TensorPrimitives.Add(sums, c, sums);
+            }
         }
     }
 }
