@@ -14,8 +14,10 @@ internal sealed class SelfTestCase
     private static readonly (float Scale, float Offset)[] s_distributions =
         [(1f, 0f), (1f, 0.25f), (2f, 0f), (1f, -0.5f), (3f, 1f), (0.01f, 5f), (1f, 100f), (1f, 1000f)];
 
-    // Shapes every run checks: a ResNet 7×7 tail, a 56×56 stage, and the smallest plane (S = 2).
-    private static readonly int[][] s_fixedShapes = [[2, 3, 7, 7], [1, 2, 56, 56], [3, 1, 2]];
+    // Shapes every run checks: a ResNet 7×7 tail, a 56×56 stage, and the smallest plane (S = 2); and 7×7 and 3×3
+    // planes in counts that fill several lane-per-plane batches at every width with some left over, so both the
+    // lane kernel's row and gathered paths and the plane kernel run.
+    private static readonly int[][] s_fixedShapes = [[2, 3, 7, 7], [1, 2, 56, 56], [3, 1, 2], [1, 37, 7, 7], [1, 37, 3, 3]];
 
     private SelfTestCase(int[] shape, float[] x, float[] g, float lambda, string distribution)
     {
@@ -57,7 +59,7 @@ internal sealed class SelfTestCase
     /// <summary>Gets the float64 reference backward of (x, g).</summary>
     public double[] Dx64 { get; }
 
-    /// <summary>Creates the cases for one self-test run: a few fixed shapes that matter (a 7×7 ResNet tail, 56×56, the smallest plane) and random ones.</summary>
+    /// <summary>Creates the cases for one self-test run: a few fixed shapes that matter (a 7×7 ResNet tail, 56×56, the smallest plane, batches of small planes) and random ones.</summary>
     /// <param name="seed">Seeds the random shapes and values.</param>
     /// <param name="randomShapes">How many random shapes to add.</param>
     /// <returns>The cases.</returns>
