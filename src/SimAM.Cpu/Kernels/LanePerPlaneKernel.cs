@@ -21,8 +21,8 @@ namespace SimAM.Kernels;
 /// <para>
 /// Planes of at least a vector (7×7, 14×14 at 512 bits) are reduced row by row with contiguous loads, as the
 /// plane kernel reduces them: Σx for the mean, then Σ(x − μ)² while the plane is in L1, in double, each plane's
-/// vector of partial sums then summed into its lane. The rows' chains are independent, so the core overlaps
-/// them. (Gathering value k of every plane instead cost two 256-bit gathers per 16 values, 60% of a 7×7
+/// vector of partial sums then summed into its lane. Four planes share each loop, so the core overlaps their
+/// independent chains. (Gathering value k of every plane instead cost two 256-bit gathers per 16 values, 60% of a 7×7
 /// batch on Zen 4.)
 /// </para>
 /// <para>
@@ -165,52 +165,73 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
 
     /// <summary>
     /// The row path's reductions: Σx and then Σ(x − μ)² per plane, the last vector of a plane overlapping the one
-    /// before with its counted lanes masked (to 0, then to μ, so they add exactly nothing).
+    /// before with its counted lanes masked (to 0, then to μ, so they add exactly nothing). Four planes go through
+    /// each loop together: one plane at a time, the second pass waited on the first pass's horizontal sum and
+    /// division with little else for the core to do (7×7 planes at 512 bits: 0.48 → 0.42 ns per value, one thread).
+    /// <c>Count</c> is a multiple of four at every width.
     /// </summary>
     private static void RowMoments(float* x, int planeSize, out TD meanLower, out TD meanUpper, out TD squaresLower, out TD squaresUpper)
     {
         var lanes = TOps.Count;
         var width = (nuint)lanes;
         var size = (nuint)planeSize;
+        var last = size - width;
         var counted = (int)(width - (size % width));
         Span<double> means = stackalloc double[lanes];
         Span<double> squares = stackalloc double[lanes];
-        for (var lane = 0; lane < lanes; lane++)
+        for (var lane = 0; lane < lanes; lane += 4)
         {
-            ref var row = ref Unsafe.AsRef<float>(x + ((nint)lane * planeSize));
-            TD sum0 = default, sum1 = default;
+            ref var p0 = ref Unsafe.AsRef<float>(x + ((nint)lane * planeSize));
+            ref var p1 = ref Unsafe.Add(ref p0, planeSize);
+            ref var p2 = ref Unsafe.Add(ref p1, planeSize);
+            ref var p3 = ref Unsafe.Add(ref p2, planeSize);
+            var s0 = default(RowSums);
+            var s1 = default(RowSums);
+            var s2 = default(RowSums);
+            var s3 = default(RowSums);
             nuint i = 0;
             for (; i + width <= size; i += width)
             {
-                TOps.LoadWidened(ref row, i, out var lower, out var upper);
-                sum0 = TOps.AddDouble(sum0, lower);
-                sum1 = TOps.AddDouble(sum1, upper);
+                s0.Add(ref p0, i);
+                s1.Add(ref p1, i);
+                s2.Add(ref p2, i);
+                s3.Add(ref p3, i);
             }
 
-            if (i < size)
+            var tail = i < size;
+            if (tail)
             {
-                TOps.WidenFrom(TOps.Load(ref row, size - width), counted, default, out var lower, out var upper);
-                sum0 = TOps.AddDouble(sum0, lower);
-                sum1 = TOps.AddDouble(sum1, upper);
+                s0.AddLast(ref p0, last, counted, default);
+                s1.AddLast(ref p1, last, counted, default);
+                s2.AddLast(ref p2, last, counted, default);
+                s3.AddLast(ref p3, last, counted, default);
             }
 
-            var mean = TOps.SumDouble(TOps.AddDouble(sum0, sum1)) / planeSize;
-            var centre = TOps.CreateDouble(mean);
-            TD squares0 = default, squares1 = default;
+            var c0 = TOps.CreateDouble(means[lane] = s0.Total / planeSize);
+            var c1 = TOps.CreateDouble(means[lane + 1] = s1.Total / planeSize);
+            var c2 = TOps.CreateDouble(means[lane + 2] = s2.Total / planeSize);
+            var c3 = TOps.CreateDouble(means[lane + 3] = s3.Total / planeSize);
+            s0 = s1 = s2 = s3 = default;
             for (i = 0; i + width <= size; i += width)
             {
-                TOps.LoadWidened(ref row, i, out var lower, out var upper);
-                AddSquares(lower, upper, centre, ref squares0, ref squares1);
+                s0.AddSquares(ref p0, i, c0);
+                s1.AddSquares(ref p1, i, c1);
+                s2.AddSquares(ref p2, i, c2);
+                s3.AddSquares(ref p3, i, c3);
             }
 
-            if (i < size)
+            if (tail)
             {
-                TOps.WidenFrom(TOps.Load(ref row, size - width), counted, centre, out var lower, out var upper);
-                AddSquares(lower, upper, centre, ref squares0, ref squares1);
+                s0.AddLastSquares(ref p0, last, counted, c0);
+                s1.AddLastSquares(ref p1, last, counted, c1);
+                s2.AddLastSquares(ref p2, last, counted, c2);
+                s3.AddLastSquares(ref p3, last, counted, c3);
             }
 
-            means[lane] = mean;
-            squares[lane] = TOps.SumDouble(TOps.AddDouble(squares0, squares1));
+            squares[lane] = s0.Total;
+            squares[lane + 1] = s1.Total;
+            squares[lane + 2] = s2.Total;
+            squares[lane + 3] = s3.Total;
         }
 
         var half = lanes / 2;
@@ -218,15 +239,6 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         meanUpper = Unsafe.As<double, TD>(ref means[half]);
         squaresLower = Unsafe.As<double, TD>(ref squares[0]);
         squaresUpper = Unsafe.As<double, TD>(ref squares[half]);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddSquares(TD lower, TD upper, TD centre, ref TD squares0, ref TD squares1)
-    {
-        lower = TOps.SubtractDouble(lower, centre);
-        upper = TOps.SubtractDouble(upper, centre);
-        squares0 = TOps.MultiplyAddDouble(lower, lower, squares0);
-        squares1 = TOps.MultiplyAddDouble(upper, upper, squares1);
     }
 
     /// <summary>
@@ -281,6 +293,56 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
             var value = TOps.Load(ref input, i);
             var u = TOps.Add(TOps.MultiplyAdd(value, TOps.Permute(root, lanes), TOps.Permute(first, lanes)), TOps.Permute(second, lanes));
             TOps.Store(FastSigmoid.Gate<TF, TD, TOps>(value, u, negativeHalfLog2E), ref output, i);
+        }
+    }
+
+    /// <summary>One plane's two double accumulators (the halves of a widened vector) in the row path.</summary>
+    private struct RowSums
+    {
+        private TD _lower;
+        private TD _upper;
+
+        public readonly double Total => TOps.SumDouble(TOps.AddDouble(_lower, _upper));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(ref float row, nuint index)
+        {
+            TOps.LoadWidened(ref row, index, out var lower, out var upper);
+            _lower = TOps.AddDouble(_lower, lower);
+            _upper = TOps.AddDouble(_upper, upper);
+        }
+
+        /// <summary>Adds the plane's last vector, its lanes below <paramref name="counted"/> replaced by <paramref name="fill"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void AddLast(ref float row, nuint index, int counted, TD fill)
+        {
+            TOps.WidenFrom(TOps.Load(ref row, index), counted, fill, out var lower, out var upper);
+            _lower = TOps.AddDouble(_lower, lower);
+            _upper = TOps.AddDouble(_upper, upper);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void AddSquares(ref float row, nuint index, TD centre)
+        {
+            TOps.LoadWidened(ref row, index, out var lower, out var upper);
+            AddSquares(lower, upper, centre);
+        }
+
+        /// <summary>Adds the squared deviations of the plane's last vector; lanes already counted become μ and add 0.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void AddLastSquares(ref float row, nuint index, int counted, TD centre)
+        {
+            TOps.WidenFrom(TOps.Load(ref row, index), counted, centre, out var lower, out var upper);
+            AddSquares(lower, upper, centre);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void AddSquares(TD lower, TD upper, TD centre)
+        {
+            lower = TOps.SubtractDouble(lower, centre);
+            upper = TOps.SubtractDouble(upper, centre);
+            _lower = TOps.MultiplyAddDouble(lower, lower, _lower);
+            _upper = TOps.MultiplyAddDouble(upper, upper, _upper);
         }
     }
 }
