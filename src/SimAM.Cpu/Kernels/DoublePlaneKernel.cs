@@ -127,6 +127,6 @@ internal readonly struct DoublePlaneKernel : IPlaneKernel<double>
     }
 
     /// <inheritdoc/>
-    public static unsafe void ForwardLanes(double* x, double* y, int planeSize, ReadOnlySpan<int> indexTable, double lambda, Span<PlaneStatistics> statistics, int prefetchAhead) =>
+    public static unsafe void ForwardLanes(double* x, double* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics) =>
         throw new NotSupportedException("This kernel has no lane-per-plane path.");
 }

@@ -57,9 +57,9 @@ internal interface IPlaneKernel<T>
     static abstract void FillLaneIndexTable(Span<int> table, int planeSize);
 
     /// <summary>
-    /// Forward of <see cref="PlanesPerLaneBatch"/> neighbouring planes at once, one per SIMD lane; their statistics go
-    /// to <paramref name="statistics"/>; a plane holding NaN or ±∞ gets NaN. <paramref name="prefetchAhead"/> is the hint of
-    /// <see cref="Forward"/>.
+    /// Forward of <paramref name="batches"/> batches of <see cref="PlanesPerLaneBatch"/> neighbouring planes, each batch
+    /// at once with one plane per SIMD lane; their statistics go to <paramref name="statistics"/> unless it is null; a
+    /// plane holding NaN or ±∞ gets NaN.
     /// </summary>
-    static abstract unsafe void ForwardLanes(T* x, T* y, int planeSize, ReadOnlySpan<int> indexTable, double lambda, Span<PlaneStatistics> statistics, int prefetchAhead);
+    static abstract unsafe void ForwardLanes(T* x, T* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics);
 }

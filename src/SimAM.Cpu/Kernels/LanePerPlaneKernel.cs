@@ -74,34 +74,86 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     }
 
     /// <summary>
-    /// y = x·sigmoid(E) for the <c>Count</c> planes of <paramref name="planeSize"/> values at <paramref name="x"/>,
-    /// their statistics into <paramref name="statistics"/>. A plane holding NaN or ±∞ gets NaN, as in the plane
-    /// kernels. <paramref name="ahead"/> is the distance to the next batch, whose lines the gate prefetches.
+    /// y = x·sigmoid(E) for <paramref name="batches"/> batches of <c>Count</c> planes of <paramref name="planeSize"/>
+    /// values from <paramref name="x"/> on, their statistics into <paramref name="statistics"/> unless it is null. A
+    /// plane holding NaN or ±∞ gets NaN, as in the plane kernels.
     /// </summary>
-    public static void Forward(float* x, float* y, int planeSize, ReadOnlySpan<int> indexTable, double lambda, Span<PlaneStatistics> statistics, nuint ahead)
+    /// <remarks>
+    /// The batches are software-pipelined: the next batch's reductions come between a batch's gate constants and
+    /// its gate. The constants are a chain of double divisions and square roots (about a hundred cycles of latency
+    /// with little beside it); placed next to independent work, the core runs them in its shadow. The gate
+    /// prefetches the batch after next, which that order reads next.
+    /// </remarks>
+    public static void Forward(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics)
     {
-        TD meanLower, meanUpper, squaresLower, squaresUpper;
+        var lanes = TOps.Count;
+        var span = (nint)lanes * planeSize;
+        Span<PlaneStatistics> scratch = stackalloc PlaneStatistics[lanes];
+        var moments = Moments(x, planeSize, indexTable);
+        for (var batch = 0; batch < batches; batch++)
+        {
+            var batchStatistics = statistics == null ? scratch : new Span<PlaneStatistics>(statistics + ((nint)batch * lanes), lanes);
+            var constants = GateConstants(moments, planeSize, lambda, batchStatistics, out var finite);
+            if (batch + 1 < batches)
+            {
+                moments = Moments(x + span, planeSize, indexTable);
+            }
+
+            var ahead = (nuint)(Math.Min(2, batches - 1 - batch) * span);
+            MemoryOrderGate(x, y, planeSize, indexTable, constants, ahead);
+            if (!finite)
+            {
+                // A plane holding NaN or ±∞ gets NaN everywhere (its lane computed garbage above); its neighbours'
+                // lanes never read it after the reduction.
+                for (var lane = 0; lane < lanes; lane++)
+                {
+                    if (!batchStatistics[lane].IsFinite)
+                    {
+                        new Span<float>(y + ((nint)lane * planeSize), planeSize).Fill(float.NaN);
+                    }
+                }
+            }
+
+            x += span;
+            y += span;
+        }
+    }
+
+    /// <summary>A batch's moments (one lane per plane): the row path or the gathered path by plane size.</summary>
+    private static BatchMoments Moments(float* x, int planeSize, ReadOnlySpan<int> indexTable)
+    {
+        BatchMoments moments;
         if (planeSize >= TOps.Count)
         {
-            RowMoments(x, planeSize, out meanLower, out meanUpper, out squaresLower, out squaresUpper);
+            RowMoments(x, planeSize, out moments.MeanLower, out moments.MeanUpper, out moments.SquaresLower, out moments.SquaresUpper);
         }
         else
         {
-            GatheredMoments(x, planeSize, indexTable, out meanLower, out meanUpper, out squaresLower, out squaresUpper);
+            GatheredMoments(x, planeSize, indexTable, out moments.MeanLower, out moments.MeanUpper, out moments.SquaresLower, out moments.SquaresUpper);
         }
 
+        return moments;
+    }
+
+    /// <summary>
+    /// The statistics of a batch (into <paramref name="statistics"/>) and its gate constants, rounded exactly as
+    /// GateCoefficients and Centring round them: r = ½/√(v + λ) scaled by √log2(e) (0 for a constant plane), r to
+    /// float, then μ·r split into two floats.
+    /// </summary>
+    private static GateVectors GateConstants(in BatchMoments moments, int planeSize, double lambda, Span<PlaneStatistics> statistics, out bool finite)
+    {
         var degrees = TOps.CreateDouble(planeSize - 1);
-        var varianceLower = TOps.DivideDouble(squaresLower, degrees);
-        var varianceUpper = TOps.DivideDouble(squaresUpper, degrees);
+        var varianceLower = TOps.DivideDouble(moments.SquaresLower, degrees);
+        var varianceUpper = TOps.DivideDouble(moments.SquaresUpper, degrees);
 
         var half = TOps.Count / 2;
         Span<double> means = stackalloc double[TOps.Count];
         Span<double> variances = stackalloc double[TOps.Count];
-        Unsafe.As<double, TD>(ref means[0]) = meanLower;
-        Unsafe.As<double, TD>(ref means[half]) = meanUpper;
+        Unsafe.As<double, TD>(ref means[0]) = moments.MeanLower;
+        Unsafe.As<double, TD>(ref means[half]) = moments.MeanUpper;
         Unsafe.As<double, TD>(ref variances[0]) = varianceLower;
         Unsafe.As<double, TD>(ref variances[half]) = varianceUpper;
-        var finite = true;
+        finite = true;
         var constant = false;
         for (var lane = 0; lane < TOps.Count; lane++)
         {
@@ -110,8 +162,6 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
             constant |= variances[lane] == 0;
         }
 
-        // The gate constants of every lane, rounded exactly as GateCoefficients and Centring round them:
-        // r = ½/√(v + λ) scaled by √log2(e) (0 for a constant plane), r to float, then μ·r split into two floats.
         var lambdaVector = TOps.CreateDouble(lambda);
         var scale = TOps.CreateDouble(Math.Sqrt(FastSigmoid.Log2E));
         var rootLower = TOps.MultiplyDouble(TOps.DivideDouble(TOps.CreateDouble(0.5), TOps.SqrtDouble(TOps.AddDouble(varianceLower, lambdaVector))), scale);
@@ -123,28 +173,15 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         }
 
         TOps.Widen(root, out rootLower, out rootUpper);
-        var productLower = TOps.MultiplyDouble(meanLower, rootLower);
-        var productUpper = TOps.MultiplyDouble(meanUpper, rootUpper);
+        var productLower = TOps.MultiplyDouble(moments.MeanLower, rootLower);
+        var productUpper = TOps.MultiplyDouble(moments.MeanUpper, rootUpper);
         var high = TOps.Narrow(productLower, productUpper);
         TOps.Widen(high, out var highLower, out var highUpper);
         var zero = TOps.Create(0f);
-        var first = TOps.Subtract(zero, high);
-        var second = TOps.Subtract(zero, TOps.Narrow(TOps.SubtractDouble(productLower, highLower), TOps.SubtractDouble(productUpper, highUpper)));
-
-        MemoryOrderGate(x, y, planeSize, indexTable, first, root, second, ahead);
-
-        if (!finite)
-        {
-            // A plane holding NaN or ±∞ gets NaN everywhere (its lane computed garbage above); its neighbours'
-            // lanes never read it after the reduction.
-            for (var lane = 0; lane < TOps.Count; lane++)
-            {
-                if (!statistics[lane].IsFinite)
-                {
-                    new Span<float>(y + ((nint)lane * planeSize), planeSize).Fill(float.NaN);
-                }
-            }
-        }
+        return new GateVectors(
+            TOps.Subtract(zero, high),
+            root,
+            TOps.Subtract(zero, TOps.Narrow(TOps.SubtractDouble(productLower, highLower), TOps.SubtractDouble(productUpper, highUpper))));
     }
 
     /// <summary>r = 0 in the lanes of constant planes, as <see cref="GateCoefficients.RootOf"/> sets it.</summary>
@@ -273,13 +310,14 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     /// value's plane constants by permute from the index table. The planes are contiguous, so the batch has no
     /// tails: Count·S values are S whole vectors.
     /// </summary>
-    private static void MemoryOrderGate(float* x, float* y, int planeSize, ReadOnlySpan<int> indexTable, TF first, TF root, TF second, nuint ahead)
+    private static void MemoryOrderGate(float* x, float* y, int planeSize, ReadOnlySpan<int> indexTable, in GateVectors constants, nuint ahead)
     {
         var width = (nuint)TOps.Count;
         var count = (nuint)planeSize * width;
         ref var input = ref Unsafe.AsRef<float>(x);
         ref var output = ref Unsafe.AsRef<float>(y);
         ref var planes = ref Unsafe.Add(ref Unsafe.As<int, float>(ref MemoryMarshal.GetReference(indexTable)), width);
+        var (first, root, second) = (constants.First, constants.Root, constants.Second);
         var negativeHalfLog2E = TOps.Create(FastSigmoid.NegativeHalfLog2E);
         for (nuint i = 0; i < count; i += width)
         {
@@ -345,4 +383,16 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
             _upper = TOps.MultiplyAddDouble(upper, upper, _upper);
         }
     }
+
+    /// <summary>A batch's means and centred sums of squares, one lane per plane, in the halves of a widened vector.</summary>
+    private struct BatchMoments
+    {
+        public TD MeanLower;
+        public TD MeanUpper;
+        public TD SquaresLower;
+        public TD SquaresUpper;
+    }
+
+    /// <summary>A batch's gate constants, one lane per plane: −(μr)_hi, r and −(μr)_lo (see Centring).</summary>
+    private readonly record struct GateVectors(TF First, TF Root, TF Second);
 }

@@ -140,6 +140,6 @@ internal readonly struct ScalarPlaneKernel : IPlaneKernel<float>
     }
 
     /// <inheritdoc/>
-    public static unsafe void ForwardLanes(float* x, float* y, int planeSize, ReadOnlySpan<int> indexTable, double lambda, Span<PlaneStatistics> statistics, int prefetchAhead) =>
+    public static unsafe void ForwardLanes(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics) =>
         throw new NotSupportedException("This kernel has no lane-per-plane path.");
 }

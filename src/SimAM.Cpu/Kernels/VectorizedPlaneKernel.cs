@@ -118,8 +118,8 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         LanePerPlaneKernel<TF, TD, TOps>.FillIndexTable(table, planeSize);
 
     /// <inheritdoc/>
-    public static unsafe void ForwardLanes(float* x, float* y, int planeSize, ReadOnlySpan<int> indexTable, double lambda, Span<PlaneStatistics> statistics, int prefetchAhead) =>
-        LanePerPlaneKernel<TF, TD, TOps>.Forward(x, y, planeSize, indexTable, lambda, statistics, (nuint)prefetchAhead);
+    public static unsafe void ForwardLanes(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics) =>
+        LanePerPlaneKernel<TF, TD, TOps>.Forward(x, y, planeSize, batches, indexTable, lambda, statistics);
 
     /// <summary>Σx in double: the mean needs full precision (an error δ in μ shifts every E to first order).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -96,19 +96,8 @@ internal static unsafe class ForwardRunner<T, TKernel>
 
             Span<int> indexTable = stackalloc int[TKernel.LaneIndexTableLength(planeSize)];
             TKernel.FillLaneIndexTable(indexTable, planeSize);
-            Span<PlaneStatistics> batch = stackalloc PlaneStatistics[lanes];
-            var span = lanes * planeSize;
-            for (var first = start; first < end; first += lanes)
-            {
-                var offset = (long)first * planeSize;
-                var ahead = first + lanes < end ? span : 0;
-                TKernel.ForwardLanes(x + offset, y + offset, planeSize, indexTable, lambda, batch, ahead);
-
-                if (statistics != null)
-                {
-                    batch.CopyTo(new Span<PlaneStatistics>(statistics + first, lanes));
-                }
-            }
+            var offset = (long)start * planeSize;
+            TKernel.ForwardLanes(x + offset, y + offset, planeSize, (end - start) / lanes, indexTable, lambda, statistics == null ? null : statistics + start);
         }
 
         /// <summary>Planes one at a time, their reductions batched while the batch fits in L1.</summary>

@@ -86,7 +86,8 @@ public class LanePerPlaneTests
 
         foreach (var bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
         {
-            foreach (var plane in new[] { 0, 5, 39 })
+            // Planes in the first and in later batches of a call (the kernel pipelines batches), and the last plane.
+            foreach (var plane in new[] { 0, 5, 20, 39 })
             {
                 var poisoned = (float[])x.Clone();
                 poisoned[(plane * Size) + 17] = bad;
