@@ -153,14 +153,19 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         Unsafe.As<double, TD>(ref means[half]) = moments.MeanUpper;
         Unsafe.As<double, TD>(ref variances[0]) = varianceLower;
         Unsafe.As<double, TD>(ref variances[half]) = varianceUpper;
-        finite = true;
         var constant = false;
-        for (var lane = 0; lane < TOps.Count; lane++)
+        for (var lane = 0; lane < statistics.Length; lane++)
         {
             statistics[lane] = new PlaneStatistics(means[lane], variances[lane]);
-            finite &= statistics[lane].IsFinite;
             constant |= variances[lane] == 0;
         }
+
+        // 0·v is 0 for finite v and NaN for NaN or ±∞, so the sum is 0 exactly when every statistic is finite.
+        var zeroes = TOps.CreateDouble(0);
+        var check = TOps.AddDouble(
+            TOps.MultiplyAddDouble(moments.MeanLower, zeroes, TOps.MultiplyDouble(varianceLower, zeroes)),
+            TOps.MultiplyAddDouble(moments.MeanUpper, zeroes, TOps.MultiplyDouble(varianceUpper, zeroes)));
+        finite = TOps.SumDouble(check) == 0;
 
         var lambdaVector = TOps.CreateDouble(lambda);
         var scale = TOps.CreateDouble(Math.Sqrt(FastSigmoid.Log2E));
