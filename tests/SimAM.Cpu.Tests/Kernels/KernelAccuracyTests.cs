@@ -115,6 +115,49 @@ public class KernelAccuracyTests
         Assert.True(gradientInPlace.AsSpan().SequenceEqual(gradient));
     }
 
+    [Theory]
+    [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
+    public void Statistics_keep_double_accuracy_when_the_data_sit_far_from_a_chunks_first_value(SimAmKernel kernel)
+    {
+        // The plane kernels reduce each chunk in one pass about its first value c. That is accurate because c
+        // belongs to the chunk: M2 loses at most about (n + 1)·(n/32)·2⁻⁵³ of itself, 6e-11 for a whole chunk,
+        // where a shift far from the data (0 under an offset of 1e4, say) would lose about 1e-6. Two data sets
+        // put the bound to the test: an offset 1e4 times the spread, and chunks whose first value is an outlier.
+        const int Chunk = SimAM.Scheduling.ChunkLayout.ChunkLength;
+        foreach (var size in new[] { 1000, 3136, Chunk, 5000, 9000 })
+        {
+            foreach (var outliers in new[] { false, true })
+            {
+                var x = TestData.Normal(2 * size, seed: size, offset: outliers ? 0f : 1e4f);
+                if (outliers)
+                {
+                    for (var plane = 0; plane < 2; plane++)
+                    {
+                        for (var start = 0; start < size; start += Chunk)
+                        {
+                            x[(plane * size) + start] = start % (2 * Chunk) == 0 ? 1e4f : -1e4f;
+                        }
+                    }
+                }
+
+                var y = new float[x.Length];
+                var statistics = new PlaneStatistics[2];
+                SimAm.Forward(x, y, [1, 2, size], statistics, SimAm.DefaultLambda, KernelPaths.Options(kernel));
+
+                var context = $"{kernel} size {size} {(outliers ? "outlying first values" : "offset 1e4")}";
+                var x64 = Reference64.ToDouble(x);
+                Accuracy.AssertForward(x, y, Reference64.Forward(x64, size, SimAm.DefaultLambda), size, context);
+                for (var plane = 0; plane < 2; plane++)
+                {
+                    var values = x64.AsSpan(plane * size, size);
+                    var (mean, variance) = CorrectedTwoPass(values);
+                    Assert.True(Math.Abs(statistics[plane].Mean - mean) <= 1e-13 * Accuracy.MaxAbs(values), $"{context} plane {plane} mean {statistics[plane].Mean:R} vs {mean:R}");
+                    Assert.True(Math.Abs(statistics[plane].Variance - variance) <= 1e-10 * variance, $"{context} plane {plane} variance {statistics[plane].Variance:R} vs {variance:R}");
+                }
+            }
+        }
+    }
+
     internal static void CheckAgainstReference(SimAmKernel kernel, int[] shape, int seed, float scale, float offset, float lambda)
     {
         var count = 1;
@@ -137,5 +180,31 @@ public class KernelAccuracyTests
         var dx = new float[count];
         SimAm.Backward(x, g, dx, shape, lambda, options);
         Accuracy.AssertBackward(dx, Reference64.Backward(x64, Reference64.ToDouble(g), planeSize, lambda), planeSize, context);
+    }
+
+    /// <summary>Mean and unbiased variance to double's last bits: the mean corrected by the mean deviation from it, then Σ(x − μ)².</summary>
+    private static (double Mean, double Variance) CorrectedTwoPass(ReadOnlySpan<double> values)
+    {
+        var sum = 0.0;
+        foreach (var v in values)
+        {
+            sum += v;
+        }
+
+        var mean = sum / values.Length;
+        var deviation = 0.0;
+        foreach (var v in values)
+        {
+            deviation += v - mean;
+        }
+
+        mean += deviation / values.Length;
+        var squares = 0.0;
+        foreach (var v in values)
+        {
+            squares += (v - mean) * (v - mean);
+        }
+
+        return (mean, squares / (values.Length - 1));
     }
 }
