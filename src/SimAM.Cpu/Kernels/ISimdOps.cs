@@ -55,6 +55,12 @@ internal interface ISimdOps<TF, TD>
     static abstract TF SplitExponent(TF t, out TF whole);
 
     /// <summary>
+    /// Lane-wise <see cref="WeightScale.Of"/>: the largest power of two not above each non-negative lane, and at least
+    /// 2^-126 (an AND with the exponent field, then an integer maximum).
+    /// </summary>
+    static abstract TF PowerOfTwoFloor(TF value);
+
+    /// <summary>
     /// Gets a value indicating whether <see cref="SplitExponent"/> and <see cref="ScaleByPowerOfTwo"/> take any
     /// finite t (AVX-512's vrndscaleps and vscalefps: 2^n for very negative n is simply 0). Elsewhere n goes into the
     /// exponent field by integer arithmetic, and t must first be clamped to [−125, 0].

@@ -65,6 +65,10 @@ internal readonly struct SimdOps128 : ISimdOps<Vector128<float>, Vector128<doubl
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> PowerOfTwoFloor(Vector128<float> value) =>
+        Vector128.Max(value.AsInt32() & Vector128.Create(WeightScale.ExponentBits), Vector128.Create(WeightScale.LeastNormalBits)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> ScaleByPowerOfTwo(Vector128<float> mantissa, Vector128<float> whole) =>
         // whole's bits are 0x4B400000 + n; shifting left by 23 drops the constant (its low 9 bits are
         // zero) and leaves n << 23, which adds n to the exponent field.

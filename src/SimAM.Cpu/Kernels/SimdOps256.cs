@@ -60,6 +60,10 @@ internal readonly struct SimdOps256 : ISimdOps<Vector256<float>, Vector256<doubl
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> PowerOfTwoFloor(Vector256<float> value) =>
+        Vector256.Max(value.AsInt32() & Vector256.Create(WeightScale.ExponentBits), Vector256.Create(WeightScale.LeastNormalBits)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ScaleByPowerOfTwo(Vector256<float> mantissa, Vector256<float> whole) =>
         // whole's bits are 0x4B400000 + n; shifting left by 23 drops the constant (its low 9 bits are
         // zero) and leaves n << 23, which adds n to the exponent field.

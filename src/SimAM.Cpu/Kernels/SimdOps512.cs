@@ -65,6 +65,10 @@ internal readonly struct SimdOps512 : ISimdOps<Vector512<float>, Vector512<doubl
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> PowerOfTwoFloor(Vector512<float> value) =>
+        Vector512.Max(value.AsInt32() & Vector512.Create(WeightScale.ExponentBits), Vector512.Create(WeightScale.LeastNormalBits)).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ScaleByPowerOfTwo(Vector512<float> mantissa, Vector512<float> whole) =>
         Avx512F.IsSupported
             ? Avx512F.Scale(mantissa, whole) // vscalefps: mantissa · 2^floor(whole), whole already integral

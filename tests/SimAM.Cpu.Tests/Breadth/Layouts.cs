@@ -64,12 +64,12 @@ public static class Layouts
     }
 
     /// <summary>Forward and backward of one path, layout and variant against the float64 reference, within the bounds.</summary>
-    public static void CheckAgainstReference(SimAmKernel kernel, SimAmLayout layout, SimAmVariant variant, int samples, int channels, int[] spatial, int seed, float scale, float offset, float lambda, int threads = -1)
+    public static void CheckAgainstReference(SimAmKernel kernel, SimAmLayout layout, SimAmVariant variant, int samples, int channels, int[] spatial, int seed, float scale, float offset, float lambda, int threads = -1, float gradientScale = 1f)
     {
         var size = spatial.Aggregate(1, (a, b) => a * b);
         var count = samples * channels * size;
         var x = TestData.Normal(count, seed, scale, offset);
-        var g = TestData.Normal(count, seed + 1);
+        var g = TestData.Normal(count, seed + 1, gradientScale);
         var options = new SimAmOptions { Kernel = kernel, Layout = layout, Variant = variant, MaxDegreeOfParallelism = threads };
         var (y, dx, _) = Run(options, samples, channels, spatial, x, g, lambda);
 

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using SimAM.Tests.Breadth;
 using SimAM.Tests.Reference;
 using Xunit;
 
@@ -52,6 +53,19 @@ public class ExtremeRangeTests
     {
         // g·x = 1e40 overflows float, while dx = [6.5135e19, 6.5135e19] (= g·sigmoid(0.625)).
         Check(kernel, [1, 1, 2], [1e20f, -1e20f], [1e20f, 1e20f], 1e-4f, "x = [1e20, −1e20], g = [1e20, 1e20]");
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelPaths.WithLayoutsAndVariants), MemberType = typeof(KernelPaths))]
+    public void Gradients_whose_product_with_x_exceeds_float_max_meet_the_bounds_in_every_layout_and_variant(SimAmKernel kernel, SimAmLayout layout, SimAmVariant variant)
+    {
+        // |x| and |g| up to about 5e20: g·x reaches 1e41, beyond float, while dx stays of the order of g. Every
+        // backward kernel scales x before g multiplies it (by 2r in the fast channels-first kernels, by the power of
+        // two nearest below r·√log2 e elsewhere: WeightScale). Planes of 3 (lane and small-plane paths), 49 and 3136.
+        foreach (var spatial in new[] { new[] { 3 }, [7, 7], [56, 56] })
+        {
+            Layouts.CheckAgainstReference(kernel, layout, variant, 2, 5, spatial, seed: 40 + spatial[0], scale: 1e20f, offset: 0f, lambda: 1e-4f, gradientScale: 1e20f);
+        }
     }
 
     private static void Check(SimAmKernel kernel, int[] shape, float[] x, float[] g, float lambda, string description)

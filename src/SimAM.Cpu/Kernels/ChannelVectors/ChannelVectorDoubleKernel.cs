@@ -22,6 +22,9 @@ internal readonly struct ChannelVectorDoubleKernel : IChannelVectorKernel<double
     public static int MinimumPeriod => BlockLength;
 
     /// <inheritdoc/>
+    public static double WeightScaleOf(double scaledRoot) => 1;
+
+    /// <inheritdoc/>
     public static void AddSums(ReadOnlySpan<double> x, in ChannelLanes lanes, Span<double> sums)
     {
         for (var walk = new LaneWalk(x.Length, lanes.Period); walk.Next(out var start, out var lane, out var length);)

@@ -32,6 +32,9 @@ internal readonly struct ChannelVectorHalfKernel<TFloat> : IChannelVectorKernel<
     public static int MinimumPeriod => TFloat.MinimumPeriod;
 
     /// <inheritdoc/>
+    public static double WeightScaleOf(float scaledRoot) => TFloat.WeightScaleOf(scaledRoot);
+
+    /// <inheritdoc/>
     public static void AddSums(ReadOnlySpan<Half> x, in ChannelLanes lanes, Span<double> sums)
     {
         var block = BlockLength(lanes);

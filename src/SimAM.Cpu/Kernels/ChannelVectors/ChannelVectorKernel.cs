@@ -39,6 +39,9 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
     public static int MinimumPeriod => 8 * TOps.Count;
 
     /// <inheritdoc/>
+    public static double WeightScaleOf(float scaledRoot) => WeightScale.Of(scaledRoot);
+
+    /// <inheritdoc/>
     public static void AddSums(ReadOnlySpan<float> x, in ChannelLanes lanes, Span<double> sums)
     {
         if (!lanes.RowWise && x.Length < TOps.Count)
@@ -342,7 +345,10 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         where TEnergy : IEnergy =>
         TOps.Divide(x, FastSigmoid.Denominator<TF, TD, TOps>(Exponent<TEnergy>(Scaled(x, tables, lane), constants, out _)));
 
-    /// <summary>s, z and a′ = g·x·s(1 − s) (divided by d² in the exact variant) of one vector.</summary>
+    /// <summary>
+    /// s, z and a° = g·(x·σ)·s(1 − s) (divided by d² in the exact variant) of one vector, σ the power of two of
+    /// <see cref="WeightScale"/> for each lane's channel: x·σ is exact, and g·x alone could overflow float.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TF Weight<TEnergy>(TF x, TF g, in GateTables tables, int lane, in EnergyVectors constants, out TF z, out TF s)
         where TEnergy : IEnergy
@@ -350,7 +356,8 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         z = Scaled(x, tables, lane);
         var t = Exponent<TEnergy>(z, constants, out var d);
         s = TOps.Divide(constants.One, FastSigmoid.Denominator<TF, TD, TOps>(t));
-        var a = TOps.Multiply(TOps.Multiply(g, x), TOps.Multiply(s, TOps.Subtract(constants.One, s)));
+        var scaledX = TOps.Multiply(x, TOps.PowerOfTwoFloor(TOps.Load(ref tables.Second, (nuint)lane)));
+        var a = TOps.Multiply(TOps.Multiply(g, scaledX), TOps.Multiply(s, TOps.Subtract(constants.One, s)));
         return TEnergy.IsExact ? TOps.Divide(a, TOps.Multiply(d, d)) : a;
     }
 

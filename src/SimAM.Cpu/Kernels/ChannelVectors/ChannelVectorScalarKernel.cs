@@ -19,6 +19,9 @@ internal readonly struct ChannelVectorScalarKernel : IChannelVectorKernel<float,
     public static int MinimumPeriod => 1;
 
     /// <inheritdoc/>
+    public static double WeightScaleOf(float scaledRoot) => WeightScale.Of(scaledRoot);
+
+    /// <inheritdoc/>
     public static void AddSums(ReadOnlySpan<float> x, in ChannelLanes lanes, Span<double> sums)
     {
         var period = lanes.Period;
@@ -107,7 +110,8 @@ internal readonly struct ChannelVectorScalarKernel : IChannelVectorKernel<float,
         z = tables.Scaled(x, lane);
         var t = Exponent<TEnergy>(z, energy, out var d);
         s = 1f / (1f + float.Exp2(t));
-        var a = (g * x) * (s * (1 - s));
+        // x·σ, σ a power of two (WeightScale): exact, where g·x alone could overflow.
+        var a = (g * (x * WeightScale.Of(tables.Second[lane]))) * (s * (1 - s));
         return TEnergy.IsExact ? a / (d * d) : a;
     }
 

@@ -27,6 +27,9 @@ internal readonly struct ChannelVectorWideningKernel<T> : IChannelVectorKernel<T
     public static int MinimumPeriod => ChannelVectorDoubleKernel.MinimumPeriod;
 
     /// <inheritdoc/>
+    public static double WeightScaleOf(double scaledRoot) => ChannelVectorDoubleKernel.WeightScaleOf(scaledRoot);
+
+    /// <inheritdoc/>
     public static void AddSums(ReadOnlySpan<T> x, in ChannelLanes lanes, Span<double> sums)
     {
         var block = BlockLength(lanes);

@@ -17,6 +17,13 @@ internal interface IChannelVectorKernel<T, TLane>
     /// <summary>Gets the smallest table period the kernel wants (see <see cref="ChannelLanes"/>).</summary>
     static abstract int MinimumPeriod { get; }
 
+    /// <summary>
+    /// Gets the power of two σ the kernel scales x by in its backward weight a° = g·(x·σ)·s(1 − s), for a channel
+    /// whose gate scale (the gate's second table) is <paramref name="scaledRoot"/>: <see cref="WeightScale.Of"/> for
+    /// float arithmetic, 1 for double, whose range the products of float-sized values cannot leave.
+    /// </summary>
+    static abstract double WeightScaleOf(TLane scaledRoot);
+
     /// <summary>Adds every value of <paramref name="x"/> into its lane of <paramref name="sums"/>, in double.</summary>
     static abstract void AddSums(ReadOnlySpan<T> x, in ChannelLanes lanes, Span<double> sums);
 
@@ -43,12 +50,16 @@ internal interface IChannelVectorKernel<T, TLane>
     static abstract void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, in EnergyConstants energy)
         where TEnergy : IEnergy;
 
-    /// <summary>Adds a′·z and a′·z² into their lanes (a′ = g·x·s(1 − s), divided by d² in the exact variant).</summary>
+    /// <summary>
+    /// Adds a°·z and a°·z² into their lanes: a° = g·(x·σ)·s(1 − s), divided by d² in the exact variant, with σ of
+    /// <see cref="WeightScaleOf"/> for the lane's channel.
+    /// </summary>
     static abstract void AddGradientSums<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, in EnergyConstants energy, Span<double> weighted, Span<double> weightedSquares)
         where TEnergy : IEnergy;
 
     /// <summary>
-    /// dx = g·s + z·(P·a′ − D) − B elementwise; <paramref name="gradient"/> holds the tables P, −D, −B.
+    /// dx = g·s + z·(P·a° − D) − B elementwise, a° as in <see cref="AddGradientSums"/>; <paramref name="gradient"/>
+    /// holds the tables P, −D, −B (P with σ divided out).
     /// dx may be x or g itself.
     /// </summary>
     static abstract void Backward<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, ReadOnlySpan<TLane> gradient, in EnergyConstants energy)

@@ -101,9 +101,10 @@ internal readonly struct PlanarKernel<TF, TD, TOps, TPlane, TNarrower> : IPlanar
             Accumulate(TOps.KeepLanesFrom(first, firstLane), TOps.KeepLanesFrom(second, firstLane), ref r0, ref r1, ref q0, ref q1);
         }
 
-        // Back from z = u·√log2(e) to u, and to sums of a' = 2r·a: the units of BackwardCoefficients.
+        // Back from z = u·√log2(e) to u, and from a° = σ·a to sums of a' = 2r·a: the units of BackwardCoefficients
+        // (dividing by the power of two σ is exact).
         var rootLog2E = EnergyConstants.RootLog2E;
-        var twoRoot = 2 * gate.Root;
+        var twoRoot = 2 * gate.Root / constants.WeightScale;
         return new BackwardSums(
             twoRoot * TOps.SumDouble(TOps.AddDouble(r0, r1)) / rootLog2E,
             twoRoot * TOps.SumDouble(TOps.AddDouble(q0, q1)) / FastSigmoid.Log2E);
@@ -144,14 +145,17 @@ internal readonly struct PlanarKernel<TF, TD, TOps, TPlane, TNarrower> : IPlanar
         TOps.Store(Gradient(lastX, lastG, constants, slopes), ref output, (nuint)(count - width));
     }
 
-    /// <summary>a′ = g·x·s(1 − s)/d², and z, s.</summary>
+    /// <summary>
+    /// a° = g·(x·σ)·s(1 − s)/d², and z, s: σ is the plane's power of two of <see cref="WeightScale"/>, so x·σ is exact
+    /// where g·x alone could overflow float.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TF Weight(TF x, TF g, in ExactVectors constants, out TF z, out TF s)
     {
         z = constants.Scaled(x);
         var t = constants.Exponent(z, out var d);
         s = TOps.Divide(constants.One, FastSigmoid.Denominator<TF, TD, TOps>(t));
-        var a = TOps.Multiply(TOps.Multiply(g, x), TOps.Multiply(s, TOps.Subtract(constants.One, s)));
+        var a = TOps.Multiply(TOps.Multiply(g, TOps.Multiply(x, constants.ScaleVector)), TOps.Multiply(s, TOps.Subtract(constants.One, s)));
         return TOps.Divide(a, TOps.Multiply(d, d));
     }
 
@@ -163,7 +167,7 @@ internal readonly struct PlanarKernel<TF, TD, TOps, TPlane, TNarrower> : IPlanar
         weightedZSquared = TOps.Multiply(weightedZ, z);
     }
 
-    /// <summary>dx = g·s + z·(P·a′ − D′) − B′ with P = 2rβ²/√log2e, D′ = β²D/√log2e, B′ = β²B.</summary>
+    /// <summary>dx = g·s + z·(P·a° − D′) − B′ with P = 2rβ²/(σ·√log2e), D′ = β²D/√log2e, B′ = β²B.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TF Gradient(TF x, TF g, in ExactVectors constants, in GradientVectors slopes)
     {
@@ -206,9 +210,17 @@ internal readonly struct PlanarKernel<TF, TD, TOps, TPlane, TNarrower> : IPlanar
             _floor = TOps.Create((float)EnergyConstants.Floor);
             _negativeHalfLog2E = TOps.Create((float)(-0.5 * FastSigmoid.Log2E));
             One = TOps.Create(1f);
+            WeightScale = SimAM.Kernels.WeightScale.Of((float)scaledRoot);
+            ScaleVector = TOps.Create(WeightScale);
         }
 
         public TF One { get; }
+
+        /// <summary>Gets σ, the power of two x is scaled by in the backward weight.</summary>
+        public float WeightScale { get; }
+
+        /// <summary>Gets σ broadcast.</summary>
+        public TF ScaleVector { get; }
 
         /// <summary>z = (x − μ_hi)·r′ + μ_lo·r′, μ split in two floats.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -227,7 +239,7 @@ internal readonly struct PlanarKernel<TF, TD, TOps, TPlane, TNarrower> : IPlanar
     /// <summary>The gradient constants in z units, broadcast.</summary>
     private readonly struct GradientVectors(in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients)
     {
-        public TF Slope { get; } = TOps.Create((float)(2 * gate.Root * energy.Boost / EnergyConstants.RootLog2E));
+        public TF Slope { get; } = TOps.Create((float)(2 * gate.Root * energy.Boost / EnergyConstants.RootLog2E / SimAM.Kernels.WeightScale.Of((float)(gate.Root * EnergyConstants.RootLog2E))));
 
         public TF NegativeCurvature { get; } = TOps.Create((float)(-coefficients.Slope * energy.Boost / EnergyConstants.RootLog2E));
 

@@ -59,8 +59,9 @@ internal readonly struct PlanarScalarKernel : IPlanarKernel<float>
             weightedSquares += product * z;
         }
 
-        // Back from z = u·√log2(e) to u, and to sums of a' = 2r·a, the units of BackwardCoefficients.
-        var twoRoot = 2 * gate.Root;
+        // Back from z = u·√log2(e) to u, and from a° = σ·a to sums of a' = 2r·a, the units of BackwardCoefficients
+        // (dividing by the power of two σ is exact).
+        var twoRoot = 2 * gate.Root / constants.WeightScale;
         return new BackwardSums(twoRoot * weighted / EnergyConstants.RootLog2E, twoRoot * weightedSquares / FastSigmoid.Log2E);
     }
 
@@ -75,7 +76,7 @@ internal readonly struct PlanarScalarKernel : IPlanarKernel<float>
         }
 
         var constants = new Constants(gate, energy);
-        var slope = (float)(2 * gate.Root * energy.Boost / EnergyConstants.RootLog2E);
+        var slope = (float)(2 * gate.Root * energy.Boost / EnergyConstants.RootLog2E / constants.WeightScale);
         var curvature = (float)(coefficients.Slope * energy.Boost / EnergyConstants.RootLog2E);
         var offset = (float)(coefficients.Offset * energy.Boost);
         for (var i = 0; i < x.Length; i++)
@@ -102,7 +103,11 @@ internal readonly struct PlanarScalarKernel : IPlanarKernel<float>
             _low = (float)(-(gate.Mean - _meanHigh) * scaledRoot);
             _shrink = (float)energy.Shrink;
             _boost = (float)energy.Boost;
+            WeightScale = SimAM.Kernels.WeightScale.Of(_root);
         }
+
+        /// <summary>Gets σ, the power of two x is scaled by in the backward weight (<see cref="SimAM.Kernels.WeightScale"/>).</summary>
+        public float WeightScale { get; }
 
         public float Scaled(float x) => ((x - _meanHigh) * _root) + _low;
 
@@ -117,7 +122,7 @@ internal readonly struct PlanarScalarKernel : IPlanarKernel<float>
         {
             z = Scaled(x);
             s = 1f / (1f + float.Exp2(Exponent(z, out var d)));
-            return g * x * (s * (1 - s)) / (d * d);
+            return g * (x * WeightScale) * (s * (1 - s)) / (d * d);
         }
     }
 }

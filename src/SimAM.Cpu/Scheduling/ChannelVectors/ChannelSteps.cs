@@ -106,7 +106,7 @@ internal static class ChannelSteps<T, TLane, TKernel>
                 continue;
             }
 
-            var scaledRoot = GateCoefficients.RootOf(stats.Variance, lambda) * EnergyConstants.RootLog2E;
+            var scaledRoot = ScaledRoot(stats, lambda);
             var mean = TLane.CreateTruncating(stats.Mean);
             high[c] = mean;
             root[c] = TLane.CreateTruncating(scaledRoot);
@@ -120,8 +120,11 @@ internal static class ChannelSteps<T, TLane, TKernel>
     }
 
     /// <summary>
-    /// The gradient tables of a sample, from its Σ a′z and Σ a′z²: P = 2rβ²/√log2e, D = 8rβ²·Σa′z²/((S − 1)·log2e·√log2e)
-    /// and B = 2rβ²·Σa′z/(S·√log2e), stored as P, −D, −B (docs/exact-variant.md; β = 1 in the fast variant).
+    /// The gradient tables of a sample, from the kernel's Σ a°z and Σ a°z², a° = σ·a′ with the kernel's power of two
+    /// σ (<see cref="IChannelVectorKernel{T, TLane}.WeightScaleOf"/>): P = 2rβ²/√log2e,
+    /// D = 8rβ²·Σa′z²/((S − 1)·log2e·√log2e) and B = 2rβ²·Σa′z/(S·√log2e), stored as P/σ, −D, −B
+    /// (docs/exact-variant.md; β = 1 in the fast variant). Dividing by σ is exact, so the tables are those of the
+    /// unscaled sums.
     /// </summary>
     public static void GradientTables(ReadOnlySpan<PlaneStatistics> statistics, ReadOnlySpan<double> weighted, ReadOnlySpan<double> weightedSquares, double lambda, in EnergyConstants energy, int spatial, Span<TLane> gradient, int tableLength)
     {
@@ -138,11 +141,12 @@ internal static class ChannelSteps<T, TLane, TKernel>
                 continue;
             }
 
-            // 2r·β, and 0 for a constant plane as in GateCoefficients.RootOf (there x·2r overflowed float).
+            // 2r·β², and 0 for a constant plane as in GateCoefficients.RootOf (there x·2r overflowed float).
             var twoRootBoost = stats.Variance == 0 ? 0 : energy.Boost / Math.Sqrt(stats.Variance + lambda);
-            slope[c] = TLane.CreateTruncating(twoRootBoost / rootLog2E);
-            negativeCurvature[c] = TLane.CreateTruncating(-4 * twoRootBoost * weightedSquares[c] / ((spatial - 1) * FastSigmoid.Log2E * rootLog2E));
-            negativeOffset[c] = TLane.CreateTruncating(-twoRootBoost * weighted[c] / (spatial * rootLog2E));
+            var scale = TKernel.WeightScaleOf(TLane.CreateTruncating(ScaledRoot(stats, lambda)));
+            slope[c] = TLane.CreateTruncating(twoRootBoost / rootLog2E / scale);
+            negativeCurvature[c] = TLane.CreateTruncating(-4 * twoRootBoost * (weightedSquares[c] / scale) / ((spatial - 1) * FastSigmoid.Log2E * rootLog2E));
+            negativeOffset[c] = TLane.CreateTruncating(-twoRootBoost * (weighted[c] / scale) / (spatial * rootLog2E));
         }
 
         var channels = statistics.Length;
@@ -150,6 +154,10 @@ internal static class ChannelSteps<T, TLane, TKernel>
         Repeat<TLane>(negativeCurvature[..channels], negativeCurvature);
         Repeat<TLane>(negativeOffset[..channels], negativeOffset);
     }
+
+    /// <summary>The gate's scale r′ = r·√log2(e) of a channel with finite statistics, as its gate table holds it before rounding.</summary>
+    private static double ScaledRoot(in PlaneStatistics statistics, double lambda) =>
+        GateCoefficients.RootOf(statistics.Variance, lambda) * EnergyConstants.RootLog2E;
 
     /// <summary>
     /// A channel holding NaN or ±∞ gets NaN throughout, as in the reference module (its statistics are NaN
