@@ -63,12 +63,23 @@ public sealed class AccuracyTests(OpenClFixture fixture, ITestOutputHelper outpu
         Check(backend, [1, 2, 40, 40], seed: -3, scale: 1e-3f, offset: 0f, lambda: 1e-4f);
     }
 
-    private void Check(OpenClBackend backend, int[] shape, int seed, float scale, float offset, float lambda)
+    [OpenClTheory]
+    [MemberData(nameof(OpenClFixture.Variants), MemberType = typeof(OpenClFixture))]
+    public void Gradients_whose_product_with_x_exceeds_float_max_meet_the_backward_bound(string variant)
+    {
+        // |x| and |g| up to about 5e20: g·x reaches 1e41, beyond float, while dx stays of the order of g. The
+        // kernel forms g·(x·σ), σ a power of two near r, and divides σ back out of the coefficients.
+        var backend = Backend(variant);
+        Check(backend, [2, 3, 7, 7], seed: 20, scale: 1e20f, offset: 0f, lambda: 1e-4f, gradientScale: 1e20f);
+        Check(backend, [1, 2, 40, 40], seed: 21, scale: 1e20f, offset: 0f, lambda: 1e-4f, gradientScale: 1e20f);
+    }
+
+    private void Check(OpenClBackend backend, int[] shape, int seed, float scale, float offset, float lambda, float gradientScale = 1f)
     {
         var count = Shapes.Count(shape);
         var planeSize = Shapes.PlaneSize(shape);
         var x = TestData.Normal(count, seed, scale, offset);
-        var g = TestData.Normal(count, seed + 1);
+        var g = TestData.Normal(count, seed + 1, gradientScale);
         var context = $"{backend.Name} shape {Shapes.Format(shape)} λ={lambda}";
 
         var y = new float[count];

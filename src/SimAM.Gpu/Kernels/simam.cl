@@ -307,25 +307,34 @@ float gated(float x, gate_t g)
     return x * sigmoid_of_energy(centred(x, g), &e);
 }
 
-// a·u and a·u² for the backward sums, a = g·x·s(1 − s). s(1 − s) is computed as e·s², because
+// σ = 2^floor(log2 r), at least 2^-126: the backward weight is formed as g·(x·σ) rather than g·x, which
+// overflows float once |g·x| passes 3.4e38 even where dx is small. σ is a power of two, so x·σ is exact and
+// every later rounding is the one of the unscaled product; make_backward divides σ back out.
+float weight_scale(gate_t gate)
+{
+    return ldexp(1.0f, max(ilogb(gate.root), -126));
+}
+
+// a°·u for the backward sums, a° = σ·a with a = g·x·s(1 − s). s(1 − s) is computed as e·s², because
 // 1 − s from a rounded s loses all digits once s is within an ulp of 1.
-float weighted(float x, float grad, gate_t gate, float* u_out)
+float weighted(float x, float grad, gate_t gate, float sigma, float* u_out)
 {
     const float u = centred(x, gate);
     float e;
     const float s = sigmoid_of_energy(u, &e);
     *u_out = u;
-    return grad * x * (e * s * s) * u;
+    return grad * (x * sigma) * (e * s * s) * u;
 }
 
 acc_t part_backward(global const float* x, global const float* g, uint begin, uint end, gate_t gate, acc_t* a_u2)
 {
     acc_t r1 = acc_zero();
     acc_t r2 = acc_zero();
+    const float sigma = weight_scale(gate);
     for (uint i = begin + get_local_id(0); i < end; i += WG)
     {
         float u;
-        const float au = weighted(x[i], g[i], gate, &u);
+        const float au = weighted(x[i], g[i], gate, sigma, &u);
         r1 = acc_add(r1, au);
         r2 = acc_add(r2, au * u);
     }
@@ -336,17 +345,21 @@ acc_t part_backward(global const float* x, global const float* g, uint begin, ui
 
 // dx = g·s + 2k·a·c − (2k/S)·R1 − (8k²/(S−1))·R2·c, rewritten in u = c·r (k = r²):
 // dx = g·s + u·(2r·a − D) − B with B = 2r·Σ(a·u)/S and D = 8r·Σ(a·u²)/(S − 1).
+// The sums come in a° = σ·a: dividing by the power of two σ is exact, so the coefficients are those of
+// the unscaled sums, and 2r/σ multiplies a° in the gradient.
 typedef struct
 {
-    float two_root;
-    float offset; // B
-    float slope;  // D
+    float sigma;
+    float two_root; // 2r/σ
+    float offset;   // B
+    float slope;    // D
 } backward_t;
 
 backward_t make_backward(gate_t gate, acc_t r1, acc_t r2, uint n)
 {
     backward_t b;
-    const real_t two_root = 2 * gate.root;
+    b.sigma = weight_scale(gate);
+    const real_t two_root = 2 * gate.root / b.sigma; // exact, and at most 4: no overflow even in float
     b.two_root = (float)two_root;
     b.offset = (float)(two_root * acc_value(r1) / (real_t)n);
     b.slope = (float)(4 * two_root * acc_value(r2) / (real_t)(n - 1));
@@ -358,7 +371,7 @@ float gradient(float x, float grad, gate_t gate, backward_t b)
     const float u = centred(x, gate);
     float e;
     const float s = sigmoid_of_energy(u, &e);
-    const float a = grad * x * (e * s * s);
+    const float a = grad * (x * b.sigma) * (e * s * s);
     return fma(grad, s, fma(u, fma(b.two_root, a, -b.slope), -b.offset));
 }
 
