@@ -147,18 +147,8 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
         {
             TOps.LoadWidened(ref x, i, out var lower0, out var upper0);
             TOps.LoadWidened(ref x, i + width, out var lower1, out var upper1);
-            lower0 = TOps.SubtractDouble(lower0, centre);
-            upper0 = TOps.SubtractDouble(upper0, centre);
-            lower1 = TOps.SubtractDouble(lower1, centre);
-            upper1 = TOps.SubtractDouble(upper1, centre);
-            s0 = TOps.AddDouble(s0, lower0);
-            s1 = TOps.AddDouble(s1, upper0);
-            s2 = TOps.AddDouble(s2, lower1);
-            s3 = TOps.AddDouble(s3, upper1);
-            q0 = TOps.MultiplyAddDouble(lower0, lower0, q0);
-            q1 = TOps.MultiplyAddDouble(upper0, upper0, q1);
-            q2 = TOps.MultiplyAddDouble(lower1, lower1, q2);
-            q3 = TOps.MultiplyAddDouble(upper1, upper1, q3);
+            AddDeviations(lower0, upper0, centre, ref s0, ref s1, ref q0, ref q1);
+            AddDeviations(lower1, upper1, centre, ref s2, ref s3, ref q2, ref q3);
         }
 
         if (i + width <= count)
