@@ -33,6 +33,7 @@ namespace SimAM.Kernels;
 /// S·(S + 1)·2⁻⁵³ of M2 (below 3e-14 for S &lt; 16), while a second gathered pass would cost as much as the gate.
 /// </para>
 /// </remarks>
+[SkipLocalsInit]
 internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     where TF : struct
     where TD : struct

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace SimAM.Kernels;
 
@@ -13,6 +14,7 @@ namespace SimAM.Kernels;
 /// values on, the cancellation is mild (measured below 0.6 of the bound for offsets up to 1000), and
 /// the float kernels are used. Converting 16 values is cheap next to the work, so this path costs little.
 /// </remarks>
+[SkipLocalsInit]
 internal static class SmallPlaneBackward
 {
     /// <summary>Planes (or chunks) shorter than this take the double-precision path.</summary>
