@@ -65,17 +65,22 @@ internal readonly struct DoublePlaneKernel : IPlaneKernel<double>
         for (var start = 0; start < x.Length; start += BlockLength)
         {
             var block = x.Slice(start, Math.Min(BlockLength, x.Length - start));
-            var s = Sigmoids(block, gate, gates);
-            for (var i = 0; i < block.Length; i++)
-            {
-                var u = (block[i] - gate.Mean) * gate.Root;
-                var product = g[start + i] * (block[i] * 2 * gate.Root * s[i] * (1 - s[i])) * u;
-                weightedU += product;
-                weightedUSquared += product * u;
-            }
+            AddWeighted(block, g.Slice(start, block.Length), Sigmoids(block, gate, gates), gate, ref weightedU, ref weightedUSquared);
         }
 
         return new BackwardSums(weightedU, weightedUSquared);
+    }
+
+    /// <summary>Adds a'·u and a'·u² of a block whose sigmoids are <paramref name="s"/> into the running sums, in order.</summary>
+    internal static void AddWeighted(ReadOnlySpan<double> x, ReadOnlySpan<double> g, ReadOnlySpan<double> s, in GateCoefficients gate, ref double weightedU, ref double weightedUSquared)
+    {
+        for (var i = 0; i < x.Length; i++)
+        {
+            var u = (x[i] - gate.Mean) * gate.Root;
+            var product = g[i] * (x[i] * 2 * gate.Root * s[i] * (1 - s[i])) * u;
+            weightedU += product;
+            weightedUSquared += product * u;
+        }
     }
 
     /// <inheritdoc/>
@@ -94,19 +99,25 @@ internal readonly struct DoublePlaneKernel : IPlaneKernel<double>
         for (var start = 0; start < x.Length; start += BlockLength)
         {
             var block = x.Slice(start, Math.Min(BlockLength, x.Length - start));
-            var s = Sigmoids(block, gate, gates);
-            for (var i = 0; i < block.Length; i++)
-            {
-                var value = block[i];
-                var gradient = g[start + i];
-                var u = (value - gate.Mean) * gate.Root;
-                var scaledA = gradient * (value * 2 * gate.Root * s[i] * (1 - s[i]));
-                dx[start + i] = (gradient * s[i]) + (u * (scaledA - coefficients.Slope)) - coefficients.Offset;
-            }
+            Gradients(block, g.Slice(start, block.Length), Sigmoids(block, gate, gates), dx.Slice(start, block.Length), gate, coefficients);
         }
     }
 
-    private static Span<double> Sigmoids(ReadOnlySpan<double> block, in GateCoefficients gate, Span<double> scratch)
+    /// <summary>dx = g·s + u·(a' − D) − B for a block whose sigmoids are <paramref name="s"/>.</summary>
+    internal static void Gradients(ReadOnlySpan<double> x, ReadOnlySpan<double> g, ReadOnlySpan<double> s, Span<double> dx, in GateCoefficients gate, in BackwardCoefficients coefficients)
+    {
+        for (var i = 0; i < x.Length; i++)
+        {
+            var value = x[i];
+            var gradient = g[i];
+            var u = (value - gate.Mean) * gate.Root;
+            var scaledA = gradient * (value * 2 * gate.Root * s[i] * (1 - s[i]));
+            dx[i] = (gradient * s[i]) + (u * (scaledA - coefficients.Slope)) - coefficients.Offset;
+        }
+    }
+
+    /// <summary>s = sigmoid(u² + ½) of a block, into <paramref name="scratch"/> (at least the block's length).</summary>
+    internal static Span<double> Sigmoids(ReadOnlySpan<double> block, in GateCoefficients gate, Span<double> scratch)
     {
         var s = scratch[..block.Length];
         for (var i = 0; i < block.Length; i++)

@@ -61,7 +61,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     /// <inheritdoc/>
     public static BackwardSums BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate, Span<float> keptSigmoid, Span<float> keptWeight, int prefetchAhead) =>
         x.Length < SmallPlaneBackward.Limit
-            ? SmallPlaneBackward.BackwardSums(x, g, gate)
+            ? SmallPlaneBackward.BackwardSums(x, g, gate, keptSigmoid, keptWeight)
             : x.Length < TOps.Count
             ? TNarrower.BackwardSums(x, g, gate, keptSigmoid, keptWeight, prefetchAhead)
             : BackwardSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, true, ref MemoryMarshal.GetReference(keptSigmoid), ref MemoryMarshal.GetReference(keptWeight), (nuint)prefetchAhead);
@@ -71,7 +71,7 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     {
         if (x.Length < SmallPlaneBackward.Limit)
         {
-            SmallPlaneBackward.Backward(x, g, dx, gate, coefficients);
+            SmallPlaneBackward.Backward(x, g, keptSigmoid, keptWeight, dx, gate, coefficients);
             return;
         }
 
