@@ -22,25 +22,17 @@ internal static class SmallPlaneBackward
 
     public static BackwardSums BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate)
     {
-        Span<double> values = stackalloc double[Limit];
-        Span<double> gradients = stackalloc double[Limit];
-        var x64 = values[..x.Length];
-        var g64 = gradients[..x.Length];
-        TensorPrimitives.ConvertChecked(x, x64);
-        TensorPrimitives.ConvertChecked(g, g64);
+        Span<double> buffer = stackalloc double[2 * Limit];
+        Widen(x, g, buffer, out var x64, out var g64);
         return DoublePlaneKernel.BackwardSums(x64, g64, gate);
     }
 
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients)
     {
-        Span<double> values = stackalloc double[Limit];
-        Span<double> gradients = stackalloc double[Limit];
+        Span<double> buffer = stackalloc double[2 * Limit];
         Span<double> result = stackalloc double[Limit];
-        var x64 = values[..x.Length];
-        var g64 = gradients[..x.Length];
+        Widen(x, g, buffer, out var x64, out var g64);
         var dx64 = result[..x.Length];
-        TensorPrimitives.ConvertChecked(x, x64);
-        TensorPrimitives.ConvertChecked(g, g64);
         DoublePlaneKernel.Backward(x64, g64, dx64, gate, coefficients, 0);
         TensorPrimitives.ConvertTruncating(dx64, dx);
     }
@@ -53,13 +45,9 @@ internal static class SmallPlaneBackward
     /// </summary>
     public static BackwardSums BackwardSums(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate, Span<float> sigmoidHigh, Span<float> sigmoidLow)
     {
-        Span<double> values = stackalloc double[Limit];
-        Span<double> gradients = stackalloc double[Limit];
+        Span<double> buffer = stackalloc double[2 * Limit];
         Span<double> sigmoids = stackalloc double[Limit];
-        var x64 = values[..x.Length];
-        var g64 = gradients[..x.Length];
-        TensorPrimitives.ConvertChecked(x, x64);
-        TensorPrimitives.ConvertChecked(g, g64);
+        Widen(x, g, buffer, out var x64, out var g64);
         var s = DoublePlaneKernel.Sigmoids(x64, gate, sigmoids);
         double weightedU = 0, weightedUSquared = 0;
         DoublePlaneKernel.AddWeighted(x64, g64, s, gate, ref weightedU, ref weightedUSquared);
@@ -76,16 +64,12 @@ internal static class SmallPlaneBackward
     /// <summary>dx from the s that <see cref="BackwardSums(ReadOnlySpan{float}, ReadOnlySpan{float}, in GateCoefficients, Span{float}, Span{float})"/> kept.</summary>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> sigmoidHigh, ReadOnlySpan<float> sigmoidLow, Span<float> dx, in GateCoefficients gate, in BackwardCoefficients coefficients)
     {
-        Span<double> values = stackalloc double[Limit];
-        Span<double> gradients = stackalloc double[Limit];
+        Span<double> buffer = stackalloc double[2 * Limit];
         Span<double> sigmoids = stackalloc double[Limit];
         Span<double> result = stackalloc double[Limit];
-        var x64 = values[..x.Length];
-        var g64 = gradients[..x.Length];
+        Widen(x, g, buffer, out var x64, out var g64);
         var s = sigmoids[..x.Length];
         var dx64 = result[..x.Length];
-        TensorPrimitives.ConvertChecked(x, x64);
-        TensorPrimitives.ConvertChecked(g, g64);
         for (var i = 0; i < s.Length; i++)
         {
             s[i] = (double)sigmoidHigh[i] + sigmoidLow[i];
@@ -93,5 +77,14 @@ internal static class SmallPlaneBackward
 
         DoublePlaneKernel.Gradients(x64, g64, s, dx64, gate, coefficients);
         TensorPrimitives.ConvertTruncating(dx64, dx);
+    }
+
+    /// <summary>x and g in double, in the two halves of <paramref name="buffer"/> (2·<see cref="Limit"/> values).</summary>
+    private static void Widen(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<double> buffer, out Span<double> x64, out Span<double> g64)
+    {
+        x64 = buffer[..x.Length];
+        g64 = buffer.Slice(Limit, x.Length);
+        TensorPrimitives.ConvertChecked(x, x64);
+        TensorPrimitives.ConvertChecked(g, g64);
     }
 }
