@@ -126,9 +126,9 @@ internal readonly struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> : IPlane
     /// <remarks>
     /// One pass instead of two (Σx, then Σ(x − μ)²) saves a third of the vector operations of the reductions and the
     /// wait for the mean between them. It stays accurate because c belongs to the chunk: (c − μ)² ≤ M2, so
-    /// Σd² = M2 + n·(c − μ)² ≤ (n + 1)·M2, and the rounding of the double sums (each accumulator lane adds at most
-    /// n/32 terms) costs at most about (n + 1)·(n/32)·2⁻⁵³ of M2: below 6e-11 for the 4096-value chunks, where
-    /// float32 results need about 1e-9. A constant chunk gives d = 0 throughout, so exactly μ = c and M2 = 0.
+    /// Σd² = M2 + n·(c − μ)² ≤ (n + 1)·M2, and the rounding of the double sums (L partial sums of n/L terms each: 32
+    /// at 512 bits, 16 at 256, 8 at 128) costs at most about (n + 1)·(n/L)·2⁻⁵³ of M2: below 6e-11 for the 4096-value
+    /// chunks at 512 bits and 2.3e-10 at 128, where float32 results need about 1e-9. A constant chunk gives d = 0 throughout, so exactly μ = c and M2 = 0.
     /// Every deviation and square is formed in double, so no deviation up to 6.8e38 can overflow when squared.
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -129,7 +129,7 @@ internal readonly struct PlanarKernel<TF, TD, TOps, TPlane, TNarrower> : IPlanar
         var width = TOps.Count;
         var count = x.Length;
         var constants = new ExactVectors(gate, energy);
-        var slopes = new GradientVectors(gate, energy, coefficients);
+        var slopes = new GradientVectors(gate, energy, coefficients, constants.WeightScale);
         ref var input = ref MemoryMarshal.GetReference(x);
         ref var gradOutput = ref MemoryMarshal.GetReference(g);
         ref var output = ref MemoryMarshal.GetReference(dx);
@@ -236,10 +236,10 @@ internal readonly struct PlanarKernel<TF, TD, TOps, TPlane, TNarrower> : IPlanar
         }
     }
 
-    /// <summary>The gradient constants in z units, broadcast.</summary>
-    private readonly struct GradientVectors(in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients)
+    /// <summary>The gradient constants in z units, broadcast; P divided by the plane's σ (<see cref="ExactVectors.WeightScale"/>).</summary>
+    private readonly struct GradientVectors(in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, float weightScale)
     {
-        public TF Slope { get; } = TOps.Create((float)(2 * gate.Root * energy.Boost / EnergyConstants.RootLog2E / SimAM.Kernels.WeightScale.Of((float)(gate.Root * EnergyConstants.RootLog2E))));
+        public TF Slope { get; } = TOps.Create((float)(2 * gate.Root * energy.Boost / EnergyConstants.RootLog2E / weightScale));
 
         public TF NegativeCurvature { get; } = TOps.Create((float)(-coefficients.Slope * energy.Boost / EnergyConstants.RootLog2E));
 
