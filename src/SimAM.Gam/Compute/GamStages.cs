@@ -1,0 +1,204 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using SimAM.Gam.Compute.Lanes;
+
+namespace SimAM.Gam.Compute;
+
+/// <summary>
+/// The steps of a GAM forward pass at one width, each on one tile of positions or one plane, so that the
+/// schedulers can hand them to threads in any order: the padding copy, the fused channel MLP (both linear
+/// layers, the ReLU, the optional sigmoid and the product with x, without leaving the tile), the convolution
+/// tiles with their epilogues (bias or folded BatchNorm, ReLU, masking of the padding), and the final gate
+/// (sigmoid, shuffle, product with x1) that writes each output value once.
+/// </summary>
+/// <typeparam name="T">float or double.</typeparam>
+/// <typeparam name="TV">The vector type of the width.</typeparam>
+/// <typeparam name="TLanes">The width.</typeparam>
+internal static class GamStages<T, TV, TLanes>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    where TV : struct
+    where TLanes : ILanes<T, TV>
+{
+    /// <summary>Gets the positions one micro-kernel tile covers.</summary>
+    public static int TilePositions => MicroKernel.Vectors * TLanes.Count;
+
+    /// <summary>Gets how many tiles cover the computed positions of one plane.</summary>
+    public static int TileCount(in PaddedGeometry geometry) => (geometry.PositionCount + TilePositions - 1) / TilePositions;
+
+    /// <summary>Gets the first position of a tile.</summary>
+    public static int TileStart(in PaddedGeometry geometry, int tile) => geometry.DataStart + (tile * TilePositions);
+
+    /// <summary>Copies one sample [C, H, W] into the data positions of <paramref name="padded"/> (C planes); the padding is left as it is (zero).</summary>
+    public static void Pad(in PaddedGeometry geometry, ReadOnlySpan<T> sample, Span<T> padded, int channels)
+    {
+        var plane = geometry.Height * geometry.Width;
+        for (var c = 0; c < channels; c++)
+        {
+            var source = sample.Slice(c * plane, plane);
+            var target = padded.Slice(c * geometry.PlaneStride, geometry.PlaneStride);
+            for (var h = 0; h < geometry.Height; h++)
+            {
+                source.Slice(h * geometry.Width, geometry.Width).CopyTo(target.Slice(geometry.PositionOf(h, 0), geometry.Width));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The channel MLP on one tile, in place: x1 = x ⊙ gate(W2·ReLU(W1·x + b1) + b2) for the tile's positions of
+    /// all C planes of <paramref name="x"/>. The hidden activations never leave <paramref name="hidden"/>
+    /// (m rows of one tile), and each x value is read for W1 and rewritten once.
+    /// </summary>
+    public static void ChannelMlpTile(GamPlan<T> plan, Span<T> x, int tileStart, Span<T> hidden, Span<T> tile)
+    {
+        var nr = TilePositions;
+        var geometry = plan.Geometry;
+        var linear1 = plan.Linear1;
+        var linear2 = plan.Linear2;
+        for (var b = 0; b < linear1.BlocksPerGroup; b++)
+        {
+            var rows = hidden.Slice(b * MicroKernel.Rows * nr, MicroKernel.Rows * nr);
+            MicroKernel.Run<T, TV, TLanes>(
+                ref linear1.Panel(0, b), ref x[tileStart], plan.Channels, geometry.PlaneStride, 1, 0, ref MemoryMarshal.GetReference(rows));
+            for (var r = 0; r < linear1.RowsIn(b); r++)
+            {
+                var row = rows.Slice(r * nr, nr);
+                TensorPrimitives.Add(row, linear1.Shift[linear1.FirstChannel(0, b) + r], row);
+                TensorPrimitives.Max(row, T.Zero, row);
+            }
+        }
+
+        var mask = plan.Mask.AsSpan(tileStart, nr);
+        for (var b = 0; b < linear2.BlocksPerGroup; b++)
+        {
+            MicroKernel.Run<T, TV, TLanes>(
+                ref linear2.Panel(0, b), ref MemoryMarshal.GetReference(hidden), plan.Hidden, nr, 1, 0, ref MemoryMarshal.GetReference(tile));
+            for (var r = 0; r < linear2.RowsIn(b); r++)
+            {
+                var c = linear2.FirstChannel(0, b) + r;
+                var gate = tile.Slice(r * nr, nr);
+                TensorPrimitives.Add(gate, linear2.Shift[c], gate);
+                if (plan.ChannelGate == GamChannelGate.Sigmoid)
+                {
+                    TensorPrimitives.Sigmoid(gate, gate);
+                }
+
+                var values = x.Slice((c * geometry.PlaneStride) + tileStart, nr);
+                TensorPrimitives.Multiply(values, gate, values);
+                TensorPrimitives.BitwiseAnd(values, mask, values);
+            }
+        }
+    }
+
+    /// <summary>Runs the micro-kernel of one block of a convolution on one tile: tile = conv(input) without bias.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ConvolutionTile(PackedFilter<T> filter, in PaddedGeometry geometry, Span<T> input, int group, int block, int tileStart, Span<T> tile) =>
+        MicroKernel.Run<T, TV, TLanes>(
+            ref filter.Panel(group, block),
+            ref input[(group * filter.InPerGroup * geometry.PlaneStride) + tileStart + geometry.FirstTapOffset],
+            filter.InPerGroup,
+            geometry.PlaneStride,
+            GamWeights.KernelSize,
+            geometry.RowStride,
+            ref MemoryMarshal.GetReference(tile));
+
+    /// <summary>
+    /// Stores a convolution tile into the output planes: (tile + shift) with an optional ReLU, padding positions zeroed
+    /// (so that the planes are ready to be the next convolution's padded input).
+    /// </summary>
+    public static void StoreTile(PackedFilter<T> filter, T[] mask, int group, int block, ReadOnlySpan<T> tile, Span<T> output, int planeStride, int tileStart, bool relu)
+    {
+        var nr = TilePositions;
+        var maskTile = mask.AsSpan(tileStart, nr);
+        for (var r = 0; r < filter.RowsIn(block); r++)
+        {
+            var channel = filter.FirstChannel(group, block) + r;
+            var target = output.Slice((channel * planeStride) + tileStart, nr);
+            TensorPrimitives.Add(tile.Slice(r * nr, nr), filter.Shift[channel], target);
+            if (relu)
+            {
+                TensorPrimitives.Max(target, T.Zero, target);
+            }
+
+            TensorPrimitives.BitwiseAnd(target, maskTile, target);
+        }
+    }
+
+    /// <summary>
+    /// The last convolution's epilogue on one tile: s = sigmoid(tile + shift) per output channel, then y = x1 ⊙ s for
+    /// the channels s multiplies (after the shuffle; all of them when out = 1), written straight into the output sample.
+    /// </summary>
+    public static void FinishTile(GamPlan<T> plan, int group, int block, Span<T> tile, ReadOnlySpan<T> x1, Span<T> output, int tileStart)
+    {
+        var nr = TilePositions;
+        var filter = plan.Conv2;
+        for (var r = 0; r < filter.RowsIn(block); r++)
+        {
+            var o = filter.FirstChannel(group, block) + r;
+            var s = tile.Slice(r * nr, nr);
+            TensorPrimitives.Add(s, filter.Shift[o], s);
+            TensorPrimitives.Sigmoid(s, s);
+            ApplyGate(plan, o, s, tileStart, x1, output);
+        }
+    }
+
+    /// <summary>y[c] = x1[c] ⊙ s at the data positions in [start, start + s.Length), for each channel c that map o multiplies.</summary>
+    public static void ApplyGate(GamPlan<T> plan, int o, ReadOnlySpan<T> s, int start, ReadOnlySpan<T> x1, Span<T> output)
+    {
+        if (plan.OutChannels == 1)
+        {
+            for (var c = 0; c < plan.Channels; c++)
+            {
+                ApplyGateToChannel(plan, c, s, start, x1, output);
+            }
+        }
+        else
+        {
+            ApplyGateToChannel(plan, plan.ShuffledChannel(o), s, start, x1, output);
+        }
+    }
+
+    /// <summary>Train mode: z = (z·scale + shift) with an optional ReLU over a plane's computed positions, padding kept zero.</summary>
+    public static void NormalizePlane(in PaddedGeometry geometry, T[] mask, Span<T> plane, T scale, T shift, bool relu)
+    {
+        var values = plane.Slice(geometry.DataStart, geometry.PositionCount);
+        TensorPrimitives.Multiply(values, scale, values);
+        TensorPrimitives.Add(values, shift, values);
+        if (relu)
+        {
+            TensorPrimitives.Max(values, T.Zero, values);
+        }
+
+        TensorPrimitives.BitwiseAnd(values, mask.AsSpan(geometry.DataStart, geometry.PositionCount), values);
+    }
+
+    private static void ApplyGateToChannel(GamPlan<T> plan, int c, ReadOnlySpan<T> s, int start, ReadOnlySpan<T> x1, Span<T> output)
+    {
+        var geometry = plan.Geometry;
+        var width = geometry.Width;
+        var x1Plane = x1.Slice(c * geometry.PlaneStride, geometry.PlaneStride);
+        var outputPlane = output.Slice(c * plan.PlaneSize, plan.PlaneSize);
+        var end = start + s.Length;
+        var firstRow = Math.Max(0, (start - geometry.DataStart) / geometry.RowStride);
+        for (var h = firstRow; h < geometry.Height; h++)
+        {
+            var rowStart = geometry.PositionOf(h, 0);
+            if (rowStart >= end)
+            {
+                break;
+            }
+
+            var from = Math.Max(start, rowStart);
+            var to = Math.Min(end, rowStart + width);
+            if (from < to)
+            {
+                TensorPrimitives.Multiply(
+                    x1Plane.Slice(from, to - from),
+                    s.Slice(from - start, to - from),
+                    outputPlane.Slice((h * width) + (from - rowStart), to - from));
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System;
+
+namespace SimAM.Gam.Compute;
+
+/// <summary>
+/// Where a [H, W] feature map lies inside one zero-padded plane of a convolution workspace, so that a 7×7
+/// convolution with padding 3 becomes a plain one-dimensional sliding product: with a row stride of W + 3,
+/// every tap (kh, kw) is the constant offset (kh − 3)·stride + (kw − 3) from an output position, for every
+/// position, and the three zero columns at the end of one row are the left padding of the next.
+/// </summary>
+/// <remarks>
+/// Layout of one plane: <see cref="DataStart"/> zeros (three zero rows and three values, so that the first
+/// position's most negative tap is index 0), then H rows of W values and three zeros each, then three zero rows
+/// and the slack that lets the last tile's vectors and taps run past the data without leaving the plane.
+/// Positions in the zero columns are computed by the micro-kernel like any other (it never branches) and masked
+/// away by the epilogues, so a convolution costs W + 3 positions per row instead of W.
+/// </remarks>
+internal readonly struct PaddedGeometry
+{
+    /// <summary>The zero padding of the 7×7 convolutions on each side.</summary>
+    public const int Pad = 3;
+
+    /// <summary>The most positions one micro-kernel tile covers at any width, plus room for its last taps.</summary>
+    private const int Slack = 128;
+
+    public PaddedGeometry(int height, int width)
+    {
+        Height = height;
+        Width = width;
+        RowStride = width + Pad;
+        DataStart = (Pad * RowStride) + Pad;
+        var planeEnd = DataStart + (height * RowStride) + (Pad * RowStride) + Pad + Slack;
+        PlaneStride = (planeEnd + 15) & ~15;
+        if ((long)PlaneStride > int.MaxValue / 4)
+        {
+            throw new ArgumentException($"a [{height}, {width}] feature map is too large for one padded plane.");
+        }
+    }
+
+    public int Height { get; }
+
+    public int Width { get; }
+
+    /// <summary>Gets the distance between rows: W + 3.</summary>
+    public int RowStride { get; }
+
+    /// <summary>Gets the distance between planes, a multiple of 16 elements (64-byte lines for float).</summary>
+    public int PlaneStride { get; }
+
+    /// <summary>Gets the position of pixel (0, 0).</summary>
+    public int DataStart { get; }
+
+    /// <summary>Gets the number of positions the convolutions compute: H rows of W + 3.</summary>
+    public int PositionCount => Height * RowStride;
+
+    /// <summary>Gets the offset from an output position to its tap (0, 0).</summary>
+    public int FirstTapOffset => -((Pad * RowStride) + Pad);
+
+    public int PositionOf(int h, int w) => DataStart + (h * RowStride) + w;
+
+    /// <summary>Fills <paramref name="mask"/> (one plane long) with all-ones bits at data positions and zeros elsewhere.</summary>
+    public void FillMask<T>(Span<T> mask, T allOnes)
+        where T : unmanaged
+    {
+        mask.Clear();
+        for (var h = 0; h < Height; h++)
+        {
+            mask.Slice(PositionOf(h, 0), Width).Fill(allOnes);
+        }
+    }
+}

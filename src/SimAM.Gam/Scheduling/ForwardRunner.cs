@@ -1,0 +1,413 @@
+using System;
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using CommunityToolkit.HighPerformance.Helpers;
+using SimAM.Gam.Compute;
+using SimAM.Gam.Compute.Lanes;
+
+namespace SimAM.Gam.Scheduling;
+
+/// <summary>
+/// How a forward pass goes to threads. Eval mode with at least as many samples as workers: each worker runs
+/// whole samples (pad, channel MLP, both convolutions, gate) in its own workspace, with no synchronisation at
+/// all. Otherwise (eval with few samples, and train mode, whose BatchNorm needs the whole batch between the
+/// convolutions) the pass runs in phases, each split into equal runs of independent items (tiles × channel
+/// blocks × samples) across the workers. Every output value is computed by the same operations in the same order
+/// whichever worker computes it, so results are bitwise identical for any number of threads.
+/// </summary>
+internal static class ForwardRunner
+{
+    /// <summary>Runs the pass at the width <paramref name="kernel"/> (already resolved to a supported one).</summary>
+    public static void Run<T>(
+        GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, ReadOnlySpan<T> input, Span<T> output, int workers, SimAmKernel kernel)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        switch (kernel)
+        {
+            case SimAmKernel.Vector512:
+                Run<T, Vector512<T>, Lanes512<T>>(plan, workspace, weights, input, output, workers);
+                break;
+            case SimAmKernel.Vector256:
+                Run<T, Vector256<T>, Lanes256<T>>(plan, workspace, weights, input, output, workers);
+                break;
+            case SimAmKernel.Vector128:
+                Run<T, Vector128<T>, Lanes128<T>>(plan, workspace, weights, input, output, workers);
+                break;
+            default:
+                Run<T, T, LanesScalar<T>>(plan, workspace, weights, input, output, workers);
+                break;
+        }
+    }
+
+    /// <summary>Gets the positions of one tile at a width (what the workspace's tile scratch is sized for).</summary>
+    public static int TilePositions(SimAmKernel kernel) => MicroKernel.Vectors * kernel switch
+    {
+        SimAmKernel.Vector512 => 16,
+        SimAmKernel.Vector256 => 8,
+        SimAmKernel.Vector128 => 4,
+        _ => 1,
+    };
+
+    private static unsafe void Run<T, TV, TLanes>(
+        GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, ReadOnlySpan<T> input, Span<T> output, int workers)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TV : struct
+        where TLanes : ILanes<T, TV>
+    {
+        fixed (T* x = input)
+        fixed (T* y = output)
+        {
+            var phases = new Phases<T, TV, TLanes>(plan, workspace, x, y, workers);
+            if (plan.Mode == GamMode.Eval)
+            {
+                if (workers > 1 && plan.Batch >= workers)
+                {
+                    phases.Execute(Phase.WholeSamples);
+                    return;
+                }
+
+                for (var n = 0; n < plan.Batch; n++)
+                {
+                    phases.Sample = n;
+                    phases.Execute(Phase.Pad);
+                    phases.Execute(Phase.ChannelMlp);
+                    phases.Execute(Phase.Convolution1);
+                    phases.Execute(Phase.Convolution2);
+                }
+
+                return;
+            }
+
+            // Train: each BatchNorm needs its convolution's output over the whole batch first.
+            phases.Execute(Phase.Pad);
+            phases.Execute(Phase.ChannelMlp);
+            phases.Execute(Phase.Convolution1);
+            phases.Execute(Phase.Moments1);
+            phases.Normalization = TrainNormalization(plan, weights, phases.Moments, 1);
+            phases.Execute(Phase.Normalize1);
+            phases.Execute(Phase.Convolution2);
+            phases.Execute(Phase.Moments2);
+            phases.Normalization = TrainNormalization(plan, weights, phases.Moments, 2);
+            phases.Execute(Phase.Finish);
+            weights.AddBatchTracked();
+            weights.MarkChanged();
+        }
+    }
+
+    private static T[] TrainNormalization<T>(GamPlan<T> plan, GamWeights weights, double[] moments, int layer)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var gamma = layer == 1 ? weights.NormWeight1 : weights.NormWeight2;
+        var beta = layer == 1 ? weights.NormBias1 : weights.NormBias2;
+        var runningMean = (layer == 1 ? weights.RunningMean1 : weights.RunningMean2).Storage;
+        var runningVar = (layer == 1 ? weights.RunningVar1 : weights.RunningVar2).Storage;
+        var channels = layer == 1 ? plan.Hidden : plan.OutChannels;
+        var count = (long)plan.Batch * plan.PlaneSize;
+        var result = new T[2 * channels];
+        for (var c = 0; c < channels; c++)
+        {
+            var (scale, shift) = BatchNormFolding.Train(
+                moments[2 * c], moments[(2 * c) + 1], count, gamma.Values[c], beta.Values[c], ref runningMean[c], ref runningVar[c]);
+            result[2 * c] = PackedFilter<T>.FromDouble(scale);
+            result[(2 * c) + 1] = PackedFilter<T>.FromDouble(shift);
+        }
+
+        return result;
+    }
+
+    private enum Phase
+    {
+        WholeSamples,
+        Pad,
+        ChannelMlp,
+        Convolution1,
+        Moments1,
+        Normalize1,
+        Convolution2,
+        Moments2,
+        Finish,
+    }
+
+    /// <summary>The context of one pass as a struct action: raw pointers and sizes, no closure per phase or item.</summary>
+    private unsafe struct Phases<T, TV, TLanes> : IAction
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TV : struct
+        where TLanes : ILanes<T, TV>
+    {
+        private readonly GamPlan<T> _plan;
+        private readonly GamWorkspace<T> _workspace;
+        private readonly T* _input;
+        private readonly T* _output;
+        private readonly int _workers;
+        private readonly int _tiles;
+        private readonly bool _perSample;
+        private Phase _phase;
+
+        public Phases(GamPlan<T> plan, GamWorkspace<T> workspace, T* input, T* output, int workers)
+        {
+            _plan = plan;
+            _workspace = workspace;
+            _input = input;
+            _output = output;
+            _workers = workers;
+            _tiles = GamStages<T, TV, TLanes>.TileCount(plan.Geometry);
+            _perSample = plan.Mode == GamMode.Eval;
+            Moments = plan.Mode == GamMode.Train ? new double[2 * Math.Max(plan.Hidden, plan.OutChannels)] : [];
+            Normalization = [];
+        }
+
+        /// <summary>Gets or sets the sample the eval phases work on (eval with fewer samples than workers).</summary>
+        public int Sample { get; set; }
+
+        /// <summary>Gets each channel's batch mean and biased variance (train), [2c], [2c + 1].</summary>
+        public double[] Moments { get; }
+
+        /// <summary>Gets or sets each channel's train-mode scale and shift, [2c], [2c + 1].</summary>
+        public T[] Normalization { get; set; }
+
+        private readonly int Samples => _perSample ? 1 : _plan.Batch;
+
+        public void Execute(Phase phase)
+        {
+            _phase = phase;
+            var items = ItemCount(phase);
+            var workers = Math.Min(_workers, items);
+            if (workers <= 1)
+            {
+                RunItems(0, 0, items);
+                return;
+            }
+
+            ParallelHelper.For(0, workers, in this, minimumActionsPerThread: 1);
+        }
+
+        public readonly void Invoke(int worker)
+        {
+            var items = ItemCount(_phase);
+            var workers = Math.Min(_workers, items);
+            var from = (int)((long)items * worker / workers);
+            var to = (int)((long)items * (worker + 1) / workers);
+            RunItems(worker, from, to);
+        }
+
+        private readonly int ItemCount(Phase phase)
+        {
+            var plan = _plan;
+            return phase switch
+            {
+                Phase.WholeSamples => plan.Batch,
+                Phase.Pad => Samples,
+                Phase.ChannelMlp => Samples * _tiles,
+                Phase.Convolution1 => Samples * plan.Groups * plan.Conv1.BlocksPerGroup * _tiles,
+                Phase.Moments1 => plan.Hidden,
+                Phase.Normalize1 => Samples * plan.Hidden,
+                Phase.Convolution2 => Samples * plan.Groups * plan.Conv2.BlocksPerGroup * _tiles,
+                Phase.Moments2 => plan.OutChannels,
+                _ => Samples * plan.OutChannels,
+            };
+        }
+
+        private readonly void RunItems(int worker, int from, int to)
+        {
+            for (var item = from; item < to; item++)
+            {
+                RunItem(worker, item);
+            }
+        }
+
+        private readonly void RunItem(int worker, int item)
+        {
+            var plan = _plan;
+            var geometry = plan.Geometry;
+            var stride = geometry.PlaneStride;
+            var hiddenScratch = _workspace.WorkerHidden[worker].AsSpan();
+            var tile = _workspace.WorkerTiles[worker].AsSpan();
+            switch (_phase)
+            {
+                case Phase.WholeSamples:
+                    RunWholeSample(worker, item);
+                    break;
+                case Phase.Pad:
+                    {
+                        var n = _perSample ? Sample : item;
+                        GamStages<T, TV, TLanes>.Pad(geometry, SampleInput(n), Inputs(item), plan.Channels);
+                        break;
+                    }
+
+                case Phase.ChannelMlp:
+                    GamStages<T, TV, TLanes>.ChannelMlpTile(
+                        plan, Inputs(item / _tiles), GamStages<T, TV, TLanes>.TileStart(geometry, item % _tiles), hiddenScratch, tile);
+                    break;
+                case Phase.Convolution1:
+                case Phase.Convolution2:
+                    {
+                        var first = _phase == Phase.Convolution1;
+                        var filter = first ? plan.Conv1 : plan.Conv2;
+                        var t = item % _tiles;
+                        var rest = item / _tiles;
+                        var block = rest % filter.BlocksPerGroup;
+                        rest /= filter.BlocksPerGroup;
+                        var group = rest % plan.Groups;
+                        var s = rest / plan.Groups;
+                        var start = GamStages<T, TV, TLanes>.TileStart(geometry, t);
+                        GamStages<T, TV, TLanes>.ConvolutionTile(filter, geometry, first ? Inputs(s) : HiddenPlanes(s), group, block, start, tile);
+                        if (first)
+                        {
+                            GamStages<T, TV, TLanes>.StoreTile(filter, plan.Mask, group, block, tile, HiddenPlanes(s), stride, start, relu: _perSample);
+                        }
+                        else if (_perSample)
+                        {
+                            GamStages<T, TV, TLanes>.FinishTile(plan, group, block, tile, Inputs(s), SampleOutput(Sample), start);
+                        }
+                        else
+                        {
+                            GamStages<T, TV, TLanes>.StoreTile(filter, plan.Mask, group, block, tile, Maps(s), stride, start, relu: false);
+                        }
+
+                        break;
+                    }
+
+                case Phase.Moments1:
+                    ChannelMoments(item, plan.Hidden, _workspace.Hidden);
+                    break;
+                case Phase.Moments2:
+                    ChannelMoments(item, plan.OutChannels, _workspace.Maps);
+                    break;
+                case Phase.Normalize1:
+                    {
+                        var c = item % plan.Hidden;
+                        GamStages<T, TV, TLanes>.NormalizePlane(
+                            geometry, plan.Mask, HiddenPlanes(item / plan.Hidden).Slice(c * stride, stride), Normalization[2 * c], Normalization[(2 * c) + 1], relu: true);
+                        break;
+                    }
+
+                default:
+                    FinishTrain(item, tile);
+                    break;
+            }
+        }
+
+        private readonly void RunWholeSample(int worker, int n)
+        {
+            var plan = _plan;
+            var geometry = plan.Geometry;
+            var inputs = Inputs(worker);
+            var hidden = HiddenPlanes(worker);
+            var hiddenScratch = _workspace.WorkerHidden[worker].AsSpan();
+            var tile = _workspace.WorkerTiles[worker].AsSpan();
+            GamStages<T, TV, TLanes>.Pad(geometry, SampleInput(n), inputs, plan.Channels);
+            for (var t = 0; t < _tiles; t++)
+            {
+                GamStages<T, TV, TLanes>.ChannelMlpTile(plan, inputs, GamStages<T, TV, TLanes>.TileStart(geometry, t), hiddenScratch, tile);
+            }
+
+            for (var g = 0; g < plan.Groups; g++)
+            {
+                for (var b = 0; b < plan.Conv1.BlocksPerGroup; b++)
+                {
+                    for (var t = 0; t < _tiles; t++)
+                    {
+                        var start = GamStages<T, TV, TLanes>.TileStart(geometry, t);
+                        GamStages<T, TV, TLanes>.ConvolutionTile(plan.Conv1, geometry, inputs, g, b, start, tile);
+                        GamStages<T, TV, TLanes>.StoreTile(plan.Conv1, plan.Mask, g, b, tile, hidden, geometry.PlaneStride, start, relu: true);
+                    }
+                }
+            }
+
+            var output = SampleOutput(n);
+            for (var g = 0; g < plan.Groups; g++)
+            {
+                for (var b = 0; b < plan.Conv2.BlocksPerGroup; b++)
+                {
+                    for (var t = 0; t < _tiles; t++)
+                    {
+                        var start = GamStages<T, TV, TLanes>.TileStart(geometry, t);
+                        GamStages<T, TV, TLanes>.ConvolutionTile(plan.Conv2, geometry, hidden, g, b, start, tile);
+                        GamStages<T, TV, TLanes>.FinishTile(plan, g, b, tile, inputs, output, start);
+                    }
+                }
+            }
+        }
+
+        /// <summary>
+        /// A channel's batch mean and biased variance over (N, H, W), in double, in one fixed order (two passes:
+        /// the mean, then the centred squares), whichever worker runs it.
+        /// </summary>
+        private readonly void ChannelMoments(int channel, int channels, T[] planes)
+        {
+            var plan = _plan;
+            var geometry = plan.Geometry;
+            var stride = geometry.PlaneStride;
+            var sum = 0.0;
+            for (var n = 0; n < plan.Batch; n++)
+            {
+                var plane = planes.AsSpan((int)((((long)n * channels) + channel) * stride), stride);
+                for (var h = 0; h < geometry.Height; h++)
+                {
+                    foreach (var value in plane.Slice(geometry.PositionOf(h, 0), geometry.Width))
+                    {
+                        sum += double.CreateTruncating(value);
+                    }
+                }
+            }
+
+            var count = (long)plan.Batch * plan.PlaneSize;
+            var mean = sum / count;
+            var squares = 0.0;
+            for (var n = 0; n < plan.Batch; n++)
+            {
+                var plane = planes.AsSpan((int)((((long)n * channels) + channel) * stride), stride);
+                for (var h = 0; h < geometry.Height; h++)
+                {
+                    foreach (var value in plane.Slice(geometry.PositionOf(h, 0), geometry.Width))
+                    {
+                        var d = double.CreateTruncating(value) - mean;
+                        squares += d * d;
+                    }
+                }
+            }
+
+            Moments[2 * channel] = mean;
+            Moments[(2 * channel) + 1] = squares / count;
+        }
+
+        private readonly void FinishTrain(int item, Span<T> scratch)
+        {
+            var plan = _plan;
+            var geometry = plan.Geometry;
+            var o = item % plan.OutChannels;
+            var n = item / plan.OutChannels;
+            var map = Maps(n).Slice(o * geometry.PlaneStride, geometry.PlaneStride);
+            var scale = Normalization[2 * o];
+            var shift = Normalization[(2 * o) + 1];
+            var end = geometry.DataStart + geometry.PositionCount;
+            for (var start = geometry.DataStart; start < end; start += GamWorkspace<T>.ChunkLength)
+            {
+                var length = Math.Min(GamWorkspace<T>.ChunkLength, end - start);
+                var s = scratch[..length];
+                System.Numerics.Tensors.TensorPrimitives.Multiply(map.Slice(start, length), scale, s);
+                System.Numerics.Tensors.TensorPrimitives.Add(s, shift, s);
+                System.Numerics.Tensors.TensorPrimitives.Sigmoid(s, s);
+                GamStages<T, TV, TLanes>.ApplyGate(plan, o, s, start, Inputs(n), SampleOutput(n));
+            }
+        }
+
+        private readonly ReadOnlySpan<T> SampleInput(int n) =>
+            new(_input + ((long)n * _plan.Channels * _plan.PlaneSize), _plan.Channels * _plan.PlaneSize);
+
+        private readonly Span<T> SampleOutput(int n) =>
+            new(_output + ((long)n * _plan.Channels * _plan.PlaneSize), _plan.Channels * _plan.PlaneSize);
+
+        private readonly Span<T> Inputs(int slot) => Slot(_workspace.Inputs, slot, _plan.Channels);
+
+        private readonly Span<T> HiddenPlanes(int slot) => Slot(_workspace.Hidden, slot, _plan.Hidden);
+
+        private readonly Span<T> Maps(int slot) => Slot(_workspace.Maps, slot, _plan.OutChannels);
+
+        private readonly Span<T> Slot(T[] buffer, int slot, int channels)
+        {
+            var length = channels * _plan.Geometry.PlaneStride;
+            return buffer.AsSpan(slot * length, length);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System;
+using System.Numerics;
+using SimAM.Gam.Compute;
+
+namespace SimAM.Gam.Scheduling;
+
+/// <summary>
+/// The buffers of a forward pass, reused from call to call: the padded planes of x (rewritten in place to x1)
+/// and of the first convolution's output, plus each worker's tile scratch; in train mode also the second
+/// convolution's raw output, since BatchNorm needs the whole batch's statistics before anything can be normalised.
+/// </summary>
+/// <typeparam name="T">float or double.</typeparam>
+/// <remarks>
+/// Eval: (C + m) padded planes per worker (one sample each); train: (C + m + out) padded planes per sample.
+/// A padded plane holds (H + 6)·(W + 3) + 134 values rounded up to 16. <see cref="Bytes"/> gives the total.
+/// Padding positions are zero and stay zero (every write is masked), so the buffers are cleared only when the
+/// shape changes.
+/// </remarks>
+internal sealed class GamWorkspace<T>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+{
+    private object? _layout;
+
+    public T[] Inputs { get; private set; } = [];
+
+    public T[] Hidden { get; private set; } = [];
+
+    public T[] Maps { get; private set; } = [];
+
+    public T[][] WorkerHidden { get; private set; } = [];
+
+    public T[][] WorkerTiles { get; private set; } = [];
+
+    /// <summary>Gets the bytes a workspace holds for a shape (what <see cref="Prepare"/> allocates).</summary>
+    public static long Bytes(GamPlan<T> plan, int workers, int tilePositions)
+    {
+        var (inputs, hidden, maps, perWorker) = Sizes(plan, workers, tilePositions);
+        return (inputs + hidden + maps + (perWorker * workers)) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+    }
+
+    /// <summary>Makes the buffers fit <paramref name="plan"/> (allocating only when a shape or width needs more).</summary>
+    public void Prepare(GamPlan<T> plan, int workers, int tilePositions)
+    {
+        var layout = (plan.Mode, plan.Batch, plan.Channels, plan.Hidden, plan.OutChannels, plan.Height, plan.Width, workers, tilePositions);
+        if (Equals(_layout, layout))
+        {
+            return;
+        }
+
+        var (inputs, hidden, maps, _) = Sizes(plan, workers, tilePositions);
+        Inputs = Fit(Inputs, inputs);
+        Hidden = Fit(Hidden, hidden);
+        Maps = Fit(Maps, maps);
+        var hiddenTile = ((plan.Hidden + MicroKernel.Rows - 1) / MicroKernel.Rows) * MicroKernel.Rows * tilePositions;
+        var tile = Math.Max(MicroKernel.Rows * tilePositions, ChunkLength);
+        if (WorkerHidden.Length < workers || (WorkerHidden.Length > 0 && (WorkerHidden[0].Length < hiddenTile || WorkerTiles[0].Length < tile)))
+        {
+            WorkerHidden = new T[workers][];
+            WorkerTiles = new T[workers][];
+            for (var w = 0; w < workers; w++)
+            {
+                WorkerHidden[w] = new T[hiddenTile];
+                WorkerTiles[w] = new T[tile];
+            }
+        }
+
+        _layout = layout;
+    }
+
+    /// <summary>The number of positions train mode normalises per step of its final pass (the length of a worker's tile scratch at least).</summary>
+    public const int ChunkLength = 1024;
+
+    private static (long Inputs, long Hidden, long Maps, long PerWorker) Sizes(GamPlan<T> plan, int workers, int tilePositions)
+    {
+        long plane = plan.Geometry.PlaneStride;
+        long samples = plan.Mode == GamMode.Train ? plan.Batch : workers;
+        var perWorker = (((plan.Hidden + MicroKernel.Rows - 1) / MicroKernel.Rows) * MicroKernel.Rows * tilePositions) + Math.Max(MicroKernel.Rows * tilePositions, ChunkLength);
+        return (samples * plan.Channels * plane, samples * plan.Hidden * plane, plan.Mode == GamMode.Train ? plan.Batch * plan.OutChannels * plane : 0, perWorker);
+    }
+
+    private static T[] Fit(T[] current, long length)
+    {
+        if (length > Array.MaxLength)
+        {
+            throw new InsufficientMemoryException($"a GAM workspace of {length} elements exceeds the largest array.");
+        }
+
+        if (current.Length >= length)
+        {
+            current.AsSpan().Clear();
+            return current;
+        }
+
+        return new T[length];
+    }
+}
