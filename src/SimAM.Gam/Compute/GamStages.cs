@@ -60,8 +60,9 @@ internal static class GamStages<T, TV, TLanes>
         for (var b = 0; b < linear1.BlocksPerGroup; b++)
         {
             var rows = hidden.Slice(b * MicroKernel.Rows * nr, MicroKernel.Rows * nr);
+            ref var rowsStart = ref MemoryMarshal.GetReference(rows);
             MicroKernel.Run<T, TV, TLanes>(
-                ref linear1.Panel(0, b), ref x[tileStart], plan.Channels, geometry.PlaneStride, 1, 0, ref MemoryMarshal.GetReference(rows));
+                ref linear1.Panel(0, b), ref x[tileStart], plan.Channels, geometry.PlaneStride, 1, 0, false, ref rowsStart, nr, ref rowsStart, nr, MicroKernel.Rows);
             for (var r = 0; r < linear1.RowsIn(b); r++)
             {
                 var row = rows.Slice(r * nr, nr);
@@ -73,8 +74,9 @@ internal static class GamStages<T, TV, TLanes>
         var mask = plan.Mask.AsSpan(tileStart, nr);
         for (var b = 0; b < linear2.BlocksPerGroup; b++)
         {
+            ref var tileStart0 = ref MemoryMarshal.GetReference(tile);
             MicroKernel.Run<T, TV, TLanes>(
-                ref linear2.Panel(0, b), ref MemoryMarshal.GetReference(hidden), plan.Hidden, nr, 1, 0, ref MemoryMarshal.GetReference(tile));
+                ref linear2.Panel(0, b), ref MemoryMarshal.GetReference(hidden), plan.Hidden, nr, 1, 0, false, ref tileStart0, nr, ref tileStart0, nr, MicroKernel.Rows);
             for (var r = 0; r < linear2.RowsIn(b); r++)
             {
                 var c = linear2.FirstChannel(0, b) + r;
@@ -92,17 +94,61 @@ internal static class GamStages<T, TV, TLanes>
         }
     }
 
-    /// <summary>Runs the micro-kernel of one block of a convolution on one tile: tile = conv(input) without bias.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ConvolutionTile(PackedFilter<T> filter, in PaddedGeometry geometry, Span<T> input, int group, int block, int tileStart, Span<T> tile) =>
-        MicroKernel.Run<T, TV, TLanes>(
-            ref filter.Panel(group, block),
-            ref input[(group * filter.InPerGroup * geometry.PlaneStride) + tileStart + geometry.FirstTapOffset],
-            filter.InPerGroup,
-            geometry.PlaneStride,
-            GamWeights.KernelSize,
-            geometry.RowStride,
-            ref MemoryMarshal.GetReference(tile));
+    /// <summary>
+    /// Runs the convolution items [<paramref name="from"/>, <paramref name="to"/>) of one sample (item = (group·blocks +
+    /// block)·tiles + tile) and hands each finished tile to <paramref name="epilogue"/>. The reduction over input
+    /// channels runs in chunks of <paramref name="chunk"/> channels, so that a chunk of the padded input stays in the
+    /// L2 cache while every item uses it; between chunks the partial sums wait in <paramref name="partials"/>
+    /// (planes of the output channels, at the tile's own positions).
+    /// </summary>
+    public static void Convolution<TEpilogue>(
+        PackedFilter<T> filter, in PaddedGeometry geometry, Span<T> input, Span<T> partials, int from, int to, int chunk, Span<T> tile, ref TEpilogue epilogue)
+        where TEpilogue : struct, ITileEpilogue<T>
+    {
+        var nr = TilePositions;
+        var tiles = TileCount(geometry);
+        var stride = geometry.PlaneStride;
+        var taps = GamWeights.KernelSize * GamWeights.KernelSize;
+        ref var tileStart0 = ref MemoryMarshal.GetReference(tile);
+        for (var c0 = 0; c0 < filter.InPerGroup; c0 += chunk)
+        {
+            var channels = Math.Min(chunk, filter.InPerGroup - c0);
+            var last = c0 + channels == filter.InPerGroup;
+            for (var item = from; item < to; item++)
+            {
+                var t = item % tiles;
+                var block = item / tiles % filter.BlocksPerGroup;
+                var group = item / tiles / filter.BlocksPerGroup;
+                var start = TileStart(geometry, t);
+                var rows = filter.RowsIn(block);
+                ref var partial = ref partials[(filter.FirstChannel(group, block) * stride) + start];
+                MicroKernel.Run<T, TV, TLanes>(
+                    ref Unsafe.Add(ref filter.Panel(group, block), (nint)c0 * taps * MicroKernel.Rows),
+                    ref input[((group * filter.InPerGroup) + c0) * stride + start + geometry.FirstTapOffset],
+                    channels,
+                    stride,
+                    GamWeights.KernelSize,
+                    geometry.RowStride,
+                    c0 > 0,
+                    ref partial,
+                    stride,
+                    ref last ? ref tileStart0 : ref partial,
+                    last ? nr : stride,
+                    rows);
+                if (last)
+                {
+                    epilogue.Apply(group, block, start, tile);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gets the input channels per reduction chunk: as many padded planes as fit in about 192 KB, so that a chunk
+    /// stays in the L2 cache of any current core (512 KB and up) beside the weights' panel.
+    /// </summary>
+    public static int ChunkChannels(in PaddedGeometry geometry) =>
+        Math.Max(1, (192 * 1024) / (geometry.PlaneStride * Unsafe.SizeOf<T>()));
 
     /// <summary>
     /// Stores a convolution tile into the output planes: (tile + shift) with an optional ReLU, padding positions zeroed

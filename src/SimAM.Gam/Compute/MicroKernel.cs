@@ -32,22 +32,59 @@ internal static class MicroKernel
         where TLanes : ILanes<T, TV> => Vectors * TLanes.Count;
 
     /// <summary>
-    /// tile[r, j] = Σ over input channel ci, kh, kw of panel[ci, kh, kw, r] · input[ci·planeStride + kh·rowStride + kw + j],
-    /// for r &lt; <see cref="Rows"/> and j &lt; <see cref="Positions{T, TV, TLanes}"/>; tile rows are
-    /// <see cref="Positions{T, TV, TLanes}"/> apart.
+    /// tile[r, j] = (accumulate ? partial[r, j] : 0) + Σ over input channel ci, kh, kw of
+    /// panel[ci, kh, kw, r] · input[ci·planeStride + kh·rowStride + kw + j], for r &lt; <see cref="Rows"/> and
+    /// j &lt; <see cref="Positions{T, TV, TLanes}"/>. The rows of <paramref name="partial"/> are <paramref name="partialStride"/>
+    /// apart, those of <paramref name="tile"/> <paramref name="tileStride"/>, and only the first <paramref name="rows"/>
+    /// rows are read and written (a block at the end of a group has fewer real output channels).
     /// </summary>
+    /// <remarks>
+    /// <paramref name="accumulate"/> lets a long reduction run in chunks of input channels (so that a chunk of the
+    /// input stays in the L2 cache while every block and tile uses it) with the partial sums parked in memory
+    /// between chunks; the order of the additions is the same for every tiling and thread count.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T, TV, TLanes>(
-        ref T panel, ref T input, int inChannels, int planeStride, int kernelSize, int rowStride, ref T tile)
+        ref T panel, ref T input, int inChannels, int planeStride, int kernelSize, int rowStride, bool accumulate, ref T partial, int partialStride, ref T tile, int tileStride, int rows)
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV>
     {
         var n = TLanes.Count;
-        TV c00 = TLanes.Zero, c01 = TLanes.Zero, c02 = TLanes.Zero;
-        TV c10 = TLanes.Zero, c11 = TLanes.Zero, c12 = TLanes.Zero;
-        TV c20 = TLanes.Zero, c21 = TLanes.Zero, c22 = TLanes.Zero;
-        TV c30 = TLanes.Zero, c31 = TLanes.Zero, c32 = TLanes.Zero;
+        var stride = partialStride;
+        TV c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
+        if (accumulate)
+        {
+            c00 = TLanes.Load(ref partial);
+            c01 = TLanes.Load(ref Unsafe.Add(ref partial, n));
+            c02 = TLanes.Load(ref Unsafe.Add(ref partial, 2 * n));
+            c10 = c11 = c12 = c20 = c21 = c22 = c30 = c31 = c32 = TLanes.Zero;
+            if (rows > 1)
+            {
+                c10 = TLanes.Load(ref Unsafe.Add(ref partial, stride));
+                c11 = TLanes.Load(ref Unsafe.Add(ref partial, stride + n));
+                c12 = TLanes.Load(ref Unsafe.Add(ref partial, stride + (2 * n)));
+            }
+
+            if (rows > 2)
+            {
+                c20 = TLanes.Load(ref Unsafe.Add(ref partial, 2 * stride));
+                c21 = TLanes.Load(ref Unsafe.Add(ref partial, (2 * stride) + n));
+                c22 = TLanes.Load(ref Unsafe.Add(ref partial, (2 * stride) + (2 * n)));
+            }
+
+            if (rows > 3)
+            {
+                c30 = TLanes.Load(ref Unsafe.Add(ref partial, 3 * stride));
+                c31 = TLanes.Load(ref Unsafe.Add(ref partial, (3 * stride) + n));
+                c32 = TLanes.Load(ref Unsafe.Add(ref partial, (3 * stride) + (2 * n)));
+            }
+        }
+        else
+        {
+            c00 = c01 = c02 = c10 = c11 = c12 = c20 = c21 = c22 = c30 = c31 = c32 = TLanes.Zero;
+        }
+
         ref var a = ref panel;
         for (var ci = 0; ci < inChannels; ci++)
         {
@@ -82,22 +119,32 @@ internal static class MicroKernel
             }
         }
 
-        var stride = Vectors * n;
         ref var t0 = ref tile;
         TLanes.Store(c00, ref t0);
         TLanes.Store(c01, ref Unsafe.Add(ref t0, n));
         TLanes.Store(c02, ref Unsafe.Add(ref t0, 2 * n));
-        ref var t1 = ref Unsafe.Add(ref tile, stride);
-        TLanes.Store(c10, ref t1);
-        TLanes.Store(c11, ref Unsafe.Add(ref t1, n));
-        TLanes.Store(c12, ref Unsafe.Add(ref t1, 2 * n));
-        ref var t2 = ref Unsafe.Add(ref tile, 2 * stride);
-        TLanes.Store(c20, ref t2);
-        TLanes.Store(c21, ref Unsafe.Add(ref t2, n));
-        TLanes.Store(c22, ref Unsafe.Add(ref t2, 2 * n));
-        ref var t3 = ref Unsafe.Add(ref tile, 3 * stride);
-        TLanes.Store(c30, ref t3);
-        TLanes.Store(c31, ref Unsafe.Add(ref t3, n));
-        TLanes.Store(c32, ref Unsafe.Add(ref t3, 2 * n));
+        if (rows > 1)
+        {
+            ref var t1 = ref Unsafe.Add(ref tile, tileStride);
+            TLanes.Store(c10, ref t1);
+            TLanes.Store(c11, ref Unsafe.Add(ref t1, n));
+            TLanes.Store(c12, ref Unsafe.Add(ref t1, 2 * n));
+        }
+
+        if (rows > 2)
+        {
+            ref var t2 = ref Unsafe.Add(ref tile, 2 * tileStride);
+            TLanes.Store(c20, ref t2);
+            TLanes.Store(c21, ref Unsafe.Add(ref t2, n));
+            TLanes.Store(c22, ref Unsafe.Add(ref t2, 2 * n));
+        }
+
+        if (rows > 3)
+        {
+            ref var t3 = ref Unsafe.Add(ref tile, 3 * tileStride);
+            TLanes.Store(c30, ref t3);
+            TLanes.Store(c31, ref Unsafe.Add(ref t3, n));
+            TLanes.Store(c32, ref Unsafe.Add(ref t3, 2 * n));
+        }
     }
 }

@@ -190,6 +190,49 @@ internal static class ForwardRunner
             RunItems(worker, from, to);
         }
 
+        /// <summary>Runs a worker's run of convolution items, one sample at a time (each sample's items are chunked together).</summary>
+        private readonly void RunConvolution(int worker, int from, int to)
+        {
+            var first = _phase == Phase.Convolution1;
+            var filter = first ? _plan.Conv1 : _plan.Conv2;
+            var perSample = _plan.Groups * filter.BlocksPerGroup * _tiles;
+            while (from < to)
+            {
+                var s = from / perSample;
+                var end = Math.Min(to, (s + 1) * perSample);
+                Convolve(worker, first, s, _perSample ? Sample : s, from - (s * perSample), end - (s * perSample));
+                from = end;
+            }
+        }
+
+        /// <summary>Runs items [from, to) of one convolution of sample <paramref name="n"/>, whose buffers are in <paramref name="slot"/>.</summary>
+        private readonly void Convolve(int worker, bool first, int slot, int n, int from, int to)
+        {
+            var plan = _plan;
+            var geometry = plan.Geometry;
+            var stride = geometry.PlaneStride;
+            var tile = _workspace.WorkerTiles[worker].AsSpan();
+            var chunk = GamStages<T, TV, TLanes>.ChunkChannels(geometry);
+            if (first)
+            {
+                var store = new StorePlanesEpilogue<T, TV, TLanes>(
+                    plan.Conv1, plan.Mask, _workspace.Hidden, slot * plan.Hidden * stride, stride, relu: _perSample);
+                GamStages<T, TV, TLanes>.Convolution(plan.Conv1, geometry, Inputs(slot), HiddenPlanes(slot), from, to, chunk, tile, ref store);
+            }
+            else if (_perSample)
+            {
+                var finish = new FinishEpilogue<T, TV, TLanes>(
+                    plan, _workspace.Inputs, slot * plan.Channels * stride, _output + ((long)n * plan.Channels * plan.PlaneSize), plan.Channels * plan.PlaneSize);
+                GamStages<T, TV, TLanes>.Convolution(plan.Conv2, geometry, HiddenPlanes(slot), Maps(slot), from, to, chunk, tile, ref finish);
+            }
+            else
+            {
+                var store = new StorePlanesEpilogue<T, TV, TLanes>(
+                    plan.Conv2, plan.Mask, _workspace.Maps, slot * plan.OutChannels * stride, stride, relu: false);
+                GamStages<T, TV, TLanes>.Convolution(plan.Conv2, geometry, HiddenPlanes(slot), Maps(slot), from, to, chunk, tile, ref store);
+            }
+        }
+
         private readonly int ItemCount(Phase phase)
         {
             var plan = _plan;
@@ -209,6 +252,12 @@ internal static class ForwardRunner
 
         private readonly void RunItems(int worker, int from, int to)
         {
+            if (_phase is Phase.Convolution1 or Phase.Convolution2)
+            {
+                RunConvolution(worker, from, to);
+                return;
+            }
+
             for (var item = from; item < to; item++)
             {
                 RunItem(worker, item);
@@ -240,32 +289,8 @@ internal static class ForwardRunner
                     break;
                 case Phase.Convolution1:
                 case Phase.Convolution2:
-                    {
-                        var first = _phase == Phase.Convolution1;
-                        var filter = first ? plan.Conv1 : plan.Conv2;
-                        var t = item % _tiles;
-                        var rest = item / _tiles;
-                        var block = rest % filter.BlocksPerGroup;
-                        rest /= filter.BlocksPerGroup;
-                        var group = rest % plan.Groups;
-                        var s = rest / plan.Groups;
-                        var start = GamStages<T, TV, TLanes>.TileStart(geometry, t);
-                        GamStages<T, TV, TLanes>.ConvolutionTile(filter, geometry, first ? Inputs(s) : HiddenPlanes(s), group, block, start, tile);
-                        if (first)
-                        {
-                            GamStages<T, TV, TLanes>.StoreTile(filter, plan.Mask, group, block, tile, HiddenPlanes(s), stride, start, relu: _perSample);
-                        }
-                        else if (_perSample)
-                        {
-                            GamStages<T, TV, TLanes>.FinishTile(plan, group, block, tile, Inputs(s), SampleOutput(Sample), start);
-                        }
-                        else
-                        {
-                            GamStages<T, TV, TLanes>.StoreTile(filter, plan.Mask, group, block, tile, Maps(s), stride, start, relu: false);
-                        }
-
-                        break;
-                    }
+                    // Never reached: Invoke hands convolution phases to RunConvolution as whole ranges.
+                    break;
 
                 case Phase.Moments1:
                     ChannelMoments(item, plan.Hidden, _workspace.Hidden);
@@ -292,7 +317,6 @@ internal static class ForwardRunner
             var plan = _plan;
             var geometry = plan.Geometry;
             var inputs = Inputs(worker);
-            var hidden = HiddenPlanes(worker);
             var hiddenScratch = _workspace.WorkerHidden[worker].AsSpan();
             var tile = _workspace.WorkerTiles[worker].AsSpan();
             GamStages<T, TV, TLanes>.Pad(geometry, SampleInput(n), inputs, plan.Channels);
@@ -301,32 +325,8 @@ internal static class ForwardRunner
                 GamStages<T, TV, TLanes>.ChannelMlpTile(plan, inputs, GamStages<T, TV, TLanes>.TileStart(geometry, t), hiddenScratch, tile);
             }
 
-            for (var g = 0; g < plan.Groups; g++)
-            {
-                for (var b = 0; b < plan.Conv1.BlocksPerGroup; b++)
-                {
-                    for (var t = 0; t < _tiles; t++)
-                    {
-                        var start = GamStages<T, TV, TLanes>.TileStart(geometry, t);
-                        GamStages<T, TV, TLanes>.ConvolutionTile(plan.Conv1, geometry, inputs, g, b, start, tile);
-                        GamStages<T, TV, TLanes>.StoreTile(plan.Conv1, plan.Mask, g, b, tile, hidden, geometry.PlaneStride, start, relu: true);
-                    }
-                }
-            }
-
-            var output = SampleOutput(n);
-            for (var g = 0; g < plan.Groups; g++)
-            {
-                for (var b = 0; b < plan.Conv2.BlocksPerGroup; b++)
-                {
-                    for (var t = 0; t < _tiles; t++)
-                    {
-                        var start = GamStages<T, TV, TLanes>.TileStart(geometry, t);
-                        GamStages<T, TV, TLanes>.ConvolutionTile(plan.Conv2, geometry, hidden, g, b, start, tile);
-                        GamStages<T, TV, TLanes>.FinishTile(plan, g, b, tile, inputs, output, start);
-                    }
-                }
-            }
+            Convolve(worker, first: true, worker, n, 0, plan.Groups * plan.Conv1.BlocksPerGroup * _tiles);
+            Convolve(worker, first: false, worker, n, 0, plan.Groups * plan.Conv2.BlocksPerGroup * _tiles);
         }
 
         /// <summary>

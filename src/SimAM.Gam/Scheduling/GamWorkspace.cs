@@ -6,12 +6,12 @@ namespace SimAM.Gam.Scheduling;
 
 /// <summary>
 /// The buffers of a forward pass, reused from call to call: the padded planes of x (rewritten in place to x1)
-/// and of the first convolution's output, plus each worker's tile scratch; in train mode also the second
-/// convolution's raw output, since BatchNorm needs the whole batch's statistics before anything can be normalised.
+/// and of the two convolutions' outputs (partial sums between reduction chunks; in train mode the raw outputs,
+/// since BatchNorm needs the whole batch's statistics before anything can be normalised), plus each worker's tile scratch.
 /// </summary>
 /// <typeparam name="T">float or double.</typeparam>
 /// <remarks>
-/// Eval: (C + m) padded planes per worker (one sample each); train: (C + m + out) padded planes per sample.
+/// Eval: (C + m + out) padded planes per worker (one sample each); train: (C + m + out) padded planes per sample.
 /// A padded plane holds (H + 6)·(W + 3) + 134 values rounded up to 16. <see cref="Bytes"/> gives the total.
 /// Padding positions are zero and stay zero (every write is masked), so the buffers are cleared only when the
 /// shape changes.
@@ -75,7 +75,7 @@ internal sealed class GamWorkspace<T>
         long plane = plan.Geometry.PlaneStride;
         long samples = plan.Mode == GamMode.Train ? plan.Batch : workers;
         var perWorker = (((plan.Hidden + MicroKernel.Rows - 1) / MicroKernel.Rows) * MicroKernel.Rows * tilePositions) + Math.Max(MicroKernel.Rows * tilePositions, ChunkLength);
-        return (samples * plan.Channels * plane, samples * plan.Hidden * plane, plan.Mode == GamMode.Train ? plan.Batch * plan.OutChannels * plane : 0, perWorker);
+        return (samples * plan.Channels * plane, samples * plan.Hidden * plane, samples * plan.OutChannels * plane, perWorker);
     }
 
     private static T[] Fit(T[] current, long length)
