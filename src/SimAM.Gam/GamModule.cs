@@ -92,8 +92,8 @@ public sealed class GamModule
         var count = shape.Length == 4 ? Math.Max(0, (long)shape[0] * shape[1] * shape[2] * shape[3]) : 0;
         var probe = count <= Array.MaxLength ? new float[count] : [];
         var (batch, height, width) = GamChecks.Forward<float>(Weights, Options, mode, probe, probe, shape);
-        var plan = new GamPlan<float>(Weights, mode, batch, height, width, Options);
-        return GamWorkspace<float>.Bytes(plan, Workers(plan), ForwardRunner.TilePositions(Kernel));
+        var plan = new GamPlan<float>(Weights, mode, batch, height, width, Options, ForwardRunner.TilePositions<float>(Kernel));
+        return GamWorkspace<float>.Bytes(plan, Workers(plan), plan.TilePositions);
     }
 
     private void Run<T>(ReadOnlySpan<T> input, Span<T> output, ReadOnlySpan<int> shape, GamMode mode, ref GamPlan<T>? cached, Stack<GamWorkspace<T>> pool)
@@ -119,7 +119,7 @@ public sealed class GamModule
         var plan = System.Threading.Volatile.Read(ref cached);
         if (plan is null || !plan.Matches(Weights, mode, batch, height, width, Options))
         {
-            plan = new GamPlan<T>(Weights, mode, batch, height, width, Options);
+            plan = new GamPlan<T>(Weights, mode, batch, height, width, Options, ForwardRunner.TilePositions<T>(Kernel));
             System.Threading.Volatile.Write(ref cached, plan);
         }
 
@@ -133,7 +133,7 @@ public sealed class GamModule
         try
         {
             var workers = Workers(plan);
-            workspace.Prepare(plan, workers, ForwardRunner.TilePositions(Kernel));
+            workspace.Prepare(plan, workers, plan.TilePositions);
             ForwardRunner.Run(plan, workspace, Weights, input, output, workers, Kernel);
         }
         finally

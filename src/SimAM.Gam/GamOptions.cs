@@ -56,6 +56,12 @@ public sealed class GamOptions
     /// </summary>
     public SimAmKernel Kernel { get; init; } = SimAmKernel.Auto;
 
+    /// <summary>
+    /// Gets which convolution algorithm runs: <see langword="null"/> (the default) lets the cost model choose per
+    /// shape; tests set it to run both on every shape.
+    /// </summary>
+    internal bool? PackedConvolution { get; init; }
+
     internal int EffectiveDegreeOfParallelism =>
         _maxDegreeOfParallelism == -1 ? Environment.ProcessorCount : _maxDegreeOfParallelism;
 }

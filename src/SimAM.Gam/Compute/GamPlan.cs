@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace SimAM.Gam.Compute;
 
@@ -12,8 +13,11 @@ namespace SimAM.Gam.Compute;
 internal sealed class GamPlan<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    public GamPlan(GamWeights weights, GamMode mode, int batch, int height, int width, GamOptions options)
+    private const int Taps = GamWeights.KernelSize * GamWeights.KernelSize;
+
+    public GamPlan(GamWeights weights, GamMode mode, int batch, int height, int width, GamOptions options, int tilePositions)
     {
+        TilePositions = tilePositions;
         Mode = mode;
         Batch = batch;
         Channels = weights.Channels;
@@ -52,7 +56,66 @@ internal sealed class GamPlan<T>
         }
 
         WeightsVersion = weights.Version;
+        Packed = options.PackedConvolution ?? PackingPays(batch, height, width, tilePositions, Channels * Taps / Groups, Hidden, Hidden * Taps / Groups, OutChannels);
+
+        // The micro-kernel's step offsets: one table per kind of reduction, each shared by every tile and chunk.
+        var stride = Geometry.PlaneStride;
+        var size = Unsafe.SizeOf<T>();
+        ChunkChannels = Packed
+            ? Math.Max(1, (96 * 1024) / (Taps * tilePositions * size))
+            : Math.Max(1, (192 * 1024) / (stride * size));
+        ChunkChannels = Math.Min(ChunkChannels, Math.Max(Conv1.InPerGroup, Conv2.InPerGroup));
+        StepOffsets = new int[ChunkChannels * Taps];
+        for (var ci = 0; ci < ChunkChannels; ci++)
+        {
+            for (var t = 0; t < Taps; t++)
+            {
+                StepOffsets[(ci * Taps) + t] = Packed
+                    ? ((ci * Taps) + t) * tilePositions
+                    : (ci * stride) + (t / GamWeights.KernelSize * Geometry.RowStride) + (t % GamWeights.KernelSize);
+            }
+        }
+
+        Linear1Offsets = new int[Channels];
+        for (var c = 0; c < Channels; c++)
+        {
+            Linear1Offsets[c] = c * stride;
+        }
+
+        Linear2Offsets = new int[Hidden];
+        for (var j = 0; j < Hidden; j++)
+        {
+            Linear2Offsets[j] = j * tilePositions;
+        }
     }
+
+    /// <summary>
+    /// Gets the input channels per reduction chunk of the convolutions: for the direct path as many padded planes as
+    /// fit in about 192 KB, so that a chunk stays in the L2 cache of any current core (512 KB and up) beside the weights'
+    /// panel; for the packed path as many as keep one tile's packed panel near 96 KB.
+    /// </summary>
+    public int ChunkChannels { get; }
+
+    /// <summary>Gets the micro-kernel's step offsets for one chunk of a convolution: (channel, kh, kw) taps of the padded planes, or the packed panel's rows.</summary>
+    public int[] StepOffsets { get; }
+
+    /// <summary>Gets the first linear layer's step offsets: one padded plane per input channel.</summary>
+    public int[] Linear1Offsets { get; }
+
+    /// <summary>Gets the second linear layer's step offsets: one row of the hidden tile per hidden channel.</summary>
+    public int[] Linear2Offsets { get; }
+
+    /// <summary>Gets the positions of one micro-kernel tile at the call's width.</summary>
+    public int TilePositions { get; }
+
+    /// <summary>
+    /// Gets a value indicating whether the convolutions gather each tile's inputs into a packed panel over the whole
+    /// batch's pixels (<see cref="PackedConvolution{T, TV, TLanes}"/>) instead of sliding over the padded planes.
+    /// </summary>
+    public bool Packed { get; }
+
+    /// <summary>Gets the number of pixels of the batch, the packed convolutions' positions.</summary>
+    public int Positions => Batch * PlaneSize;
 
     public GamMode Mode { get; }
 
@@ -95,6 +158,21 @@ internal sealed class GamPlan<T>
         WeightsVersion == weights.Version && Mode == mode && Batch == batch && Height == height && Width == width
         && ChannelGate == options.ChannelGate && ShuffleGroups == options.ShuffleGroups;
 
+    /// <summary>
+    /// Compares the two ways to run the convolutions, in units of one vector FMA lane: the direct path computes
+    /// (W + 3)-wide rows rounded up to whole tiles; the packed path computes only pixels but gathers one value per
+    /// pixel and reduction step, about one cycle, while the FMA pipes retire 32 lanes a cycle.
+    /// </summary>
+    private static bool PackingPays(int batch, int height, int width, int tilePositions, int k1, int cout1, int k2, int cout2)
+    {
+        var rowPositions = (long)height * (width + PaddedGeometry.Pad);
+        var direct = (long)batch * ((rowPositions + tilePositions - 1) / tilePositions) * tilePositions;
+        var pixels = (long)batch * height * width;
+        var packed = (pixels + tilePositions - 1) / tilePositions * tilePositions;
+        var work = ((long)k1 * cout1) + ((long)k2 * cout2);
+        return (packed * (work + (32L * (k1 + k2)))) < direct * work;
+    }
+
     /// <summary>Gets the output channel of y that the spatial map's channel <paramref name="o"/> multiplies (the shuffle).</summary>
     public int ShuffledChannel(int o)
     {
@@ -113,10 +191,10 @@ internal sealed class GamPlan<T>
         if (typeof(T) == typeof(float))
         {
             var bits = BitConverter.Int32BitsToSingle(-1);
-            return System.Runtime.CompilerServices.Unsafe.As<float, T>(ref bits);
+            return Unsafe.As<float, T>(ref bits);
         }
 
         var wide = BitConverter.Int64BitsToDouble(-1L);
-        return System.Runtime.CompilerServices.Unsafe.As<double, T>(ref wide);
+        return Unsafe.As<double, T>(ref wide);
     }
 }

@@ -1,7 +1,6 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SimAM.Gam.Compute.Lanes;
 
@@ -62,7 +61,7 @@ internal static class GamStages<T, TV, TLanes>
             var rows = hidden.Slice(b * MicroKernel.Rows * nr, MicroKernel.Rows * nr);
             ref var rowsStart = ref MemoryMarshal.GetReference(rows);
             MicroKernel.Run<T, TV, TLanes>(
-                ref linear1.Panel(0, b), ref x[tileStart], plan.Channels, geometry.PlaneStride, 1, 0, false, ref rowsStart, nr, ref rowsStart, nr, MicroKernel.Rows);
+                ref linear1.Panel(0, b), ref x[tileStart], ref plan.Linear1Offsets[0], plan.Channels, false, ref rowsStart, nr, ref rowsStart, nr, MicroKernel.Rows);
             for (var r = 0; r < linear1.RowsIn(b); r++)
             {
                 var row = rows.Slice(r * nr, nr);
@@ -76,7 +75,7 @@ internal static class GamStages<T, TV, TLanes>
         {
             ref var tileStart0 = ref MemoryMarshal.GetReference(tile);
             MicroKernel.Run<T, TV, TLanes>(
-                ref linear2.Panel(0, b), ref MemoryMarshal.GetReference(hidden), plan.Hidden, nr, 1, 0, false, ref tileStart0, nr, ref tileStart0, nr, MicroKernel.Rows);
+                ref linear2.Panel(0, b), ref MemoryMarshal.GetReference(hidden), ref plan.Linear2Offsets[0], plan.Hidden, false, ref tileStart0, nr, ref tileStart0, nr, MicroKernel.Rows);
             for (var r = 0; r < linear2.RowsIn(b); r++)
             {
                 var c = linear2.FirstChannel(0, b) + r;
@@ -102,7 +101,7 @@ internal static class GamStages<T, TV, TLanes>
     /// (planes of the output channels, at the tile's own positions).
     /// </summary>
     public static void Convolution<TEpilogue>(
-        PackedFilter<T> filter, in PaddedGeometry geometry, Span<T> input, Span<T> partials, int from, int to, int chunk, Span<T> tile, ref TEpilogue epilogue)
+        PackedFilter<T> filter, in PaddedGeometry geometry, Span<T> input, Span<T> partials, int from, int to, int chunk, int[] offsets, Span<T> tile, ref TEpilogue epilogue)
         where TEpilogue : struct, ITileEpilogue<T>
     {
         var nr = TilePositions;
@@ -123,12 +122,10 @@ internal static class GamStages<T, TV, TLanes>
                 var rows = filter.RowsIn(block);
                 ref var partial = ref partials[(filter.FirstChannel(group, block) * stride) + start];
                 MicroKernel.Run<T, TV, TLanes>(
-                    ref Unsafe.Add(ref filter.Panel(group, block), (nint)c0 * taps * MicroKernel.Rows),
+                    ref System.Runtime.CompilerServices.Unsafe.Add(ref filter.Panel(group, block), (nint)c0 * taps * MicroKernel.Rows),
                     ref input[((group * filter.InPerGroup) + c0) * stride + start + geometry.FirstTapOffset],
-                    channels,
-                    stride,
-                    GamWeights.KernelSize,
-                    geometry.RowStride,
+                    ref offsets[0],
+                    channels * taps,
                     c0 > 0,
                     ref partial,
                     stride,
@@ -142,13 +139,6 @@ internal static class GamStages<T, TV, TLanes>
             }
         }
     }
-
-    /// <summary>
-    /// Gets the input channels per reduction chunk: as many padded planes as fit in about 192 KB, so that a chunk
-    /// stays in the L2 cache of any current core (512 KB and up) beside the weights' panel.
-    /// </summary>
-    public static int ChunkChannels(in PaddedGeometry geometry) =>
-        Math.Max(1, (192 * 1024) / (geometry.PlaneStride * Unsafe.SizeOf<T>()));
 
     /// <summary>
     /// Stores a convolution tile into the output planes: (tile + shift) with an optional ReLU, padding positions zeroed

@@ -14,7 +14,7 @@ namespace SimAM.Gam.Compute;
 /// Per step: <see cref="Vectors"/> loads, <see cref="Rows"/> broadcasts, twelve FMAs. Twelve independent
 /// accumulators cover the FMA latency (4 cycles × 2 pipes + headroom) and leave registers for the operands at
 /// every width, including the sixteen of AVX2 and SSE. The same kernel serves the 7×7 convolutions
-/// (kernelSize 7) and the channel MLP's linear layers (kernelSize 1, a plain GEMM over the positions).
+/// and the channel MLP's linear layers (a plain GEMM over the positions), told apart only by the step offsets.
 /// The sum over the reduction runs in one fixed order, whatever the tiling or threading around it.
 /// </remarks>
 internal static class MicroKernel
@@ -32,20 +32,22 @@ internal static class MicroKernel
         where TLanes : ILanes<T, TV> => Vectors * TLanes.Count;
 
     /// <summary>
-    /// tile[r, j] = (accumulate ? partial[r, j] : 0) + Σ over input channel ci, kh, kw of
-    /// panel[ci, kh, kw, r] · input[ci·planeStride + kh·rowStride + kw + j], for r &lt; <see cref="Rows"/> and
-    /// j &lt; <see cref="Positions{T, TV, TLanes}"/>. The rows of <paramref name="partial"/> are <paramref name="partialStride"/>
-    /// apart, those of <paramref name="tile"/> <paramref name="tileStride"/>, and only the first <paramref name="rows"/>
-    /// rows are read and written (a block at the end of a group has fewer real output channels).
+    /// tile[r, j] = (accumulate ? partial[r, j] : 0) + Σ over steps k of panel[k, r] · input[offsets[k] + j], for
+    /// r &lt; <see cref="Rows"/> and j &lt; <see cref="Positions{T, TV, TLanes}"/>. The rows of <paramref name="partial"/> are
+    /// <paramref name="partialStride"/> apart, those of <paramref name="tile"/> <paramref name="tileStride"/>, and only
+    /// the first <paramref name="rows"/> rows are read and written (a block at the end of a group has fewer real
+    /// output channels).
     /// </summary>
     /// <remarks>
-    /// <paramref name="accumulate"/> lets a long reduction run in chunks of input channels (so that a chunk of the
-    /// input stays in the L2 cache while every block and tile uses it) with the partial sums parked in memory
-    /// between chunks; the order of the additions is the same for every tiling and thread count.
+    /// The step offsets make one flat loop of every reduction: (channel, kh, kw) taps of a 7×7 convolution over
+    /// padded planes, channels of a linear layer, or consecutive rows of a packed panel. <paramref name="accumulate"/>
+    /// lets a long reduction run in chunks of input channels (so that a chunk of the input stays in the L2 cache while
+    /// every block and tile uses it) with the partial sums parked in memory between chunks; the order of the additions
+    /// is the same for every tiling and thread count.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T, TV, TLanes>(
-        ref T panel, ref T input, int inChannels, int planeStride, int kernelSize, int rowStride, bool accumulate, ref T partial, int partialStride, ref T tile, int tileStride, int rows)
+        ref T panel, ref T input, ref int offsets, int steps, bool accumulate, ref T partial, int partialStride, ref T tile, int tileStride, int rows)
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV>
@@ -86,37 +88,29 @@ internal static class MicroKernel
         }
 
         ref var a = ref panel;
-        for (var ci = 0; ci < inChannels; ci++)
+        for (var k = 0; k < steps; k++)
         {
-            ref var plane = ref Unsafe.Add(ref input, (nint)ci * planeStride);
-            for (var kh = 0; kh < kernelSize; kh++)
-            {
-                ref var row = ref Unsafe.Add(ref plane, (nint)kh * rowStride);
-                for (var kw = 0; kw < kernelSize; kw++)
-                {
-                    ref var p = ref Unsafe.Add(ref row, kw);
-                    var b0 = TLanes.Load(ref p);
-                    var b1 = TLanes.Load(ref Unsafe.Add(ref p, n));
-                    var b2 = TLanes.Load(ref Unsafe.Add(ref p, 2 * n));
-                    var a0 = TLanes.Broadcast(a);
-                    c00 = TLanes.MultiplyAdd(a0, b0, c00);
-                    c01 = TLanes.MultiplyAdd(a0, b1, c01);
-                    c02 = TLanes.MultiplyAdd(a0, b2, c02);
-                    var a1 = TLanes.Broadcast(Unsafe.Add(ref a, 1));
-                    c10 = TLanes.MultiplyAdd(a1, b0, c10);
-                    c11 = TLanes.MultiplyAdd(a1, b1, c11);
-                    c12 = TLanes.MultiplyAdd(a1, b2, c12);
-                    var a2 = TLanes.Broadcast(Unsafe.Add(ref a, 2));
-                    c20 = TLanes.MultiplyAdd(a2, b0, c20);
-                    c21 = TLanes.MultiplyAdd(a2, b1, c21);
-                    c22 = TLanes.MultiplyAdd(a2, b2, c22);
-                    var a3 = TLanes.Broadcast(Unsafe.Add(ref a, 3));
-                    c30 = TLanes.MultiplyAdd(a3, b0, c30);
-                    c31 = TLanes.MultiplyAdd(a3, b1, c31);
-                    c32 = TLanes.MultiplyAdd(a3, b2, c32);
-                    a = ref Unsafe.Add(ref a, Rows);
-                }
-            }
+            ref var p = ref Unsafe.Add(ref input, Unsafe.Add(ref offsets, k));
+            var b0 = TLanes.Load(ref p);
+            var b1 = TLanes.Load(ref Unsafe.Add(ref p, n));
+            var b2 = TLanes.Load(ref Unsafe.Add(ref p, 2 * n));
+            var a0 = TLanes.Broadcast(a);
+            c00 = TLanes.MultiplyAdd(a0, b0, c00);
+            c01 = TLanes.MultiplyAdd(a0, b1, c01);
+            c02 = TLanes.MultiplyAdd(a0, b2, c02);
+            var a1 = TLanes.Broadcast(Unsafe.Add(ref a, 1));
+            c10 = TLanes.MultiplyAdd(a1, b0, c10);
+            c11 = TLanes.MultiplyAdd(a1, b1, c11);
+            c12 = TLanes.MultiplyAdd(a1, b2, c12);
+            var a2 = TLanes.Broadcast(Unsafe.Add(ref a, 2));
+            c20 = TLanes.MultiplyAdd(a2, b0, c20);
+            c21 = TLanes.MultiplyAdd(a2, b1, c21);
+            c22 = TLanes.MultiplyAdd(a2, b2, c22);
+            var a3 = TLanes.Broadcast(Unsafe.Add(ref a, 3));
+            c30 = TLanes.MultiplyAdd(a3, b0, c30);
+            c31 = TLanes.MultiplyAdd(a3, b1, c31);
+            c32 = TLanes.MultiplyAdd(a3, b2, c32);
+            a = ref Unsafe.Add(ref a, Rows);
         }
 
         ref var t0 = ref tile;

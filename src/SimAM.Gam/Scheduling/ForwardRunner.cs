@@ -39,14 +39,15 @@ internal static class ForwardRunner
         }
     }
 
-    /// <summary>Gets the positions of one tile at a width (what the workspace's tile scratch is sized for).</summary>
-    public static int TilePositions(SimAmKernel kernel) => MicroKernel.Vectors * kernel switch
-    {
-        SimAmKernel.Vector512 => 16,
-        SimAmKernel.Vector256 => 8,
-        SimAmKernel.Vector128 => 4,
-        _ => 1,
-    };
+    /// <summary>Gets the positions of one micro-kernel tile at a width.</summary>
+    public static int TilePositions<T>(SimAmKernel kernel)
+        where T : unmanaged => MicroKernel.Vectors * kernel switch
+        {
+            SimAmKernel.Vector512 => 64,
+            SimAmKernel.Vector256 => 32,
+            SimAmKernel.Vector128 => 16,
+            _ => System.Runtime.CompilerServices.Unsafe.SizeOf<T>(),
+        } / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
     private static unsafe void Run<T, TV, TLanes>(
         GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, ReadOnlySpan<T> input, Span<T> output, int workers)
@@ -60,6 +61,16 @@ internal static class ForwardRunner
             var phases = new Phases<T, TV, TLanes>(plan, workspace, x, y, workers);
             if (plan.Mode == GamMode.Eval)
             {
+                if (plan.Packed)
+                {
+                    // Packed tiles run over the whole batch's pixels, so every sample's x1 must be ready first.
+                    phases.Execute(Phase.Pad);
+                    phases.Execute(Phase.ChannelMlp);
+                    phases.Execute(Phase.Convolution1);
+                    phases.Execute(Phase.Convolution2);
+                    return;
+                }
+
                 if (workers > 1 && plan.Batch >= workers)
                 {
                     phases.Execute(Phase.WholeSamples);
@@ -141,6 +152,7 @@ internal static class ForwardRunner
         private readonly int _workers;
         private readonly int _tiles;
         private readonly bool _perSample;
+        private readonly int _packedTiles;
         private Phase _phase;
 
         public Phases(GamPlan<T> plan, GamWorkspace<T> workspace, T* input, T* output, int workers)
@@ -151,7 +163,8 @@ internal static class ForwardRunner
             _output = output;
             _workers = workers;
             _tiles = GamStages<T, TV, TLanes>.TileCount(plan.Geometry);
-            _perSample = plan.Mode == GamMode.Eval;
+            _perSample = plan.Mode == GamMode.Eval && !plan.Packed;
+            _packedTiles = PackedConvolution<T, TV, TLanes>.TileCount(plan.Positions);
             Moments = plan.Mode == GamMode.Train ? new double[2 * Math.Max(plan.Hidden, plan.OutChannels)] : [];
             Normalization = [];
         }
@@ -193,6 +206,12 @@ internal static class ForwardRunner
         /// <summary>Runs a worker's run of convolution items, one sample at a time (each sample's items are chunked together).</summary>
         private readonly void RunConvolution(int worker, int from, int to)
         {
+            if (_plan.Packed)
+            {
+                ConvolvePacked(worker, _phase == Phase.Convolution1, from, to);
+                return;
+            }
+
             var first = _phase == Phase.Convolution1;
             var filter = first ? _plan.Conv1 : _plan.Conv2;
             var perSample = _plan.Groups * filter.BlocksPerGroup * _tiles;
@@ -205,6 +224,32 @@ internal static class ForwardRunner
             }
         }
 
+        /// <summary>Runs packed tiles [from, to) of one convolution over the whole batch.</summary>
+        private readonly void ConvolvePacked(int worker, bool first, int from, int to)
+        {
+            var plan = _plan;
+            var ws = _workspace;
+            var partials = ws.Maps.AsSpan(ws.PartialsOffset);
+            var stride = GamWorkspace<T>.PartialStride(plan);
+            var tile = ws.WorkerTiles[worker].AsSpan(0, MicroKernel.Rows * plan.TilePositions);
+            var panel = ws.WorkerPanels[worker].AsSpan();
+            if (first)
+            {
+                var store = new PackedStoreEpilogue<T>(plan.Conv1, plan.Geometry, ws.Hidden, plan.Hidden, plan.Batch, relu: plan.Mode == GamMode.Eval);
+                PackedConvolution<T, TV, TLanes>.Run(plan.Conv1, plan.Geometry, ws.Inputs, plan.Channels, plan.Batch, from, to, plan.ChunkChannels, plan.StepOffsets, panel, partials, stride, tile, ref store);
+            }
+            else if (plan.Mode == GamMode.Eval)
+            {
+                var finish = new PackedFinishEpilogue<T>(plan, ws.Inputs, _output);
+                PackedConvolution<T, TV, TLanes>.Run(plan.Conv2, plan.Geometry, ws.Hidden, plan.Hidden, plan.Batch, from, to, plan.ChunkChannels, plan.StepOffsets, panel, partials, stride, tile, ref finish);
+            }
+            else
+            {
+                var store = new PackedStoreEpilogue<T>(plan.Conv2, plan.Geometry, ws.Maps, plan.OutChannels, plan.Batch, relu: false);
+                PackedConvolution<T, TV, TLanes>.Run(plan.Conv2, plan.Geometry, ws.Hidden, plan.Hidden, plan.Batch, from, to, plan.ChunkChannels, plan.StepOffsets, panel, partials, stride, tile, ref store);
+            }
+        }
+
         /// <summary>Runs items [from, to) of one convolution of sample <paramref name="n"/>, whose buffers are in <paramref name="slot"/>.</summary>
         private readonly void Convolve(int worker, bool first, int slot, int n, int from, int to)
         {
@@ -212,24 +257,24 @@ internal static class ForwardRunner
             var geometry = plan.Geometry;
             var stride = geometry.PlaneStride;
             var tile = _workspace.WorkerTiles[worker].AsSpan();
-            var chunk = GamStages<T, TV, TLanes>.ChunkChannels(geometry);
+            var chunk = plan.ChunkChannels;
             if (first)
             {
                 var store = new StorePlanesEpilogue<T, TV, TLanes>(
                     plan.Conv1, plan.Mask, _workspace.Hidden, slot * plan.Hidden * stride, stride, relu: _perSample);
-                GamStages<T, TV, TLanes>.Convolution(plan.Conv1, geometry, Inputs(slot), HiddenPlanes(slot), from, to, chunk, tile, ref store);
+                GamStages<T, TV, TLanes>.Convolution(plan.Conv1, geometry, Inputs(slot), HiddenPlanes(slot), from, to, chunk, plan.StepOffsets, tile, ref store);
             }
             else if (_perSample)
             {
                 var finish = new FinishEpilogue<T, TV, TLanes>(
                     plan, _workspace.Inputs, slot * plan.Channels * stride, _output + ((long)n * plan.Channels * plan.PlaneSize), plan.Channels * plan.PlaneSize);
-                GamStages<T, TV, TLanes>.Convolution(plan.Conv2, geometry, HiddenPlanes(slot), Maps(slot), from, to, chunk, tile, ref finish);
+                GamStages<T, TV, TLanes>.Convolution(plan.Conv2, geometry, HiddenPlanes(slot), Maps(slot), from, to, chunk, plan.StepOffsets, tile, ref finish);
             }
             else
             {
                 var store = new StorePlanesEpilogue<T, TV, TLanes>(
                     plan.Conv2, plan.Mask, _workspace.Maps, slot * plan.OutChannels * stride, stride, relu: false);
-                GamStages<T, TV, TLanes>.Convolution(plan.Conv2, geometry, HiddenPlanes(slot), Maps(slot), from, to, chunk, tile, ref store);
+                GamStages<T, TV, TLanes>.Convolution(plan.Conv2, geometry, HiddenPlanes(slot), Maps(slot), from, to, chunk, plan.StepOffsets, tile, ref store);
             }
         }
 
@@ -241,6 +286,7 @@ internal static class ForwardRunner
                 Phase.WholeSamples => plan.Batch,
                 Phase.Pad => Samples,
                 Phase.ChannelMlp => Samples * _tiles,
+                Phase.Convolution1 or Phase.Convolution2 when plan.Packed => _packedTiles,
                 Phase.Convolution1 => Samples * plan.Groups * plan.Conv1.BlocksPerGroup * _tiles,
                 Phase.Moments1 => plan.Hidden,
                 Phase.Normalize1 => Samples * plan.Hidden,

@@ -31,6 +31,15 @@ internal sealed class GamWorkspace<T>
 
     public T[][] WorkerTiles { get; private set; } = [];
 
+    /// <summary>Gets each worker's packed panel (packed convolutions only).</summary>
+    public T[][] WorkerPanels { get; private set; } = [];
+
+    /// <summary>Gets the packed convolutions' partial sums, [output channel][batch position], after the maps in <see cref="Maps"/>.</summary>
+    public int PartialsOffset { get; private set; }
+
+    /// <summary>Gets the row stride of the packed partial sums: the batch's positions rounded up to whole tiles.</summary>
+    public static int PartialStride(GamPlan<T> plan) => (plan.Positions + plan.TilePositions - 1) / plan.TilePositions * plan.TilePositions;
+
     /// <summary>Gets the bytes a workspace holds for a shape (what <see cref="Prepare"/> allocates).</summary>
     public static long Bytes(GamPlan<T> plan, int workers, int tilePositions)
     {
@@ -48,19 +57,24 @@ internal sealed class GamWorkspace<T>
         }
 
         var (inputs, hidden, maps, _) = Sizes(plan, workers, tilePositions);
+        long samples = plan.Mode == GamMode.Train || plan.Packed ? plan.Batch : workers;
+        PartialsOffset = (int)(samples * plan.OutChannels * plan.Geometry.PlaneStride);
         Inputs = Fit(Inputs, inputs);
         Hidden = Fit(Hidden, hidden);
         Maps = Fit(Maps, maps);
         var hiddenTile = ((plan.Hidden + MicroKernel.Rows - 1) / MicroKernel.Rows) * MicroKernel.Rows * tilePositions;
         var tile = Math.Max(MicroKernel.Rows * tilePositions, ChunkLength);
-        if (WorkerHidden.Length < workers || (WorkerHidden.Length > 0 && (WorkerHidden[0].Length < hiddenTile || WorkerTiles[0].Length < tile)))
+        var panel = plan.Packed ? PackedPanelLength(plan) : 0;
+        if (WorkerHidden.Length < workers || (WorkerHidden.Length > 0 && (WorkerHidden[0].Length < hiddenTile || WorkerTiles[0].Length < tile || WorkerPanels[0].Length < panel)))
         {
             WorkerHidden = new T[workers][];
             WorkerTiles = new T[workers][];
+            WorkerPanels = new T[workers][];
             for (var w = 0; w < workers; w++)
             {
                 WorkerHidden[w] = new T[hiddenTile];
                 WorkerTiles[w] = new T[tile];
+                WorkerPanels[w] = new T[panel];
             }
         }
 
@@ -73,10 +87,14 @@ internal sealed class GamWorkspace<T>
     private static (long Inputs, long Hidden, long Maps, long PerWorker) Sizes(GamPlan<T> plan, int workers, int tilePositions)
     {
         long plane = plan.Geometry.PlaneStride;
-        long samples = plan.Mode == GamMode.Train ? plan.Batch : workers;
-        var perWorker = (((plan.Hidden + MicroKernel.Rows - 1) / MicroKernel.Rows) * MicroKernel.Rows * tilePositions) + Math.Max(MicroKernel.Rows * tilePositions, ChunkLength);
-        return (samples * plan.Channels * plane, samples * plan.Hidden * plane, samples * plan.OutChannels * plane, perWorker);
+        long samples = plan.Mode == GamMode.Train || plan.Packed ? plan.Batch : workers;
+        var perWorker = (plan.Packed ? PackedPanelLength(plan) : 0) + (((plan.Hidden + MicroKernel.Rows - 1) / MicroKernel.Rows) * MicroKernel.Rows * tilePositions) + Math.Max(MicroKernel.Rows * tilePositions, ChunkLength);
+        var maps = plan.Packed ? (long)Math.Max(plan.Hidden, plan.OutChannels) * PartialStride(plan) : 0;
+        return (samples * plan.Channels * plane, samples * plan.Hidden * plane, (samples * plan.OutChannels * plane) + maps, perWorker);
     }
+
+    /// <summary>One tile's packed panel of <see cref="GamPlan{T}.ChunkChannels"/> channels.</summary>
+    private static int PackedPanelLength(GamPlan<T> plan) => plan.ChunkChannels * 49 * plan.TilePositions;
 
     private static T[] Fit(T[] current, long length)
     {
