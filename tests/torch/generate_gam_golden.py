@@ -7,9 +7,11 @@ python3 (not a pyenv/venv python without torch):
 
     /usr/bin/python3 tests/torch/generate_gam_golden.py      (from the repository root)
 
-The module is the GAM class of docs' gam-reference (the widely copied PyTorch code plus the two
-variant switches), copied verbatim below. Every case draws its weights and its input in float32
-(so a float32 engine and the float64 reference see the very same numbers), then evaluates:
+The module is the widely copied PyTorch GAM class (there is no official repository) with the two
+variant switches the project supports: channel_sigmoid (the paper's sigmoid on the channel map) and
+shuffle (a channel shuffle of the spatial map, for the grouped variant). Every case draws its weights
+and its input in float32, rounded to four significant digits to keep the file small (so a float32
+engine and the float64 reference see the very same numbers), then evaluates:
 
   yEval, yTrain           the module in float64 (module.double()), eval() and train() mode, each from
                           the same starting weights; runningAfterTrain and batchesTrackedAfterTrain are
