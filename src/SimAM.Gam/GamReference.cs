@@ -187,7 +187,8 @@ public static class GamReference
     /// </summary>
     /// <remarks>
     /// Direct form, one tap at a time: output pixel (y, x) takes input pixel (y + ky − 3, x + kx − 3) times
-    /// kernel[o, i, ky, kx], over the rows and columns where that pixel lies inside the plane (outside is zero).
+    /// kernel[o, i, ky, kx], over the rows and columns where that pixel lies inside the plane (outside is zero, so
+    /// those terms are left out). A tap's valid columns form one run per row, which keeps the inner loop simple.
     /// </remarks>
     private static double[] Convolution(
         double[] input, int inChannels, ReadOnlySpan<double> kernel, ReadOnlySpan<double> bias, int outChannels, int groups, Geometry geometry)
@@ -210,15 +211,24 @@ public static class GamReference
                     for (var ky = 0; ky < GamWeights.KernelSize; ky++)
                     {
                         var dy = ky - Padding;
+                        var (firstRow, endRow) = (Math.Max(0, -dy), Math.Min(height, height - dy));
                         for (var kx = 0; kx < GamWeights.KernelSize; kx++)
                         {
                             var dx = kx - Padding;
-                            var tap = taps[(ky * GamWeights.KernelSize) + kx];
-                            for (var y = Math.Max(0, -dy); y < Math.Min(height, height - dy); y++)
+                            var (firstColumn, endColumn) = (Math.Max(0, -dx), Math.Min(width, width - dx));
+                            if (firstColumn >= endColumn)
                             {
-                                for (var x = Math.Max(0, -dx); x < Math.Min(width, width - dx); x++)
+                                continue;
+                            }
+
+                            var tap = taps[(ky * GamWeights.KernelSize) + kx];
+                            for (var y = firstRow; y < endRow; y++)
+                            {
+                                var outputRow = destination.Slice((y * width) + firstColumn, endColumn - firstColumn);
+                                var inputRow = source.Slice(((y + dy) * width) + firstColumn + dx, outputRow.Length);
+                                for (var x = 0; x < outputRow.Length; x++)
                                 {
-                                    destination[(y * width) + x] += tap * source[((y + dy) * width) + x + dx];
+                                    outputRow[x] += tap * inputRow[x];
                                 }
                             }
                         }
