@@ -34,7 +34,7 @@ public static class GamReference
 
     /// <summary>Computes y = GAM(x) in float64; in <see cref="GamMode.Train"/> also updates the BatchNorms' running statistics and counters.</summary>
     /// <param name="weights">The module's weights. <see cref="GamMode.Train"/> changes their four running-statistics tensors,
-    /// both batch counters and <see cref="GamWeights.Version"/>, so calls that train the same weights must not run concurrently.</param>
+    /// both batch counters and <see cref="GamWeights.Version"/>, so a train-mode call must not run concurrently with any other use of the same weights.</param>
     /// <param name="input">The tensor x, [N, C, H, W] in row-major order.</param>
     /// <param name="output">Receives y, [N, C, H, W]; may be <paramref name="input"/> itself, but must not partially overlap it.</param>
     /// <param name="shape">[N, C, H, W]; C must be <see cref="GamWeights.Channels"/>.</param>
