@@ -1,4 +1,5 @@
 using System;
+using SimAM.Gam.Compute;
 using SimAM.Gam.Validation;
 
 namespace SimAM.Gam;
@@ -286,7 +287,7 @@ public static class GamReference
         {
             for (var c = 0; c < channels; c++)
             {
-                var deviation = Math.Sqrt(statistics.Variance[c] + BatchNorm.Epsilon);
+                var deviation = Math.Sqrt(statistics.Variance[c] + BatchNormFolding.Epsilon);
                 foreach (ref var value in z.AsSpan(((n * channels) + c) * plane, plane))
                 {
                     value = (gamma[c] * ((value - statistics.Mean[c]) / deviation)) + beta[c];
@@ -327,8 +328,8 @@ public static class GamReference
         var variance = runningVariance.Storage;
         for (var c = 0; c < mean.Length; c++)
         {
-            mean[c] = (BatchNorm.Momentum * batch.Mean[c]) + ((1 - BatchNorm.Momentum) * mean[c]);
-            variance[c] = (BatchNorm.Momentum * (batch.Variance[c] * count / (count - 1))) + ((1 - BatchNorm.Momentum) * variance[c]);
+            mean[c] = (BatchNormFolding.Momentum * batch.Mean[c]) + ((1 - BatchNormFolding.Momentum) * mean[c]);
+            variance[c] = (BatchNormFolding.Momentum * (batch.Variance[c] * count / (count - 1))) + ((1 - BatchNormFolding.Momentum) * variance[c]);
         }
     }
 

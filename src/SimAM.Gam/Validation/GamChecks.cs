@@ -187,7 +187,10 @@ internal static class GamChecks
         }
     }
 
-    /// <summary>Checks the channel shuffle's group count G: 0 (no shuffle), or a positive divisor of the spatial map's channels.</summary>
+    /// <summary>
+    /// Checks a channel shuffle group count G passed as a plain argument (not through <see cref="GamOptions"/>, which
+    /// rejects negative values itself): 0 (no shuffle), or a positive divisor of the spatial map's channels.
+    /// </summary>
     public static void ShuffleGroups(int shuffleGroups, int outChannels, string parameterName)
     {
         if (shuffleGroups < 0)
