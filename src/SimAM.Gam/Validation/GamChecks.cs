@@ -110,4 +110,123 @@ internal static class GamChecks
                 $"ShuffleGroups = {groups} must divide the spatial map's {outChannels} channel(s).", nameof(groups));
         }
     }
+
+    /// <summary>
+    /// Checks an [N, C, H, W] tensor shape against a module of <paramref name="channels"/> input channels and
+    /// returns its element count N·C·H·W.
+    /// </summary>
+    public static int Shape(ReadOnlySpan<int> shape, int channels, string parameterName)
+    {
+        if (shape.Length != 4)
+        {
+            throw new ArgumentException($"shape must be [N, C, H, W] (rank 4); got rank {shape.Length}.", parameterName);
+        }
+
+        long count = 1;
+        for (var axis = 0; axis < shape.Length; axis++)
+        {
+            if (shape[axis] < 1)
+            {
+                throw new ArgumentOutOfRangeException(
+                    parameterName, shape[axis], $"shape[{axis}] ({AxisName(axis)}) is {shape[axis]}; every dimension must be at least 1.");
+            }
+
+            // Checked per step: both factors are below 2^31, so the product cannot wrap a long.
+            count *= shape[axis];
+            if (count > int.MaxValue)
+            {
+                throw new ArgumentException($"shape {DescribeShape(shape)} has more elements than a span can hold ({int.MaxValue}).", parameterName);
+            }
+        }
+
+        if (shape[1] != channels)
+        {
+            throw new ArgumentException(
+                $"shape {DescribeShape(shape)} has C = {shape[1]} channels but the weights are for C = {channels}.", parameterName);
+        }
+
+        return (int)count;
+    }
+
+    /// <summary>Checks that a tensor buffer holds exactly the shape's element count.</summary>
+    public static void Length(int length, int expected, ReadOnlySpan<int> shape, string parameterName)
+    {
+        if (length != expected)
+        {
+            throw new ArgumentException(
+                $"{parameterName} has {length} elements but shape {DescribeShape(shape)} needs exactly {expected}.", parameterName);
+        }
+    }
+
+    /// <summary>Exact aliasing is allowed (in place); any other overlap would read values already overwritten.</summary>
+    public static void NoPartialOverlap<T>(ReadOnlySpan<T> source, ReadOnlySpan<T> destination, string sourceName, string destinationName)
+    {
+        if (source.Overlaps(destination, out var offset) && offset != 0)
+        {
+            throw new ArgumentException(
+                $"{sourceName} and {destinationName} partially overlap; they must be the very same buffer (in place) or not overlap at all.",
+                destinationName);
+        }
+    }
+
+    /// <summary>Checks that a <see cref="GamMode"/> is one of the defined values.</summary>
+    public static void Mode(GamMode mode, string parameterName)
+    {
+        if (mode is not (GamMode.Eval or GamMode.Train))
+        {
+            throw new ArgumentOutOfRangeException(parameterName, mode, "mode must be Eval or Train.");
+        }
+    }
+
+    /// <summary>Checks that a <see cref="GamChannelGate"/> is one of the defined values.</summary>
+    public static void ChannelGate(GamChannelGate channelGate, string parameterName)
+    {
+        if (channelGate is not (GamChannelGate.Identity or GamChannelGate.Sigmoid))
+        {
+            throw new ArgumentOutOfRangeException(parameterName, channelGate, "the channel gate must be Identity or Sigmoid.");
+        }
+    }
+
+    /// <summary>
+    /// Checks a channel shuffle group count G passed as a plain argument (not through <see cref="GamOptions"/>, which
+    /// rejects negative values itself): 0 (no shuffle), or a positive divisor of the spatial map's channels.
+    /// </summary>
+    public static void ShuffleGroups(int shuffleGroups, int outChannels, string parameterName)
+    {
+        if (shuffleGroups < 0)
+        {
+            throw new ArgumentOutOfRangeException(
+                parameterName, shuffleGroups, "the shuffle's group count must be 0 (no shuffle) or a positive number of groups.");
+        }
+
+        if (shuffleGroups > 0 && outChannels % shuffleGroups != 0)
+        {
+            throw new ArgumentException(
+                $"the shuffle's {shuffleGroups} groups must divide the spatial map's {outChannels} channels (out).", parameterName);
+        }
+    }
+
+    /// <summary>
+    /// Checks that a training batch gives each BatchNorm channel more than one value (N·H·W &gt; 1): the running
+    /// variance's unbiased update divides by N·H·W − 1, and PyTorch refuses such a batch in train mode as well.
+    /// </summary>
+    public static void TrainingBatch(ReadOnlySpan<int> shape, string parameterName)
+    {
+        if ((long)shape[0] * shape[2] * shape[3] < 2)
+        {
+            throw new ArgumentException(
+                $"shape {DescribeShape(shape)} gives each BatchNorm channel one value (N·H·W = 1); train mode needs at least two (the unbiased variance divides by N·H·W - 1).",
+                parameterName);
+        }
+    }
+
+    private static string AxisName(int axis) => axis switch
+    {
+        0 => "N",
+        1 => "C",
+        2 => "H",
+        _ => "W",
+    };
+
+    private static string DescribeShape(ReadOnlySpan<int> shape) => "[" + string.Join(", ", shape.ToArray()) + "]";
 }
