@@ -94,18 +94,18 @@ internal static class ForwardRunner
             phases.Execute(Phase.ChannelMlp);
             phases.Execute(Phase.Convolution1);
             phases.Execute(Phase.Moments1);
-            phases.Normalization = TrainNormalization(plan, weights, phases.Moments, 1);
+            TrainNormalization(plan, weights, workspace, 1);
             phases.Execute(Phase.Normalize1);
             phases.Execute(Phase.Convolution2);
             phases.Execute(Phase.Moments2);
-            phases.Normalization = TrainNormalization(plan, weights, phases.Moments, 2);
+            TrainNormalization(plan, weights, workspace, 2);
             phases.Execute(Phase.Finish);
             weights.AddBatchTracked();
             weights.MarkChanged();
         }
     }
 
-    private static T[] TrainNormalization<T>(GamPlan<T> plan, GamWeights weights, double[] moments, int layer)
+    private static void TrainNormalization<T>(GamPlan<T> plan, GamWeights weights, GamWorkspace<T> workspace, int layer)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var gamma = layer == 1 ? weights.NormWeight1 : weights.NormWeight2;
@@ -114,7 +114,8 @@ internal static class ForwardRunner
         var runningVar = (layer == 1 ? weights.RunningVar1 : weights.RunningVar2).Storage;
         var channels = layer == 1 ? plan.Hidden : plan.OutChannels;
         var count = (long)plan.Batch * plan.PlaneSize;
-        var result = new T[2 * channels];
+        var moments = workspace.Moments;
+        var result = workspace.Normalization;
         for (var c = 0; c < channels; c++)
         {
             var (scale, shift) = BatchNormFolding.Train(
@@ -122,8 +123,6 @@ internal static class ForwardRunner
             result[2 * c] = PackedFilter<T>.FromDouble(scale);
             result[(2 * c) + 1] = PackedFilter<T>.FromDouble(shift);
         }
-
-        return result;
     }
 
     private enum Phase
@@ -165,18 +164,14 @@ internal static class ForwardRunner
             _tiles = GamStages<T, TV, TLanes>.TileCount(plan.Geometry);
             _perSample = plan.Mode == GamMode.Eval && !plan.Packed;
             _packedTiles = PackedConvolution<T, TV, TLanes>.TileCount(plan.Positions);
-            Moments = plan.Mode == GamMode.Train ? new double[2 * Math.Max(plan.Hidden, plan.OutChannels)] : [];
-            Normalization = [];
         }
 
         /// <summary>Gets or sets the sample the eval phases work on (eval with fewer samples than workers).</summary>
         public int Sample { get; set; }
 
-        /// <summary>Gets each channel's batch mean and biased variance (train), [2c], [2c + 1].</summary>
-        public double[] Moments { get; }
+        private readonly double[] Moments => _workspace.Moments;
 
-        /// <summary>Gets or sets each channel's train-mode scale and shift, [2c], [2c + 1].</summary>
-        public T[] Normalization { get; set; }
+        private readonly T[] Normalization => _workspace.Normalization;
 
         private readonly int Samples => _perSample ? 1 : _plan.Batch;
 

@@ -19,7 +19,8 @@ namespace SimAM.Gam.Scheduling;
 internal sealed class GamWorkspace<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    private object? _layout;
+    private (GamMode, int, int, int, int, int, int, int, int, bool) _layout;
+    private bool _prepared;
 
     public T[] Inputs { get; private set; } = [];
 
@@ -50,12 +51,13 @@ internal sealed class GamWorkspace<T>
     /// <summary>Makes the buffers fit <paramref name="plan"/> (allocating only when a shape or width needs more).</summary>
     public void Prepare(GamPlan<T> plan, int workers, int tilePositions)
     {
-        var layout = (plan.Mode, plan.Batch, plan.Channels, plan.Hidden, plan.OutChannels, plan.Height, plan.Width, workers, tilePositions);
-        if (Equals(_layout, layout))
+        var layout = (plan.Mode, plan.Batch, plan.Channels, plan.Hidden, plan.OutChannels, plan.Height, plan.Width, workers, tilePositions, plan.Packed);
+        if (_prepared && _layout == layout)
         {
             return;
         }
 
+        _prepared = false;
         var (inputs, hidden, maps, _) = Sizes(plan, workers, tilePositions);
         long samples = plan.Mode == GamMode.Train || plan.Packed ? plan.Batch : workers;
         PartialsOffset = (int)(samples * plan.OutChannels * plan.Geometry.PlaneStride);
@@ -78,8 +80,18 @@ internal sealed class GamWorkspace<T>
             }
         }
 
+        var channels = Math.Max(plan.Hidden, plan.OutChannels);
+        Moments = Moments.Length >= 2 * channels ? Moments : new double[2 * channels];
+        Normalization = Normalization.Length >= 2 * channels ? Normalization : new T[2 * channels];
         _layout = layout;
+        _prepared = true;
     }
+
+    /// <summary>Gets each channel's batch mean and biased variance in train mode, [2c] and [2c + 1].</summary>
+    public double[] Moments { get; private set; } = [];
+
+    /// <summary>Gets each channel's train-mode BatchNorm scale and shift, [2c] and [2c + 1].</summary>
+    public T[] Normalization { get; private set; } = [];
 
     /// <summary>The number of positions train mode normalises per step of its final pass (the length of a worker's tile scratch at least).</summary>
     public const int ChunkLength = 1024;
