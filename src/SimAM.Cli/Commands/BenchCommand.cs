@@ -76,14 +76,8 @@ internal static class BenchCommand
     {
         CheckCombination(choice);
         var shapes = shapeTexts.Length > 0 ? shapeTexts.Select(ParseShape).ToList() : [.. quick ? BenchShapes.Quick : BenchShapes.Standard];
-        foreach (var path in new[] { jsonPath, svgPath })
-        {
-            // Fail before minutes of measuring, not after.
-            if (path is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(path))))
-            {
-                throw new CliException($"{path}: no such directory");
-            }
-        }
+        TensorFiles.EnsureDirectoryExists(jsonPath);
+        TensorFiles.EnsureDirectoryExists(svgPath);
 
         using var openCl = choice.Backend == BackendKind.OpenCl ? EngineChoice.CreateOpenCl(choice.Device) : null;
         var setup = new BenchSetup(choice.Layout, choice.DType, openCl);

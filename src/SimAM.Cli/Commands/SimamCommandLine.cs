@@ -31,6 +31,7 @@ internal static class SimamCommandLine
         BenchCommand.Create(context),
         HeatmapCommand.Create(context),
         SelfTestCommand.Create(context),
+        Gam.GamCommand.Create(context),
         new HelpOption(),
 
         // The stock action prints the entry assembly's version, which is the test host when the tool runs

@@ -67,6 +67,17 @@ internal static class TensorFiles
         }
     }
 
+    /// <summary>Fails at once when the folder of an output file does not exist: before minutes of measuring, not after.</summary>
+    /// <param name="path">The output path, or <see langword="null"/> when there is none.</param>
+    /// <exception cref="CliException">The folder does not exist.</exception>
+    public static void EnsureDirectoryExists(string? path)
+    {
+        if (path is not null && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(path))))
+        {
+            throw new CliException($"{path}: no such directory");
+        }
+    }
+
     /// <summary>Refuses an output path that names one of the inputs: an input is never overwritten.</summary>
     /// <param name="output">The output path.</param>
     /// <param name="inputs">The input paths.</param>
