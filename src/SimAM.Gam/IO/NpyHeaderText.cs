@@ -158,7 +158,7 @@ internal static class NpyHeaderText
             throw new InvalidDataException($"object arrays are not supported; expected {Expected(accepted)}");
         }
 
-        throw new InvalidDataException($"unsupported dtype '{Sanitize(text)}'; expected {Expected(accepted)}");
+        throw new InvalidDataException($"unsupported dtype '{MessageText.Printable(text)}'; expected {Expected(accepted)}");
     }
 
     /// <summary>Lists the accepted types for a message: <c>float32 '&lt;f4' or float64 '&lt;f8'</c>.</summary>
@@ -179,23 +179,6 @@ internal static class NpyHeaderText
         }
 
         return text.ToString();
-    }
-
-    /// <summary>Keeps a quoted piece of a hostile header printable and short, so the error stays one line.</summary>
-    private static string Sanitize(string text)
-    {
-        var clean = new StringBuilder();
-        foreach (var ch in text)
-        {
-            if (clean.Length == 32)
-            {
-                return clean.Append('…').ToString();
-            }
-
-            clean.Append(char.IsControl(ch) ? '?' : ch);
-        }
-
-        return clean.ToString();
     }
 
     /// <summary>
@@ -230,7 +213,7 @@ internal static class NpyHeaderText
                 var value = ParseValue(0);
                 if (!dictionary.TryAdd(key, value))
                 {
-                    throw Malformed($"duplicate key '{Sanitize(key)}'");
+                    throw Malformed($"duplicate key '{MessageText.Printable(key)}'");
                 }
 
                 SkipWhitespace();
@@ -287,7 +270,7 @@ internal static class NpyHeaderText
                 return false;
             }
 
-            throw Malformed(_position >= _text.Length ? "unexpected end" : $"unexpected character '{Sanitize(c.ToString())}'");
+            throw Malformed(_position >= _text.Length ? "unexpected end" : $"unexpected character '{MessageText.Printable(c.ToString())}'");
         }
 
         /// <summary>A tuple: <see cref="long"/>[] when every item is an integer (a shape), else a list (as in structured dtypes).</summary>
