@@ -1,8 +1,8 @@
 using System;
 using System.Globalization;
 using System.IO;
-using SimAM.Cli.IO;
 using SimAM.Cli.Npy;
+using SimAM.Gam.IO;
 
 namespace SimAM.Cli.Commands;
 

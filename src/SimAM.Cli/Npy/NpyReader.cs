@@ -1,6 +1,6 @@
 using System;
 using System.IO;
-using System.Text;
+using SimAM.Gam.IO;
 
 namespace SimAM.Cli.Npy;
 
@@ -11,16 +11,8 @@ namespace SimAM.Cli.Npy;
 /// </summary>
 internal static class NpyReader
 {
-    /// <summary>The six bytes every .npy file starts with.</summary>
-    public static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
-
-    /// <summary>
-    /// The longest header accepted. numpy itself refuses headers over 10,000 bytes by default; a little more
-    /// room costs nothing, and a bound keeps a corrupt length field from allocating gigabytes.
-    /// </summary>
-    public const int MaxHeaderLength = 1 << 16;
-
-    private static readonly Encoding s_strictUtf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
+    /// <summary>The element types the CLI takes, in the order its messages list them.</summary>
+    private static readonly TensorElementType[] s_accepted = [TensorElementType.Float32, TensorElementType.Float64];
 
     /// <summary>Reads a .npy file.</summary>
     /// <param name="path">The file.</param>
@@ -78,59 +70,21 @@ internal static class NpyReader
     /// <param name="stream">A readable stream at the start of a .npy file.</param>
     /// <returns>The checked header.</returns>
     /// <exception cref="NpyFormatException">The preamble or header is invalid or unsupported.</exception>
+    /// <exception cref="IOException">The stream cannot be read.</exception>
     public static NpyHeader ReadHeader(Stream stream)
     {
-        Span<byte> preamble = stackalloc byte[12];
-        var read = stream.ReadAtLeast(preamble[..8], 8, throwOnEndOfStream: false);
-        if (read < Magic.Length || !preamble[..Magic.Length].SequenceEqual(Magic))
-        {
-            throw new NpyFormatException("not a .npy file (it does not start with the \\x93NUMPY magic string)");
-        }
-
-        if (read < 8)
-        {
-            throw new NpyFormatException("file is truncated inside the .npy preamble");
-        }
-
-        var major = preamble[6];
-        var minor = preamble[7];
-        if (major is < 1 or > 3 || minor != 0)
-        {
-            throw new NpyFormatException($"unsupported .npy format version {major}.{minor} (supported: 1.0, 2.0, 3.0)");
-        }
-
-        var lengthBytes = major == 1 ? 2 : 4;
-        if (stream.ReadAtLeast(preamble.Slice(8, lengthBytes), lengthBytes, throwOnEndOfStream: false) < lengthBytes)
-        {
-            throw new NpyFormatException("file is truncated inside the .npy preamble");
-        }
-
-        var headerLength = major == 1
-            ? preamble[8] | (preamble[9] << 8)
-            : (long)(preamble[8] | (preamble[9] << 8) | (preamble[10] << 16)) | ((long)preamble[11] << 24);
-        if (headerLength > MaxHeaderLength)
-        {
-            throw new NpyFormatException($"header length {headerLength} is larger than the {MaxHeaderLength} bytes accepted");
-        }
-
-        var headerBytes = new byte[headerLength];
-        var got = stream.ReadAtLeast(headerBytes, headerBytes.Length, throwOnEndOfStream: false);
-        if (got < headerBytes.Length)
-        {
-            throw new NpyFormatException($"file is truncated inside the header ({got} of {headerLength} bytes)");
-        }
-
-        string text;
+        int[] shape;
+        TensorElementType type;
         try
         {
-            // Versions 1.0 and 2.0 store the header as latin-1, version 3.0 as UTF-8.
-            text = major == 3 ? s_strictUtf8.GetString(headerBytes) : Encoding.Latin1.GetString(headerBytes);
+            shape = NpyFile.ReadHeader(stream, s_accepted, out type, out _);
         }
-        catch (DecoderFallbackException exception)
+        catch (InvalidDataException exception)
         {
-            throw new NpyFormatException("malformed header: it is not valid UTF-8", exception);
+            // The shared reader's messages are the CLI's: one line naming the problem.
+            throw new NpyFormatException(exception.Message, exception);
         }
 
-        return NpyHeader.Parse(text);
+        return NpyHeader.Create(type == TensorElementType.Float32 ? NpyDType.Float32 : NpyDType.Float64, shape);
     }
 }

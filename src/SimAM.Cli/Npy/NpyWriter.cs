@@ -1,7 +1,5 @@
-using System;
-using System.Buffers.Binary;
 using System.IO;
-using System.Text;
+using SimAM.Gam.IO;
 
 namespace SimAM.Cli.Npy;
 
@@ -20,34 +18,8 @@ internal static class NpyWriter
     /// <summary>Writes the magic string, version, length field and padded header.</summary>
     /// <param name="stream">A writable stream.</param>
     /// <param name="header">The dtype and shape.</param>
-    public static void WriteHeader(Stream stream, NpyHeader header)
-    {
-        var text = header.Format(10);
-        var major = 1;
-        if (text.Length > ushort.MaxValue)
-        {
-            text = header.Format(12);
-            major = 2;
-        }
-
-        var bytes = Encoding.ASCII.GetBytes(text);
-        Span<byte> preamble = stackalloc byte[12];
-        NpyReader.Magic.CopyTo(preamble);
-        preamble[6] = (byte)major;
-        preamble[7] = 0;
-        if (major == 1)
-        {
-            BinaryPrimitives.WriteUInt16LittleEndian(preamble[8..], (ushort)bytes.Length);
-            stream.Write(preamble[..10]);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(preamble[8..], (uint)bytes.Length);
-            stream.Write(preamble);
-        }
-
-        stream.Write(bytes);
-    }
+    public static void WriteHeader(Stream stream, NpyHeader header) =>
+        NpyFile.WriteHeader(stream, NpyHeader.ElementType(header.DType), header.Shape);
 
     /// <summary>Serialises <paramref name="array"/> to a byte array (tests and small files).</summary>
     /// <param name="array">The array.</param>

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace SimAM.Cli.IO;
+namespace SimAM.Gam.IO;
 
 /// <summary>
 /// Writes a file all or nothing: the content goes to a temporary file beside the target, which replaces
