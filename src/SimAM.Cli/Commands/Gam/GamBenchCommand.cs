@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
 using System.IO;
-using System.Linq;
 using System.Text.Json;
 using SimAM.Cli.Benchmarking;
 using SimAM.Cli.Benchmarking.Gam;
