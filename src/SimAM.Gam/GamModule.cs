@@ -30,8 +30,10 @@ public sealed class GamModule
     private readonly object _trainLock = new();
     private readonly Stack<GamWorkspace<float>> _floatWorkspaces = new();
     private readonly Stack<GamWorkspace<double>> _doubleWorkspaces = new();
-    private GamPlan<float>? _floatPlan;
-    private GamPlan<double>? _doublePlan;
+    // One cached plan per element type and mode: a train call changes the running statistics, which an eval plan folds
+    // in and a train plan does not, so alternating modes must not rebuild (and repack) each other's plans.
+    private readonly GamPlan<float>?[] _floatPlans = new GamPlan<float>?[2];
+    private readonly GamPlan<double>?[] _doublePlans = new GamPlan<double>?[2];
 
     /// <summary>Initializes a new instance of the <see cref="GamModule"/> class.</summary>
     /// <param name="weights">The module's weights; train-mode calls update their running statistics.</param>
@@ -65,7 +67,7 @@ public sealed class GamModule
     /// <exception cref="ArgumentException">The shape is not rank 4, C does not match the weights, a span's length does not match the shape, the spans partially overlap, the shuffle groups do not divide the map's channels, or train mode gets a single value per channel.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is zero or negative, or <paramref name="mode"/> is not defined.</exception>
     public void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> shape, GamMode mode = GamMode.Eval) =>
-        Run(input, output, shape, mode, ref _floatPlan, _floatWorkspaces);
+        Run(input, output, shape, mode, _floatPlans, _floatWorkspaces);
 
     /// <summary>Runs the module on a double tensor (double weights, double accumulation).</summary>
     /// <param name="input">x, shape [N, C, H, W] in row-major order.</param>
@@ -75,7 +77,7 @@ public sealed class GamModule
     /// <exception cref="ArgumentException">The shape is not rank 4, C does not match the weights, a span's length does not match the shape, the spans partially overlap, the shuffle groups do not divide the map's channels, or train mode gets a single value per channel.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is zero or negative, or <paramref name="mode"/> is not defined.</exception>
     public void Forward(ReadOnlySpan<double> input, Span<double> output, ReadOnlySpan<int> shape, GamMode mode = GamMode.Eval) =>
-        Run(input, output, shape, mode, ref _doublePlan, _doubleWorkspaces);
+        Run(input, output, shape, mode, _doublePlans, _doubleWorkspaces);
 
     /// <summary>
     /// Gets the bytes of the workspace a float call of this shape and mode uses (held by the module and reused):
@@ -96,7 +98,7 @@ public sealed class GamModule
         return GamWorkspace<float>.Bytes(plan, Workers(plan), plan.TilePositions);
     }
 
-    private void Run<T>(ReadOnlySpan<T> input, Span<T> output, ReadOnlySpan<int> shape, GamMode mode, ref GamPlan<T>? cached, Stack<GamWorkspace<T>> pool)
+    private void Run<T>(ReadOnlySpan<T> input, Span<T> output, ReadOnlySpan<int> shape, GamMode mode, GamPlan<T>?[] plans, Stack<GamWorkspace<T>> pool)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var (batch, height, width) = GamChecks.Forward(Weights, Options, mode, input, output, shape);
@@ -104,18 +106,19 @@ public sealed class GamModule
         {
             lock (_trainLock)
             {
-                RunWith(input, output, mode, batch, height, width, ref cached, pool);
+                RunWith(input, output, mode, batch, height, width, plans, pool);
             }
 
             return;
         }
 
-        RunWith(input, output, mode, batch, height, width, ref cached, pool);
+        RunWith(input, output, mode, batch, height, width, plans, pool);
     }
 
-    private void RunWith<T>(ReadOnlySpan<T> input, Span<T> output, GamMode mode, int batch, int height, int width, ref GamPlan<T>? cached, Stack<GamWorkspace<T>> pool)
+    private void RunWith<T>(ReadOnlySpan<T> input, Span<T> output, GamMode mode, int batch, int height, int width, GamPlan<T>?[] plans, Stack<GamWorkspace<T>> pool)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        ref var cached = ref plans[(int)mode];
         var plan = System.Threading.Volatile.Read(ref cached);
         if (plan is null || !plan.Matches(Weights, mode, batch, height, width, Options))
         {

@@ -22,6 +22,7 @@ public sealed class GamParameter
     {
         Owner = owner;
         Name = name;
+        IsBuffer = name.Contains(".running_", StringComparison.Ordinal);
         _shape = shape;
         var length = 1;
         foreach (var dimension in shape)
@@ -46,6 +47,9 @@ public sealed class GamParameter
 
     internal GamWeights Owner { get; }
 
+    /// <summary>Gets a value indicating whether this is a running statistic (a BatchNorm buffer) rather than a learnable parameter.</summary>
+    internal bool IsBuffer { get; }
+
     /// <summary>Gets the values for the library's own updates; the caller must bump <see cref="GamWeights.Version"/>.</summary>
     internal double[] Storage => _values;
 
@@ -58,7 +62,7 @@ public sealed class GamParameter
     {
         CheckLength(values.Length, nameof(values));
         values.CopyTo(_values);
-        Owner.MarkChanged();
+        MarkChanged();
     }
 
     /// <summary>Replaces the values with float values (converted exactly to double).</summary>
@@ -72,11 +76,23 @@ public sealed class GamParameter
             _values[i] = values[i];
         }
 
-        Owner.MarkChanged();
+        MarkChanged();
     }
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name} [{string.Join(", ", _shape)}]";
+
+    private void MarkChanged()
+    {
+        if (IsBuffer)
+        {
+            Owner.MarkBuffersChanged();
+        }
+        else
+        {
+            Owner.MarkChanged();
+        }
+    }
 
     private void CheckLength(int length, string parameterName)
     {

@@ -119,7 +119,7 @@ public static class GamReference
             UpdateRunningStatistics(weights.RunningMean1, weights.RunningVar1, statistics1, geometry);
             UpdateRunningStatistics(weights.RunningMean2, weights.RunningVar2, statistics2, geometry);
             weights.AddBatchTracked();
-            weights.MarkChanged();
+            weights.MarkBuffersChanged();
         }
     }
 

@@ -23,6 +23,7 @@ public sealed partial class GamWeights
 
     private readonly GamParameter[] _all;
     private long _version;
+    private long _parametersVersion;
 
     private GamWeights(int channels, int hidden, int outChannels, int groups)
     {
@@ -211,8 +212,21 @@ public sealed partial class GamWeights
         return copy;
     }
 
-    /// <summary>Records that values changed (see <see cref="Version"/>).</summary>
-    internal void MarkChanged() => Interlocked.Increment(ref _version);
+    /// <summary>
+    /// Gets a number that changes whenever a learnable parameter changes, but not when only the running statistics do:
+    /// what the train-mode packed weights depend on (train mode updates the running statistics on every call).
+    /// </summary>
+    internal long ParametersVersion => Interlocked.Read(ref _parametersVersion);
+
+    /// <summary>Records that values changed, parameters included (see <see cref="Version"/>).</summary>
+    internal void MarkChanged()
+    {
+        Interlocked.Increment(ref _parametersVersion);
+        Interlocked.Increment(ref _version);
+    }
+
+    /// <summary>Records that only running statistics or counters changed.</summary>
+    internal void MarkBuffersChanged() => Interlocked.Increment(ref _version);
 
     internal void AddBatchTracked()
     {

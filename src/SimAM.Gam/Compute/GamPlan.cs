@@ -55,7 +55,7 @@ internal sealed class GamPlan<T>
             Conv2.SetShift(weights.ConvBias2.Values);
         }
 
-        WeightsVersion = weights.Version;
+        WeightsVersion = VersionOf(weights, mode);
         Packed = options.PackedConvolution ?? PackingPays(batch, height, width, tilePositions, Channels * Taps / Groups, Hidden, Hidden * Taps / Groups, OutChannels);
 
         // The micro-kernel's step offsets: one table per kind of reduction, each shared by every tile and chunk.
@@ -155,7 +155,7 @@ internal sealed class GamPlan<T>
     public int PlaneSize => Geometry.Height * Geometry.Width;
 
     public bool Matches(GamWeights weights, GamMode mode, int batch, int height, int width, GamOptions options) =>
-        WeightsVersion == weights.Version && Mode == mode && Batch == batch && Height == height && Width == width
+        WeightsVersion == VersionOf(weights, mode) && Mode == mode && Batch == batch && Height == height && Width == width
         && ChannelGate == options.ChannelGate && ShuffleGroups == options.ShuffleGroups;
 
     /// <summary>
@@ -172,6 +172,9 @@ internal sealed class GamPlan<T>
         var work = ((long)k1 * cout1) + ((long)k2 * cout2);
         return (packed * (work + (32L * (k1 + k2)))) < direct * work;
     }
+
+    /// <summary>Gets the weights version a plan for <paramref name="mode"/> depends on: eval folds the running statistics in, train does not.</summary>
+    private static long VersionOf(GamWeights weights, GamMode mode) => mode == GamMode.Eval ? weights.Version : weights.ParametersVersion;
 
     /// <summary>Gets the output channel of y that the spatial map's channel <paramref name="o"/> multiplies (the shuffle).</summary>
     public int ShuffledChannel(int o)

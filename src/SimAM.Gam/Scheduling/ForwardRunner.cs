@@ -101,7 +101,7 @@ internal static class ForwardRunner
             TrainNormalization(plan, weights, workspace, 2);
             phases.Execute(Phase.Finish);
             weights.AddBatchTracked();
-            weights.MarkChanged();
+            weights.MarkBuffersChanged();
         }
     }
 
