@@ -224,24 +224,24 @@ internal static class ForwardRunner
         {
             var plan = _plan;
             var ws = _workspace;
-            var partials = ws.Maps.AsSpan(ws.PartialsOffset);
-            var stride = GamWorkspace<T>.PartialStride(plan);
+            var panelLength = plan.ChunkChannels * 49 * plan.TilePositions;
+            var partials = ws.WorkerPanels[worker].AsSpan(panelLength);
             var tile = ws.WorkerTiles[worker].AsSpan(0, MicroKernel.Rows * plan.TilePositions);
-            var panel = ws.WorkerPanels[worker].AsSpan();
+            var panel = ws.WorkerPanels[worker].AsSpan(0, panelLength);
             if (first)
             {
                 var store = new PackedStoreEpilogue<T>(plan.Conv1, plan.Geometry, ws.Hidden, plan.Hidden, plan.Batch, relu: plan.Mode == GamMode.Eval);
-                PackedConvolution<T, TV, TLanes>.Run(plan.Conv1, plan.Geometry, ws.Inputs, plan.Channels, plan.Batch, from, to, plan.ChunkChannels, plan.StepOffsets, panel, partials, stride, tile, ref store);
+                PackedConvolution<T, TV, TLanes>.Run(plan.Conv1, plan.Geometry, ws.Inputs, plan.Channels, plan.Batch, from, to, plan.ChunkChannels, plan.StepOffsets, panel, partials, tile, ref store);
             }
             else if (plan.Mode == GamMode.Eval)
             {
                 var finish = new PackedFinishEpilogue<T>(plan, ws.Inputs, _output);
-                PackedConvolution<T, TV, TLanes>.Run(plan.Conv2, plan.Geometry, ws.Hidden, plan.Hidden, plan.Batch, from, to, plan.ChunkChannels, plan.StepOffsets, panel, partials, stride, tile, ref finish);
+                PackedConvolution<T, TV, TLanes>.Run(plan.Conv2, plan.Geometry, ws.Hidden, plan.Hidden, plan.Batch, from, to, plan.ChunkChannels, plan.StepOffsets, panel, partials, tile, ref finish);
             }
             else
             {
                 var store = new PackedStoreEpilogue<T>(plan.Conv2, plan.Geometry, ws.Maps, plan.OutChannels, plan.Batch, relu: false);
-                PackedConvolution<T, TV, TLanes>.Run(plan.Conv2, plan.Geometry, ws.Hidden, plan.Hidden, plan.Batch, from, to, plan.ChunkChannels, plan.StepOffsets, panel, partials, stride, tile, ref store);
+                PackedConvolution<T, TV, TLanes>.Run(plan.Conv2, plan.Geometry, ws.Hidden, plan.Hidden, plan.Batch, from, to, plan.ChunkChannels, plan.StepOffsets, panel, partials, tile, ref store);
             }
         }
 

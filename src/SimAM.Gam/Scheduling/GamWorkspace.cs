@@ -32,14 +32,8 @@ internal sealed class GamWorkspace<T>
 
     public T[][] WorkerTiles { get; private set; } = [];
 
-    /// <summary>Gets each worker's packed panel (packed convolutions only).</summary>
+    /// <summary>Gets each worker's packed panel followed by its tile's partial sums, [output channel][tile position] (packed convolutions only).</summary>
     public T[][] WorkerPanels { get; private set; } = [];
-
-    /// <summary>Gets the packed convolutions' partial sums, [output channel][batch position], after the maps in <see cref="Maps"/>.</summary>
-    public int PartialsOffset { get; private set; }
-
-    /// <summary>Gets the row stride of the packed partial sums: the batch's positions rounded up to whole tiles.</summary>
-    public static int PartialStride(GamPlan<T> plan) => (plan.Positions + plan.TilePositions - 1) / plan.TilePositions * plan.TilePositions;
 
     /// <summary>Gets the bytes a workspace holds for a shape (what <see cref="Prepare"/> allocates).</summary>
     public static long Bytes(GamPlan<T> plan, int workers, int tilePositions)
@@ -59,8 +53,6 @@ internal sealed class GamWorkspace<T>
 
         _prepared = false;
         var (inputs, hidden, maps, _) = Sizes(plan, workers, tilePositions);
-        long samples = plan.Mode == GamMode.Train || plan.Packed ? plan.Batch : workers;
-        PartialsOffset = (int)(samples * plan.OutChannels * plan.Geometry.PlaneStride);
         Inputs = Fit(Inputs, inputs);
         Hidden = Fit(Hidden, hidden);
         Maps = Fit(Maps, maps);
@@ -101,12 +93,12 @@ internal sealed class GamWorkspace<T>
         long plane = plan.Geometry.PlaneStride;
         long samples = plan.Mode == GamMode.Train || plan.Packed ? plan.Batch : workers;
         var perWorker = (plan.Packed ? PackedPanelLength(plan) : 0) + (((plan.Hidden + MicroKernel.Rows - 1) / MicroKernel.Rows) * MicroKernel.Rows * tilePositions) + Math.Max(MicroKernel.Rows * tilePositions, ChunkLength);
-        var maps = plan.Packed ? (long)Math.Max(plan.Hidden, plan.OutChannels) * PartialStride(plan) : 0;
-        return (samples * plan.Channels * plane, samples * plan.Hidden * plane, (samples * plan.OutChannels * plane) + maps, perWorker);
+        return (samples * plan.Channels * plane, samples * plan.Hidden * plane, samples * plan.OutChannels * plane, perWorker);
     }
 
-    /// <summary>One tile's packed panel of <see cref="GamPlan{T}.ChunkChannels"/> channels.</summary>
-    private static int PackedPanelLength(GamPlan<T> plan) => plan.ChunkChannels * 49 * plan.TilePositions;
+    /// <summary>One tile's packed panel of <see cref="GamPlan{T}.ChunkChannels"/> channels, and the tile's partial sums for every output channel.</summary>
+    private static int PackedPanelLength(GamPlan<T> plan) =>
+        (plan.ChunkChannels * 49 * plan.TilePositions) + (Math.Max(plan.Hidden, plan.OutChannels) * plan.TilePositions);
 
     private static T[] Fit(T[] current, long length)
     {
