@@ -39,13 +39,13 @@ public sealed class GamModule
     /// <param name="weights">The module's weights; train-mode calls update their running statistics.</param>
     /// <param name="options">The channel gate, shuffle, threads and SIMD width, or <see langword="null"/> for <see cref="GamOptions.Default"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><see cref="GamOptions.ShuffleGroups"/> does not divide the weights' output channels.</exception>
+    /// <exception cref="ArgumentException"><see cref="GamOptions.ShuffleGroups"/> does not divide the weights' output channels (names <paramref name="options"/>).</exception>
     /// <exception cref="NotSupportedException"><see cref="GamOptions.Kernel"/> names a width this processor does not accelerate.</exception>
     public GamModule(GamWeights weights, GamOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         Options = options ?? GamOptions.Default;
-        GamChecks.ShuffleGroups(Options.ShuffleGroups, weights.OutChannels);
+        GamChecks.ShuffleGroups(Options.ShuffleGroups, weights.OutChannels, nameof(options));
         Kernel = SimAmKernels.Resolve(Options.Kernel);
         Weights = weights;
     }
@@ -91,9 +91,14 @@ public sealed class GamModule
     /// <exception cref="ArgumentOutOfRangeException">A dimension is zero or negative.</exception>
     public long WorkspaceBytes(ReadOnlySpan<int> shape, GamMode mode = GamMode.Eval)
     {
-        var count = shape.Length == 4 ? Math.Max(0, (long)shape[0] * shape[1] * shape[2] * shape[3]) : 0;
-        var probe = count <= Array.MaxLength ? new float[count] : [];
-        var (batch, height, width) = GamChecks.Forward<float>(Weights, Options, mode, probe, probe, shape);
+        GamChecks.Mode(mode, nameof(mode));
+        GamChecks.Shape(shape, Weights.Channels, nameof(shape));
+        if (mode == GamMode.Train)
+        {
+            GamChecks.TrainingBatch(shape, nameof(shape));
+        }
+
+        var (batch, height, width) = (shape[0], shape[2], shape[3]);
         var plan = new GamPlan<float>(Weights, mode, batch, height, width, Options, ForwardRunner.TilePositions<float>(Kernel));
         return GamWorkspace<float>.Bytes(plan, Workers(plan), plan.TilePositions);
     }
@@ -101,7 +106,7 @@ public sealed class GamModule
     private void Run<T>(ReadOnlySpan<T> input, Span<T> output, ReadOnlySpan<int> shape, GamMode mode, GamPlan<T>?[] plans, Stack<GamWorkspace<T>> pool)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var (batch, height, width) = GamChecks.Forward(Weights, Options, mode, input, output, shape);
+        var (batch, height, width) = GamChecks.Forward(Weights, mode, input, output, shape);
         if (mode == GamMode.Train)
         {
             lock (_trainLock)

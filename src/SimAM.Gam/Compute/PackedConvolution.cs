@@ -182,12 +182,14 @@ internal readonly struct PackedStoreEpilogue<T>(PackedFilter<T> filter, PaddedGe
         for (var r = 0; r < filter.RowsIn(block); r++)
         {
             var channel = filter.FirstChannel(group, block) + r;
-            var row = tile.Slice(r * nr, count);
+            var row = tile.Slice(r * nr, nr);
             TensorPrimitives.Add(row, filter.Shift[channel], row);
             if (relu)
             {
                 TensorPrimitives.Max(row, T.Zero, row);
             }
+
+            row = row[..count];
 
             var channelOffset = (long)channel * geometry.PlaneStride;
             for (var j = 0; j < count; j++)
@@ -217,9 +219,14 @@ internal readonly unsafe struct PackedFinishEpilogue<T>(GamPlan<T> plan, T[] x1,
         for (var r = 0; r < filter.RowsIn(block); r++)
         {
             var o = filter.FirstChannel(group, block) + r;
-            var s = tile.Slice(r * nr, count);
-            TensorPrimitives.Add(s, filter.Shift[o], s);
-            TensorPrimitives.Sigmoid(s, s);
+
+            // The whole row, not just the pixels the tile holds: TensorPrimitives computes short spans with its scalar
+            // path, whose last bits differ from its vector path, and a pixel's bits would then depend on where its sample
+            // sits in the batch.
+            var row = tile.Slice(r * nr, nr);
+            TensorPrimitives.Add(row, filter.Shift[o], row);
+            TensorPrimitives.Sigmoid(row, row);
+            var s = row[..count];
             if (plan.OutChannels == 1)
             {
                 for (var c = 0; c < plan.Channels; c++)

@@ -40,75 +40,21 @@ internal static class GamChecks
         }
     }
 
-    /// <summary>
-    /// Checks a forward call's shape and spans against the weights and options, and returns N, H, W.
-    /// </summary>
+    /// <summary>Checks a forward call's mode, shape and spans against the weights, and returns N, H, W.</summary>
     public static (int Batch, int Height, int Width) Forward<T>(
-        GamWeights weights, GamOptions options, GamMode mode, ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<int> shape)
+        GamWeights weights, GamMode mode, ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<int> shape)
     {
-        if (shape.Length != 4)
+        Mode(mode, nameof(mode));
+        var count = Shape(shape, weights.Channels, nameof(shape));
+        Length(input.Length, count, shape, nameof(input));
+        Length(output.Length, count, shape, nameof(output));
+        NoPartialOverlap(input, output, nameof(input), nameof(output));
+        if (mode == GamMode.Train)
         {
-            throw new ArgumentException($"GAM takes an NCHW tensor: shape must be [N, C, H, W] (rank 4); got rank {shape.Length}.", nameof(shape));
-        }
-
-        for (var axis = 0; axis < 4; axis++)
-        {
-            if (shape[axis] <= 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(shape), shape[axis], $"shape[{axis}] is {shape[axis]}; every dimension must be positive.");
-            }
-        }
-
-        if (shape[1] != weights.Channels)
-        {
-            throw new ArgumentException(
-                $"the input has C = {shape[1]} channels but the weights were made for C = {weights.Channels}.", nameof(shape));
-        }
-
-        var count = (long)shape[0] * shape[1] * shape[2] * shape[3];
-        if (count > Array.MaxLength)
-        {
-            throw new ArgumentException($"shape [{string.Join(", ", shape.ToArray())}] has more elements than a span can hold.", nameof(shape));
-        }
-
-        if (input.Length != count)
-        {
-            throw new ArgumentException($"input has {input.Length} elements; shape [{string.Join(", ", shape.ToArray())}] needs {count}.", nameof(input));
-        }
-
-        if (output.Length != count)
-        {
-            throw new ArgumentException($"output has {output.Length} elements; shape [{string.Join(", ", shape.ToArray())}] needs {count}.", nameof(output));
-        }
-
-        if (input.Overlaps(output, out var offset) && offset != 0)
-        {
-            throw new ArgumentException("input and output overlap without being the same buffer; pass the very same span to work in place.", nameof(output));
-        }
-
-        ShuffleGroups(options.ShuffleGroups, weights.OutChannels);
-        if (mode is not GamMode.Eval and not GamMode.Train)
-        {
-            throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode must be Eval or Train.");
-        }
-
-        if (mode == GamMode.Train && (long)shape[0] * shape[2] * shape[3] < 2)
-        {
-            throw new ArgumentException(
-                "train mode needs more than one value per channel for BatchNorm's batch statistics (N·H·W >= 2), as PyTorch does.", nameof(shape));
+            TrainingBatch(shape, nameof(shape));
         }
 
         return (shape[0], shape[2], shape[3]);
-    }
-
-    /// <summary>Checks that the shuffle's groups divide the spatial map's channels (0 = no shuffle).</summary>
-    public static void ShuffleGroups(int groups, int outChannels)
-    {
-        if (groups != 0 && outChannels % groups != 0)
-        {
-            throw new ArgumentException(
-                $"ShuffleGroups = {groups} must divide the spatial map's {outChannels} channel(s).", nameof(groups));
-        }
     }
 
     /// <summary>
