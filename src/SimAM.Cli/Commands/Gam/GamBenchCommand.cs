@@ -60,7 +60,11 @@ internal static class GamBenchCommand
         return ExitCodes.Success;
     }
 
-    private static void WriteJson(Stream stream, IReadOnlyList<GamBenchResult> results, double peak)
+    /// <summary>Writes the rows as a JSON list of {shape, groups, shuffle_groups, mode, forward_ms, gflops, fma_peak_gflops, of_peak}.</summary>
+    /// <param name="stream">The target.</param>
+    /// <param name="results">The rows.</param>
+    /// <param name="peak">The FMA peak of the run.</param>
+    internal static void WriteJson(Stream stream, IReadOnlyList<GamBenchResult> results, double peak)
     {
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         json.WriteStartArray();
