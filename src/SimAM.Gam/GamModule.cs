@@ -99,7 +99,7 @@ public sealed class GamModule
         }
 
         var (batch, height, width) = (shape[0], shape[2], shape[3]);
-        var plan = new GamPlan<float>(Weights, mode, batch, height, width, Options, ForwardRunner.TilePositions<float>(Kernel));
+        var plan = new GamPlan<float>(Weights, mode, batch, height, width, Options, ForwardRunner.TilePositions<float>(Kernel), ForwardRunner.BlockRows(Kernel));
         return GamWorkspace<float>.Bytes(plan, Workers(plan), plan.TilePositions);
     }
 
@@ -127,7 +127,7 @@ public sealed class GamModule
         var plan = System.Threading.Volatile.Read(ref cached);
         if (plan is null || !plan.Matches(Weights, mode, batch, height, width, Options))
         {
-            plan = new GamPlan<T>(Weights, mode, batch, height, width, Options, ForwardRunner.TilePositions<T>(Kernel));
+            plan = new GamPlan<T>(Weights, mode, batch, height, width, Options, ForwardRunner.TilePositions<T>(Kernel), ForwardRunner.BlockRows(Kernel));
             System.Threading.Volatile.Write(ref cached, plan);
         }
 

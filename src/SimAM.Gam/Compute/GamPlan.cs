@@ -22,9 +22,10 @@ internal sealed class GamPlan<T>
     /// </summary>
     private const int PackedPanelBytes = 16 * 1024;
 
-    public GamPlan(GamWeights weights, GamMode mode, int batch, int height, int width, GamOptions options, int tilePositions)
+    public GamPlan(GamWeights weights, GamMode mode, int batch, int height, int width, GamOptions options, int tilePositions, int blockRows)
     {
         TilePositions = tilePositions;
+        BlockRows = blockRows;
         Mode = mode;
         Batch = batch;
         Channels = weights.Channels;
@@ -37,9 +38,9 @@ internal sealed class GamPlan<T>
         Mask = new T[Geometry.PlaneStride];
         Geometry.FillMask<T>(Mask, AllOnes());
 
-        Linear1 = new PackedFilter<T>(weights.ChannelWeight1.Values, Hidden, Channels, 1, 1, default);
+        Linear1 = new PackedFilter<T>(weights.ChannelWeight1.Values, Hidden, Channels, 1, 1, default, blockRows);
         Linear1.SetShift(weights.ChannelBias1.Values);
-        Linear2 = new PackedFilter<T>(weights.ChannelWeight2.Values, Channels, Hidden, 1, 1, default);
+        Linear2 = new PackedFilter<T>(weights.ChannelWeight2.Values, Channels, Hidden, 1, 1, default, blockRows);
         Linear2.SetShift(weights.ChannelBias2.Values);
 
         var k = GamWeights.KernelSize;
@@ -49,16 +50,16 @@ internal sealed class GamPlan<T>
             // convolution's weights and everything else into one shift, so the epilogue is one addition.
             var (scale1, shift1) = BatchNormFolding.Fold(weights.ConvBias1.Values, weights.NormWeight1.Values, weights.NormBias1.Values, weights.RunningMean1.Values, weights.RunningVar1.Values);
             var (scale2, shift2) = BatchNormFolding.Fold(weights.ConvBias2.Values, weights.NormWeight2.Values, weights.NormBias2.Values, weights.RunningMean2.Values, weights.RunningVar2.Values);
-            Conv1 = new PackedFilter<T>(weights.ConvWeight1.Values, Hidden, Channels, Groups, k, scale1);
+            Conv1 = new PackedFilter<T>(weights.ConvWeight1.Values, Hidden, Channels, Groups, k, scale1, blockRows);
             Conv1.SetShift(shift1);
-            Conv2 = new PackedFilter<T>(weights.ConvWeight2.Values, OutChannels, Hidden, Groups, k, scale2);
+            Conv2 = new PackedFilter<T>(weights.ConvWeight2.Values, OutChannels, Hidden, Groups, k, scale2, blockRows);
             Conv2.SetShift(shift2);
         }
         else
         {
-            Conv1 = new PackedFilter<T>(weights.ConvWeight1.Values, Hidden, Channels, Groups, k, default);
+            Conv1 = new PackedFilter<T>(weights.ConvWeight1.Values, Hidden, Channels, Groups, k, default, blockRows);
             Conv1.SetShift(weights.ConvBias1.Values);
-            Conv2 = new PackedFilter<T>(weights.ConvWeight2.Values, OutChannels, Hidden, Groups, k, default);
+            Conv2 = new PackedFilter<T>(weights.ConvWeight2.Values, OutChannels, Hidden, Groups, k, default, blockRows);
             Conv2.SetShift(weights.ConvBias2.Values);
         }
 
@@ -111,6 +112,9 @@ internal sealed class GamPlan<T>
 
     /// <summary>Gets the second linear layer's step offsets: one row of the hidden tile per hidden channel.</summary>
     public int[] Linear2Offsets { get; }
+
+    /// <summary>Gets the output channels per micro-kernel block at the call's width (8 at 512 bits, else 4).</summary>
+    public int BlockRows { get; }
 
     /// <summary>Gets the positions of one micro-kernel tile at the call's width.</summary>
     public int TilePositions { get; }

@@ -58,10 +58,10 @@ internal static class GamStages<T, TV, TLanes>
         var linear2 = plan.Linear2;
         for (var b = 0; b < linear1.BlocksPerGroup; b++)
         {
-            var rows = hidden.Slice(b * MicroKernel.Rows * nr, MicroKernel.Rows * nr);
+            var rows = hidden.Slice(b * linear1.Rows * nr, linear1.Rows * nr);
             ref var rowsStart = ref MemoryMarshal.GetReference(rows);
-            MicroKernel.Run<T, TV, TLanes>(
-                ref linear1.Panel(0, b), ref x[tileStart], ref plan.Linear1Offsets[0], plan.Channels, false, ref rowsStart, nr, ref rowsStart, nr, MicroKernel.Rows);
+            MicroKernel.Block<T, TV, TLanes>(
+                linear1.Rows, ref linear1.Panel(0, b), ref x[tileStart], ref plan.Linear1Offsets[0], plan.Channels, false, ref rowsStart, nr, ref rowsStart, nr, linear1.Rows);
             for (var r = 0; r < linear1.RowsIn(b); r++)
             {
                 var row = rows.Slice(r * nr, nr);
@@ -74,8 +74,8 @@ internal static class GamStages<T, TV, TLanes>
         for (var b = 0; b < linear2.BlocksPerGroup; b++)
         {
             ref var tileStart0 = ref MemoryMarshal.GetReference(tile);
-            MicroKernel.Run<T, TV, TLanes>(
-                ref linear2.Panel(0, b), ref MemoryMarshal.GetReference(hidden), ref plan.Linear2Offsets[0], plan.Hidden, false, ref tileStart0, nr, ref tileStart0, nr, MicroKernel.Rows);
+            MicroKernel.Block<T, TV, TLanes>(
+                linear2.Rows, ref linear2.Panel(0, b), ref MemoryMarshal.GetReference(hidden), ref plan.Linear2Offsets[0], plan.Hidden, false, ref tileStart0, nr, ref tileStart0, nr, linear2.Rows);
             for (var r = 0; r < linear2.RowsIn(b); r++)
             {
                 var c = linear2.FirstChannel(0, b) + r;
@@ -121,8 +121,9 @@ internal static class GamStages<T, TV, TLanes>
                 var start = TileStart(geometry, t);
                 var rows = filter.RowsIn(block);
                 ref var partial = ref partials[(filter.FirstChannel(group, block) * stride) + start];
-                MicroKernel.Run<T, TV, TLanes>(
-                    ref System.Runtime.CompilerServices.Unsafe.Add(ref filter.Panel(group, block), (nint)c0 * taps * MicroKernel.Rows),
+                MicroKernel.Block<T, TV, TLanes>(
+                    filter.Rows,
+                    ref System.Runtime.CompilerServices.Unsafe.Add(ref filter.Panel(group, block), (nint)c0 * taps * filter.Rows),
                     ref input[((group * filter.InPerGroup) + c0) * stride + start + geometry.FirstTapOffset],
                     ref offsets[0],
                     channels * taps,

@@ -65,8 +65,9 @@ internal static class PackedConvolution<T, TV, TLanes>
                     for (var b = 0; b < filter.BlocksPerGroup; b++)
                     {
                         ref var partial = ref partials[filter.FirstChannel(g, b) * nr];
-                        MicroKernel.Run<T, TV, TLanes>(
-                            ref Unsafe.Add(ref filter.Panel(g, b), (nint)c0 * Taps * MicroKernel.Rows),
+                        MicroKernel.Block<T, TV, TLanes>(
+                            filter.Rows,
+                            ref Unsafe.Add(ref filter.Panel(g, b), (nint)c0 * Taps * filter.Rows),
                             ref panel0,
                             ref offsets[0],
                             channels * Taps,
@@ -176,7 +177,7 @@ internal readonly struct PackedStoreEpilogue<T>(PackedFilter<T> filter, PaddedGe
 {
     public void Apply(int group, int block, int tileStart, Span<T> tile)
     {
-        var nr = tile.Length / MicroKernel.Rows;
+        var nr = tile.Length / filter.Rows;
         var plane = geometry.Height * geometry.Width;
         var count = Math.Min(nr, (batch * plane) - tileStart);
         for (var r = 0; r < filter.RowsIn(block); r++)
@@ -211,7 +212,7 @@ internal readonly unsafe struct PackedFinishEpilogue<T>(GamPlan<T> plan, T[] x1,
 {
     public void Apply(int group, int block, int tileStart, Span<T> tile)
     {
-        var nr = tile.Length / MicroKernel.Rows;
+        var nr = tile.Length / plan.Conv2.Rows;
         var geometry = plan.Geometry;
         var plane = plan.PlaneSize;
         var count = Math.Min(nr, (plan.Batch * plane) - tileStart);

@@ -5,7 +5,7 @@ namespace SimAM.Gam.Compute;
 
 /// <summary>
 /// A convolution's (or linear layer's) weights packed once into the panels the micro-kernel streams: for each
-/// group and each block of <see cref="MicroKernel.Rows"/> output channels, the weights of those channels
+/// group and each block of <see cref="Rows"/> output channels, the weights of those channels
 /// interleaved per reduction step ([input channel][kh][kw][row]), so the kernel reads them strictly in order.
 /// Blocks at the end of a group are padded with zero rows; the epilogues ignore those rows.
 /// </summary>
@@ -14,20 +14,24 @@ internal sealed class PackedFilter<T>
     where T : unmanaged
 {
     /// <summary>Packs <paramref name="weights"/> ([out, in/groups, k, k] row-major), each output channel's weights multiplied by its <paramref name="scale"/> (null: 1).</summary>
-    public PackedFilter(ReadOnlySpan<double> weights, int outChannels, int inChannels, int groups, int kernelSize, ReadOnlySpan<double> scale)
+    public PackedFilter(ReadOnlySpan<double> weights, int outChannels, int inChannels, int groups, int kernelSize, ReadOnlySpan<double> scale, int rows)
     {
+        Rows = rows;
         OutChannels = outChannels;
         Groups = groups;
         KernelSize = kernelSize;
         InPerGroup = inChannels / groups;
         OutPerGroup = outChannels / groups;
-        BlocksPerGroup = (OutPerGroup + MicroKernel.Rows - 1) / MicroKernel.Rows;
+        BlocksPerGroup = (OutPerGroup + Rows - 1) / Rows;
         var taps = kernelSize * kernelSize;
-        PanelLength = InPerGroup * taps * MicroKernel.Rows;
+        PanelLength = InPerGroup * taps * Rows;
         Panels = new T[(long)groups * BlocksPerGroup * PanelLength];
         Shift = new T[outChannels];
         Pack(weights, scale);
     }
+
+    /// <summary>Gets the output channels per block: <see cref="MicroKernel.Rows"/>, or <see cref="MicroKernel.WideRows"/> for the 512-bit kernel.</summary>
+    public int Rows { get; }
 
     public int OutChannels { get; }
 
@@ -49,10 +53,10 @@ internal sealed class PackedFilter<T>
     public T[] Shift { get; }
 
     /// <summary>Gets the first output channel of a block.</summary>
-    public int FirstChannel(int group, int block) => (group * OutPerGroup) + (block * MicroKernel.Rows);
+    public int FirstChannel(int group, int block) => (group * OutPerGroup) + (block * Rows);
 
     /// <summary>Gets how many of a block's rows are real output channels.</summary>
-    public int RowsIn(int block) => Math.Min(MicroKernel.Rows, OutPerGroup - (block * MicroKernel.Rows));
+    public int RowsIn(int block) => Math.Min(Rows, OutPerGroup - (block * Rows));
 
     public ref T Panel(int group, int block) =>
         ref Panels[((long)group * BlocksPerGroup + block) * PanelLength];
@@ -70,7 +74,7 @@ internal sealed class PackedFilter<T>
     public void Pack(ReadOnlySpan<double> weights, ReadOnlySpan<double> scale)
     {
         var taps = KernelSize * KernelSize;
-        var rows = MicroKernel.Rows;
+        var rows = Rows;
         Panels.AsSpan().Clear();
         for (var g = 0; g < Groups; g++)
         {

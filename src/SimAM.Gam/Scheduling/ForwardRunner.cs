@@ -39,6 +39,9 @@ internal static class ForwardRunner
         }
     }
 
+    /// <summary>Gets the output channels per micro-kernel block at a width: 8 with the 32 registers of AVX-512, else 4.</summary>
+    public static int BlockRows(SimAmKernel kernel) => kernel == SimAmKernel.Vector512 ? MicroKernel.WideRows : MicroKernel.Rows;
+
     /// <summary>Gets the positions of one micro-kernel tile at a width.</summary>
     public static int TilePositions<T>(SimAmKernel kernel)
         where T : unmanaged => MicroKernel.Vectors * kernel switch
@@ -226,7 +229,7 @@ internal static class ForwardRunner
             var ws = _workspace;
             var panelLength = plan.ChunkChannels * 49 * plan.TilePositions;
             var partials = ws.WorkerPanels[worker].AsSpan(panelLength);
-            var tile = ws.WorkerTiles[worker].AsSpan(0, MicroKernel.Rows * plan.TilePositions);
+            var tile = ws.WorkerTiles[worker].AsSpan(0, plan.BlockRows * plan.TilePositions);
             var panel = ws.WorkerPanels[worker].AsSpan(0, panelLength);
             if (first)
             {

@@ -56,8 +56,8 @@ internal sealed class GamWorkspace<T>
         Inputs = Fit(Inputs, inputs);
         Hidden = Fit(Hidden, hidden);
         Maps = Fit(Maps, maps);
-        var hiddenTile = ((plan.Hidden + MicroKernel.Rows - 1) / MicroKernel.Rows) * MicroKernel.Rows * tilePositions;
-        var tile = Math.Max(MicroKernel.Rows * tilePositions, ChunkLength);
+        var hiddenTile = ((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows * tilePositions;
+        var tile = Math.Max(plan.BlockRows * tilePositions, ChunkLength);
         var panel = plan.Packed ? PackedPanelLength(plan) : 0;
         if (WorkerHidden.Length < workers || (WorkerHidden.Length > 0 && (WorkerHidden[0].Length < hiddenTile || WorkerTiles[0].Length < tile || WorkerPanels[0].Length < panel)))
         {
@@ -92,7 +92,7 @@ internal sealed class GamWorkspace<T>
     {
         long plane = plan.Geometry.PlaneStride;
         long samples = plan.Mode == GamMode.Train || plan.Packed ? plan.Batch : workers;
-        var perWorker = (plan.Packed ? PackedPanelLength(plan) : 0) + (((plan.Hidden + MicroKernel.Rows - 1) / MicroKernel.Rows) * MicroKernel.Rows * tilePositions) + Math.Max(MicroKernel.Rows * tilePositions, ChunkLength);
+        var perWorker = (plan.Packed ? PackedPanelLength(plan) : 0) + (((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows * tilePositions) + Math.Max(plan.BlockRows * tilePositions, ChunkLength);
         return (samples * plan.Channels * plane, samples * plan.Hidden * plane, samples * plan.OutChannels * plane, perWorker);
     }
 
