@@ -1,0 +1,73 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Xunit;
+
+namespace SimAM.Gam.Tests.Infrastructure;
+
+/// <summary>Which convolution algorithm a module runs (<see cref="GamOptions"/>' internal <c>PackedConvolution</c>).</summary>
+public enum ConvolutionPath
+{
+    /// <summary>The micro-kernel slides over the zero-padded planes (<c>PackedConvolution = false</c>).</summary>
+    Direct,
+
+    /// <summary>Each tile's inputs are gathered over the whole batch's pixels first (<c>PackedConvolution = true</c>).</summary>
+    Packed,
+
+    /// <summary>The module's cost model chooses per shape (<c>PackedConvolution = null</c>, what users get).</summary>
+    CostModel,
+}
+
+/// <summary>
+/// Every kernel width this machine runs and both convolution algorithms, as xunit data, and the module options
+/// that select them: each test that takes them runs once per width and path, so that every path is checked on
+/// every machine that can run it.
+/// </summary>
+public static class ModulePaths
+{
+    /// <summary>Gets the two algorithms a test forces (the cost model only ever picks one of them).</summary>
+    public static IReadOnlyList<ConvolutionPath> Forced { get; } = [ConvolutionPath.Direct, ConvolutionPath.Packed];
+
+    public static IEnumerable<object[]> Kernels => SimAmKernels.Supported.Select(k => new object[] { k });
+
+    public static TheoryData<SimAmKernel, ConvolutionPath> KernelsAndPaths
+    {
+        get
+        {
+            var data = new TheoryData<SimAmKernel, ConvolutionPath>();
+            foreach (var kernel in SimAmKernels.Supported)
+            {
+                foreach (var path in Forced)
+                {
+                    data.Add(kernel, path);
+                }
+            }
+
+            return data;
+        }
+    }
+
+    public static TheoryData<ConvolutionPath> AllPaths => [.. Enum.GetValues<ConvolutionPath>()];
+
+    public static bool? PackedOption(this ConvolutionPath path) => path switch
+    {
+        ConvolutionPath.Direct => false,
+        ConvolutionPath.Packed => true,
+        _ => null,
+    };
+
+    public static GamOptions Options(
+        SimAmKernel kernel,
+        ConvolutionPath path,
+        int threads = 1,
+        GamChannelGate gate = GamChannelGate.Identity,
+        int shuffleGroups = 0) =>
+        new()
+        {
+            Kernel = kernel,
+            PackedConvolution = path.PackedOption(),
+            MaxDegreeOfParallelism = threads,
+            ChannelGate = gate,
+            ShuffleGroups = shuffleGroups,
+        };
+}
