@@ -1,0 +1,114 @@
+using System;
+using System.Linq;
+using SimAM.Gam.Tests.Infrastructure;
+using Xunit;
+
+namespace SimAM.Gam.Tests.ModuleTests;
+
+/// <summary>
+/// <see cref="GamModule.WorkspaceBytes"/>: positive, the padded planes the workspace documents plus a few kilobytes of
+/// tile scratch per worker, and what a module's first call really allocates for it.
+/// </summary>
+/// <remarks>
+/// A padded plane holds (H + 6)·(W + 3) + 134 values rounded up to 16 (three zero rows and columns around the map, and
+/// slack for the last tile's loads). Eval on the direct path keeps (C + m + out) planes per worker (x1, the first
+/// convolution's output, and the second's partial sums; GamModule.WorkspaceBytes' own summary says C + m), train
+/// (C + m + out) planes per sample.
+/// </remarks>
+public class GamModuleWorkspaceTests
+{
+    /// <summary>Per worker: the hidden activations of one tile and the tile scratch, a few kilobytes at any width.</summary>
+    private const long ScratchBytesPerWorker = 16 * 1024;
+
+    [Theory]
+    [InlineData(2, 16, 8, 9, 4, 16, GamMode.Eval, 1)]
+    [InlineData(3, 16, 9, 11, 4, 16, GamMode.Eval, 1)]
+    [InlineData(3, 16, 9, 11, 4, 16, GamMode.Eval, 2)]
+    [InlineData(1, 16, 13, 14, 4, 1, GamMode.Eval, 2)]
+    [InlineData(4, 20, 5, 6, 5, 20, GamMode.Eval, 7)]
+    [InlineData(2, 16, 8, 9, 4, 16, GamMode.Train, 1)]
+    [InlineData(3, 16, 9, 11, 4, 16, GamMode.Train, 2)]
+    [InlineData(1, 8, 1, 9, 2, 8, GamMode.Train, 1)]
+    public void The_direct_path_workspace_is_the_documented_planes_and_scratch(int n, int c, int h, int w, int hidden, int outChannels, GamMode mode, int threads)
+    {
+        var sample = new RandomModule(n, c, h, w, hidden, outChannels, 1, GamChannelGate.Identity, 0, 61);
+        var module = new GamModule(sample.CreateWeights(), sample.Options(SimAmKernel.Auto, ConvolutionPath.Direct, threads));
+        var workers = sample.Work < 1_000_000 ? 1 : threads;
+        var planes = (long)(mode == GamMode.Eval ? workers : n) * (c + hidden + outChannels) * PlaneValues(h, w) * sizeof(float);
+
+        var bytes = module.WorkspaceBytes(sample.Shape, mode);
+
+        Assert.InRange(bytes - planes, 1, workers * ScratchBytesPerWorker);
+    }
+
+    [Theory]
+    [InlineData(4, 16, 7, 7, GamMode.Eval)]
+    [InlineData(2, 16, 3, 5, GamMode.Train)]
+    public void The_packed_path_workspace_holds_the_whole_batchs_planes(int n, int c, int h, int w, GamMode mode)
+    {
+        var sample = new RandomModule(n, c, h, w, 4, c, 1, GamChannelGate.Identity, 0, 62);
+        var packed = new GamModule(sample.CreateWeights(), sample.Options(SimAmKernel.Auto, ConvolutionPath.Packed, 1));
+        var direct = new GamModule(sample.CreateWeights(), sample.Options(SimAmKernel.Auto, ConvolutionPath.Direct, 1));
+        var planes = (long)n * (c + 4 + c) * PlaneValues(h, w) * sizeof(float);
+        Assert.True(packed.WorkspaceBytes(sample.Shape, mode) > planes);
+        Assert.True(packed.WorkspaceBytes(sample.Shape, mode) > direct.WorkspaceBytes(sample.Shape, mode));
+    }
+
+    /// <summary>
+    /// A module's first serial call allocates its workspace (and its plan, the packed weights: under 64 KB here), so it
+    /// allocates at least <see cref="GamModule.WorkspaceBytes"/> and not much more.
+    /// </summary>
+    [Theory]
+    [InlineData(GamMode.Eval, ConvolutionPath.Direct)]
+    [InlineData(GamMode.Eval, ConvolutionPath.Packed)]
+    [InlineData(GamMode.Train, ConvolutionPath.Direct)]
+    [InlineData(GamMode.Train, ConvolutionPath.Packed)]
+    public void The_first_call_allocates_what_WorkspaceBytes_says(GamMode mode, ConvolutionPath path)
+    {
+        var sample = new RandomModule(3, 16, 9, 11, 4, 16, 1, GamChannelGate.Identity, 0, 63);
+        var x = sample.CreateInput();
+        var y = new float[x.Length];
+
+        // Compile every method first, so that the measured call allocates only what the module allocates.
+        new GamModule(sample.CreateWeights(), sample.Options(SimAmKernel.Auto, path, 1)).Forward(x, y, sample.Shape, mode);
+
+        var module = new GamModule(sample.CreateWeights(), sample.Options(SimAmKernel.Auto, path, 1));
+        var expected = module.WorkspaceBytes(sample.Shape, mode);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        module.Forward(x, y, sample.Shape, mode);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.InRange(allocated, expected, expected + (64 * 1024));
+    }
+
+    /// <summary>Asking for the size of a workspace costs the plan at most, not a tensor of the shape.</summary>
+    [Fact]
+    public void WorkspaceBytes_does_not_allocate_a_tensor_of_the_shape()
+    {
+        var sample = new RandomModule(8, 16, 64, 64, 4, 16, 1, GamChannelGate.Identity, 0, 64);
+        var module = new GamModule(sample.CreateWeights(), new GamOptions { MaxDegreeOfParallelism = 1 });
+        _ = module.WorkspaceBytes(sample.Shape);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        _ = module.WorkspaceBytes(sample.Shape);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        var tensorBytes = (long)sample.ElementCount * sizeof(float);
+        Assert.True(allocated < tensorBytes / 8, $"WorkspaceBytes allocated {allocated} bytes; a tensor of the shape holds {tensorBytes}.");
+    }
+
+    [Fact]
+    public void The_workspace_grows_with_the_batch_in_train_mode_and_with_the_workers_in_eval_mode()
+    {
+        var module = new GamModule(new RandomModule(1, 16, 1, 1, 4, 16, 1, GamChannelGate.Identity, 0, 65).CreateWeights(), ModulePaths.Options(SimAmKernel.Auto, ConvolutionPath.Direct, 2));
+        var sizes = new[] { 2, 4, 8 }.Select(n => (Eval: module.WorkspaceBytes([n, 16, 12, 12]), Train: module.WorkspaceBytes([n, 16, 12, 12], GamMode.Train))).ToArray();
+        Assert.All(sizes, s => Assert.True(s.Eval > 0 && s.Train > 0));
+
+        // Two workers whatever the batch in eval; one sample's planes more per sample in train.
+        Assert.Equal(sizes[0].Eval, sizes[2].Eval);
+        Assert.Equal(sizes[1].Train - sizes[0].Train, (sizes[2].Train - sizes[1].Train) / 2);
+    }
+
+    /// <summary>(H + 6)·(W + 3) + 134 values rounded up to 16.</summary>
+    private static long PlaneValues(int h, int w) => (((h + 6) * (w + 3)) + 134 + 15) / 16 * 16;
+}
