@@ -16,7 +16,7 @@ namespace SimAM.Gam.Tests.ModuleTests;
 public class GamModuleThreadSafetyTests
 {
     private const int ThreadCount = 16;
-    private const int Iterations = 10;
+    private const int Iterations = 6;
 
     /// <summary>Serial sizes (maps under 7×7 among them) and threaded ones (whole samples per worker, phases split across workers).</summary>
     private static readonly int[][] s_shapes = [[2, 16, 8, 9], [1, 16, 13, 14], [3, 16, 9, 11], [5, 16, 2, 3], [4, 16, 7, 7], [1, 16, 3, 5]];

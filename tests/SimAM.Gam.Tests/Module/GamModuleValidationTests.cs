@@ -122,7 +122,7 @@ public class GamModuleValidationTests
         var version = weights.Version;
         var exception = Assert.Throws<ArgumentException>(() => new GamModule(weights, new GamOptions { ShuffleGroups = groups }));
         Assert.Equal("options", exception.ParamName);
-        Assert.Contains("ShuffleGroups", exception.Message, StringComparison.Ordinal);
+        Assert.Contains("shuffle", exception.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("divide", exception.Message, StringComparison.Ordinal);
         Assert.Equal(version, weights.Version);
 
@@ -180,36 +180,33 @@ public class GamModuleValidationTests
     public void Exact_aliasing_gives_the_out_of_place_bits(SimAmKernel kernel, ConvolutionPath path)
     {
         // Serial, and large enough for two threads (whole samples per worker in eval).
-        foreach (var sample in new[]
+        foreach (var (sample, threads) in new[]
         {
-            new RandomModule(2, 8, 3, 4, 2, 8, 2, GamChannelGate.Sigmoid, 4, 11),
-            new RandomModule(2, 16, 12, 12, 4, 16, 1, GamChannelGate.Identity, 2, 12),
+            (new RandomModule(2, 8, 3, 4, 2, 8, 2, GamChannelGate.Sigmoid, 4, 11), 1),
+            (new RandomModule(2, 16, 12, 12, 4, 16, 1, GamChannelGate.Identity, 2, 12), 2),
         })
         {
-            foreach (var threads in new[] { 1, 2 })
+            foreach (var mode in new[] { GamMode.Eval, GamMode.Train })
             {
-                foreach (var mode in new[] { GamMode.Eval, GamMode.Train })
-                {
-                    var context = $"{kernel}, {path}, {threads} threads, {mode}, [{string.Join(", ", sample.Shape)}]";
-                    var x = sample.CreateInput();
-                    var expectedWeights = sample.CreateWeights();
-                    var expected = new float[x.Length];
-                    new GamModule(expectedWeights, sample.Options(kernel, path, threads)).Forward(x, expected, sample.Shape, mode);
-                    var weights = sample.CreateWeights();
-                    var inPlace = (float[])x.Clone();
-                    new GamModule(weights, sample.Options(kernel, path, threads)).Forward(inPlace, inPlace, sample.Shape, mode);
-                    Bits.AssertIdentical(expected, inPlace, "float in place, " + context);
-                    Bits.AssertIdentical(expectedWeights, weights, "float in place weights, " + context);
+                var context = $"{kernel}, {path}, {threads} threads, {mode}, [{string.Join(", ", sample.Shape)}]";
+                var x = sample.CreateInput();
+                var expectedWeights = sample.CreateWeights();
+                var expected = new float[x.Length];
+                new GamModule(expectedWeights, sample.Options(kernel, path, threads)).Forward(x, expected, sample.Shape, mode);
+                var weights = sample.CreateWeights();
+                var inPlace = (float[])x.Clone();
+                new GamModule(weights, sample.Options(kernel, path, threads)).Forward(inPlace, inPlace, sample.Shape, mode);
+                Bits.AssertIdentical(expected, inPlace, "float in place, " + context);
+                Bits.AssertIdentical(expectedWeights, weights, "float in place weights, " + context);
 
-                    var x64 = Accuracy.Widen(x);
-                    var expectedWeights64 = sample.CreateWeights();
-                    var expected64 = new double[x.Length];
-                    new GamModule(expectedWeights64, sample.Options(kernel, path, threads)).Forward(x64, expected64, sample.Shape, mode);
-                    var weights64 = sample.CreateWeights();
-                    new GamModule(weights64, sample.Options(kernel, path, threads)).Forward(x64, x64, sample.Shape, mode);
-                    Bits.AssertIdentical(expected64, x64, "double in place, " + context);
-                    Bits.AssertIdentical(expectedWeights64, weights64, "double in place weights, " + context);
-                }
+                var x64 = Accuracy.Widen(x);
+                var expectedWeights64 = sample.CreateWeights();
+                var expected64 = new double[x.Length];
+                new GamModule(expectedWeights64, sample.Options(kernel, path, threads)).Forward(x64, expected64, sample.Shape, mode);
+                var weights64 = sample.CreateWeights();
+                new GamModule(weights64, sample.Options(kernel, path, threads)).Forward(x64, x64, sample.Shape, mode);
+                Bits.AssertIdentical(expected64, x64, "double in place, " + context);
+                Bits.AssertIdentical(expectedWeights64, weights64, "double in place weights, " + context);
             }
         }
     }
