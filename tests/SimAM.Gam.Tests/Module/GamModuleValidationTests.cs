@@ -50,7 +50,7 @@ public class GamModuleValidationTests
     [InlineData(2, 8, 3, 0)]
     [InlineData(2, 8, 3, int.MinValue)]
     public void A_dimension_below_1_is_an_ArgumentOutOfRangeException(int n, int c, int h, int w) =>
-        AssertRejected<ArgumentOutOfRangeException>("shape", "positive", call => call.Forward([n, c, h, w]));
+        AssertRejected<ArgumentOutOfRangeException>("shape", "every dimension", call => call.Forward([n, c, h, w]));
 
     [Fact]
     public void Channels_other_than_the_weights_are_an_ArgumentException() =>
@@ -74,15 +74,15 @@ public class GamModuleValidationTests
     [Fact]
     public void An_input_of_the_wrong_length_is_an_ArgumentException()
     {
-        AssertRejected<ArgumentException>("input", "needs 192", call => call.Forward(s_shape, inputLength: s_count - 1));
-        AssertRejected<ArgumentException>("input", "needs 192", call => call.Forward(s_shape, inputLength: s_count + 1));
+        AssertRejected<ArgumentException>("input", "192", call => call.Forward(s_shape, inputLength: s_count - 1));
+        AssertRejected<ArgumentException>("input", "192", call => call.Forward(s_shape, inputLength: s_count + 1));
     }
 
     [Fact]
     public void An_output_of_the_wrong_length_is_an_ArgumentException()
     {
-        AssertRejected<ArgumentException>("output", "needs 192", call => call.Forward(s_shape, outputLength: s_count - 1));
-        AssertRejected<ArgumentException>("output", "needs 192", call => call.Forward(s_shape, outputLength: s_count + 1));
+        AssertRejected<ArgumentException>("output", "192", call => call.Forward(s_shape, outputLength: s_count - 1));
+        AssertRejected<ArgumentException>("output", "192", call => call.Forward(s_shape, outputLength: s_count + 1));
     }
 
     [Theory]
