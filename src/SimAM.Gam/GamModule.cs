@@ -81,7 +81,7 @@ public sealed class GamModule
 
     /// <summary>
     /// Gets the bytes of the workspace a float call of this shape and mode uses (held by the module and reused):
-    /// eval (C + m) padded planes per worker, train (C + m + out) padded planes per sample, a padded plane
+    /// eval (C + m + out) padded planes per worker (with the packed convolution, per sample), train (C + m + out) padded planes per sample, a padded plane
     /// holding about (H + 6)·(W + 3) values, plus a few kilobytes of tile scratch per worker.
     /// </summary>
     /// <param name="shape">[N, C, H, W].</param>

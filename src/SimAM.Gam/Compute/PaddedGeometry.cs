@@ -27,14 +27,16 @@ internal readonly struct PaddedGeometry
     {
         Height = height;
         Width = width;
+        // In long first: a map near the span limit would wrap an int here.
+        var planeEnd = ((long)(height + (2 * Pad)) * (width + Pad)) + (2 * Pad) + Slack;
+        if (planeEnd > int.MaxValue / 8)
+        {
+            throw new ArgumentException($"a [{height}, {width}] feature map is too large for one padded plane of the convolutions.", nameof(width));
+        }
+
         RowStride = width + Pad;
         DataStart = (Pad * RowStride) + Pad;
-        var planeEnd = DataStart + (height * RowStride) + (Pad * RowStride) + Pad + Slack;
-        PlaneStride = (planeEnd + 15) & ~15;
-        if ((long)PlaneStride > int.MaxValue / 4)
-        {
-            throw new ArgumentException($"a [{height}, {width}] feature map is too large for one padded plane.");
-        }
+        PlaneStride = (int)((planeEnd + 15) & ~15L);
     }
 
     public int Height { get; }
