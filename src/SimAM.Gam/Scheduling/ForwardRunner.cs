@@ -189,16 +189,31 @@ internal static class ForwardRunner
                 return;
             }
 
+            _workspace.NextItem = 0;
             ParallelHelper.For(0, workers, in this, minimumActionsPerThread: 1);
         }
 
+        /// <summary>
+        /// Runs runs of items claimed from a shared counter until none are left. Claiming instead of a fixed share per
+        /// worker keeps a pass as fast as its free cores on a busy host (a fixed half on a core shared with another
+        /// process made two threads slower than one); runs of several items keep each worker's reduction chunks in
+        /// its cache. Which worker computes an item never changes its bits.
+        /// </summary>
         public readonly void Invoke(int worker)
         {
             var items = ItemCount(_phase);
-            var workers = Math.Min(_workers, items);
-            var from = (int)((long)items * worker / workers);
-            var to = (int)((long)items * (worker + 1) / workers);
-            RunItems(worker, from, to);
+            var run = Math.Max(1, items / (Math.Min(_workers, items) * 8));
+            while (true)
+            {
+                var claimed = System.Threading.Interlocked.Add(ref _workspace.NextItem, run);
+                var from = claimed - run;
+                if (from >= items)
+                {
+                    return;
+                }
+
+                RunItems(worker, from, Math.Min(items, claimed));
+            }
         }
 
         /// <summary>Runs a worker's run of convolution items, one sample at a time (each sample's items are chunked together).</summary>

@@ -22,6 +22,9 @@ internal sealed class GamWorkspace<T>
     private (GamMode, int, int, int, int, int, int, int, int, bool) _layout;
     private bool _prepared;
 
+    /// <summary>The next unclaimed item of the running phase (workers add to it atomically).</summary>
+    internal int NextItem;
+
     public T[] Inputs { get; private set; } = [];
 
     public T[] Hidden { get; private set; } = [];
