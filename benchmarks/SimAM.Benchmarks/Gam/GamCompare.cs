@@ -33,7 +33,8 @@ internal static class GamCompare
         "  --models DIR     holds <case>.safetensors and <case>.onnx for every case (and optionally <case>.input.npy)\n" +
         "  --quick          fewer repetitions\n" +
         "  --json FILE      also write the results (or, with --list, the cases) as JSON\n" +
-        "  --save-outputs   write <case>.gam-eval.npy and <case>.gam-train.npy into DIR (for the PyTorch check)\n" +
+        "  --save-outputs   write <case>.gam-eval.npy and <case>.gam-train.npy into DIR (for the PyTorch check), and\n" +
+        "                   <case>.input.npy when it is not there (the input used: uniform in [-1, 1), seed 7)\n" +
         "  --ort-spinning   let ORT's idle threads spin (its default; off here, so that they do not take the cores\n" +
         "                   from the GAM module's next call in the interleaved rounds)\n" +
         "  --case NAME      only this case (repeatable)\n" +
@@ -182,6 +183,11 @@ internal static class GamCompare
 
         if (parsed.SaveOutputs)
         {
+            if (!File.Exists(GamCaseFiles.Input(directory, c)))
+            {
+                TensorFiles.WriteNpy(GamCaseFiles.Input(directory, c), NpyArray.FromFloat32(x, c.Shape));
+            }
+
             TensorFiles.WriteNpy(GamCaseFiles.EvalOutput(directory, c), NpyArray.FromFloat32(ours, c.Shape));
 
             // Train mode on weights of their own: the running statistics it updates are not the timed module's.
