@@ -85,7 +85,7 @@ public class GamBenchmarks
     public void OnnxRuntime() => _session!.Run();
 }
 
-/// <summary>A GAM benchmark case as a BenchmarkDotNet parameter: "8x256x28x28 groups 4, shuffle 4".</summary>
+/// <summary>A GAM benchmark case as a BenchmarkDotNet parameter: "[8,256,28,28] g4s4" (groups 4, shuffle 4; short enough not to be cut).</summary>
 public sealed class GamCase
 {
     internal GamCase(GamBenchCase value) => Value = value;
@@ -95,5 +95,5 @@ public sealed class GamCase
 
     internal GamBenchCase Value { get; }
 
-    public override string ToString() => BenchShapes.Format(Value.Shape) + (Value.Variant == "default" ? string.Empty : " " + Value.Variant);
+    public override string ToString() => BenchShapes.Format(Value.Shape) + (Value.Variant == "default" ? string.Empty : $" g{Value.Groups}s{Value.ShuffleGroups}");
 }
