@@ -32,11 +32,15 @@ internal readonly struct Gate
     /// <summary>r in double, for the backward coefficients.</summary>
     public readonly double RootDouble;
 
+    /// <summary>μ in double, for the backward pass of small planes.</summary>
+    public readonly double Mean;
+
     /// <summary>1 when the statistics are finite; 0 when the plane held NaN or ±∞ (its outputs are NaN).</summary>
     public readonly int Finite;
 
     public Gate(double mean, double variance, float lambda)
     {
+        Mean = mean;
         MeanHigh = (float)mean;
         MeanLow = (float)(mean - MeanHigh);
         RootDouble = 0.5 / Math.Sqrt(variance + lambda);
@@ -48,6 +52,9 @@ internal readonly struct Gate
 
     /// <summary>u = (x − μ)·r.</summary>
     public float Centred(float x) => ((x - MeanHigh) * Root) - (MeanLow * Root);
+
+    /// <summary>u = (x − μ)·r in double (small planes, where the backward pass cancels to the last bits of u).</summary>
+    public double CentredDouble(float x) => (x - Mean) * RootDouble;
 
     /// <summary>s = sigmoid(u² + ½); <paramref name="e"/> receives exp(−(u² + ½)).</summary>
     public static float Sigmoid(float u, out float e)

@@ -22,6 +22,13 @@ namespace SimAM.Gpu.Ilgpu.Kernels;
 internal static class PlaneKernels
 {
     /// <summary>
+    /// Planes under this many values take u in double in the backward pass, as the engine's small-plane path does. On a
+    /// 2-value plane u² is 1/8 up to λ, and dx = g·s + [2r·a·u − D·u − B] with a bracket that cancels to about
+    /// (1 − 8u²)·r·u·Σa: a float u leaves 2^-23 of r·u·Σa, several times the 1e-6 bound on x = 100 + noise.
+    /// </summary>
+    public const int SmallPlane = 16;
+
+    /// <summary>
     /// y = SimAM(x), one group per plane (a grid smaller than the plane count strides over the planes); writes each
     /// plane's (μ, v) to <paramref name="statistics"/>.
     /// </summary>
@@ -70,7 +77,7 @@ internal static class PlaneKernels
             var gate = new Gate(mean, variance, lambda);
             var r1 = 0.0;
             var r2 = 0.0;
-            Weighted(x, g, start, 0, n, gate, ref r1, ref r2);
+            Weighted(x, g, n, start, 0, n, gate, ref r1, ref r2);
             GroupReduce.SumPair(ref r1, ref r2, scratch);
 
             // Every read of this plane's x and g is done (the pair sum ends with a barrier): dx may overwrite them.
@@ -139,7 +146,7 @@ internal static class PlaneKernels
         var gate = new Gate(statistics[2 * plane], statistics[(2 * plane) + 1], lambda);
         var r1 = 0.0;
         var r2 = 0.0;
-        Weighted(x, g, plane * n, begin, End(begin, chunk, n), gate, ref r1, ref r2);
+        Weighted(x, g, n, plane * n, begin, End(begin, chunk, n), gate, ref r1, ref r2);
         GroupReduce.SumPair(ref r1, ref r2, scratch);
         if (Group.IdxX == 0)
         {
@@ -211,7 +218,7 @@ internal static class PlaneKernels
     /// Accumulates R1 = Σ a°·u and R2 = Σ a°·u² with a° = σ·a, a = g·x·s(1 − s). s(1 − s) is formed as e·s², because
     /// 1 − s of a rounded s loses every digit once s is within an ulp of 1.
     /// </summary>
-    private static void Weighted(ArrayView<float> x, ArrayView<float> g, int start, int begin, int end, Gate gate, ref double r1, ref double r2)
+    private static void Weighted(ArrayView<float> x, ArrayView<float> g, int n, int start, int begin, int end, Gate gate, ref double r1, ref double r2)
     {
         if (gate.Finite == 0)
         {
@@ -222,6 +229,16 @@ internal static class PlaneKernels
         for (var i = begin + Group.IdxX; i < end; i += Group.DimX)
         {
             var xi = x[start + i];
+            if (n < SmallPlane)
+            {
+                var ud = gate.CentredDouble(xi);
+                var sd = Gate.Sigmoid((float)ud, out var ed);
+                double ad = g[start + i] * (xi * sigma) * (ed * sd * sd);
+                r1 += ad * ud;
+                r2 += ad * ud * ud;
+                continue;
+            }
+
             var u = gate.Centred(xi);
             var s = Gate.Sigmoid(u, out var e);
             var au = g[start + i] * (xi * sigma) * (e * s * s) * u;
@@ -238,9 +255,11 @@ internal static class PlaneKernels
     {
         var sigma = gate.WeightScale();
         var twoRootDouble = 2.0 * gate.RootDouble / sigma;
+        var offsetDouble = twoRootDouble * r1 / n;
+        var slopeDouble = 4.0 * twoRootDouble * r2 / (n - 1);
         var twoRoot = (float)twoRootDouble;
-        var offset = (float)(twoRootDouble * r1 / n);
-        var slope = (float)(4.0 * twoRootDouble * r2 / (n - 1));
+        var offset = (float)offsetDouble;
+        var slope = (float)slopeDouble;
         for (var i = begin + Group.IdxX; i < end; i += Group.DimX)
         {
             var xi = x[start + i];
@@ -248,6 +267,15 @@ internal static class PlaneKernels
             if (gate.Finite == 0)
             {
                 dx[start + i] = float.NaN;
+                continue;
+            }
+
+            if (n < SmallPlane)
+            {
+                var ud = gate.CentredDouble(xi);
+                var sd = Gate.Sigmoid((float)ud, out var ed);
+                double ad = gi * (xi * sigma) * (ed * sd * sd);
+                dx[start + i] = (float)((gi * (double)sd) + (ud * ((twoRootDouble * ad) - slopeDouble)) - offsetDouble);
                 continue;
             }
 
