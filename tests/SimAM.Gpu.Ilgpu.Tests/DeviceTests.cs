@@ -1,6 +1,5 @@
 using System;
 using System.Linq;
-using SimAM.Gpu.Ilgpu.Kernels;
 using SimAM.Gpu.Ilgpu.Runtime;
 using Xunit;
 
@@ -59,11 +58,16 @@ public sealed class DeviceTests(IlgpuFixture fixture, ITestOutputHelper output)
     public void The_CPU_accelerator_is_chosen_by_its_name_in_any_case()
     {
         var backend = fixture[IlgpuFixture.Cpu];
-        Assert.Equal(IlgpuAcceleratorKind.Cpu, backend.Device.Kind);
-        Assert.Equal("ilgpu (Cpu: cpu)", backend.Name);
-        Assert.Equal(4, backend.MaxGroupSize);
+        output.WriteLine($"tests run on {backend.Device}; groups of up to {backend.MaxGroupSize} threads");
         Assert.Equal(16, fixture[IlgpuFixture.Groups16].MaxGroupSize);
-        Assert.True(backend.Device.MaxGroupSize >= 256, "the CPU accelerator is created with groups of up to 256 threads");
+        if (IlgpuFixture.OnCpuAccelerator)
+        {
+            Assert.Equal(IlgpuAcceleratorKind.Cpu, backend.Device.Kind);
+            Assert.Equal("ilgpu (Cpu: cpu)", backend.Name);
+            Assert.Equal(4, backend.MaxGroupSize);
+            Assert.True(backend.Device.MaxGroupSize >= 256, "the CPU accelerator is created with groups of up to 256 threads");
+        }
+
         Assert.True(IlgpuBackend.TryCreate(out var upper, out var reason, "CPU"), reason);
         using (upper)
         {
@@ -95,10 +99,11 @@ public sealed class DeviceTests(IlgpuFixture fixture, ITestOutputHelper output)
         Assert.True(layout.Chunk >= 16 * layout.GroupSize);
         Assert.True((long)(layout.Groups - 1) * layout.Chunk < 1024 * 1024 && (long)layout.Groups * layout.Chunk >= 1024 * 1024);
 
-        // A forced split never makes empty chunks; small planes get small groups.
-        Assert.Equal(new SplitLayout(2, 2, 1, 4), fixture[IlgpuFixture.Split].Layout(1, 2));
+        // A forced split never makes empty chunks; small planes get small groups (at least a warp).
+        var forced = fixture[IlgpuFixture.Split].Layout(1, 2);
+        Assert.Equal((2, 2, 1), (forced.PlaneSize, forced.Groups, forced.Chunk));
         Assert.Equal(16, fixture[IlgpuFixture.Groups16].Layout(10, 64).GroupSize);
-        Assert.Equal(8, fixture[IlgpuFixture.Groups16].Layout(10, 32).GroupSize);
+        Assert.Equal(Math.Max(8, Math.Min(16, backend.Device.WarpSize)), fixture[IlgpuFixture.Groups16].Layout(10, 32).GroupSize);
     }
 
     [Fact]

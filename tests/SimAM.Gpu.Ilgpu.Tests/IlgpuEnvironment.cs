@@ -4,8 +4,8 @@ using Xunit;
 namespace SimAM.Gpu.Ilgpu.Tests;
 
 /// <summary>
-/// Whether this machine can run the ILGPU tests: ILGPU's CPU accelerator starts wherever ILGPU does, so a skip means
-/// ILGPU itself failed. Without SIMAM_REQUIRE_ILGPU=1 such tests are skipped with the reason; with it (CI) they fail
+/// Whether this machine can run the ILGPU tests on their device (<see cref="IlgpuFixture.DeviceName"/>): ILGPU's CPU
+/// accelerator starts wherever ILGPU does, so there a skip means ILGPU itself failed. Without SIMAM_REQUIRE_ILGPU=1 such tests are skipped with the reason; with it (CI) they fail
 /// with it, so a suite that did not run cannot pass.
 /// </summary>
 public static class IlgpuEnvironment
@@ -14,7 +14,7 @@ public static class IlgpuEnvironment
 
     private static readonly Lazy<(bool Available, string Reason)> s_state = new(() =>
     {
-        if (!IlgpuBackend.TryCreate(out var backend, out var reason, IlgpuBackend.CpuDeviceName))
+        if (!IlgpuBackend.TryCreate(out var backend, out var reason, IlgpuFixture.DeviceName))
         {
             return (false, reason);
         }

@@ -8,12 +8,17 @@ using Xunit;
 namespace SimAM.Gpu.Ilgpu.Tests;
 
 /// <summary>
-/// The backends the tests share, each created once per run (creating one compiles the kernels): ILGPU's CPU accelerator
-/// with its default groups of 4 threads, with 16-thread groups (a deeper reduction tree), and through the split kernels.
+/// The backends the tests share, each created once per run (creating one compiles the kernels): by default ILGPU's CPU
+/// accelerator with its default groups of 4 threads, with 16-thread groups (a deeper reduction tree), and through the
+/// split kernels. SIMAM_ILGPU_DEVICE names another device (<c>default</c> for the backend's own choice, CUDA first):
+/// benchmarks/gpu/device-check.sh runs the same suite on a GPU that way.
 /// </summary>
 public sealed class IlgpuFixture : IDisposable
 {
-    /// <summary>The default: one group of 4 threads per plane.</summary>
+    /// <summary>The variable that names the device the tests run on; unset, ILGPU's CPU accelerator.</summary>
+    public const string DeviceVariable = "SIMAM_ILGPU_DEVICE";
+
+    /// <summary>The default: one group per plane (4 threads on the CPU accelerator, up to 256 on a GPU).</summary>
     public const string Cpu = "cpu";
 
     /// <summary>Groups of up to 16 threads: four levels of the reduction tree instead of two.</summary>
@@ -49,11 +54,22 @@ public sealed class IlgpuFixture : IDisposable
         }
     }
 
+    /// <summary>Gets the device the tests run on: <see cref="IlgpuBackend.CpuDeviceName"/> unless <see cref="DeviceVariable"/> says otherwise.</summary>
+    public static string? DeviceName => Environment.GetEnvironmentVariable(DeviceVariable) switch
+    {
+        null or "" => IlgpuBackend.CpuDeviceName,
+        "default" => null,
+        var name => name,
+    };
+
+    /// <summary>Gets a value indicating whether the tests run on ILGPU's CPU accelerator (some checks are specific to it).</summary>
+    public static bool OnCpuAccelerator => DeviceName == IlgpuBackend.CpuDeviceName;
+
     public static IlgpuBackendOptions Options(string variant) => variant switch
     {
-        Cpu => new IlgpuBackendOptions { DeviceName = IlgpuBackend.CpuDeviceName },
-        Groups16 => new IlgpuBackendOptions { DeviceName = IlgpuBackend.CpuDeviceName, GroupSize = 16 },
-        Split => new IlgpuBackendOptions { DeviceName = IlgpuBackend.CpuDeviceName, GroupsPerPlane = 3 },
+        Cpu => new IlgpuBackendOptions { DeviceName = DeviceName },
+        Groups16 => new IlgpuBackendOptions { DeviceName = DeviceName, GroupSize = 16 },
+        Split => new IlgpuBackendOptions { DeviceName = DeviceName, GroupsPerPlane = 3 },
         _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "unknown backend variant"),
     };
 
