@@ -10,7 +10,7 @@ public enum IlgpuAcceleratorKind
     OpenCL,
 
     /// <summary>
-    /// ILGPU's CPU accelerator: it emulates a GPU with one thread per work item and is about 100 times slower than
+    /// ILGPU's CPU accelerator: it emulates a GPU with one thread per work item and is hundreds to thousands of times slower than
     /// the SimAM.Cpu engine. It exists to test the kernels without a GPU and is used only when asked for by name.
     /// </summary>
     Cpu,

@@ -22,7 +22,7 @@ namespace SimAM.Gpu;
 /// <remarks>
 /// <para>
 /// The accelerator is chosen CUDA first, then OpenCL; ILGPU's CPU accelerator runs only when asked for by name
-/// (<see cref="CpuDeviceName"/>): it emulates a GPU and is about 100 times slower than the SimAM.Cpu engine, so it is
+/// (<see cref="CpuDeviceName"/>): it emulates a GPU and is hundreds to thousands of times slower than the SimAM.Cpu engine, so it is
 /// for tests. Creating a backend compiles the kernels for the accelerator (the slow step); keep one and reuse it.
 /// </para>
 /// <para>

@@ -75,7 +75,7 @@ internal static class CommonOptions
     {
         Description = "With --backend opencl or ilgpu: the first device whose name contains this text (case-insensitive). " +
             "Default: opencl the first GPU, else any device; ilgpu the first CUDA device, else the first OpenCL device ILGPU accepts. " +
-            "--backend ilgpu --device cpu selects ILGPU's CPU accelerator (an emulated GPU, about 100x slower than the engine: for tests).",
+            "--backend ilgpu --device cpu selects ILGPU's CPU accelerator (an emulated GPU, hundreds of times slower than the engine: for tests).",
         HelpName = "name",
     };
 }
