@@ -77,8 +77,8 @@ public sealed class BenchOptionsTests : IDisposable
     [Theory]
     [InlineData(new[] { "--dtype", "float64" }, "error: --dtype 'float64': expected float32 or float16")]
     [InlineData(new[] { "--layout", "hwc" }, "error: --layout 'hwc': expected nchw or nhwc")]
-    [InlineData(new[] { "--backend", "metal" }, "error: --backend 'metal': expected cpu or opencl")]
-    [InlineData(new[] { "--device", "gpu" }, "error: --device selects an OpenCL device; it needs --backend opencl")]
+    [InlineData(new[] { "--backend", "metal" }, "error: --backend 'metal': expected cpu, opencl or ilgpu")]
+    [InlineData(new[] { "--device", "gpu" }, "error: --device selects a GPU backend's device; it needs --backend opencl or ilgpu")]
     [InlineData(new[] { "--backend", "opencl", "--layout", "nhwc" }, "error: --backend opencl supports --layout nchw only (its kernels are channels-first); use --backend cpu for --layout nhwc")]
     [InlineData(new[] { "--backend", "opencl", "--dtype", "float16" }, "error: --backend opencl supports --dtype float32 only; use --backend cpu for --dtype float16")]
     public void Bench_rejects_what_it_cannot_measure_in_one_line_before_measuring(string[] options, string expected)

@@ -146,8 +146,8 @@ public sealed class LayoutVariantBackendTests : IDisposable
     [InlineData("backward", "--layout", "chw", "error: --layout 'chw': expected nchw or nhwc")]
     [InlineData("forward", "--variant", "precise", "error: --variant 'precise': expected fast or exact")]
     [InlineData("backward", "--variant", "approx", "error: --variant 'approx': expected fast or exact")]
-    [InlineData("forward", "--backend", "cuda", "error: --backend 'cuda': expected cpu or opencl")]
-    [InlineData("forward", "--device", "gpu", "error: --device selects an OpenCL device; it needs --backend opencl")]
+    [InlineData("forward", "--backend", "cuda", "error: --backend 'cuda': expected cpu, opencl or ilgpu")]
+    [InlineData("forward", "--device", "gpu", "error: --device selects a GPU backend's device; it needs --backend opencl or ilgpu")]
     public void An_unknown_value_is_one_error_line_before_any_file_is_read(string command, string option, string value, string expected)
     {
         // The input does not exist: the option is checked first.

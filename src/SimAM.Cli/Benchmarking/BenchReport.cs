@@ -24,6 +24,12 @@ internal static class BenchReport
         {
             lines.Add($"fwd/bwd: SimAm.Forward/Backward on {setup.DTypeName} {setup.LayoutName} tensors, every logical processor; bwd uses the statistics fwd saved.");
         }
+        else if (setup.DeviceBench is not null)
+        {
+            lines.Add($"fwd/bwd: the backend named above on {setup.DTypeName} {setup.LayoutName} tensors that stay on the device (no transfers); bwd uses the statistics fwd kept on the device.");
+            lines.Add("x memcpy and x 3-stream floor are measured on the same device: a device-to-device copy of x, and a dx = x + g kernel.");
+            lines.Add("vs CPU fwd/bwd: time of the SimAM.Cpu engine (every logical processor, bwd with saved statistics) / the device's time.");
+        }
         else
         {
             lines.Add($"fwd/bwd: ISimAmBackend.Forward/Backward of the backend named above on {setup.DTypeName} {setup.LayoutName} host buffers:");
@@ -31,7 +37,11 @@ internal static class BenchReport
         }
 
         lines.Add($"GB/s: forward moves 2x the tensor (read x, write y), backward 3x (read x and g, write dx); {setup.DTypeName}: {setup.ElementSize} bytes per value.");
-        lines.Add("x memcpy: forward time / parallel memcpy time. x 3-stream floor: backward time / parallel dx = x + g time.");
+        if (setup.DeviceBench is null)
+        {
+            lines.Add("x memcpy: forward time / parallel memcpy time. x 3-stream floor: backward time / parallel dx = x + g time.");
+        }
+
         if (setup.DType == BenchDType.Float16)
         {
             lines.Add("float16: both floors move exactly the bytes of the float16 tensors (as float32 values, half as many).");
@@ -50,7 +60,9 @@ internal static class BenchReport
     {
         var table = new Table().Border(markdown ? TableBorder.Markdown : TableBorder.Rounded);
         table.AddColumn(new TableColumn("shape").NoWrap());
-        foreach (var column in new[] { "MB", "fwd ms", "fwd GB/s", "x memcpy", "bwd ms", "bwd GB/s", "x 3-stream floor", "vs TP chain" })
+        var engine = results.Count > 0 && results.All(r => r.HasEngineTimes);
+        string[] columns = ["MB", "fwd ms", "fwd GB/s", "x memcpy", "bwd ms", "bwd GB/s", "x 3-stream floor", "vs TP chain"];
+        foreach (var column in engine ? [.. columns, "vs CPU fwd", "vs CPU bwd"] : columns)
         {
             table.AddColumn(new TableColumn(column).RightAligned());
         }
@@ -69,6 +81,10 @@ internal static class BenchReport
                 F(r.BackwardOverThreeStream, 2) + "x",
                 F(r.SpeedupOverChain, 1) + "x",
             ];
+            if (engine)
+            {
+                cells = [.. cells, F(r.SpeedupOverEngineForward, 1) + "x", F(r.SpeedupOverEngineBackward, 1) + "x"];
+            }
 
             // Plain text cells: a shape like [1,64,56,56] would otherwise be parsed as Spectre markup.
             table.AddRow(cells.Select(cell => (IRenderable)new Text(cell)));
@@ -113,6 +129,7 @@ internal static class BenchReport
         json.WriteString("layout", setup.LayoutName);
         json.WriteString("dtype", setup.DTypeName);
         json.WriteString("baselineDtype", "float32");
+        json.WriteString("floors", setup.DeviceBench is null ? "cpu" : "device");
         json.WriteNumber("lambda", lambda);
         json.WriteStartArray("results");
         foreach (var r in results)
@@ -141,6 +158,14 @@ internal static class BenchReport
             json.WriteNumber("speedupOverTensorPrimitivesChain", r.SpeedupOverChain);
             json.WriteNumber("scalarPortMs", r.ScalarMs);
             json.WriteNumber("speedupOverScalarPort", r.SpeedupOverScalar);
+            if (r.HasEngineTimes)
+            {
+                json.WriteNumber("engineForwardMs", r.EngineForwardMs);
+                json.WriteNumber("engineBackwardMs", r.EngineBackwardMs);
+                json.WriteNumber("speedupOverEngineForward", r.SpeedupOverEngineForward);
+                json.WriteNumber("speedupOverEngineBackward", r.SpeedupOverEngineBackward);
+            }
+
             json.WriteEndObject();
         }
 

@@ -56,5 +56,20 @@ internal sealed record BenchResult(
     /// <summary>Gets how many times faster the engine's forward is than the scalar port.</summary>
     public double SpeedupOverScalar => ScalarMs / ForwardMs;
 
+    /// <summary>Gets the CPU engine's forward time on the same tensor, measured beside a GPU backend; 0 when not measured.</summary>
+    public double EngineForwardMs { get; init; }
+
+    /// <summary>Gets the CPU engine's backward time (with saved statistics), measured beside a GPU backend; 0 when not measured.</summary>
+    public double EngineBackwardMs { get; init; }
+
+    /// <summary>Gets a value indicating whether the CPU engine was timed beside a GPU backend (<see cref="EngineForwardMs"/>).</summary>
+    public bool HasEngineTimes => EngineForwardMs > 0 && EngineBackwardMs > 0;
+
+    /// <summary>Gets how many times faster the measured forward is than the CPU engine's.</summary>
+    public double SpeedupOverEngineForward => EngineForwardMs / ForwardMs;
+
+    /// <summary>Gets how many times faster the measured backward is than the CPU engine's.</summary>
+    public double SpeedupOverEngineBackward => EngineBackwardMs / BackwardMs;
+
     private double GBps(int streams, double milliseconds) => streams * Bytes / (milliseconds * 1e6);
 }

@@ -73,12 +73,13 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
         var expected = new float[elements];
         SimAm.Forward(x, expected, nchw, lambda);
 
-        var (forward, backward, floorFirst, floorSecond, floorOutput) = setup.DType == BenchDType.Float16
+        var measured = setup.DType == BenchDType.Float16
             ? PrepareHalf(x, g, nchw, dims, planes, expected)
-            : PrepareFloat(x, g, nchw, dims, planes, expected);
+            : setup.DeviceBench is { } device ? PrepareDevice(device, x, g, nchw, planes, expected) : PrepareFloat(x, g, nchw, dims, planes, expected);
+        using var resources = measured.Resources;
 
         // The chain and the scalar port run on float32 channels-first data, whatever the setup.
-        var baselineOutput = floorOutput.Length == elements ? floorOutput : new float[elements];
+        var baselineOutput = measured.BaselineOutput.Length == elements ? measured.BaselineOutput : new float[elements];
         var scratch = Baselines.CreateScratch(planeSize);
         Baselines.TensorPrimitivesChain(x, baselineOutput, planeSize, lambda, scratch);
         CheckSameResult(expected, baselineOutput, nchw, SimAmLayout.ChannelsFirst, Float32Tolerance, "The TensorPrimitives chain");
@@ -86,26 +87,36 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
         CheckSameResult(expected, baselineOutput, nchw, SimAmLayout.ChannelsFirst, Float32Tolerance, "The scalar port");
         onStepDone?.Invoke(Steps[0]);
 
-        var medians = timing.MedianMilliseconds(
+        List<Action> actions =
         [
-            forward,
-            backward,
-            () => Baselines.Memcpy(floorFirst, floorOutput),
-            () => Baselines.ThreeStream(floorFirst, floorSecond, floorOutput),
+            measured.Forward,
+            measured.Backward,
+            measured.Copy,
+            measured.ThreeStream,
             () => Baselines.TensorPrimitivesChain(x, baselineOutput, planeSize, lambda, scratch),
             () => Baselines.ScalarPort(x, baselineOutput, planeSize, lambda),
-        ]);
+        ];
+        if (measured.EngineForward is { } engineForward && measured.EngineBackward is { } engineBackward)
+        {
+            actions.Add(engineForward);
+            actions.Add(engineBackward);
+        }
+
+        var medians = timing.MedianMilliseconds(actions);
         onStepDone?.Invoke(Steps[1]);
 
-        return new BenchResult(dims, elements, medians[0], medians[1], medians[2], medians[3], medians[4], medians[5], setup.ElementSize);
+        return new BenchResult(dims, elements, medians[0], medians[1], medians[2], medians[3], medians[4], medians[5], setup.ElementSize)
+        {
+            EngineForwardMs = medians.Count > 6 ? medians[6] : 0,
+            EngineBackwardMs = medians.Count > 7 ? medians[7] : 0,
+        };
     }
 
     /// <summary>
     /// Checks float32 forward (CPU engine or the setup's backend) against the engine and returns the forward and
-    /// backward calls to time (the CPU backward with the statistics forward saved), with the buffers the floors use.
+    /// backward calls to time (the CPU backward with the statistics forward saved), with the CPU floors.
     /// </summary>
-    private (Action Forward, Action Backward, float[] FloorFirst, float[] FloorSecond, float[] FloorOutput) PrepareFloat(
-        float[] x, float[] g, int[] nchw, int[] dims, int planes, float[] expected)
+    private Measured PrepareFloat(float[] x, float[] g, int[] nchw, int[] dims, int planes, float[] expected)
     {
         var xs = Arrange(x, nchw);
         var gs = Arrange(g, nchw);
@@ -115,24 +126,55 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
         {
             backend.Forward(xs, y, dims, lambda);
             CheckSameResult(expected, y, nchw, setup.Layout, Float32Tolerance, backend.Name);
-            return (() => backend.Forward(xs, y, dims, lambda), () => backend.Backward(xs, gs, dx, dims, lambda), xs, gs, dx);
+            return Measured.WithCpuFloors(() => backend.Forward(xs, y, dims, lambda), () => backend.Backward(xs, gs, dx, dims, lambda), xs, gs, dx);
         }
 
         var options = new SimAmOptions { Layout = setup.Layout };
         var statistics = new PlaneStatistics[planes];
         SimAm.Forward(xs, y, dims, statistics, lambda, options);
         CheckSameResult(expected, y, nchw, setup.Layout, Float32Tolerance, "SimAm.Forward");
-        return (() => SimAm.Forward(xs, y, dims, lambda, options), () => SimAm.Backward(xs, gs, dx, dims, statistics, lambda, options), xs, gs, dx);
+        return Measured.WithCpuFloors(() => SimAm.Forward(xs, y, dims, lambda, options), () => SimAm.Backward(xs, gs, dx, dims, statistics, lambda, options), xs, gs, dx);
+    }
+
+    /// <summary>
+    /// Uploads the tensors to a GPU backend, checks its forward against the engine, and returns the device-resident calls
+    /// (backward with the statistics forward kept on the device), the device's own copy and 3-stream floors, and the CPU
+    /// engine's forward and backward on the same tensors for the speed-up.
+    /// </summary>
+    private Measured PrepareDevice(IDeviceBench device, float[] x, float[] g, int[] nchw, int planes, float[] expected)
+    {
+        var calls = device.Prepare(x, g, nchw, lambda);
+        try
+        {
+            CheckSameResult(expected, calls.ForwardResult(), nchw, SimAmLayout.ChannelsFirst, Float32Tolerance, device.Name);
+        }
+        catch
+        {
+            calls.Resources.Dispose();
+            throw;
+        }
+
+        var y = new float[x.Length];
+        var dx = new float[x.Length];
+        var statistics = new PlaneStatistics[planes];
+        SimAm.Forward(x, y, nchw, statistics, lambda);
+        return new Measured(
+            calls.Forward,
+            calls.Backward,
+            calls.Copy,
+            calls.ThreeStream,
+            dx,
+            calls.Resources,
+            () => SimAm.Forward(x, y, nchw, lambda),
+            () => SimAm.Backward(x, g, dx, nchw, statistics, lambda));
     }
 
     /// <summary>
     /// Checks float16 forward on the CPU engine and returns the forward and backward calls to time (backward with the
-    /// saved statistics). The floors get
-    /// float32 buffers of exactly the float16 tensor's bytes (half as many values, rounded up): the same bytes
-    /// moved by the same code as the float32 floors.
+    /// saved statistics). The floors get float32 buffers of exactly the float16 tensor's bytes (half as many values,
+    /// rounded up): the same bytes moved by the same code as the float32 floors.
     /// </summary>
-    private (Action Forward, Action Backward, float[] FloorFirst, float[] FloorSecond, float[] FloorOutput) PrepareHalf(
-        float[] x, float[] g, int[] nchw, int[] dims, int planes, float[] expected)
+    private Measured PrepareHalf(float[] x, float[] g, int[] nchw, int[] dims, int planes, float[] expected)
     {
         var xh = ToHalf(Arrange(x, nchw));
         var gh = ToHalf(Arrange(g, nchw));
@@ -146,7 +188,7 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
         CheckSameResult(expected, y, nchw, setup.Layout, Float16Tolerance, "SimAm.Forward (float16)");
 
         var floorLength = FloorValues(xh.Length, elementSize: 2);
-        return (
+        return Measured.WithCpuFloors(
             () => SimAm.Forward((ReadOnlySpan<Half>)xh, (Span<Half>)yh, dims, lambda, options),
             () => SimAm.Backward((ReadOnlySpan<Half>)xh, (ReadOnlySpan<Half>)gh, (Span<Half>)dxh, dims, statistics, lambda, options),
             x.AsSpan(0, floorLength).ToArray(),
@@ -231,5 +273,24 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
                     $"{what} disagrees with the engine on {BenchShapes.Format(nchw)} at element {i}: {actual[j]} vs {expected[i]}."));
             }
         }
+    }
+
+    /// <summary>
+    /// What one shape times: SimAM's forward and backward, the two floors, a buffer the baselines may reuse, what to
+    /// free afterwards, and (on a device) the CPU engine's forward and backward.
+    /// </summary>
+    private sealed record Measured(
+        Action Forward,
+        Action Backward,
+        Action Copy,
+        Action ThreeStream,
+        float[] BaselineOutput,
+        IDisposable? Resources = null,
+        Action? EngineForward = null,
+        Action? EngineBackward = null)
+    {
+        /// <summary>The CPU floors over the given buffers: a parallel copy of the first, and output = first + second.</summary>
+        public static Measured WithCpuFloors(Action forward, Action backward, float[] first, float[] second, float[] output) =>
+            new(forward, backward, () => Baselines.Memcpy(first, output), () => Baselines.ThreeStream(first, second, output), output);
     }
 }

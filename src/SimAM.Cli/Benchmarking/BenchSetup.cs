@@ -15,7 +15,12 @@ namespace SimAM.Cli.Benchmarking;
 /// statistics), or <see langword="null"/> for the CPU engine's <see cref="SimAm"/> calls (the backward pass uses the
 /// statistics the forward pass saved). The caller owns it.
 /// </param>
-internal sealed record BenchSetup(SimAmLayout Layout, BenchDType DType, ISimAmBackend? Backend)
+/// <param name="DeviceBench">
+/// For a backend with device-resident tensors: times SimAM on tensors that stay on the device, against the device's own
+/// copy and 3-stream floors, with the CPU engine beside it; <see langword="null"/> to time <paramref name="Backend"/> on
+/// host buffers against the CPU floors.
+/// </param>
+internal sealed record BenchSetup(SimAmLayout Layout, BenchDType DType, ISimAmBackend? Backend, IDeviceBench? DeviceBench = null)
 {
     /// <summary>Gets the default: the CPU engine on float32 channels-first tensors.</summary>
     public static BenchSetup Default { get; } = new(SimAmLayout.ChannelsFirst, BenchDType.Float32, null);

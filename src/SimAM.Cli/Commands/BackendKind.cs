@@ -10,4 +10,7 @@ internal enum BackendKind
 
     /// <summary>The OpenCL backend (<see cref="OpenClBackend"/>).</summary>
     OpenCl,
+
+    /// <summary>The ILGPU backend (<see cref="IlgpuBackend"/>): CUDA, OpenCL 2.0+, or ILGPU's CPU accelerator with <c>--device cpu</c>.</summary>
+    Ilgpu,
 }

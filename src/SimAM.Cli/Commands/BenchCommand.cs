@@ -4,8 +4,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using SimAM.Backends;
 using SimAM.Cli.Benchmarking;
-using SimAM.Gpu;
 using Spectre.Console;
 
 namespace SimAM.Cli.Commands;
@@ -79,8 +79,8 @@ internal static class BenchCommand
         TensorFiles.EnsureDirectoryExists(jsonPath);
         TensorFiles.EnsureDirectoryExists(svgPath);
 
-        using var openCl = choice.Backend == BackendKind.OpenCl ? EngineChoice.CreateOpenCl(choice.Device) : null;
-        var setup = new BenchSetup(choice.Layout, choice.DType, openCl);
+        using var backend = choice.Backend == BackendKind.Cpu ? null : GpuBackends.Create(choice.Backend, choice.Device);
+        var setup = new BenchSetup(choice.Layout, choice.DType, backend, DeviceBenchFor(backend));
         var environment = BenchEnvironment.Current();
         var console = context.CreateConsole();
         console.WriteLine($"simam bench {SimamCommandLine.Version}: {environment.Cpu}, {environment.LogicalProcessors} threads, kernel {environment.Kernel}, {environment.Runtime}");
@@ -88,15 +88,7 @@ internal static class BenchCommand
         console.WriteLine();
 
         var runner = new BenchRunner(quick ? Timing.Quick : Timing.Standard, setup);
-        List<BenchResult> results;
-        try
-        {
-            results = context.IsTerminal ? RunWithLiveProgress(console, runner, setup, shapes) : RunWithPlainProgress(context.Error, runner, setup, shapes);
-        }
-        catch (OpenClException exception)
-        {
-            throw EngineChoice.FromOpenCl(exception);
-        }
+        var results = Measure(context, console, runner, setup, shapes);
 
         BenchReport.WriteTable(console, results, markdown: !context.IsTerminal, setup);
         if (jsonPath is not null)
@@ -119,10 +111,27 @@ internal static class BenchCommand
     {
         EngineChoice.EnsureBackendSupports(choice.Backend, choice.Device, choice.Layout);
 
-        if (choice.Backend == BackendKind.OpenCl && choice.DType != BenchDType.Float32)
+        if (choice.Backend != BackendKind.Cpu && choice.DType != BenchDType.Float32)
         {
-            throw new CliException($"--backend {EngineChoice.OpenCl} supports --dtype {Float32} only; use --backend {EngineChoice.Cpu} for --dtype {Float16}");
+            throw new CliException($"--backend {EngineChoice.Spelling(choice.Backend)} supports --dtype {Float32} only; use --backend {EngineChoice.Cpu} for --dtype {Float16}");
         }
+    }
+
+    /// <summary>The ILGPU backend is timed on device-resident tensors against its device's floors; the others on host buffers.</summary>
+    private static IlgpuDeviceBench? DeviceBenchFor(ISimAmBackend? backend) =>
+        backend is SimAM.Gpu.IlgpuBackend ilgpu ? new IlgpuDeviceBench(ilgpu) : null;
+
+    /// <summary>Runs the shapes with the progress display that fits the output; device failures become one-line errors.</summary>
+    private static List<BenchResult> Measure(CliContext context, IAnsiConsole console, BenchRunner runner, BenchSetup setup, List<int[]> shapes)
+    {
+        if (setup.Backend is null)
+        {
+            return context.IsTerminal ? RunWithLiveProgress(console, runner, setup, shapes) : RunWithPlainProgress(context.Error, runner, setup, shapes);
+        }
+
+        List<BenchResult>? results = null;
+        GpuBackends.Guard(() => results = context.IsTerminal ? RunWithLiveProgress(console, runner, setup, shapes) : RunWithPlainProgress(context.Error, runner, setup, shapes));
+        return results!;
     }
 
     private static BenchDType ParseDType(string value) => value.ToUpperInvariant() switch

@@ -59,20 +59,23 @@ internal static class CommonOptions
         HelpName = "fast|exact",
     };
 
-    /// <summary>Creates <c>--backend</c>: where SimAM runs, <c>cpu</c> (default) or <c>opencl</c>.</summary>
+    /// <summary>Creates <c>--backend</c>: where SimAM runs, <c>cpu</c> (default), <c>opencl</c> or <c>ilgpu</c>.</summary>
     /// <returns>The option (its value is checked by <see cref="EngineChoice.ParseBackend"/>).</returns>
     public static Option<string> Backend() => new("--backend")
     {
-        Description = "cpu: the SimAM.Cpu SIMD engine; opencl: the OpenCL backend (float32, nchw, fast variant only).",
+        Description = "cpu: the SimAM.Cpu SIMD engine; opencl: the OpenCL backend; ilgpu: the ILGPU backend (CUDA on NVIDIA GPUs). " +
+            "The GPU backends take float32, nchw and the fast variant only.",
         DefaultValueFactory = _ => EngineChoice.Cpu,
-        HelpName = "cpu|opencl",
+        HelpName = "cpu|opencl|ilgpu",
     };
 
-    /// <summary>Creates <c>--device</c>: part of the OpenCL device's name.</summary>
+    /// <summary>Creates <c>--device</c>: which device of a GPU backend.</summary>
     /// <returns>The option.</returns>
     public static Option<string?> Device() => new("--device")
     {
-        Description = "With --backend opencl: the first OpenCL device whose name contains this text (case-insensitive; default: the first GPU, else any device).",
+        Description = "With --backend opencl or ilgpu: the first device whose name contains this text (case-insensitive). " +
+            "Default: opencl the first GPU, else any device; ilgpu the first CUDA device, else the first OpenCL device ILGPU accepts. " +
+            "--backend ilgpu --device cpu selects ILGPU's CPU accelerator (an emulated GPU, hundreds of times slower than the engine: for tests).",
         HelpName = "name",
     };
 }

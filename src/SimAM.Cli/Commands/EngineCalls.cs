@@ -1,15 +1,14 @@
 using System;
 using SimAM.Backends;
 using SimAM.Cli.Npy;
-using SimAM.Gpu;
 
 namespace SimAM.Cli.Commands;
 
 /// <summary>
 /// The engine calls behind <c>forward</c> and <c>backward</c>: on the CPU engine with whichever dtype the file
 /// holds (float32 and float64 have their own engine overloads) and the chosen layout and variant, or through
-/// <see cref="ISimAmBackend"/> on the OpenCL backend (float32). Engine argument errors and OpenCL failures
-/// become one-line CLI errors.
+/// <see cref="ISimAmBackend"/> on a GPU backend, OpenCL or ILGPU (float32). Engine argument errors and device
+/// failures become one-line CLI errors.
 /// </summary>
 internal static class EngineCalls
 {
@@ -19,7 +18,7 @@ internal static class EngineCalls
     /// <param name="choice">Backend, layout, variant and threads; already checked against x's dtype.</param>
     /// <param name="inputPath">The file x came from, for error messages.</param>
     /// <returns>y.</returns>
-    /// <exception cref="CliException">The engine rejects the shape or λ, or the OpenCL backend is unavailable or fails.</exception>
+    /// <exception cref="CliException">The engine rejects the shape or λ, or the GPU backend is unavailable or fails.</exception>
     public static NpyArray Forward(NpyArray x, double lambda, EngineChoice choice, string inputPath)
     {
         var y = NpyArray.Allocate(x.Header);
@@ -48,7 +47,7 @@ internal static class EngineCalls
     /// <param name="choice">Backend, layout, variant and threads; already checked against x's dtype.</param>
     /// <param name="inputPath">The file x came from, for error messages.</param>
     /// <returns>dx.</returns>
-    /// <exception cref="CliException">The engine rejects the shape or λ, or the OpenCL backend is unavailable or fails.</exception>
+    /// <exception cref="CliException">The engine rejects the shape or λ, or the GPU backend is unavailable or fails.</exception>
     public static NpyArray Backward(NpyArray x, NpyArray g, double lambda, EngineChoice choice, string inputPath)
     {
         var dx = NpyArray.Allocate(x.Header);
@@ -71,29 +70,26 @@ internal static class EngineCalls
     }
 
     /// <summary>
-    /// Runs <paramref name="call"/> with the OpenCL backend (started here, disposed after) or with
+    /// Runs <paramref name="call"/> with the chosen GPU backend (started here, disposed after) or with
     /// <see langword="null"/> for the CPU engine, and turns its failures into one-line errors.
     /// </summary>
     private static void Run(EngineChoice choice, NpyArray x, string inputPath, Action<ISimAmBackend?> call)
     {
         try
         {
-            if (choice.Backend == BackendKind.OpenCl)
+            if (choice.Backend == BackendKind.Cpu)
             {
-                // A shape the engine rejects is reported before the device is started (building its kernels takes a while).
-                _ = SimAm.PlaneCount(x.Shape);
+                call(null);
+                return;
             }
 
-            using var backend = choice.Backend == BackendKind.OpenCl ? EngineChoice.CreateOpenCl(choice.Device) : null;
-            call(backend);
+            // A shape the engine rejects is reported before the device is started (compiling its kernels takes a while).
+            _ = SimAm.PlaneCount(x.Shape);
+            GpuBackends.Run(choice.Backend, choice.Device, call);
         }
         catch (ArgumentException exception)
         {
             throw CliException.FromEngine(inputPath, exception);
-        }
-        catch (OpenClException exception)
-        {
-            throw EngineChoice.FromOpenCl(exception);
         }
     }
 }

@@ -10,7 +10,7 @@ namespace SimAM.Cli.Commands;
 /// one-line <see cref="CliException"/> before any file is read or any device is started.
 /// </summary>
 /// <param name="Backend">Where SimAM runs.</param>
-/// <param name="Device">Part of the OpenCL device's name, or <see langword="null"/> for the default device.</param>
+/// <param name="Device">Which device of a GPU backend (see <see cref="CommonOptions.Device"/>), or <see langword="null"/> for its default device.</param>
 /// <param name="Layout">How the tensor lies in memory.</param>
 /// <param name="Variant">The gate's formula.</param>
 /// <param name="Threads">The most threads the CPU engine may use, or <see langword="null"/> for all cores.</param>
@@ -34,6 +34,9 @@ internal sealed record EngineChoice(BackendKind Backend, string? Device, SimAmLa
     /// <summary>The <c>--backend</c> value for the OpenCL backend.</summary>
     public const string OpenCl = "opencl";
 
+    /// <summary>The <c>--backend</c> value for the ILGPU backend.</summary>
+    public const string Ilgpu = "ilgpu";
+
     /// <summary>Gets the CPU engine's options for this choice.</summary>
     public SimAmOptions CpuOptions => new() { MaxDegreeOfParallelism = Threads ?? -1, Layout = Layout, Variant = Variant };
 
@@ -49,23 +52,23 @@ internal sealed record EngineChoice(BackendKind Backend, string? Device, SimAmLa
     {
         var choice = new EngineChoice(ParseBackend(backend), device, ParseLayout(layout), ParseVariant(variant), threads);
         EnsureBackendSupports(choice.Backend, device, choice.Layout);
-        if (choice.Backend == BackendKind.OpenCl)
+        if (choice.Backend != BackendKind.Cpu)
         {
             if (choice.Variant != SimAmVariant.Fast)
             {
-                throw new CliException($"--backend {OpenCl} supports --variant {Fast} only; use --backend {Cpu} for --variant {Exact}");
+                throw new CliException($"--backend {Spelling(choice.Backend)} supports --variant {Fast} only; use --backend {Cpu} for --variant {Exact}");
             }
 
             if (threads is not null)
             {
-                throw new CliException($"--threads caps the CPU engine's threads; it does not apply to --backend {OpenCl}");
+                throw new CliException($"--threads caps the CPU engine's threads; it does not apply to --backend {Spelling(choice.Backend)}");
             }
         }
 
         return choice;
     }
 
-    /// <summary>Refuses <c>--device</c> without the OpenCL backend, and a layout the OpenCL backend cannot run.</summary>
+    /// <summary>Refuses <c>--device</c> without a GPU backend, and a layout the GPU backends cannot run.</summary>
     /// <param name="backend">The backend.</param>
     /// <param name="device">The <c>--device</c> value, if given.</param>
     /// <param name="layout">The layout.</param>
@@ -74,12 +77,12 @@ internal sealed record EngineChoice(BackendKind Backend, string? Device, SimAmLa
     {
         if (backend == BackendKind.Cpu && device is not null)
         {
-            throw new CliException($"--device selects an OpenCL device; it needs --backend {OpenCl}");
+            throw new CliException($"--device selects a GPU backend's device; it needs --backend {OpenCl} or {Ilgpu}");
         }
 
-        if (backend == BackendKind.OpenCl && layout != SimAmLayout.ChannelsFirst)
+        if (backend != BackendKind.Cpu && layout != SimAmLayout.ChannelsFirst)
         {
-            throw new CliException($"--backend {OpenCl} supports --layout {Nchw} only (its kernels are channels-first); use --backend {Cpu} for --layout {Nhwc}");
+            throw new CliException($"--backend {Spelling(backend)} supports --layout {Nchw} only (its kernels are channels-first); use --backend {Cpu} for --layout {Nhwc}");
         }
     }
 
@@ -108,12 +111,23 @@ internal sealed record EngineChoice(BackendKind Backend, string? Device, SimAmLa
     /// <summary>Parses a <c>--backend</c> value.</summary>
     /// <param name="value">The text, case-insensitive.</param>
     /// <returns>The backend.</returns>
-    /// <exception cref="CliException">Neither <c>cpu</c> nor <c>opencl</c>.</exception>
+    /// <exception cref="CliException">Not <c>cpu</c>, <c>opencl</c> or <c>ilgpu</c>.</exception>
     public static BackendKind ParseBackend(string value) => value.ToUpperInvariant() switch
     {
         "CPU" => BackendKind.Cpu,
         "OPENCL" => BackendKind.OpenCl,
-        _ => throw new CliException($"--backend '{value}': expected {Cpu} or {OpenCl}"),
+        "ILGPU" => BackendKind.Ilgpu,
+        _ => throw new CliException($"--backend '{value}': expected {Cpu}, {OpenCl} or {Ilgpu}"),
+    };
+
+    /// <summary>How a backend is spelled on the command line.</summary>
+    /// <param name="backend">The backend.</param>
+    /// <returns><c>cpu</c>, <c>opencl</c> or <c>ilgpu</c>.</returns>
+    public static string Spelling(BackendKind backend) => backend switch
+    {
+        BackendKind.OpenCl => OpenCl,
+        BackendKind.Ilgpu => Ilgpu,
+        _ => Cpu,
     };
 
     /// <summary>How a shape of <paramref name="layout"/> is written in messages.</summary>
@@ -122,16 +136,16 @@ internal sealed record EngineChoice(BackendKind Backend, string? Device, SimAmLa
     public static string ShapePattern(SimAmLayout layout) =>
         layout == SimAmLayout.ChannelsLast ? "[N, spatial..., C]" : "[N, C, spatial...]";
 
-    /// <summary>Refuses a tensor the chosen backend cannot run: the OpenCL backend takes float32 only.</summary>
+    /// <summary>Refuses a tensor the chosen backend cannot run: the GPU backends take float32 only.</summary>
     /// <param name="dtype">The tensor's dtype.</param>
     /// <param name="path">The file it came from.</param>
-    /// <exception cref="CliException">The backend is OpenCL and the tensor is not float32.</exception>
+    /// <exception cref="CliException">The backend is a GPU backend and the tensor is not float32.</exception>
     public void EnsureSupports(NpyDType dtype, string path)
     {
-        if (Backend == BackendKind.OpenCl && dtype != NpyDType.Float32)
+        if (Backend != BackendKind.Cpu && dtype != NpyDType.Float32)
         {
             throw new CliException(
-                $"{path}: --backend {OpenCl} supports float32 only; got '{NpyHeader.Descr(dtype)}' (save x.astype('<f4') or use --backend {Cpu})");
+                $"{path}: --backend {Spelling(Backend)} supports float32 only; got '{NpyHeader.Descr(dtype)}' (save x.astype('<f4') or use --backend {Cpu})");
         }
     }
 

@@ -31,19 +31,24 @@ internal static class SelfTestCommand
                 result.AddError("--shapes must be between 0 and 1000.");
             }
         });
+        var noGpu = new Option<bool>("--no-gpu")
+        {
+            Description = "Check the CPU engine only: do not list or check the GPU backends' devices.",
+        };
         var command = new Command(
             "selftest",
             "Checks every SIMD kernel path of this machine (and the float64 path) against the float64 reference on random shapes, " +
-            "forward and backward; exit code 1 if any path exceeds its accuracy bound.\n" +
+            "forward and backward, then lists the devices the GPU backends (OpenCL, ILGPU) find and checks each of them the same way; " +
+            "exit code 1 if any path exceeds its accuracy bound.\n" +
             "Example: simam selftest --seed 42")
         {
-            seed, shapes,
+            seed, shapes, noGpu,
         };
-        command.SetAction(parse => Run(context, parse.GetValue(seed), parse.GetValue(shapes)));
+        command.SetAction(parse => Run(context, parse.GetValue(seed), parse.GetValue(shapes), !parse.GetValue(noGpu)));
         return command;
     }
 
-    private static int Run(CliContext context, int? seedOption, int randomShapes)
+    private static int Run(CliContext context, int? seedOption, int randomShapes, bool gpu)
     {
         var seed = seedOption ?? Environment.TickCount & int.MaxValue;
         var cases = SelfTestCase.Create(seed, randomShapes);
@@ -76,13 +81,19 @@ internal static class SelfTestCommand
         }
 
         Report(KernelSelfTest.CheckDouble(cases));
+        var paths = SimAmKernels.Supported.Count + 1;
+        if (gpu)
+        {
+            paths += GpuSelfTest.Run(output, cases, Report);
+        }
+
         if (failed > 0)
         {
             context.Error.WriteLine($"error: {failed} path(s) exceeded the accuracy bound; replay with: simam selftest --seed {seed}");
             return ExitCodes.BadInput;
         }
 
-        output.WriteLine($"all {SimAmKernels.Supported.Count + 1} paths passed (best: {SimAmKernels.Best})");
+        output.WriteLine($"all {paths} paths passed (best CPU path: {SimAmKernels.Best})");
         return ExitCodes.Success;
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics.Tensors;
+using SimAM.Backends;
 
 namespace SimAM.Cli.SelfTest;
 
@@ -35,6 +36,28 @@ internal static class KernelSelfTest
             SimAm.Backward(c.X, c.G, dx, c.Shape, statistics, c.Lambda, options);
             result = result.WithBackward(BackwardRatio(c, i => dx[i]), c);
             SimAm.Backward(c.X, c.G, dx, c.Shape, c.Lambda, options);
+            result = result.WithBackward(BackwardRatio(c, i => dx[i]), c);
+        }
+
+        return result;
+    }
+
+    /// <summary>Runs every case through a backend's <see cref="ISimAmBackend"/> calls: forward, and backward (statistics recomputed).</summary>
+    /// <param name="backend">The backend, for example a GPU device.</param>
+    /// <param name="path">The name the result is reported under.</param>
+    /// <param name="cases">The test tensors.</param>
+    /// <returns>The worst errors relative to the bounds.</returns>
+    public static SelfTestResult CheckBackend(ISimAmBackend backend, string path, IReadOnlyList<SelfTestCase> cases)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        var result = new SelfTestResult(path);
+        foreach (var c in cases)
+        {
+            var y = new float[c.X.Length];
+            var dx = new float[c.X.Length];
+            backend.Forward(c.X, y, c.Shape, c.Lambda);
+            result = result.WithForward(ForwardRatio(c, i => y[i]), c);
+            backend.Backward(c.X, c.G, dx, c.Shape, c.Lambda);
             result = result.WithBackward(BackwardRatio(c, i => dx[i]), c);
         }
 
@@ -108,6 +131,12 @@ internal sealed record SelfTestResult(string Path)
 
     /// <summary>Gets the case of <see cref="BackwardRatio"/>.</summary>
     public SelfTestCase? WorstBackward { get; private init; }
+
+    /// <summary>Creates the result of a path that could not run at all (both ratios infinite).</summary>
+    /// <param name="path">The path's name.</param>
+    /// <returns>The result.</returns>
+    public static SelfTestResult Failed(string path) =>
+        new(path) { ForwardRatio = double.PositiveInfinity, BackwardRatio = double.PositiveInfinity };
 
     /// <summary>Gets a value indicating whether both ratios are at most 1.</summary>
     public bool Passed => ForwardRatio <= 1 && BackwardRatio <= 1;

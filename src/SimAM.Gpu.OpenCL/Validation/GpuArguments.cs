@@ -4,7 +4,7 @@ using SimAM.Validation;
 namespace SimAM.Gpu.Validation;
 
 /// <summary>
-/// The OpenCL backend validates with the engine's own checks (SimAM.Gpu is a friend assembly of
+/// The OpenCL backend validates with the engine's own checks (SimAM.Gpu.OpenCL is a friend assembly of
 /// SimAM.Cpu): the same order, exception types and messages, all before the first write.
 /// </summary>
 internal static class GpuArguments
