@@ -7,7 +7,6 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using SimAM.Benchmarks.Infrastructure;
 using SimAM.Benchmarks.Suites;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace SimAM.Benchmarks.Tests;
 

@@ -3,9 +3,9 @@ using System.IO;
 using System.Linq;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using SimAM.Cli.Npy;
 using SimAM.Cli.Tests.Infrastructure;
-using Xunit;
 
 namespace SimAM.Cli.Tests;
 
@@ -24,28 +24,25 @@ public class NpyHeaderPropertyTests
         "2L", "(2, 3, 4)", "(,)", "()", "[('a', '<f4')]", "\u00e9", "\u0000", "\t",
     ];
 
-    [Fact]
-    public void Random_bytes_after_the_magic_give_only_NpyFormatException() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(MaxTest), Prop.ForAll(Arb.From(RandomFiles()), ReadsOrThrowsNpyFormatException));
+    [Property(MaxTest = MaxTest, Arbitrary = [typeof(RandomFileArbitrary)])]
+    public void Random_bytes_after_the_magic_give_only_NpyFormatException(byte[] content) => ReadsOrThrowsNpyFormatException(content);
 
-    [Fact]
-    public void Mutated_valid_files_give_only_NpyFormatException() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(MaxTest), Prop.ForAll(Arb.From(MutatedFiles()), ReadsOrThrowsNpyFormatException));
+    [Property(MaxTest = MaxTest, Arbitrary = [typeof(MutatedFileArbitrary)])]
+    public void Mutated_valid_files_give_only_NpyFormatException(byte[] content) => ReadsOrThrowsNpyFormatException(content);
 
-    [Fact]
-    public void Headers_built_from_literal_tokens_give_only_NpyFormatException() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(MaxTest), Prop.ForAll(Arb.From(TokenHeaders()), ReadsOrThrowsNpyFormatException));
+    [Property(MaxTest = MaxTest, Arbitrary = [typeof(TokenHeaderArbitrary)])]
+    public void Headers_built_from_literal_tokens_give_only_NpyFormatException(byte[] content) => ReadsOrThrowsNpyFormatException(content);
 
-    [Fact]
-    public void Every_valid_header_round_trips_through_the_writer() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), Prop.ForAll(Arb.From(ValidArrays()), array =>
-        {
-            var bytes = NpyWriter.ToBytes(array);
-            Expect.That(bytes.Length % 64 == (array.Bytes.Length % 64), () => "the preamble is not 64-byte aligned");
-            var read = NpyReader.Read(new MemoryStream(bytes));
-            Expect.That(read.DType == array.DType && read.Shape.SequenceEqual(array.Shape), () => $"{NpyHeader.FormatShape(read.Shape)} != {NpyHeader.FormatShape(array.Shape)}");
-            Expect.That(read.Bytes.SequenceEqual(array.Bytes), () => "data differs");
-        }));
+    [Property(MaxTest = 500, Arbitrary = [typeof(ValidArrayArbitrary)])]
+    public void Every_valid_header_round_trips_through_the_writer(ValidArray valid)
+    {
+        var array = valid.Array;
+        var bytes = NpyWriter.ToBytes(array);
+        Expect.That(bytes.Length % 64 == (array.Bytes.Length % 64), () => "the preamble is not 64-byte aligned");
+        var read = NpyReader.Read(new MemoryStream(bytes));
+        Expect.That(read.DType == array.DType && read.Shape.SequenceEqual(array.Shape), () => $"{NpyHeader.FormatShape(read.Shape)} != {NpyHeader.FormatShape(array.Shape)}");
+        Expect.That(read.Bytes.SequenceEqual(array.Bytes), () => "data differs");
+    }
 
     private static void ReadsOrThrowsNpyFormatException(byte[] content)
     {
@@ -101,6 +98,37 @@ public class NpyHeaderPropertyTests
         select float64
             ? NpyArray.FromFloat64(new double[shape.Aggregate(1, (a, b) => a * b)], shape)
             : NpyArray.FromFloat32(new float[shape.Aggregate(1, (a, b) => a * b)], shape);
+
+    /// <summary>The generators above as FsCheck arbitraries (no shrinking), one class each: three of them make byte[].</summary>
+    public static class RandomFileArbitrary
+    {
+        public static Arbitrary<byte[]> Files() => Arb.From(RandomFiles());
+    }
+
+    public static class MutatedFileArbitrary
+    {
+        public static Arbitrary<byte[]> Files() => Arb.From(MutatedFiles());
+    }
+
+    public static class TokenHeaderArbitrary
+    {
+        public static Arbitrary<byte[]> Files() => Arb.From(TokenHeaders());
+    }
+
+    public static class ValidArrayArbitrary
+    {
+        public static Arbitrary<ValidArray> Arrays() => Arb.From(ValidArrays().Select(array => new ValidArray(array)));
+    }
+
+    /// <summary>A valid array (a test method's parameters must be public, and <see cref="NpyArray"/> is internal to the tool).</summary>
+    public sealed class ValidArray
+    {
+        internal ValidArray(NpyArray array) => Array = array;
+
+        internal NpyArray Array { get; }
+
+        public override string ToString() => $"{Array.DType} {NpyHeader.FormatShape(Array.Shape)}";
+    }
 
     private static byte[] Mutate(byte[] bytes, int[] positions, int[] values, int[] kinds)
     {

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Xml.Linq;
 using SimAM.Cli.Benchmarking;
@@ -23,6 +24,11 @@ public sealed class SelfTestAndBenchTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains("seed 1234", lines[0], StringComparison.Ordinal);
+
+        // What the runtime reports, so that a NativeAOT binary built without AVX2 / AVX-512 shows why it has fewer paths.
+        Assert.StartsWith($"instruction sets: {RuntimeInformation.ProcessArchitecture}", lines[1], StringComparison.Ordinal);
+        Assert.Contains(" vectors accelerated: ", lines[1], StringComparison.Ordinal);
+        Assert.Equal($"kernel paths: {string.Join(' ', SimAmKernels.Supported)}", lines[2]);
         foreach (var kernel in SimAmKernels.Supported)
         {
             Assert.Contains(lines, line => line.StartsWith("PASS", StringComparison.Ordinal) && line.Contains($" {kernel} ", StringComparison.Ordinal));
@@ -60,10 +66,16 @@ public sealed class SelfTestAndBenchTests : IDisposable
             Assert.Contains(column, result.Stdout, StringComparison.Ordinal);
         }
 
+        Assert.Contains($"instruction sets: {RuntimeInformation.ProcessArchitecture}", result.Stdout, StringComparison.Ordinal);
+
         // Redirected output: plain progress lines, not a live display.
         Assert.Contains("[1/2] [2,8,16,16]:", result.Stderr, StringComparison.Ordinal);
 
         using var document = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.StartsWith(
+            RuntimeInformation.ProcessArchitecture.ToString(),
+            document.RootElement.GetProperty("environment").GetProperty("instructionSets").GetString(),
+            StringComparison.Ordinal);
         var results = document.RootElement.GetProperty("results");
         Assert.Equal(2, results.GetArrayLength());
         var first = results[0];

@@ -1,7 +1,6 @@
 using System;
 using SimAM.Tests.Reference;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace SimAM.Gpu.Tests;
 

@@ -3,7 +3,6 @@ using System.Linq;
 using SimAM.Gpu.Interop;
 using SimAM.Gpu.Kernels;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace SimAM.Gpu.Tests;
 

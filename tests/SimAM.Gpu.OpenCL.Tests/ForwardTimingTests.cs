@@ -1,10 +1,10 @@
 using System;
 using System.Diagnostics;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using SimAM.Backends;
 using SimAM.Tests.Reference;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace SimAM.Gpu.Tests;
 
@@ -63,7 +63,8 @@ public sealed class ForwardTimingTests(OpenClFixture fixture, ITestOutputHelper 
 /// <summary>Runs only when SIMAM_GPU_TIMING=1 and an OpenCL device exists.</summary>
 public sealed class TimingFactAttribute : FactAttribute
 {
-    public TimingFactAttribute()
+    public TimingFactAttribute([CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
     {
         Skip = OpenClEnvironment.SkipReason
             ?? (Environment.GetEnvironmentVariable("SIMAM_GPU_TIMING") == "1" ? null : "a measurement: set SIMAM_GPU_TIMING=1 to run it");

@@ -4,7 +4,6 @@ using System.Linq;
 using System.Text.Json;
 using SimAM.Tests.Reference;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace SimAM.Gpu.Tests;
 

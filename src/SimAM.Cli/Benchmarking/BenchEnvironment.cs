@@ -9,9 +9,10 @@ namespace SimAM.Cli.Benchmarking;
 /// <param name="Cpu">The processor model, or the architecture when unknown.</param>
 /// <param name="LogicalProcessors">Environment.ProcessorCount: the threads the engine and the floors use.</param>
 /// <param name="Kernel">The SIMD path SimAm uses here (SimAmKernels.Best).</param>
+/// <param name="InstructionSets">The instruction sets and vector widths the runtime reports (<see cref="Platform.InstructionSets.Describe"/>).</param>
 /// <param name="Runtime">The .NET runtime.</param>
 /// <param name="OperatingSystem">The OS description.</param>
-internal sealed record BenchEnvironment(string Cpu, int LogicalProcessors, string Kernel, string Runtime, string OperatingSystem)
+internal sealed record BenchEnvironment(string Cpu, int LogicalProcessors, string Kernel, string InstructionSets, string Runtime, string OperatingSystem)
 {
     /// <summary>Describes this process's machine.</summary>
     /// <returns>The description.</returns>
@@ -19,6 +20,7 @@ internal sealed record BenchEnvironment(string Cpu, int LogicalProcessors, strin
         CpuModel() ?? RuntimeInformation.ProcessArchitecture.ToString(),
         Environment.ProcessorCount,
         SimAmKernels.Best.ToString(),
+        Platform.InstructionSets.Describe(),
         RuntimeInformation.FrameworkDescription,
         RuntimeInformation.OSDescription);
 

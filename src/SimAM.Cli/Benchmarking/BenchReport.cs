@@ -122,6 +122,7 @@ internal static class BenchReport
         json.WriteString("cpu", environment.Cpu);
         json.WriteNumber("logicalProcessors", environment.LogicalProcessors);
         json.WriteString("kernel", environment.Kernel);
+        json.WriteString("instructionSets", environment.InstructionSets);
         json.WriteString("runtime", environment.Runtime);
         json.WriteString("os", environment.OperatingSystem);
         json.WriteEndObject();

@@ -84,6 +84,7 @@ internal static class BenchCommand
         var environment = BenchEnvironment.Current();
         var console = context.CreateConsole();
         console.WriteLine($"simam bench {SimamCommandLine.Version}: {environment.Cpu}, {environment.LogicalProcessors} threads, kernel {environment.Kernel}, {environment.Runtime}");
+        console.WriteLine($"instruction sets: {environment.InstructionSets}");
         console.WriteLine($"SimAM: {setup.Description}");
         console.WriteLine();
 

@@ -1,6 +1,7 @@
 using System;
 using System.CommandLine;
 using System.Globalization;
+using SimAM.Cli.Platform;
 using SimAM.Cli.SelfTest;
 
 namespace SimAM.Cli.Commands;
@@ -56,6 +57,8 @@ internal static class SelfTestCommand
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"simam selftest: {cases.Count} shapes (seed {seed}); bounds per plane: forward {KernelSelfTest.ForwardBound:G2}*max|x|, backward {KernelSelfTest.BackwardBound:G2}*max|dx64|"));
+        output.WriteLine($"instruction sets: {InstructionSets.Describe()}");
+        output.WriteLine($"kernel paths: {string.Join(' ', SimAmKernels.Supported)}");
 
         var failed = 0;
         void Report(SelfTestResult result)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using SimAM.Tests.Reference;
 using Xunit;
 using TestData = SimAM.Tests.Reference.TestData;
@@ -36,78 +37,76 @@ public class GradientTests
         [1, 3, 256, 256],
     ];
 
-    [Fact]
-    public void Backward_equals_central_finite_differences_of_the_forward_pass() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(MaxTest), Prop.ForAll(Arb.From(Samples()), sample =>
-        {
-            var (x, g, _, shape, lambda) = sample;
-            var size = shape[2];
-            var dx = new double[x.Length];
-            SimAm.Backward(x, g, dx, shape, lambda);
+    [Property(MaxTest = MaxTest, Arbitrary = [typeof(Arbitraries)])]
+    public void Backward_equals_central_finite_differences_of_the_forward_pass(GradientSample sample)
+    {
+        var (x, g, _, shape, lambda) = sample;
+        var size = shape[2];
+        var dx = new double[x.Length];
+        SimAm.Backward(x, g, dx, shape, lambda);
 
-            var work = (double[])x.Clone();
-            var y = new double[x.Length];
-            for (var p = 0; p < shape[1]; p++)
+        var work = (double[])x.Clone();
+        var y = new double[x.Length];
+        for (var p = 0; p < shape[1]; p++)
+        {
+            var plane = p * size;
+            var h = RelativeStep * NaturalLength(x.AsSpan(plane, size), lambda);
+            var limit = 1e-6 * Accuracy.MaxAbs(dx.AsSpan(plane, size));
+            for (var j = plane; j < plane + size; j++)
             {
-                var plane = p * size;
-                var h = RelativeStep * NaturalLength(x.AsSpan(plane, size), lambda);
-                var limit = 1e-6 * Accuracy.MaxAbs(dx.AsSpan(plane, size));
-                for (var j = plane; j < plane + size; j++)
+                var numeric = Stencil(step =>
                 {
-                    var numeric = Stencil(step =>
-                    {
-                        work[j] = x[j] + (step * h);
-                        SimAm.Forward(work, y, shape, lambda);
-                        work[j] = x[j];
-                        return Loss(g, y, plane, size);
-                    }) / h;
-                    Expect.That(
-                        Math.Abs(numeric - dx[j]) <= limit,
-                        () => $"dx[{j}] = {dx[j]:R}, finite differences {numeric:R} (h = {h:R}, limit {limit:R}). [{sample}]");
-                }
+                    work[j] = x[j] + (step * h);
+                    SimAm.Forward(work, y, shape, lambda);
+                    work[j] = x[j];
+                    return Loss(g, y, plane, size);
+                }) / h;
+                Expect.That(
+                    Math.Abs(numeric - dx[j]) <= limit,
+                    () => $"dx[{j}] = {dx[j]:R}, finite differences {numeric:R} (h = {h:R}, limit {limit:R}). [{sample}]");
             }
-        }));
+        }
+    }
 
-    [Fact]
-    public void Backward_gives_the_directional_derivative_along_random_directions() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(MaxTest), Prop.ForAll(Arb.From(Samples()), sample =>
+    [Property(MaxTest = MaxTest, Arbitrary = [typeof(Arbitraries)])]
+    public void Backward_gives_the_directional_derivative_along_random_directions(GradientSample sample)
+    {
+        var (x, g, v, shape, lambda) = sample;
+        var size = shape[2];
+        var dx = new double[x.Length];
+        SimAm.Backward(x, g, dx, shape, lambda);
+
+        double inner = 0, scale = 0;
+        var length = double.PositiveInfinity;
+        for (var i = 0; i < x.Length; i++)
         {
-            var (x, g, v, shape, lambda) = sample;
-            var size = shape[2];
-            var dx = new double[x.Length];
-            SimAm.Backward(x, g, dx, shape, lambda);
+            inner += dx[i] * v[i];
+            scale += Math.Abs(dx[i] * v[i]);
+        }
 
-            double inner = 0, scale = 0;
-            var length = double.PositiveInfinity;
+        for (var p = 0; p < shape[1]; p++)
+        {
+            length = Math.Min(length, NaturalLength(x.AsSpan(p * size, size), lambda));
+        }
+
+        var epsilon = RelativeStep * length / Accuracy.MaxAbs(v);
+        var moved = new double[x.Length];
+        var y = new double[x.Length];
+        var numeric = Stencil(step =>
+        {
             for (var i = 0; i < x.Length; i++)
             {
-                inner += dx[i] * v[i];
-                scale += Math.Abs(dx[i] * v[i]);
+                moved[i] = x[i] + (step * epsilon * v[i]);
             }
 
-            for (var p = 0; p < shape[1]; p++)
-            {
-                length = Math.Min(length, NaturalLength(x.AsSpan(p * size, size), lambda));
-            }
+            SimAm.Forward(moved, y, shape, lambda);
+            return Loss(g, y, 0, y.Length);
+        }) / epsilon;
 
-            var epsilon = RelativeStep * length / Accuracy.MaxAbs(v);
-            var moved = new double[x.Length];
-            var y = new double[x.Length];
-            var numeric = Stencil(step =>
-            {
-                for (var i = 0; i < x.Length; i++)
-                {
-                    moved[i] = x[i] + (step * epsilon * v[i]);
-                }
-
-                SimAm.Forward(moved, y, shape, lambda);
-                return Loss(g, y, 0, y.Length);
-            }) / epsilon;
-
-            Expect.That(
-                Math.Abs(numeric - inner) <= 1e-6 * scale,
-                () => $"⟨dx, v⟩ = {inner:R}, d/dε L(x + εv) = {numeric:R} (Σ|dx·v| = {scale:R}). [{sample}]");
-        }));
+        Expect.That(
+            Math.Abs(numeric - inner) <= 1e-6 * scale,
+            () => $"⟨dx, v⟩ = {inner:R}, d/dε L(x + εv) = {numeric:R} (Σ|dx·v| = {scale:R}). [{sample}]");
+    }
 
     [Theory]
     [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
@@ -212,6 +211,12 @@ public class GradientTests
         from v in Uniform(planes * size, 1, 0).Where(d => d.Any(e => e != 0))
         from lambda in Gen.OneOf(Gen.Constant(1e-4), Gen.Constant(0.1), Gen.Choose(1, 10_000).Select(i => i * 1e-4))
         select new GradientSample(x, g, v, [1, planes, size], lambda);
+
+    /// <summary>The generator above as an FsCheck arbitrary (no shrinking: a failure reports the whole sample).</summary>
+    public static class Arbitraries
+    {
+        public static Arbitrary<GradientSample> GradientSamples() => Arb.From(Samples());
+    }
 
     public sealed record GradientSample(double[] X, double[] G, double[] V, int[] Shape, double Lambda)
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Linq;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using SimAM.Tests.Kernels;
 using SimAM.Tests.Reference;
 using Xunit;
@@ -12,110 +13,91 @@ namespace SimAM.Tests.Properties;
 
 /// <summary>
 /// The energy function of the paper and its closed-form minimum, and the plane statistics the engine
-/// reports for the fast formula.
+/// reports for the fast formula. The float statistics are checked on every kernel path: <see cref="FloatStatistics"/>
+/// has one subclass per path, skipped where this processor does not accelerate it.
 /// </summary>
 public class ClosedFormTests
 {
     private const int MaxTest = 200;
 
-    [Fact]
-    public void Minimising_the_energy_by_its_normal_equations_gives_the_closed_form() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(MaxTest), Prop.ForAll(Arb.From(Planes(2, 40)), plane =>
+    [Property(MaxTest = MaxTest, Arbitrary = [typeof(Arbitraries)])]
+    public void Minimising_the_energy_by_its_normal_equations_gives_the_closed_form(PlaneCase plane)
+    {
+        // The energy is unchanged when every value is shifted by m and b by w·m, so the normal
+        // equations are solved around the plane mean, where they are well conditioned. The closed
+        // form is evaluated on the very same values.
+        var m = plane.X.Average();
+        var x = plane.X.Select(v => v - m).ToArray();
+        for (var t = 0; t < x.Length; t++)
         {
-            // The energy is unchanged when every value is shifted by m and b by w·m, so the normal
-            // equations are solved around the plane mean, where they are well conditioned. The closed
-            // form is evaluated on the very same values.
-            var m = plane.X.Average();
-            var x = plane.X.Select(v => v - m).ToArray();
-            for (var t = 0; t < x.Length; t++)
+            var (w, b) = SolveNormalEquations(x, t, plane.Lambda);
+            var minimum = Energy(x, t, w, b, plane.Lambda);
+            var closedForm = ClosedFormMinimum(x, t, plane.Lambda);
+            Expect.That(
+                Math.Abs(minimum - closedForm) <= 1e-9 * closedForm,
+                () => $"{plane}, t = {t}: min e_t = {minimum:R} by the normal equations, e_t* = {closedForm:R}.");
+
+            // And it is a minimum: moving w or b away from it never lowers the energy.
+            var dw = 1e-3 * (Math.Abs(w) + 1);
+            var db = 1e-3 * (Math.Abs(b) + 1);
+            foreach (var (w2, b2) in new[] { (w + dw, b), (w - dw, b), (w, b + db), (w, b - db) })
             {
-                var (w, b) = SolveNormalEquations(x, t, plane.Lambda);
-                var minimum = Energy(x, t, w, b, plane.Lambda);
-                var closedForm = ClosedFormMinimum(x, t, plane.Lambda);
+                Expect.That(Energy(x, t, w2, b2, plane.Lambda) >= minimum * (1 - 1e-12), () => $"{plane}, t = {t}: (w, b) = ({w:R}, {b:R}) is not a minimum.");
+            }
+        }
+    }
+
+    [Property(MaxTest = MaxTest, Arbitrary = [typeof(Arbitraries)])]
+    public void The_closed_form_from_plane_totals_equals_the_leave_one_out_closed_form(PlaneCase plane)
+    {
+        // The math document's exact variant: t − μ_t and σ_t² from μ and Q = Σ c² of the whole plane,
+        // here taken from the engine's statistics of a double-precision forward pass.
+        var x = plane.X;
+        var statistics = new PlaneStatistics[1];
+        SimAm.Forward(x, new double[x.Length], [1, 1, x.Length], statistics, plane.Lambda);
+        var mu = statistics[0].Mean;
+        var size = (double)x.Length;
+        var q = statistics[0].Variance * (size - 1);
+        for (var t = 0; t < x.Length; t++)
+        {
+            var c = x[t] - mu;
+            var deviation = size * c / (size - 1);
+            var variance = (q - (size * c * c / (size - 1))) / (size - 1);
+            var energy = ((deviation * deviation) + (2 * variance) + (2 * plane.Lambda)) / (4 * (variance + plane.Lambda));
+
+            // σ_t² = (Q − M·c²/(M − 1))/(M − 1) cancels when the target holds most of Q: an absolute
+            // error of a few ulp of Q/(M − 1) in σ_t², which the tolerance carries on top of 1e-9.
+            var expected = 1 / ClosedFormMinimum(x, t, plane.Lambda);
+            var cancellation = 64 * Math.Pow(2, -52) * Math.Abs(q) / (size - 1) / (variance + plane.Lambda);
+            Expect.That(
+                Math.Abs(energy - expected) <= (1e-9 + cancellation) * expected,
+                () => $"{plane}, t = {t}: E_t from plane totals {energy:R}, from the other values {expected:R}.");
+        }
+    }
+
+    [Property(MaxTest = MaxTest, Arbitrary = [typeof(Arbitraries)])]
+    public void Double_forward_statistics_are_the_float64_mean_and_unbiased_variance(TensorCase tensor)
+    {
+        var (x, shape, lambda) = tensor;
+        var planeSize = shape[2];
+        var statistics = new PlaneStatistics[shape[1]];
+        var y = new double[x.Length];
+        SimAm.Forward(x, y, shape, statistics, lambda);
+        for (var p = 0; p < statistics.Length; p++)
+        {
+            var plane = x.AsSpan(p * planeSize, planeSize);
+            AssertStatistics(plane, statistics[p], $"{tensor}, plane {p}");
+
+            // The fast formula: y = x·sigmoid((x − μ)²/(4(v + λ)) + ½) with the reported μ and v.
+            for (var i = 0; i < planeSize; i++)
+            {
+                var expected = plane[i] * statistics[p].Weight(plane[i], lambda);
                 Expect.That(
-                    Math.Abs(minimum - closedForm) <= 1e-9 * closedForm,
-                    () => $"{plane}, t = {t}: min e_t = {minimum:R} by the normal equations, e_t* = {closedForm:R}.");
-
-                // And it is a minimum: moving w or b away from it never lowers the energy.
-                var dw = 1e-3 * (Math.Abs(w) + 1);
-                var db = 1e-3 * (Math.Abs(b) + 1);
-                foreach (var (w2, b2) in new[] { (w + dw, b), (w - dw, b), (w, b + db), (w, b - db) })
-                {
-                    Expect.That(Energy(x, t, w2, b2, plane.Lambda) >= minimum * (1 - 1e-12), () => $"{plane}, t = {t}: (w, b) = ({w:R}, {b:R}) is not a minimum.");
-                }
+                    Math.Abs(y[(p * planeSize) + i] - expected) <= 1e-12 * Math.Abs(expected),
+                    () => $"{tensor}, plane {p}, element {i}: y = {y[(p * planeSize) + i]:R}, x·sigmoid(E) from the statistics = {expected:R}.");
             }
-        }));
-
-    [Fact]
-    public void The_closed_form_from_plane_totals_equals_the_leave_one_out_closed_form() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(MaxTest), Prop.ForAll(Arb.From(Planes(2, 40)), plane =>
-        {
-            // The math document's exact variant: t − μ_t and σ_t² from μ and Q = Σ c² of the whole plane,
-            // here taken from the engine's statistics of a double-precision forward pass.
-            var x = plane.X;
-            var statistics = new PlaneStatistics[1];
-            SimAm.Forward(x, new double[x.Length], [1, 1, x.Length], statistics, plane.Lambda);
-            var mu = statistics[0].Mean;
-            var size = (double)x.Length;
-            var q = statistics[0].Variance * (size - 1);
-            for (var t = 0; t < x.Length; t++)
-            {
-                var c = x[t] - mu;
-                var deviation = size * c / (size - 1);
-                var variance = (q - (size * c * c / (size - 1))) / (size - 1);
-                var energy = ((deviation * deviation) + (2 * variance) + (2 * plane.Lambda)) / (4 * (variance + plane.Lambda));
-
-                // σ_t² = (Q − M·c²/(M − 1))/(M − 1) cancels when the target holds most of Q: an absolute
-                // error of a few ulp of Q/(M − 1) in σ_t², which the tolerance carries on top of 1e-9.
-                var expected = 1 / ClosedFormMinimum(x, t, plane.Lambda);
-                var cancellation = 64 * Math.Pow(2, -52) * Math.Abs(q) / (size - 1) / (variance + plane.Lambda);
-                Expect.That(
-                    Math.Abs(energy - expected) <= (1e-9 + cancellation) * expected,
-                    () => $"{plane}, t = {t}: E_t from plane totals {energy:R}, from the other values {expected:R}.");
-            }
-        }));
-
-    [Fact]
-    public void Double_forward_statistics_are_the_float64_mean_and_unbiased_variance() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(MaxTest), Prop.ForAll(Arb.From(Tensors()), tensor =>
-        {
-            var (x, shape, lambda) = tensor;
-            var planeSize = shape[2];
-            var statistics = new PlaneStatistics[shape[1]];
-            var y = new double[x.Length];
-            SimAm.Forward(x, y, shape, statistics, lambda);
-            for (var p = 0; p < statistics.Length; p++)
-            {
-                var plane = x.AsSpan(p * planeSize, planeSize);
-                AssertStatistics(plane, statistics[p], $"{tensor}, plane {p}");
-
-                // The fast formula: y = x·sigmoid((x − μ)²/(4(v + λ)) + ½) with the reported μ and v.
-                for (var i = 0; i < planeSize; i++)
-                {
-                    var expected = plane[i] * statistics[p].Weight(plane[i], lambda);
-                    Expect.That(
-                        Math.Abs(y[(p * planeSize) + i] - expected) <= 1e-12 * Math.Abs(expected),
-                        () => $"{tensor}, plane {p}, element {i}: y = {y[(p * planeSize) + i]:R}, x·sigmoid(E) from the statistics = {expected:R}.");
-                }
-            }
-        }));
-
-    [Theory]
-    [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
-    public void Float_forward_statistics_are_the_float64_mean_and_unbiased_variance(SimAmKernel kernel) =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(MaxTest), Prop.ForAll(Arb.From(Tensors()), tensor =>
-        {
-            // Float values are exact in double and the engine sums them in double: the same accuracy.
-            var (x64, shape, lambda) = tensor;
-            var x = x64.Select(v => (float)v).ToArray();
-            var planeSize = shape[2];
-            var statistics = new PlaneStatistics[shape[1]];
-            SimAm.Forward(x, new float[x.Length], shape, statistics, (float)lambda, KernelPaths.Options(kernel));
-            for (var p = 0; p < statistics.Length; p++)
-            {
-                AssertStatistics(Reference64.ToDouble(x.AsSpan(p * planeSize, planeSize)), statistics[p], $"{kernel} {tensor}, plane {p}");
-            }
-        }));
+        }
+    }
 
     [Fact]
     public void Statistics_of_planes_over_several_chunks_keep_full_accuracy()
@@ -259,6 +241,53 @@ public class ClosedFormTests
         from values in Gen.ArrayOf(Values(size), planes)
         from lambda in Lambdas()
         select new TensorCase(values.SelectMany(v => v).ToArray(), [1, planes, size], lambda);
+
+    /// <summary>The generators above as FsCheck arbitraries (no shrinking: a failure reports the whole sample).</summary>
+    public static class Arbitraries
+    {
+        public static Arbitrary<PlaneCase> PlaneCases() => Arb.From(Planes(2, 40));
+
+        public static Arbitrary<TensorCase> TensorCases() => Arb.From(Tensors());
+    }
+
+    /// <summary>The statistics of float planes, on the kernel path its subclass names.</summary>
+    public abstract class FloatStatistics(SimAmKernel kernel)
+    {
+        [Property(MaxTest = MaxTest, Arbitrary = [typeof(Arbitraries)], Skip = KernelPaths.NotAccelerated, SkipUnless = KernelPaths.IsAccelerated)]
+        public void Float_forward_statistics_are_the_float64_mean_and_unbiased_variance(TensorCase tensor)
+        {
+            // Float values are exact in double and the engine sums them in double: the same accuracy.
+            var (x64, shape, lambda) = tensor;
+            var x = x64.Select(v => (float)v).ToArray();
+            var planeSize = shape[2];
+            var statistics = new PlaneStatistics[shape[1]];
+            SimAm.Forward(x, new float[x.Length], shape, statistics, (float)lambda, KernelPaths.Options(kernel));
+            for (var p = 0; p < statistics.Length; p++)
+            {
+                AssertStatistics(Reference64.ToDouble(x.AsSpan(p * planeSize, planeSize)), statistics[p], $"{kernel} {tensor}, plane {p}");
+            }
+        }
+    }
+
+    public sealed class Scalar() : FloatStatistics(SimAmKernel.Scalar)
+    {
+        public static bool IsAccelerated => SimAmKernels.IsSupported(SimAmKernel.Scalar);
+    }
+
+    public sealed class Vector128() : FloatStatistics(SimAmKernel.Vector128)
+    {
+        public static bool IsAccelerated => SimAmKernels.IsSupported(SimAmKernel.Vector128);
+    }
+
+    public sealed class Vector256() : FloatStatistics(SimAmKernel.Vector256)
+    {
+        public static bool IsAccelerated => SimAmKernels.IsSupported(SimAmKernel.Vector256);
+    }
+
+    public sealed class Vector512() : FloatStatistics(SimAmKernel.Vector512)
+    {
+        public static bool IsAccelerated => SimAmKernels.IsSupported(SimAmKernel.Vector512);
+    }
 
     public sealed record PlaneCase(double[] X, double Lambda)
     {
