@@ -7,8 +7,8 @@ using SimAM.Cli.Platform;
 namespace SimAM.AotSample;
 
 /// <summary>
-/// Runs SimAM forward and backward on fixed tensors with every kernel path this binary has, checks each result
-/// against <see cref="SimAmReference"/> (float64) with the engine's bounds, and prints which paths and instruction
+/// Runs SimAM forward and backward and the GAM module on fixed tensors with every kernel path this binary has, checks
+/// each result against <see cref="SimAmReference"/> and <see cref="SimAM.Gam.GamReference"/> (float64) with the stated bounds, and prints which paths and instruction
 /// sets the binary has. Exit code 0: every path within its bounds; 1: a path exceeded them; 2: the paths are not
 /// the ones <c>--expect-kernels</c> names, or the arguments are wrong.
 /// </summary>
@@ -19,6 +19,9 @@ public static class Program
 
     /// <summary>The backward bound per plane, relative to max|dx64| of the plane.</summary>
     public const double BackwardBound = 1e-6;
+
+    /// <summary>GAM's float32 bound, relative to max|y64| of the whole output (README, "GAM").</summary>
+    public const double GamBound = 2e-6;
 
     // Shapes that cross every vector width's tails, a tiny plane, and planes large enough to be split into
     // chunks across threads; a plane with a large offset tests the two-float mean.
@@ -55,11 +58,12 @@ public static class Program
         foreach (var kernel in SimAmKernels.Supported)
         {
             var (forward, backward) = Check(kernel);
-            var passed = forward <= 1 && backward <= 1;
+            var gam = CheckGam(kernel);
+            var passed = forward <= 1 && backward <= 1 && gam <= 1;
             failures += passed ? 0 : 1;
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"{(passed ? "PASS" : "FAIL")}  {kernel,-10} forward {forward,6:F3} of bound   backward {backward,6:F3} of bound"));
+                $"{(passed ? "PASS" : "FAIL")}  {kernel,-10} forward {forward,6:F3} of bound   backward {backward,6:F3} of bound   GAM {gam,6:F3} of bound"));
         }
 
         if (failures > 0)
@@ -120,6 +124,49 @@ public static class Program
         }
 
         return (forwardRatio, backwardRatio);
+    }
+
+    /// <summary>
+    /// The worst GAM error of one kernel path, as a fraction of its bound: the module (eval and train, grouped with a
+    /// shuffle and plain) against <see cref="SimAM.Gam.GamReference"/> in float64, on weights with PyTorch's default
+    /// initialisation.
+    /// </summary>
+    private static double CheckGam(SimAmKernel kernel)
+    {
+        var ratio = 0.0;
+        int[][] shapes = [[2, 16, 9, 7], [3, 16, 5, 4]];
+        foreach (var shape in shapes)
+        {
+            foreach (var (groups, shuffle) in new[] { (1, 0), (2, 4) })
+            {
+                foreach (var mode in new[] { SimAM.Gam.GamMode.Eval, SimAM.Gam.GamMode.Train })
+                {
+                    var count = shape.Aggregate(1, (a, b) => a * b);
+                    var x = Values(count, seed: count + groups, offset: 0);
+                    var y = new float[count];
+                    var module = new SimAM.Gam.GamModule(
+                        SimAM.Gam.GamWeights.CreateDefault(16, rate: 4, groups: groups, seed: 3),
+                        new SimAM.Gam.GamOptions { Kernel = kernel, ShuffleGroups = shuffle });
+                    module.Forward(x, y, shape, mode);
+
+                    var y64 = new double[count];
+                    SimAM.Gam.GamReference.Forward(
+                        SimAM.Gam.GamWeights.CreateDefault(16, rate: 4, groups: groups, seed: 3),
+                        Array.ConvertAll(x, v => (double)v),
+                        y64,
+                        shape,
+                        mode,
+                        shuffleGroups: shuffle);
+                    var scale = GamBound * MaxAbs(y64);
+                    for (var i = 0; i < count; i++)
+                    {
+                        ratio = Math.Max(ratio, Ratio(y[i] - y64[i], scale));
+                    }
+                }
+            }
+        }
+
+        return ratio;
     }
 
     /// <summary>|error| / scale; a non-finite error (or one on a zero scale) counts as a failure.</summary>

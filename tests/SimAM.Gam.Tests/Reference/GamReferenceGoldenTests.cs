@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Linq;
 using SimAM.Gam.Tests.Infrastructure;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace SimAM.Gam.Tests.Reference;
 
