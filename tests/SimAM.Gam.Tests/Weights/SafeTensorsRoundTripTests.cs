@@ -174,7 +174,7 @@ public sealed class SafeTensorsRoundTripTests
     public void Tensor_order_whitespace_and_metadata_do_not_matter(string? metadata)
     {
         var weights = TestWeights.Random(8);
-        var file = SafeTensorsFile.Of(weights, order: SafeTensorsFile.StateDictNames.Reverse());
+        var file = SafeTensorsFile.Of(weights, order: Enumerable.Reverse(SafeTensorsFile.StateDictNames));
         file.Metadata = metadata;
 
         TestWeights.AssertIdentical(weights, TestWeights.LoadSafeTensors(file.ToBytes()));
