@@ -119,6 +119,10 @@ internal static class NpzReader
         {
             throw new GamWeightsFormatException(sourceName, name, $"is not a valid .npy entry: {OneLine(exception.Message)}", exception);
         }
+        catch (IOException exception) when (IsCorruptEntry(exception))
+        {
+            throw new GamWeightsFormatException(sourceName, name, $"the entry is corrupt: {OneLine(exception.Message)}", exception);
+        }
 
         var entry = new TensorEntry(name, type, shape, dataOffset);
         var expected = dataOffset + entry.ByteCount;
@@ -165,7 +169,18 @@ internal static class NpzReader
         {
             throw new GamWeightsFormatException(sourceName, entry.Name, $"the entry's data is corrupt: {OneLine(exception.Message)}", exception);
         }
+        catch (IOException exception) when (IsCorruptEntry(exception))
+        {
+            throw new GamWeightsFormatException(sourceName, entry.Name, $"the entry's data is corrupt: {OneLine(exception.Message)}", exception);
+        }
     }
+
+    /// <summary>
+    /// On .NET 8 a compressed entry that ends early makes the zip reader throw a plain <see cref="IOException"/>
+    /// ("Zip file corrupt: unexpected end of stream reached") where .NET 10 throws <see cref="InvalidDataException"/>;
+    /// the archive is in memory or a file already opened, so a plain IOException here is the entry, not the disk.
+    /// </summary>
+    private static bool IsCorruptEntry(IOException exception) => exception.GetType() == typeof(IOException);
 
     private static GamWeightsFormatException NotAnArchive(string sourceName, InvalidDataException exception) =>
         new(sourceName, null, $"is not a valid .npz (zip) archive: {OneLine(exception.Message)}", exception);
