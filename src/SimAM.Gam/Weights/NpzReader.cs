@@ -54,35 +54,52 @@ internal static class NpzReader
         {
             throw NotAnArchive(sourceName, exception);
         }
-
-        using (archive)
+        catch (IOException exception) when (IsCorruptEntry(exception))
         {
-            ReadOnlyCollection<ZipArchiveEntry> zipEntries;
-            try
-            {
-                zipEntries = archive.Entries;
-            }
-            catch (InvalidDataException exception)
-            {
-                throw NotAnArchive(sourceName, exception);
-            }
+            throw NotAnArchive(sourceName, exception);
+        }
 
-            var entries = new List<TensorEntry>();
-            foreach (var zipEntry in zipEntries)
+        // A plain IOException anywhere in the archive (its directory, an entry, disposing it) is the archive's corruption
+        // on .NET 8 (see IsCorruptEntry); entries report it with their names where they can.
+        try
+        {
+            using (archive)
             {
-                var name = TensorName(zipEntry, sourceName);
-                entries.Add(ReadHeader(zipEntry, name, archiveLength, sourceName));
-            }
+                ReadOnlyCollection<ZipArchiveEntry> zipEntries;
+                try
+                {
+                    zipEntries = archive.Entries;
+                }
+                catch (InvalidDataException exception)
+                {
+                    throw NotAnArchive(sourceName, exception);
+                }
+                catch (IOException exception) when (IsCorruptEntry(exception))
+                {
+                    throw NotAnArchive(sourceName, exception);
+                }
 
-            var weights = StateDictLoader.CreateWeights(entries, sourceName);
-            var buffer = new byte[StateDictLoader.ChunkBytes];
-            for (var i = 0; i < entries.Count; i++)
-            {
-                ReadData(weights, entries[i], zipEntries[i], sourceName, buffer);
-            }
+                var entries = new List<TensorEntry>();
+                foreach (var zipEntry in zipEntries)
+                {
+                    var name = TensorName(zipEntry, sourceName);
+                    entries.Add(ReadHeader(zipEntry, name, archiveLength, sourceName));
+                }
 
-            weights.MarkChanged();
-            return weights;
+                var weights = StateDictLoader.CreateWeights(entries, sourceName);
+                var buffer = new byte[StateDictLoader.ChunkBytes];
+                for (var i = 0; i < entries.Count; i++)
+                {
+                    ReadData(weights, entries[i], zipEntries[i], sourceName, buffer);
+                }
+
+                weights.MarkChanged();
+                return weights;
+            }
+        }
+        catch (IOException exception) when (IsCorruptEntry(exception))
+        {
+            throw NotAnArchive(sourceName, exception);
         }
     }
 
@@ -182,7 +199,7 @@ internal static class NpzReader
     /// </summary>
     private static bool IsCorruptEntry(IOException exception) => exception.GetType() == typeof(IOException);
 
-    private static GamWeightsFormatException NotAnArchive(string sourceName, InvalidDataException exception) =>
+    private static GamWeightsFormatException NotAnArchive(string sourceName, Exception exception) =>
         new(sourceName, null, $"is not a valid .npz (zip) archive: {OneLine(exception.Message)}", exception);
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
