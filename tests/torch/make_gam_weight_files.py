@@ -23,26 +23,10 @@ import os
 
 import numpy as np
 import torch
-import torch.nn as nn
+
+from gam_module import GAM
 
 OUT = os.path.join("tests", "SimAM.Gam.Tests", "Golden", "weights")
-
-
-class GAM(nn.Module):
-    def __init__(self, c, out, rate=4, groups=1):
-        super().__init__()
-        m = int(c / rate)
-        self.channel_attention = nn.Sequential(nn.Linear(c, m), nn.ReLU(inplace=True), nn.Linear(m, c))
-        self.spatial_attention = nn.Sequential(
-            nn.Conv2d(c, m, 7, padding=3, groups=groups), nn.BatchNorm2d(m), nn.ReLU(inplace=True),
-            nn.Conv2d(m, out, 7, padding=3, groups=groups), nn.BatchNorm2d(out))
-
-    def forward(self, x):
-        b, c, h, w = x.shape
-        a = self.channel_attention(x.permute(0, 2, 3, 1).reshape(b, -1, c)).view(b, h, w, c).permute(0, 3, 1, 2)
-        x = x * a
-        s = self.spatial_attention(x).sigmoid()
-        return x * s
 
 
 def trained(c, out, rate, groups, steps, seed):
