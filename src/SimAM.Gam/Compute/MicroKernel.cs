@@ -28,15 +28,9 @@ internal static class MicroKernel
     /// <summary>Vectors of positions per block (columns of the register tile).</summary>
     public const int Vectors = 3;
 
-    /// <summary>Gets the number of positions one tile covers at a width.</summary>
-    public static int Positions<T, TV, TLanes>()
-        where T : unmanaged
-        where TV : struct
-        where TLanes : ILanes<T, TV> => Vectors * TLanes.Count;
-
     /// <summary>
     /// tile[r, j] = (accumulate ? partial[r, j] : 0) + Σ over steps k of panel[k, r] · input[offsets[k] + j], for
-    /// r &lt; <see cref="Rows"/> and j &lt; <see cref="Positions{T, TV, TLanes}"/>. The rows of <paramref name="partial"/> are
+    /// r &lt; <see cref="Rows"/> and j &lt; Vectors · TLanes.Count. The rows of <paramref name="partial"/> are
     /// <paramref name="partialStride"/> apart, those of <paramref name="tile"/> <paramref name="tileStride"/>, and only
     /// the first <paramref name="validRows"/> rows are read and written (a block at the end of a group has fewer real
     /// output channels).

@@ -346,11 +346,6 @@ internal static class ForwardRunner
                     GamStages<T, TV, TLanes>.ChannelMlpTile(
                         plan, Inputs(item / _tiles), GamStages<T, TV, TLanes>.TileStart(geometry, item % _tiles), hiddenScratch, tile);
                     break;
-                case Phase.Convolution1:
-                case Phase.Convolution2:
-                    // Never reached: Invoke hands convolution phases to RunConvolution as whole ranges.
-                    break;
-
                 case Phase.Moments1:
                     ChannelMoments(worker, item, plan.Hidden, _workspace.Hidden);
                     break;
@@ -365,7 +360,7 @@ internal static class ForwardRunner
                         break;
                     }
 
-                default:
+                case Phase.Finish:
                     FinishTrain(item, tile);
                     break;
             }
