@@ -177,7 +177,7 @@ public sealed partial class GamWeights
         }
     }
 
-    private static void CheckType(GamTensorType type)
+    internal static void CheckType(GamTensorType type)
     {
         if (type is not (GamTensorType.F32 or GamTensorType.F64))
         {

@@ -29,16 +29,17 @@ internal static class BatchNormFolding
         return (scale, shift);
     }
 
-    /// <summary>
-    /// Train mode for one channel: z·scale + shift with scale = γ / √(σ² + eps) and shift = β − μ·scale, where μ and
-    /// the biased σ² are the batch's; and PyTorch's running update, with the unbiased variance σ²·n/(n − 1).
-    /// </summary>
-    public static (double Scale, double Shift) Train(
-        double mean, double variance, long count, double gamma, double beta, ref double runningMean, ref double runningVar)
+    /// <summary>BN(z) = γ (z − mean)/√(variance + eps) + β as z·scale + shift.</summary>
+    public static (double Scale, double Shift) Affine(double mean, double variance, double gamma, double beta)
     {
         var scale = gamma / Math.Sqrt(variance + Epsilon);
+        return (scale, beta - (mean * scale));
+    }
+
+    /// <summary>PyTorch's running update after a train-mode batch: the biased batch variance is made unbiased, σ²·n/(n − 1).</summary>
+    public static void UpdateRunning(double mean, double variance, long count, ref double runningMean, ref double runningVar)
+    {
         runningMean = ((1 - Momentum) * runningMean) + (Momentum * mean);
         runningVar = ((1 - Momentum) * runningVar) + (Momentum * variance * count / (count - 1));
-        return (scale, beta - (mean * scale));
     }
 }

@@ -22,9 +22,10 @@ internal sealed class GamPlan<T>
     /// </summary>
     private const int PackedPanelBytes = 16 * 1024;
 
-    public GamPlan(GamWeights weights, GamMode mode, int batch, int height, int width, GamOptions options, int tilePositions, int blockRows)
+    public GamPlan(GamWeights weights, GamMode mode, bool keepActivations, int batch, int height, int width, GamOptions options, int tilePositions, int blockRows)
     {
         TilePositions = tilePositions;
+        KeepsActivations = keepActivations;
         BlockRows = blockRows;
         Mode = mode;
         Batch = batch;
@@ -44,7 +45,7 @@ internal sealed class GamPlan<T>
         Linear2.SetShift(weights.ChannelBias2.Values);
 
         var k = GamWeights.KernelSize;
-        if (mode == GamMode.Eval)
+        if (!Phased)
         {
             // BatchNorm with running statistics is an affine map per channel: fold its scale into the
             // convolution's weights and everything else into one shift, so the epilogue is one addition.
@@ -63,7 +64,8 @@ internal sealed class GamPlan<T>
             Conv2.SetShift(weights.ConvBias2.Values);
         }
 
-        WeightsVersion = VersionOf(weights, mode);
+        WeightsVersion = VersionOf(weights, mode, keepActivations);
+        Backward = keepActivations ? new BackwardFilters<T>(weights, blockRows) : null;
         Packed = options.PackedConvolution ?? PackingPays(batch, height, width, tilePositions, Channels * Taps / Groups, Hidden, Hidden * Taps / Groups, OutChannels);
 
         // The micro-kernel's step offsets: one table per kind of reduction, each shared by every tile and chunk.
@@ -125,6 +127,22 @@ internal sealed class GamPlan<T>
     /// </summary>
     public bool Packed { get; }
 
+    /// <summary>
+    /// Gets a value indicating whether the forward pass keeps what the backward pass needs (<see cref="GamActivations"/>):
+    /// then eval mode, too, runs in phases over the whole batch with the raw convolutions and BatchNorm as a separate step,
+    /// since the backward pass needs each convolution's own output.
+    /// </summary>
+    public bool KeepsActivations { get; }
+
+    /// <summary>
+    /// Gets a value indicating whether the pass runs in phases over the whole batch with the raw convolutions (bias only)
+    /// and BatchNorm applied between them: train mode, and any pass that keeps activations.
+    /// </summary>
+    public bool Phased => Mode == GamMode.Train || KeepsActivations;
+
+    /// <summary>Gets the transposed weights of the backward pass (plans that keep activations only).</summary>
+    public BackwardFilters<T>? Backward { get; }
+
     /// <summary>Gets the number of pixels of the batch, the packed convolutions' positions.</summary>
     public int Positions => Batch * PlaneSize;
 
@@ -165,8 +183,8 @@ internal sealed class GamPlan<T>
 
     public int PlaneSize => Geometry.Height * Geometry.Width;
 
-    public bool Matches(GamWeights weights, GamMode mode, int batch, int height, int width, GamOptions options) =>
-        WeightsVersion == VersionOf(weights, mode) && Mode == mode && Batch == batch && Height == height && Width == width
+    public bool Matches(GamWeights weights, GamMode mode, bool keepActivations, int batch, int height, int width, GamOptions options) =>
+        WeightsVersion == VersionOf(weights, mode, keepActivations) && Mode == mode && KeepsActivations == keepActivations && Batch == batch && Height == height && Width == width
         && ChannelGate == options.ChannelGate && ShuffleGroups == options.ShuffleGroups;
 
     /// <summary>
@@ -184,8 +202,9 @@ internal sealed class GamPlan<T>
         return (packed * (work + (32L * (k1 + k2)))) < direct * work;
     }
 
-    /// <summary>Gets the weights version a plan for <paramref name="mode"/> depends on: eval folds the running statistics in, train does not.</summary>
-    private static long VersionOf(GamWeights weights, GamMode mode) => mode == GamMode.Eval ? weights.Version : weights.ParametersVersion;
+    /// <summary>Gets the weights version a plan depends on: eval folds the running statistics in; train and plans that keep activations do not.</summary>
+    private static long VersionOf(GamWeights weights, GamMode mode, bool keepActivations) =>
+        mode == GamMode.Eval && !keepActivations ? weights.Version : weights.ParametersVersion;
 
     /// <summary>Gets the output channel of y that the spatial map's channel <paramref name="o"/> multiplies (the shuffle).</summary>
     public int ShuffledChannel(int o)

@@ -100,8 +100,9 @@ internal static class GamStages<T, TV, TLanes>
     /// L2 cache while every item uses it; between chunks the partial sums wait in <paramref name="partials"/>
     /// (planes of the output channels, at the tile's own positions).
     /// </summary>
+    /// <remarks>With <paramref name="accumulate"/> the sums start from the values already in <paramref name="partials"/> (a data gradient added to another).</remarks>
     public static void Convolution<TEpilogue>(
-        PackedFilter<T> filter, in PaddedGeometry geometry, Span<T> input, Span<T> partials, int from, int to, int chunk, int[] offsets, Span<T> tile, ref TEpilogue epilogue)
+        PackedFilter<T> filter, in PaddedGeometry geometry, Span<T> input, Span<T> partials, int from, int to, int chunk, int[] offsets, Span<T> tile, ref TEpilogue epilogue, bool accumulate = false)
         where TEpilogue : struct, ITileEpilogue<T>
     {
         var nr = TilePositions;
@@ -127,7 +128,7 @@ internal static class GamStages<T, TV, TLanes>
                     ref input[((group * filter.InPerGroup) + c0) * stride + start + geometry.FirstTapOffset],
                     ref offsets[0],
                     channels * taps,
-                    c0 > 0,
+                    c0 > 0 || accumulate,
                     ref partial,
                     stride,
                     ref last ? ref tileStart0 : ref partial,

@@ -170,8 +170,8 @@ internal static class PackedConvolution<T, TV, TLanes>
     }
 }
 
-/// <summary>Stores packed-convolution tiles into all-samples padded planes: + shift, optional ReLU (data positions only).</summary>
-internal readonly struct PackedStoreEpilogue<T>(PackedFilter<T> filter, PaddedGeometry geometry, T[] planes, int channels, int batch, bool relu)
+/// <summary>Stores packed-convolution tiles into all-samples padded planes: + shift, optional ReLU (data positions only); with <c>accumulate</c>, added to what the planes hold.</summary>
+internal readonly struct PackedStoreEpilogue<T>(PackedFilter<T> filter, PaddedGeometry geometry, T[] planes, int channels, int batch, bool relu, bool accumulate = false)
     : ITileEpilogue<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
@@ -196,7 +196,8 @@ internal readonly struct PackedStoreEpilogue<T>(PackedFilter<T> filter, PaddedGe
             for (var j = 0; j < count; j++)
             {
                 var p = tileStart + j;
-                planes[channelOffset + PaddedIndexOf(p, plane, channels)] = row[j];
+                ref var target = ref planes[channelOffset + PaddedIndexOf(p, plane, channels)];
+                target = accumulate ? target + row[j] : row[j];
             }
         }
     }

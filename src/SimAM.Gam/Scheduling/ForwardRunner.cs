@@ -1,7 +1,5 @@
 using System;
 using System.Numerics;
-using System.Runtime.Intrinsics;
-using CommunityToolkit.HighPerformance.Helpers;
 using SimAM.Gam.Compute;
 using SimAM.Gam.Compute.Lanes;
 
@@ -17,52 +15,32 @@ namespace SimAM.Gam.Scheduling;
 /// </summary>
 internal static class ForwardRunner
 {
-    /// <summary>Runs the pass at the width <paramref name="kernel"/> (already resolved to a supported one).</summary>
-    public static void Run<T>(
-        GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, ReadOnlySpan<T> input, Span<T> output, int workers, SimAmKernel kernel)
+    /// <summary>
+    /// Runs the pass at the width <paramref name="kernel"/> (already resolved to a supported one); with
+    /// <paramref name="activations"/>, keeps what the backward pass needs (the plan must be one that keeps activations).
+    /// </summary>
+    public static unsafe void Run<T>(
+        GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, ReadOnlySpan<T> input, Span<T> output, int workers, SimAmKernel kernel, GamActivations? activations)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        switch (kernel)
-        {
-            case SimAmKernel.Vector512:
-                Run<T, Vector512<T>, Lanes512<T>>(plan, workspace, weights, input, output, workers);
-                break;
-            case SimAmKernel.Vector256:
-                Run<T, Vector256<T>, Lanes256<T>>(plan, workspace, weights, input, output, workers);
-                break;
-            case SimAmKernel.Vector128:
-                Run<T, Vector128<T>, Lanes128<T>>(plan, workspace, weights, input, output, workers);
-                break;
-            default:
-                Run<T, T, LanesScalar<T>>(plan, workspace, weights, input, output, workers);
-                break;
-        }
-    }
-
-    /// <summary>Gets the output channels per micro-kernel block at a width: 8 with the 32 registers of AVX-512, else 4.</summary>
-    public static int BlockRows(SimAmKernel kernel) => kernel == SimAmKernel.Vector512 ? MicroKernel.WideRows : MicroKernel.Rows;
-
-    /// <summary>Gets the positions of one micro-kernel tile at a width.</summary>
-    public static int TilePositions<T>(SimAmKernel kernel)
-        where T : unmanaged => MicroKernel.Vectors * kernel switch
-        {
-            SimAmKernel.Vector512 => 64,
-            SimAmKernel.Vector256 => 32,
-            SimAmKernel.Vector128 => 16,
-            _ => System.Runtime.CompilerServices.Unsafe.SizeOf<T>(),
-        } / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-
-    private static unsafe void Run<T, TV, TLanes>(
-        GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, ReadOnlySpan<T> input, Span<T> output, int workers)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        where TV : struct
-        where TLanes : ILanes<T, TV>
     {
         fixed (T* x = input)
         fixed (T* y = output)
         {
-            var phases = new Phases<T, TV, TLanes>(plan, workspace, x, y, workers);
-            if (plan.Mode == GamMode.Eval)
+            var pass = new Pass<T>(plan, workspace, weights, x, y, workers, activations);
+            Widths.Run<T, Pass<T>>(kernel, ref pass);
+        }
+    }
+
+    private readonly unsafe struct Pass<T>(GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, T* x, T* y, int workers, GamActivations? activations)
+        : IWidthPass<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        public void Run<TV, TLanes>()
+            where TV : struct
+            where TLanes : ILanes<T, TV>
+        {
+            var phases = new Phases<T, TV, TLanes>(plan, workspace, x, y, workers, activations?.Values<T>());
+            if (!plan.Phased)
             {
                 if (plan.Packed)
                 {
@@ -92,23 +70,41 @@ internal static class ForwardRunner
                 return;
             }
 
-            // Train: each BatchNorm needs its convolution's output over the whole batch first.
+            // Train (and any pass that keeps activations): each BatchNorm is a step of its own between the convolutions;
+            // in train mode it needs its convolution's output over the whole batch first.
+            var train = plan.Mode == GamMode.Train;
             phases.Execute(Phase.Pad);
             phases.Execute(Phase.ChannelMlp);
             phases.Execute(Phase.Convolution1);
-            phases.Execute(Phase.Moments1);
-            TrainNormalization(plan, weights, workspace, 1);
+            if (train)
+            {
+                phases.Execute(Phase.Moments1);
+            }
+
+            Normalization(plan, weights, workspace, 1, activations);
             phases.Execute(Phase.Normalize1);
             phases.Execute(Phase.Convolution2);
-            phases.Execute(Phase.Moments2);
-            TrainNormalization(plan, weights, workspace, 2);
+            if (train)
+            {
+                phases.Execute(Phase.Moments2);
+            }
+
+            Normalization(plan, weights, workspace, 2, activations);
             phases.Execute(Phase.Finish);
-            weights.AddBatchTracked();
-            weights.MarkBuffersChanged();
+            if (train)
+            {
+                weights.AddBatchTracked();
+                weights.MarkBuffersChanged();
+            }
         }
     }
 
-    private static void TrainNormalization<T>(GamPlan<T> plan, GamWeights weights, GamWorkspace<T> workspace, int layer)
+    /// <summary>
+    /// Each channel's BatchNorm as z·scale + shift for the phases after a convolution: from the batch's moments in train
+    /// mode (updating the running statistics as PyTorch does), from the running statistics in eval mode; the statistics
+    /// and the map are kept in <paramref name="activations"/> for the backward pass.
+    /// </summary>
+    private static void Normalization<T>(GamPlan<T> plan, GamWeights weights, GamWorkspace<T> workspace, int layer, GamActivations? activations)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var gamma = layer == 1 ? weights.NormWeight1 : weights.NormWeight2;
@@ -119,12 +115,19 @@ internal static class ForwardRunner
         var count = (long)plan.Batch * plan.PlaneSize;
         var moments = workspace.Moments;
         var result = workspace.Normalization;
+        var kept = activations?.Statistics(layer);
         for (var c = 0; c < channels; c++)
         {
-            var (scale, shift) = BatchNormFolding.Train(
-                moments[2 * c], moments[(2 * c) + 1], count, gamma.Values[c], beta.Values[c], ref runningMean[c], ref runningVar[c]);
+            var (mean, variance) = plan.Mode == GamMode.Train ? (moments[2 * c], moments[(2 * c) + 1]) : (runningMean[c], runningVar[c]);
+            var (scale, shift) = BatchNormFolding.Affine(mean, variance, gamma.Values[c], beta.Values[c]);
+            if (plan.Mode == GamMode.Train)
+            {
+                BatchNormFolding.UpdateRunning(mean, variance, count, ref runningMean[c], ref runningVar[c]);
+            }
+
             result[2 * c] = PackedFilter<T>.FromDouble(scale);
             result[(2 * c) + 1] = PackedFilter<T>.FromDouble(shift);
+            kept?.Set(c, mean, variance, scale, shift);
         }
     }
 
@@ -142,7 +145,7 @@ internal static class ForwardRunner
     }
 
     /// <summary>The context of one pass as a struct action: raw pointers and sizes, no closure per phase or item.</summary>
-    private unsafe struct Phases<T, TV, TLanes> : IAction
+    private unsafe struct Phases<T, TV, TLanes> : IItemRuns
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TV : struct
         where TLanes : ILanes<T, TV>
@@ -155,17 +158,19 @@ internal static class ForwardRunner
         private readonly int _tiles;
         private readonly bool _perSample;
         private readonly int _packedTiles;
+        private readonly KeptMaps<T>? _kept;
         private Phase _phase;
 
-        public Phases(GamPlan<T> plan, GamWorkspace<T> workspace, T* input, T* output, int workers)
+        public Phases(GamPlan<T> plan, GamWorkspace<T> workspace, T* input, T* output, int workers, KeptMaps<T>? kept)
         {
+            _kept = kept;
             _plan = plan;
             _workspace = workspace;
             _input = input;
             _output = output;
             _workers = workers;
             _tiles = GamStages<T, TV, TLanes>.TileCount(plan.Geometry);
-            _perSample = plan.Mode == GamMode.Eval && !plan.Packed;
+            _perSample = !plan.Phased && !plan.Packed;
             _packedTiles = PackedConvolution<T, TV, TLanes>.TileCount(plan.Positions);
         }
 
@@ -181,40 +186,10 @@ internal static class ForwardRunner
         public void Execute(Phase phase)
         {
             _phase = phase;
-            var items = ItemCount(phase);
-            var workers = Math.Min(_workers, items);
-            if (workers <= 1)
-            {
-                RunItems(0, 0, items);
-                return;
-            }
-
-            _workspace.NextItem = 0;
-            ParallelHelper.For(0, workers, in this, minimumActionsPerThread: 1);
+            ItemScheduler.Execute(_workspace, in this, ItemCount(phase), _workers);
         }
 
-        /// <summary>
-        /// Runs runs of items claimed from a shared counter until none are left. Claiming instead of a fixed share per
-        /// worker keeps a pass as fast as its free cores on a busy host (a fixed half on a core shared with another
-        /// process made two threads slower than one); runs of several items keep each worker's reduction chunks in
-        /// its cache. Which worker computes an item never changes its bits.
-        /// </summary>
-        public readonly void Invoke(int worker)
-        {
-            var items = ItemCount(_phase);
-            var run = Math.Max(1, items / (Math.Min(_workers, items) * 8));
-            while (true)
-            {
-                var claimed = System.Threading.Interlocked.Add(ref _workspace.NextItem, run);
-                var from = claimed - run;
-                if (from >= items)
-                {
-                    return;
-                }
-
-                RunItems(worker, from, Math.Min(items, claimed));
-            }
-        }
+        public readonly void Run(int worker, int from, int to) => RunItems(worker, from, to);
 
         /// <summary>Runs a worker's run of convolution items, one sample at a time (each sample's items are chunked together).</summary>
         private readonly void RunConvolution(int worker, int from, int to)
@@ -248,10 +223,10 @@ internal static class ForwardRunner
             var panel = ws.WorkerPanels[worker].AsSpan(0, panelLength);
             if (first)
             {
-                var store = new PackedStoreEpilogue<T>(plan.Conv1, plan.Geometry, ws.Hidden, plan.Hidden, plan.Batch, relu: plan.Mode == GamMode.Eval);
+                var store = new PackedStoreEpilogue<T>(plan.Conv1, plan.Geometry, ws.Hidden, plan.Hidden, plan.Batch, relu: !plan.Phased);
                 PackedConvolution<T, TV, TLanes>.Run(plan.Conv1, plan.Geometry, ws.Inputs, plan.Channels, plan.Batch, from, to, plan.ChunkChannels, plan.StepOffsets, panel, partials, tile, ref store);
             }
-            else if (plan.Mode == GamMode.Eval)
+            else if (!plan.Phased)
             {
                 var finish = new PackedFinishEpilogue<T>(plan, ws.Inputs, _output);
                 PackedConvolution<T, TV, TLanes>.Run(plan.Conv2, plan.Geometry, ws.Hidden, plan.Hidden, plan.Batch, from, to, plan.ChunkChannels, plan.StepOffsets, panel, partials, tile, ref finish);
@@ -355,6 +330,7 @@ internal static class ForwardRunner
                 case Phase.Normalize1:
                     {
                         var c = item % plan.Hidden;
+                        _kept?.Keep(1, geometry, HiddenPlanes(item / plan.Hidden).Slice(c * stride, stride), item / plan.Hidden, c);
                         GamStages<T, TV, TLanes>.NormalizePlane(
                             geometry, plan.Mask, HiddenPlanes(item / plan.Hidden).Slice(c * stride, stride), Normalization[2 * c], Normalization[(2 * c) + 1], relu: true);
                         break;
@@ -401,7 +377,7 @@ internal static class ForwardRunner
                 var plane = planes.AsSpan((int)((((long)n * channels) + channel) * stride), stride);
                 for (var h = 0; h < geometry.Height; h++)
                 {
-                    sum += RowSum(plane.Slice(geometry.PositionOf(h, 0), geometry.Width));
+                    sum += RowReductions<T>.Sum(plane.Slice(geometry.PositionOf(h, 0), geometry.Width));
                 }
             }
 
@@ -418,8 +394,8 @@ internal static class ForwardRunner
                         var length = Math.Min(scratch.Length, geometry.Width - w);
                         var d = scratch[..length];
                         System.Numerics.Tensors.TensorPrimitives.Subtract(plane.Slice(geometry.PositionOf(h, w), length), mean, d);
-                        deviations += RowSum(d);
-                        squares += RowSumOfSquares(d);
+                        deviations += RowReductions<T>.Sum(d);
+                        squares += RowReductions<T>.SumOfSquares(d);
                     }
                 }
             }
@@ -428,19 +404,6 @@ internal static class ForwardRunner
             Moments[(2 * channel) + 1] = (squares - (deviations * deviations / count)) / count;
         }
 
-        /// <summary>
-        /// Σ of a row. Float rows take TensorPrimitives' float overload: on .NET 8 the generic reductions allocate on
-        /// every call (about 200 bytes), which made every train call allocate hundreds of kilobytes there.
-        /// </summary>
-        private static double RowSum(ReadOnlySpan<T> row) => typeof(T) == typeof(float)
-            ? System.Numerics.Tensors.TensorPrimitives.Sum(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(row))
-            : double.CreateTruncating(System.Numerics.Tensors.TensorPrimitives.Sum(row));
-
-        /// <summary>Σ of squares of a row (see <see cref="RowSum"/>).</summary>
-        private static double RowSumOfSquares(ReadOnlySpan<T> row) => typeof(T) == typeof(float)
-            ? System.Numerics.Tensors.TensorPrimitives.SumOfSquares(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(row))
-            : double.CreateTruncating(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(row));
-
         private readonly void FinishTrain(int item, Span<T> scratch)
         {
             var plan = _plan;
@@ -448,6 +411,7 @@ internal static class ForwardRunner
             var o = item % plan.OutChannels;
             var n = item / plan.OutChannels;
             var map = Maps(n).Slice(o * geometry.PlaneStride, geometry.PlaneStride);
+            _kept?.Keep(2, geometry, map, n, o);
             var scale = Normalization[2 * o];
             var shift = Normalization[(2 * o) + 1];
             var end = geometry.DataStart + geometry.PositionCount;

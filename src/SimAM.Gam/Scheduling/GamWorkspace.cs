@@ -21,6 +21,7 @@ internal sealed class GamWorkspace<T>
 {
     private (GamMode, int, int, int, int, int, int, int, int, bool) _layout;
     private bool _prepared;
+    private (int, int, int, int, int) _backwardLayout;
 
     /// <summary>The next unclaimed item of the running phase (workers add to it atomically).</summary>
     internal int NextItem;
@@ -94,14 +95,81 @@ internal sealed class GamWorkspace<T>
     private static (long Inputs, long Hidden, long Maps, long PerWorker) Sizes(GamPlan<T> plan, int workers, int tilePositions)
     {
         long plane = plan.Geometry.PlaneStride;
-        long samples = plan.Mode == GamMode.Train || plan.Packed ? plan.Batch : workers;
+        long samples = plan.Phased || plan.Packed ? plan.Batch : workers;
         var perWorker = (plan.Packed ? PackedPanelLength(plan) : 0) + (((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows * tilePositions) + Math.Max(plan.BlockRows * tilePositions, ChunkLength);
         return (samples * plan.Channels * plane, samples * plan.Hidden * plane, samples * plan.OutChannels * plane, perWorker);
     }
 
     /// <summary>One tile's packed panel of <see cref="GamPlan{T}.ChunkChannels"/> channels, and the tile's partial sums for every output channel.</summary>
+    /// <remarks>A backward pass's data gradient of the first convolution has C output channels.</remarks>
     private static int PackedPanelLength(GamPlan<T> plan) =>
-        (plan.ChunkChannels * 49 * plan.TilePositions) + (Math.Max(plan.Hidden, plan.OutChannels) * plan.TilePositions);
+        (plan.ChunkChannels * 49 * plan.TilePositions) + (Math.Max(plan.KeepsActivations ? plan.Channels : 0, Math.Max(plan.Hidden, plan.OutChannels)) * plan.TilePositions);
+
+    /// <summary>Gets the gradient planes of the hidden layer in a backward pass: ∂h1, then ∂z1, then the MLP's ∂(W1·x + b1) (m padded planes per sample).</summary>
+    public T[] GradientHidden { get; private set; } = [];
+
+    /// <summary>Gets the gradient planes of x1 in a backward pass, then ∂a of the channel MLP (C padded planes per sample).</summary>
+    public T[] GradientInputs { get; private set; } = [];
+
+    /// <summary>Gets each worker's tile of ∂ of the hidden layer (m rows) in the channel MLP's backward pass.</summary>
+    public T[][] WorkerGradientHidden { get; private set; } = [];
+
+    /// <summary>Gets each worker's tile of x's gradient before the first linear layer's share is added (C rows).</summary>
+    public T[][] WorkerGradientTiles { get; private set; } = [];
+
+    /// <summary>Gets each worker's weight-gradient sums (4 output channels by the longest reduction of taps or channels).</summary>
+    public double[][] WorkerSums { get; private set; } = [];
+
+    /// <summary>Gets each channel's BatchNorm backward coefficients: ∂z = a·∂v + b·(z − mean) + c, at [3c], [3c + 1], [3c + 2].</summary>
+    public T[] Coefficients { get; private set; } = [];
+
+    /// <summary>Gets the bytes a backward pass adds to <see cref="Bytes"/>: (C + m) padded planes per sample and the workers' tiles.</summary>
+    public static long BackwardBytes(GamPlan<T> plan, int workers)
+    {
+        var (inputs, hidden, perWorker, sums) = BackwardSizes(plan);
+        return ((inputs + hidden + (perWorker * workers)) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (sums * workers * sizeof(double));
+    }
+
+    /// <summary>Adds the buffers of a backward pass (after <see cref="Prepare"/> with the same plan); their padding stays zero as the forward buffers' does.</summary>
+    public void PrepareBackward(GamPlan<T> plan, int workers)
+    {
+        var (inputs, hidden, perWorker, sums) = BackwardSizes(plan);
+        var layout = (plan.Batch, plan.Channels, plan.Hidden, plan.Height, plan.Width);
+        if (_backwardLayout != layout)
+        {
+            // Fit clears reused buffers: a new geometry puts data where the old one had padding.
+            GradientInputs = Fit(GradientInputs, inputs);
+            GradientHidden = Fit(GradientHidden, hidden);
+            _backwardLayout = layout;
+        }
+
+        var rows = ((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows * plan.TilePositions;
+        if (WorkerSums.Length < workers || WorkerSums[0].Length < sums || WorkerGradientHidden[0].Length < rows || WorkerGradientTiles[0].Length < perWorker - rows)
+        {
+            WorkerSums = new double[workers][];
+            WorkerGradientHidden = new T[workers][];
+            WorkerGradientTiles = new T[workers][];
+            for (var w = 0; w < workers; w++)
+            {
+                WorkerSums[w] = new double[sums];
+                WorkerGradientHidden[w] = new T[rows];
+                WorkerGradientTiles[w] = new T[perWorker - rows];
+            }
+        }
+
+        var channels = Math.Max(plan.Channels, Math.Max(plan.Hidden, plan.OutChannels));
+        Coefficients = Coefficients.Length >= 3 * channels ? Coefficients : new T[3 * channels];
+    }
+
+    private static (long Inputs, long Hidden, long PerWorker, long Sums) BackwardSizes(GamPlan<T> plan)
+    {
+        long plane = plan.Geometry.PlaneStride;
+        var hiddenRows = ((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows;
+        var channelRows = ((plan.Channels + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows;
+        var perWorker = (long)(hiddenRows + channelRows) * plan.TilePositions;
+        var sums = 4L * Math.Max(49, Math.Max(plan.Channels, plan.Hidden));
+        return (plan.Batch * plan.Channels * plane, plan.Batch * plan.Hidden * plane, perWorker, sums);
+    }
 
     private static T[] Fit(T[] current, long length)
     {

@@ -153,6 +153,60 @@ internal static class GamChecks
     }
 
     /// <summary>
+    /// Checks a backward call against the weights and the forward pass kept in <paramref name="activations"/>, and returns
+    /// N, H, W. Argument errors first (as for the forward pass), then whether the activations belong to this call.
+    /// </summary>
+    public static (int Batch, int Height, int Width) Backward<T>(
+        GamModule module, GamMode mode, ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, ReadOnlySpan<T> gradInput, ReadOnlySpan<int> shape,
+        GamActivations activations, GamGradients gradients)
+        where T : unmanaged
+    {
+        ArgumentNullException.ThrowIfNull(activations);
+        ArgumentNullException.ThrowIfNull(gradients);
+        Mode(mode, nameof(mode));
+        var count = Shape(shape, module.Weights.Channels, nameof(shape));
+        Length(input.Length, count, shape, nameof(input));
+        Length(gradOutput.Length, count, shape, nameof(gradOutput));
+        Length(gradInput.Length, count, shape, nameof(gradInput));
+        NoPartialOverlap(input, gradInput, nameof(input), nameof(gradInput));
+        NoPartialOverlap(gradOutput, gradInput, nameof(gradOutput), nameof(gradInput));
+        gradients.CheckFits(module.Weights, nameof(gradients));
+        var (batch, height, width) = (shape[0], shape[2], shape[3]);
+        if (activations.IsEmpty)
+        {
+            throw new InvalidOperationException("the activations hold no forward pass: call Forward with them first (a failed forward pass leaves them empty).");
+        }
+
+        if (!ReferenceEquals(activations.Owner, module))
+        {
+            throw new InvalidOperationException("the activations were kept by another GamModule's forward pass.");
+        }
+
+        if (activations.Mode != mode)
+        {
+            throw new InvalidOperationException($"the activations were kept by a {activations.Mode} forward pass; this backward call asks for {mode}.");
+        }
+
+        if (activations.Batch != batch || activations.Height != height || activations.Width != width)
+        {
+            throw new InvalidOperationException(
+                $"the activations were kept by a forward pass of shape [{activations.Batch}, {module.Weights.Channels}, {activations.Height}, {activations.Width}]; this backward call has {DescribeShape(shape)}.");
+        }
+
+        if (activations.Values<T>() is null)
+        {
+            throw new InvalidOperationException($"the activations were kept by a forward pass over another element type than {typeof(T).Name}.");
+        }
+
+        if (activations.ParametersVersion != module.Weights.ParametersVersion)
+        {
+            throw new InvalidOperationException("the weights' parameters changed after the forward pass that kept the activations; run the forward pass again.");
+        }
+
+        return (batch, height, width);
+    }
+
+    /// <summary>
     /// Checks that a training batch gives each BatchNorm channel more than one value (N·H·W &gt; 1): the running
     /// variance's unbiased update divides by N·H·W − 1, and PyTorch refuses such a batch in train mode as well.
     /// </summary>

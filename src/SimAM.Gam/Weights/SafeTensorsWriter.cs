@@ -99,18 +99,30 @@ internal static class SafeTensorsWriter
     /// <param name="type">The element type of the tensors.</param>
     /// <exception cref="InvalidOperationException">A value is NaN or infinite, or too large for float32 when <paramref name="type"/> is <see cref="GamTensorType.F32"/>.</exception>
     /// <exception cref="IOException">The stream cannot be written.</exception>
-    public static void Write(Stream stream, GamWeights weights, GamTensorType type)
+    public static void Write(Stream stream, GamWeights weights, GamTensorType type) =>
+        Write(stream, weights.AllTensors(), (weights.BatchesTracked1, weights.BatchesTracked2), type);
+
+    /// <summary>Writes <paramref name="all"/> in <paramref name="type"/>, and the two batch counters as I64 scalars when given; metadata <c>{"format": "pt"}</c>.</summary>
+    /// <exception cref="InvalidOperationException">A value is NaN or infinite, or too large for float32 when <paramref name="type"/> is <see cref="GamTensorType.F32"/>.</exception>
+    /// <exception cref="IOException">The stream cannot be written.</exception>
+    public static void Write(Stream stream, IReadOnlyList<GamParameter> all, (long First, long Second)? counters, GamTensorType type)
     {
         var elementType = type == GamTensorType.F64 ? TensorElementType.Float64 : TensorElementType.Float32;
         var tensors = new List<(string Name, TensorElementType Type, int[] Shape)>();
-        foreach (var parameter in weights.AllTensors())
+        var byName = new Dictionary<string, GamParameter>(StringComparer.Ordinal);
+        foreach (var parameter in all)
         {
             CheckWritable(parameter, elementType);
             tensors.Add((parameter.Name, elementType, parameter.ShapeSpan.ToArray()));
+            byName.Add(parameter.Name, parameter);
         }
 
-        tensors.Add((GamWeights.BatchesTrackedName1, TensorElementType.Int64, []));
-        tensors.Add((GamWeights.BatchesTrackedName2, TensorElementType.Int64, []));
+        if (counters is not null)
+        {
+            tensors.Add((GamWeights.BatchesTrackedName1, TensorElementType.Int64, []));
+            tensors.Add((GamWeights.BatchesTrackedName2, TensorElementType.Int64, []));
+        }
+
         var layout = Layout(tensors);
         stream.Write(Header(layout, [new("format", "pt")]));
 
@@ -119,13 +131,13 @@ internal static class SafeTensorsWriter
         {
             if (entry.ElementType == TensorElementType.Int64)
             {
-                var count = entry.Name == GamWeights.BatchesTrackedName1 ? weights.BatchesTracked1 : weights.BatchesTracked2;
+                var count = entry.Name == GamWeights.BatchesTrackedName1 ? counters!.Value.First : counters!.Value.Second;
                 BinaryPrimitives.WriteInt64LittleEndian(buffer, count);
                 stream.Write(buffer, 0, sizeof(long));
                 continue;
             }
 
-            var values = weights.Find(entry.Name)!.Values;
+            var values = byName[entry.Name].Values;
             var size = TensorElements.SizeOf(elementType);
             var perChunk = buffer.Length / size;
             for (var start = 0; start < values.Length; start += perChunk)

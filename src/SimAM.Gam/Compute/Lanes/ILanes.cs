@@ -45,4 +45,7 @@ internal interface ILanes<T, TV>
 
     /// <summary>The bits of <paramref name="value"/> where <paramref name="mask"/> is all ones, zero where it is zero.</summary>
     static abstract TV And(TV value, TV mask);
+
+    /// <summary>The sum of the elements, widened to double (the order of the additions is fixed per width).</summary>
+    static abstract double Sum(TV value);
 }

@@ -64,4 +64,11 @@ internal readonly struct Lanes128<T> : ILanes<T, Vector128<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> And(Vector128<T> value, Vector128<T> mask) => value & mask;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Sum(Vector128<T> value)
+    {
+        var sum = Vector128.Sum(value);
+        return typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref sum) : Unsafe.As<T, double>(ref sum);
+    }
 }

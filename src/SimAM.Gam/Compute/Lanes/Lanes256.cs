@@ -53,4 +53,11 @@ internal readonly struct Lanes256<T> : ILanes<T, Vector256<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> And(Vector256<T> value, Vector256<T> mask) => value & mask;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Sum(Vector256<T> value)
+    {
+        var sum = Vector256.Sum(value);
+        return typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref sum) : Unsafe.As<T, double>(ref sum);
+    }
 }

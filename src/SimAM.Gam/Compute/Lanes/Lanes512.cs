@@ -53,4 +53,11 @@ internal readonly struct Lanes512<T> : ILanes<T, Vector512<T>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> And(Vector512<T> value, Vector512<T> mask) => value & mask;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Sum(Vector512<T> value)
+    {
+        var sum = Vector512.Sum(value);
+        return typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref sum) : Unsafe.As<T, double>(ref sum);
+    }
 }

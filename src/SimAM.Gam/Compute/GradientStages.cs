@@ -1,0 +1,223 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using SimAM.Gam.Compute.Lanes;
+
+namespace SimAM.Gam.Compute;
+
+/// <summary>
+/// The element-wise and tile steps of a GAM backward pass at one width (the convolutions' gradients are
+/// <see cref="GamStages{T, TV, TLanes}.Convolution"/> with <see cref="BackwardFilters{T}"/> and the <see cref="GradientKernel"/>):
+/// the output gate's gradient, the BatchNorm backward map, and the channel MLP's backward pass on one tile.
+/// </summary>
+/// <typeparam name="T">float or double.</typeparam>
+/// <typeparam name="TV">The vector type of the width.</typeparam>
+/// <typeparam name="TLanes">The width.</typeparam>
+internal static class GradientStages<T, TV, TLanes>
+    where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    where TV : struct
+    where TLanes : ILanes<T, TV>
+{
+    /// <summary>The values one element-wise step handles at a time (three such rows fit a worker's tile scratch).</summary>
+    public const int Segment = 256;
+
+    /// <summary>
+    /// The gradient at the output gate for map channel <paramref name="o"/> of one sample: with s = sigmoid(z2·scale + shift)
+    /// recomputed from the kept map, ∂x1[c] = ∂y[c]·s for each channel c that s multiplies (written to
+    /// <paramref name="gradientInputs"/>, the first share of x1's gradient), and ∂v2 = (Σ_c ∂y[c]·x1[c])·s·(1 − s), the gradient
+    /// before the sigmoid (written to <paramref name="gradientMap"/>, one padded plane).
+    /// </summary>
+    public static void OutputGate(
+        GamPlan<T> plan, int o, ReadOnlySpan<T> keptMap, T scale, T shift, ReadOnlySpan<T> gradOutput, ReadOnlySpan<T> x1, Span<T> gradientInputs, Span<T> gradientMap, Span<T> scratch)
+    {
+        var geometry = plan.Geometry;
+        var width = geometry.Width;
+        var stride = geometry.PlaneStride;
+        var plane = plan.PlaneSize;
+        var s = scratch[..Segment];
+        var sum = scratch.Slice(Segment, Segment);
+        for (var h = 0; h < geometry.Height; h++)
+        {
+            for (var w0 = 0; w0 < width; w0 += Segment)
+            {
+                var length = Math.Min(Segment, width - w0);
+                var gate = s[..length];
+                var gradient = sum[..length];
+                TensorPrimitives.Multiply(keptMap.Slice((h * width) + w0, length), scale, gate);
+                TensorPrimitives.Add(gate, shift, gate);
+                TensorPrimitives.Sigmoid(gate, gate);
+                gradient.Clear();
+                var position = geometry.PositionOf(h, w0);
+                var (first, count) = plan.OutChannels == 1 ? (0, plan.Channels) : (plan.ShuffledChannel(o), 1);
+                for (var c = first; c < first + count; c++)
+                {
+                    var dy = gradOutput.Slice((c * plane) + (h * width) + w0, length);
+                    TensorPrimitives.MultiplyAdd(dy, x1.Slice((c * stride) + position, length), gradient, gradient);
+                    TensorPrimitives.Multiply(dy, gate, gradientInputs.Slice((c * stride) + position, length));
+                }
+
+                var target = gradientMap.Slice(position, length);
+                for (var i = 0; i < length; i++)
+                {
+                    target[i] = gradient[i] * gate[i] * (T.One - gate[i]);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// BatchNorm's backward map on one plane, in place at its data positions: ∂z = a·∂v + b·(z − mean) + c with the channel's
+    /// coefficients (b = c = 0 in eval mode, where BatchNorm is a fixed affine map).
+    /// </summary>
+    public static void NormBackward(in PaddedGeometry geometry, Span<T> gradient, ReadOnlySpan<T> keptMap, T mean, T a, T b, T c, bool batchStatistics, Span<T> scratch)
+    {
+        var width = geometry.Width;
+        for (var h = 0; h < geometry.Height; h++)
+        {
+            for (var w0 = 0; w0 < width; w0 += Segment)
+            {
+                var length = Math.Min(Segment, width - w0);
+                var g = gradient.Slice(geometry.PositionOf(h, w0), length);
+                TensorPrimitives.Multiply(g, a, g);
+                if (batchStatistics)
+                {
+                    var d = scratch[..length];
+                    TensorPrimitives.Subtract(keptMap.Slice((h * width) + w0, length), mean, d);
+                    TensorPrimitives.MultiplyAdd(d, b, g, g);
+                    TensorPrimitives.Add(g, c, g);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The channel MLP's backward pass on one tile. With u = ReLU(W1·x + b1) and a = W2·u + b2 recomputed from
+    /// <paramref name="x"/> (the same operations as the forward pass), and ∂x1 from <paramref name="gradientInputs"/>:
+    /// ∂x = ∂x1 ⊙ gate(a) + W1ᵀ·∂p with ∂a = ∂x1 ⊙ x ⊙ gate′(a), ∂u = W2ᵀ·∂a and ∂p = ∂u ⊙ [u &gt; 0], written to the sample's
+    /// gradient <paramref name="gradInput"/>. For the weight gradients the tile leaves ∂a in <paramref name="gradientInputs"/>,
+    /// u in <paramref name="hiddenPlanes"/> and ∂p in <paramref name="gradientHidden"/> (padding positions zero).
+    /// </summary>
+    public static void ChannelMlpTile(
+        GamPlan<T> plan, Span<T> x, Span<T> gradientInputs, Span<T> hiddenPlanes, Span<T> gradientHidden, int tileStart,
+        Span<T> hidden, Span<T> hiddenGradient, Span<T> inputGradient, Span<T> tile, Span<T> gradInput)
+    {
+        var nr = GamStages<T, TV, TLanes>.TilePositions;
+        var geometry = plan.Geometry;
+        var stride = geometry.PlaneStride;
+        var linear1 = plan.Linear1;
+        var linear2 = plan.Linear2;
+        var backward = plan.Backward!;
+        var mask = plan.Mask.AsSpan(tileStart, nr);
+        ref var hidden0 = ref MemoryMarshal.GetReference(hidden);
+        ref var hiddenGradient0 = ref MemoryMarshal.GetReference(hiddenGradient);
+        ref var tile0 = ref MemoryMarshal.GetReference(tile);
+
+        // u, as in the forward pass; kept in the hidden planes (masked) for W2's gradient.
+        for (var b = 0; b < linear1.BlocksPerGroup; b++)
+        {
+            ref var rows = ref hidden[b * linear1.Rows * nr];
+            MicroKernel.Block<T, TV, TLanes>(
+                linear1.Rows, ref linear1.Panel(0, b), ref x[tileStart], ref plan.Linear1Offsets[0], plan.Channels, false, ref rows, nr, ref rows, nr, linear1.Rows);
+            for (var r = 0; r < linear1.RowsIn(b); r++)
+            {
+                var j = linear1.FirstChannel(0, b) + r;
+                var row = hidden.Slice(j * nr, nr);
+                TensorPrimitives.Add(row, linear1.Shift[j], row);
+                TensorPrimitives.Max(row, T.Zero, row);
+                TensorPrimitives.BitwiseAnd(row, mask, hiddenPlanes.Slice((j * stride) + tileStart, nr));
+            }
+        }
+
+        // a and the gate; ∂x's direct share into the C-row scratch, ∂a in place of ∂x1.
+        for (var b = 0; b < linear2.BlocksPerGroup; b++)
+        {
+            MicroKernel.Block<T, TV, TLanes>(
+                linear2.Rows, ref linear2.Panel(0, b), ref hidden0, ref plan.Linear2Offsets[0], plan.Hidden, false, ref tile0, nr, ref tile0, nr, linear2.Rows);
+            for (var r = 0; r < linear2.RowsIn(b); r++)
+            {
+                var c = linear2.FirstChannel(0, b) + r;
+                var gate = tile.Slice(r * nr, nr);
+                TensorPrimitives.Add(gate, linear2.Shift[c], gate);
+                var dx1 = gradientInputs.Slice((c * stride) + tileStart, nr);
+                var values = x.Slice((c * stride) + tileStart, nr);
+                if (plan.ChannelGate == GamChannelGate.Sigmoid)
+                {
+                    TensorPrimitives.Sigmoid(gate, gate);
+                    TensorPrimitives.Multiply(dx1, gate, inputGradient.Slice(c * nr, nr));
+                    for (var i = 0; i < nr; i++)
+                    {
+                        dx1[i] = dx1[i] * values[i] * gate[i] * (T.One - gate[i]);
+                    }
+                }
+                else
+                {
+                    TensorPrimitives.Multiply(dx1, gate, inputGradient.Slice(c * nr, nr));
+                    TensorPrimitives.Multiply(dx1, values, dx1);
+                }
+            }
+        }
+
+        // ∂u = W2ᵀ·∂a, then ∂p = ∂u where u > 0 (kept for W1's gradient).
+        var transposed2 = backward.Linear2;
+        for (var b = 0; b < transposed2.BlocksPerGroup; b++)
+        {
+            ref var rows = ref hiddenGradient[b * transposed2.Rows * nr];
+            MicroKernel.Block<T, TV, TLanes>(
+                transposed2.Rows, ref transposed2.Panel(0, b), ref gradientInputs[tileStart], ref plan.Linear1Offsets[0], plan.Channels, false, ref rows, nr, ref rows, nr, transposed2.Rows);
+            for (var r = 0; r < transposed2.RowsIn(b); r++)
+            {
+                var j = transposed2.FirstChannel(0, b) + r;
+                var gradient = hiddenGradient.Slice(j * nr, nr);
+                var u = hidden.Slice(j * nr, nr);
+                for (var i = 0; i < nr; i++)
+                {
+                    if (!(u[i] > T.Zero))
+                    {
+                        gradient[i] = T.Zero;
+                    }
+                }
+
+                TensorPrimitives.BitwiseAnd(gradient, mask, gradient);
+                gradient.CopyTo(gradientHidden.Slice((j * stride) + tileStart, nr));
+            }
+        }
+
+        // ∂x = direct share + W1ᵀ·∂p, stored at the tile's data positions.
+        var transposed1 = backward.Linear1;
+        for (var b = 0; b < transposed1.BlocksPerGroup; b++)
+        {
+            var first = transposed1.FirstChannel(0, b);
+            ref var partial = ref inputGradient[first * nr];
+            MicroKernel.Block<T, TV, TLanes>(
+                transposed1.Rows, ref transposed1.Panel(0, b), ref hiddenGradient0, ref plan.Linear2Offsets[0], plan.Hidden, true, ref partial, nr, ref tile0, nr, transposed1.RowsIn(b));
+            for (var r = 0; r < transposed1.RowsIn(b); r++)
+            {
+                StoreDataPositions(geometry, tile.Slice(r * nr, nr), tileStart, gradInput.Slice((first + r) * plan.PlaneSize, plan.PlaneSize));
+            }
+        }
+    }
+
+    /// <summary>Copies the data positions among [start, start + values.Length) of a padded plane to an unpadded [H, W] plane.</summary>
+    public static void StoreDataPositions(in PaddedGeometry geometry, ReadOnlySpan<T> values, int start, Span<T> plane)
+    {
+        var width = geometry.Width;
+        var end = start + values.Length;
+        var firstRow = Math.Max(0, (start - geometry.DataStart) / geometry.RowStride);
+        for (var h = firstRow; h < geometry.Height; h++)
+        {
+            var rowStart = geometry.PositionOf(h, 0);
+            if (rowStart >= end)
+            {
+                break;
+            }
+
+            var from = Math.Max(start, rowStart);
+            var to = Math.Min(end, rowStart + width);
+            if (from < to)
+            {
+                values.Slice(from - start, to - from).CopyTo(plane.Slice((h * width) + (from - rowStart), to - from));
+            }
+        }
+    }
+}
