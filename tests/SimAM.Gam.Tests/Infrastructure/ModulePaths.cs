@@ -25,6 +25,16 @@ public enum ConvolutionPath
 /// </summary>
 public static class ModulePaths
 {
+    /// <summary>
+    /// The skip reason of a test in a class that runs one kernel width. Such a class declares a public static bool
+    /// property named <see cref="IsAccelerated"/>, which xunit reads before the test runs (SkipUnless): a width this
+    /// processor does not accelerate is reported as skipped.
+    /// </summary>
+    public const string NotAccelerated = "this processor does not accelerate this kernel width";
+
+    /// <summary>The name of the property that tells whether a one-width test class runs here.</summary>
+    public const string IsAccelerated = nameof(IsAccelerated);
+
     /// <summary>Gets the two algorithms a test forces (the cost model only ever picks one of them).</summary>
     public static IReadOnlyList<ConvolutionPath> Forced { get; } = [ConvolutionPath.Direct, ConvolutionPath.Packed];
 

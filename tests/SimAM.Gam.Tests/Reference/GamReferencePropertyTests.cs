@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Xunit;
 using Xunit.Sdk;
 
@@ -16,109 +17,105 @@ public class GamReferencePropertyTests
 {
     private const int MaxTest = 100;
 
-    [Fact]
-    public void In_eval_mode_each_sample_is_computed_as_if_alone() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(MaxTest), Prop.ForAll(Arb.From(Samples()), sample =>
+    [Property(MaxTest = MaxTest, Arbitrary = [typeof(Arbitraries)])]
+    public void In_eval_mode_each_sample_is_computed_as_if_alone(Sample sample)
+    {
+        var weights = sample.CreateWeights();
+        var x = sample.CreateInput();
+        var y = new double[x.Length];
+        GamReference.Forward(weights, x, y, sample.Shape, GamMode.Eval, sample.Gate, sample.ShuffleGroups);
+
+        var size = x.Length / sample.N;
+        int[] single = [1, .. sample.Shape[1..]];
+        for (var n = 0; n < sample.N; n++)
         {
-            var weights = sample.CreateWeights();
-            var x = sample.CreateInput();
-            var y = new double[x.Length];
-            GamReference.Forward(weights, x, y, sample.Shape, GamMode.Eval, sample.Gate, sample.ShuffleGroups);
+            var alone = new double[size];
+            GamReference.Forward(weights, x.AsSpan(n * size, size), alone, single, GamMode.Eval, sample.Gate, sample.ShuffleGroups);
+            That(alone.AsSpan().SequenceEqual(y.AsSpan(n * size, size)), () => $"sample {n} differs when computed alone. [{sample}]");
+        }
+    }
 
-            var size = x.Length / sample.N;
-            int[] single = [1, .. sample.Shape[1..]];
-            for (var n = 0; n < sample.N; n++)
-            {
-                var alone = new double[size];
-                GamReference.Forward(weights, x.AsSpan(n * size, size), alone, single, GamMode.Eval, sample.Gate, sample.ShuffleGroups);
-                That(alone.AsSpan().SequenceEqual(y.AsSpan(n * size, size)), () => $"sample {n} differs when computed alone. [{sample}]");
-            }
-        }));
-
-    [Fact]
-    public void Zero_input_gives_zero_output_in_both_modes() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(MaxTest), Prop.ForAll(Arb.From(Samples()), sample =>
+    [Property(MaxTest = MaxTest, Arbitrary = [typeof(Arbitraries)])]
+    public void Zero_input_gives_zero_output_in_both_modes(Sample sample)
+    {
+        foreach (var mode in Modes(sample))
         {
-            foreach (var mode in Modes(sample))
-            {
-                var x = new double[sample.ElementCount];
-                var y = Enumerable.Repeat(double.NaN, x.Length).ToArray();
-                GamReference.Forward(sample.CreateWeights(), x, y, sample.Shape, mode, sample.Gate, sample.ShuffleGroups);
-                That(y.All(v => v == 0), () => $"{mode}: nonzero output for zero input. [{sample}]");
-            }
-        }));
+            var x = new double[sample.ElementCount];
+            var y = Enumerable.Repeat(double.NaN, x.Length).ToArray();
+            GamReference.Forward(sample.CreateWeights(), x, y, sample.Shape, mode, sample.Gate, sample.ShuffleGroups);
+            That(y.All(v => v == 0), () => $"{mode}: nonzero output for zero input. [{sample}]");
+        }
+    }
 
-    [Fact]
-    public void Train_mode_output_does_not_depend_on_the_running_statistics() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(MaxTest), Prop.ForAll(Arb.From(Samples().Where(s => s.N * s.H * s.W > 1)), sample =>
+    [Property(MaxTest = MaxTest, Arbitrary = [typeof(TrainableArbitraries)])]
+    public void Train_mode_output_does_not_depend_on_the_running_statistics(Sample sample)
+    {
+        var x = sample.CreateInput();
+        var y = new double[x.Length];
+        GamReference.Forward(sample.CreateWeights(), x, y, sample.Shape, GamMode.Train, sample.Gate, sample.ShuffleGroups);
+
+        var other = sample.CreateWeights();
+        foreach (var buffer in other.Buffers)
         {
-            var x = sample.CreateInput();
-            var y = new double[x.Length];
-            GamReference.Forward(sample.CreateWeights(), x, y, sample.Shape, GamMode.Train, sample.Gate, sample.ShuffleGroups);
+            buffer.CopyFrom(buffer.Values.ToArray().Select(v => (3 * v) + 0.5).ToArray());
+        }
 
-            var other = sample.CreateWeights();
-            foreach (var buffer in other.Buffers)
-            {
-                buffer.CopyFrom(buffer.Values.ToArray().Select(v => (3 * v) + 0.5).ToArray());
-            }
-
-            var y2 = new double[x.Length];
-            GamReference.Forward(other, x, y2, sample.Shape, GamMode.Train, sample.Gate, sample.ShuffleGroups);
-            That(y.AsSpan().SequenceEqual(y2), () => $"train-mode output changed with the running statistics. [{sample}]");
-        }));
+        var y2 = new double[x.Length];
+        GamReference.Forward(other, x, y2, sample.Shape, GamMode.Train, sample.Gate, sample.ShuffleGroups);
+        That(y.AsSpan().SequenceEqual(y2), () => $"train-mode output changed with the running statistics. [{sample}]");
+    }
 
     /// <summary>
     /// With shuffle, y[c] = x1[c]·s[π(c)], π as PyTorch's view(n, G, out/G, h, w).permute(0, 2, 1, 3, 4) moves channels;
     /// without, y[c] = x1[c]·s[c]. Weights whose second BatchNorm has γ = 0, β = 40 make s = sigmoid(40) = 1 exactly in
     /// double, so the same call gives x1 itself; then y_shuffled[c]·x1[π(c)] = x1[c]·s[π(c)]·x1[π(c)] = y[π(c)]·x1[c].
     /// </summary>
-    [Fact]
-    public void The_shuffle_permutes_the_unshuffled_spatial_map() =>
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(MaxTest), Prop.ForAll(Arb.From(Samples().Where(s => s.ShuffleGroups > 0)), sample =>
+    [Property(MaxTest = MaxTest, Arbitrary = [typeof(ShuffledArbitraries)])]
+    public void The_shuffle_permutes_the_unshuffled_spatial_map(Sample sample)
+    {
+        var x = sample.CreateInput();
+        var probe = sample.CreateWeights();
+        probe.NormWeight2.CopyFrom(new double[probe.OutChannels]);
+        probe.NormBias2.CopyFrom(Enumerable.Repeat(40.0, probe.OutChannels).ToArray());
+        var x1 = new double[x.Length];
+        GamReference.Forward(probe, x, x1, sample.Shape, GamMode.Eval, sample.Gate);
+
+        var source = SourceChannels(sample.Out, sample.ShuffleGroups);
+        foreach (var mode in Modes(sample))
         {
-            var x = sample.CreateInput();
-            var probe = sample.CreateWeights();
-            probe.NormWeight2.CopyFrom(new double[probe.OutChannels]);
-            probe.NormBias2.CopyFrom(Enumerable.Repeat(40.0, probe.OutChannels).ToArray());
-            var x1 = new double[x.Length];
-            GamReference.Forward(probe, x, x1, sample.Shape, GamMode.Eval, sample.Gate);
+            var plain = sample.CreateWeights();
+            var shuffled = sample.CreateWeights();
+            var y = new double[x.Length];
+            var yShuffled = new double[x.Length];
+            GamReference.Forward(plain, x, y, sample.Shape, mode, sample.Gate);
+            GamReference.Forward(shuffled, x, yShuffled, sample.Shape, mode, sample.Gate, sample.ShuffleGroups);
 
-            var source = SourceChannels(sample.Out, sample.ShuffleGroups);
-            foreach (var mode in Modes(sample))
+            var plane = sample.H * sample.W;
+            for (var n = 0; n < sample.N; n++)
             {
-                var plain = sample.CreateWeights();
-                var shuffled = sample.CreateWeights();
-                var y = new double[x.Length];
-                var yShuffled = new double[x.Length];
-                GamReference.Forward(plain, x, y, sample.Shape, mode, sample.Gate);
-                GamReference.Forward(shuffled, x, yShuffled, sample.Shape, mode, sample.Gate, sample.ShuffleGroups);
-
-                var plane = sample.H * sample.W;
-                for (var n = 0; n < sample.N; n++)
+                for (var c = 0; c < sample.C; c++)
                 {
-                    for (var c = 0; c < sample.C; c++)
+                    // With out = 1 the only shuffle is G = 1, the identity.
+                    var from = sample.Out == 1 ? c : source[c];
+                    for (var p = 0; p < plane; p++)
                     {
-                        // With out = 1 the only shuffle is G = 1, the identity.
-                        var from = sample.Out == 1 ? c : source[c];
-                        for (var p = 0; p < plane; p++)
-                        {
-                            var here = (((n * sample.C) + c) * plane) + p;
-                            var there = (((n * sample.C) + from) * plane) + p;
-                            var left = yShuffled[here] * x1[there];
-                            var right = y[there] * x1[here];
-                            That(
-                                Math.Abs(left - right) <= 1e-15 * Math.Abs(x1[here] * x1[there]),
-                                () => $"{mode}: channel {c} (from {from}) at sample {n} pixel {p}: {left:R} vs {right:R}. [{sample}]");
-                        }
+                        var here = (((n * sample.C) + c) * plane) + p;
+                        var there = (((n * sample.C) + from) * plane) + p;
+                        var left = yShuffled[here] * x1[there];
+                        var right = y[there] * x1[here];
+                        That(
+                            Math.Abs(left - right) <= 1e-15 * Math.Abs(x1[here] * x1[there]),
+                            () => $"{mode}: channel {c} (from {from}) at sample {n} pixel {p}: {left:R} vs {right:R}. [{sample}]");
                     }
                 }
-
-                // The shuffle comes after both BatchNorms: their running statistics see the same batch.
-                That(
-                    plain.Buffers.Zip(shuffled.Buffers).All(b => b.First.Values.SequenceEqual(b.Second.Values)),
-                    () => $"{mode}: the running statistics depend on the shuffle. [{sample}]");
             }
-        }));
+
+            // The shuffle comes after both BatchNorms: their running statistics see the same batch.
+            That(
+                plain.Buffers.Zip(shuffled.Buffers).All(b => b.First.Values.SequenceEqual(b.Second.Values)),
+                () => $"{mode}: the running statistics depend on the shuffle. [{sample}]");
+        }
+    }
 
     [Fact]
     public void The_shuffle_is_pytorchs_channel_order()
@@ -179,6 +176,24 @@ public class GamReferencePropertyTests
         from w in Gen.Choose(1, 8)
         from seed in Gen.Choose(0, int.MaxValue)
         select new Sample(n, c, h, w, groups * hiddenPerGroup, outChannels, groups, gate, shuffle, seed);
+
+    /// <summary>The samples of <see cref="Samples"/> as an FsCheck arbitrary (no shrinking: a failure reports the whole sample).</summary>
+    public static class Arbitraries
+    {
+        public static Arbitrary<Sample> AnySamples() => Arb.From(Samples());
+    }
+
+    /// <summary>The samples that train mode accepts (N·H·W ≥ 2).</summary>
+    public static class TrainableArbitraries
+    {
+        public static Arbitrary<Sample> TrainableSamples() => Arb.From(Samples().Where(s => s.N * s.H * s.W > 1));
+    }
+
+    /// <summary>The samples with a shuffle.</summary>
+    public static class ShuffledArbitraries
+    {
+        public static Arbitrary<Sample> ShuffledSamples() => Arb.From(Samples().Where(s => s.ShuffleGroups > 0));
+    }
 
     public sealed record Sample(int N, int C, int H, int W, int Hidden, int Out, int Groups, GamChannelGate Gate, int ShuffleGroups, int Seed)
     {

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Xunit;
 
 namespace SimAM.Gam.Tests.Weights;
@@ -20,6 +21,11 @@ public sealed class BrokenSafeTensorsTests
     // C = 4, rate 4: m = 1. In the hand-built file channel_attention.0.weight [1, 4] has data_offsets [0, 16] and
     // channel_attention.0.bias [1] has [16, 20].
     private static readonly GamWeights s_weights = TestWeights.Random(4);
+
+    /// <summary>The saved file of <see cref="s_weights"/> that the random edits change, and the length of its header.</summary>
+    private static readonly byte[] s_file = TestWeights.SaveSafeTensors(s_weights);
+
+    private static readonly int s_headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(s_file);
 
     public static TheoryData<string, byte[], string?, string> Cases => new()
     {
@@ -106,30 +112,20 @@ public sealed class BrokenSafeTensorsTests
         }
     }
 
-    [Fact]
-    public void Random_edits_of_a_valid_file_load_or_give_only_format_exceptions()
+    [Property(MaxTest = 2000, Arbitrary = [typeof(Arbitraries)])]
+    public void Random_edits_of_a_valid_file_load_or_give_only_format_exceptions(FileEdit edit)
     {
-        var bytes = TestWeights.SaveSafeTensors(s_weights);
-        var headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        var edits =
-            from count in Gen.Choose(1, 4)
-            from positions in Gen.ArrayOf(Gen.Frequency((4, Gen.Choose(0, headerLength + 8)), (1, Gen.Choose(0, bytes.Length - 1))), count)
-            from values in Gen.ArrayOf(Gen.Elements<byte>([.. "{}[]\":,0123456789-.eE \\u"u8, 0, 0xFF, 0x80]), count)
-            select (positions, values);
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(2000), Prop.ForAll(Arb.From(edits), edit =>
+        var content = (byte[])s_file.Clone();
+        for (var i = 0; i < edit.Positions.Length; i++)
         {
-            var content = (byte[])bytes.Clone();
-            for (var i = 0; i < edit.positions.Length; i++)
-            {
-                content[edit.positions[i]] = edit.values[i];
-            }
+            content[edit.Positions[i]] = edit.Values[i];
+        }
 
-            var exception = Record.Exception(() => TestWeights.LoadSafeTensors(content));
-            if (exception is not (null or GamWeightsFormatException))
-            {
-                throw new Xunit.Sdk.XunitException($"{exception.GetType().Name}: {exception.Message} for {Encoding.UTF8.GetString(content, 8, headerLength)}");
-            }
-        }));
+        var exception = Record.Exception(() => TestWeights.LoadSafeTensors(content));
+        if (exception is not (null or GamWeightsFormatException))
+        {
+            throw new Xunit.Sdk.XunitException($"{exception.GetType().Name}: {exception.Message} for {Encoding.UTF8.GetString(content, 8, s_headerLength)}");
+        }
     }
 
     private static byte[] Length(ulong value)
@@ -141,4 +137,23 @@ public sealed class BrokenSafeTensorsTests
 
     private static byte[] File(Func<SafeTensorsFile, SafeTensorsFile> change, Func<string, string>? editHeader = null) =>
         change(SafeTensorsFile.Of(s_weights)).ToBytes(editHeader);
+
+    /// <summary>One to four bytes, mostly of the header, replaced by bytes that mean something in JSON, a NUL, or bytes that are not ASCII.</summary>
+    private static Gen<FileEdit> Edits() =>
+        from count in Gen.Choose(1, 4)
+        from positions in Gen.ArrayOf(Gen.Frequency((4, Gen.Choose(0, s_headerLength + 8)), (1, Gen.Choose(0, s_file.Length - 1))), count)
+        from values in Gen.ArrayOf(Gen.Elements<byte>([.. "{}[]\":,0123456789-.eE \\u"u8, 0, 0xFF, 0x80]), count)
+        select new FileEdit(positions, values);
+
+    /// <summary>The edits as an FsCheck arbitrary (no shrinking: a failure reports the whole edit).</summary>
+    public static class Arbitraries
+    {
+        public static Arbitrary<FileEdit> FileEdits() => Arb.From(Edits());
+    }
+
+    /// <summary>The bytes at <see cref="Positions"/> set to <see cref="Values"/>.</summary>
+    public sealed record FileEdit(int[] Positions, byte[] Values)
+    {
+        public override string ToString() => $"positions [{string.Join(", ", Positions)}], values [{string.Join(", ", Values)}]";
+    }
 }

@@ -5,6 +5,7 @@ using System.IO.Compression;
 using System.Linq;
 using FsCheck;
 using FsCheck.Fluent;
+using FsCheck.Xunit;
 using Xunit;
 
 namespace SimAM.Gam.Tests.Weights;
@@ -14,6 +15,11 @@ public sealed class NpzTests
     private const string Source = "broken.npz";
 
     private static readonly GamWeights s_weights = TestWeights.Random(4);
+
+    /// <summary>The archive of <see cref="s_weights"/> that the random edits change, stored and deflated.</summary>
+    private static readonly byte[] s_stored = NpzFile.Of(s_weights, CompressionLevel.NoCompression);
+
+    private static readonly byte[] s_deflated = NpzFile.Of(s_weights, CompressionLevel.Optimal);
 
     [Theory]
     [InlineData(CompressionLevel.NoCompression)]
@@ -122,32 +128,35 @@ public sealed class NpzTests
         }
     }
 
-    [Theory]
-    [InlineData(CompressionLevel.NoCompression)]
-    [InlineData(CompressionLevel.Optimal)]
-    public void Random_edits_of_a_valid_archive_load_or_give_only_format_exceptions(CompressionLevel level)
-    {
-        var bytes = NpzFile.Of(s_weights, level);
-        var edits =
-            from count in Gen.Choose(1, 3)
-            from positions in Gen.ArrayOf(Gen.Choose(0, bytes.Length - 1), count)
-            from values in Gen.ArrayOf(Gen.Choose(0, 255), count)
-            select (positions, values);
-        Check.One(Config.QuickThrowOnFailure.WithMaxTest(1500), Prop.ForAll(Arb.From(edits), edit =>
-        {
-            var content = (byte[])bytes.Clone();
-            for (var i = 0; i < edit.positions.Length; i++)
-            {
-                content[edit.positions[i]] = (byte)edit.values[i];
-            }
+    [Property(MaxTest = 1500, Arbitrary = [typeof(StoredArchiveEdits)])]
+    public void Random_edits_of_a_valid_stored_archive_load_or_give_only_format_exceptions(ArchiveEdit edit) =>
+        LoadsOrThrowsFormatException(s_stored, edit);
 
-            var exception = Record.Exception(() => TestWeights.LoadNpz(content));
-            if (exception is not (null or GamWeightsFormatException))
-            {
-                throw new Xunit.Sdk.XunitException($"{exception.GetType().Name}: {exception.Message} at {string.Join(", ", edit.positions)}");
-            }
-        }));
+    [Property(MaxTest = 1500, Arbitrary = [typeof(DeflatedArchiveEdits)])]
+    public void Random_edits_of_a_valid_deflated_archive_load_or_give_only_format_exceptions(ArchiveEdit edit) =>
+        LoadsOrThrowsFormatException(s_deflated, edit);
+
+    private static void LoadsOrThrowsFormatException(byte[] bytes, ArchiveEdit edit)
+    {
+        var content = (byte[])bytes.Clone();
+        for (var i = 0; i < edit.Positions.Length; i++)
+        {
+            content[edit.Positions[i]] = (byte)edit.Values[i];
+        }
+
+        var exception = Record.Exception(() => TestWeights.LoadNpz(content));
+        if (exception is not (null or GamWeightsFormatException))
+        {
+            throw new Xunit.Sdk.XunitException($"{exception.GetType().Name}: {exception.Message} at {string.Join(", ", edit.Positions)}");
+        }
     }
+
+    /// <summary>One to three bytes of an archive replaced by any values.</summary>
+    private static Gen<ArchiveEdit> Edits(byte[] bytes) =>
+        from count in Gen.Choose(1, 3)
+        from positions in Gen.ArrayOf(Gen.Choose(0, bytes.Length - 1), count)
+        from values in Gen.ArrayOf(Gen.Choose(0, 255), count)
+        select new ArchiveEdit(positions, values);
 
     private static byte[] Edit(Func<List<(string Entry, byte[] Content)>, List<(string Entry, byte[] Content)>> change, CompressionLevel level = CompressionLevel.NoCompression) =>
         NpzFile.Zip(change(NpzFile.Entries(s_weights)), level);
@@ -166,4 +175,22 @@ public sealed class NpzTests
 
     private static List<(string Entry, byte[] Content)> Replace(List<(string Entry, byte[] Content)> entries, string name, byte[] content) =>
         entries.Select(e => e.Entry == name + ".npy" ? (e.Entry, content) : e).ToList();
+
+    /// <summary>Edits of the stored archive as an FsCheck arbitrary (no shrinking: a failure reports the whole edit).</summary>
+    public static class StoredArchiveEdits
+    {
+        public static Arbitrary<ArchiveEdit> Edits() => Arb.From(NpzTests.Edits(s_stored));
+    }
+
+    /// <summary>Edits of the deflated archive as an FsCheck arbitrary (no shrinking: a failure reports the whole edit).</summary>
+    public static class DeflatedArchiveEdits
+    {
+        public static Arbitrary<ArchiveEdit> Edits() => Arb.From(NpzTests.Edits(s_deflated));
+    }
+
+    /// <summary>The bytes at <see cref="Positions"/> set to <see cref="Values"/>.</summary>
+    public sealed record ArchiveEdit(int[] Positions, int[] Values)
+    {
+        public override string ToString() => $"positions [{string.Join(", ", Positions)}], values [{string.Join(", ", Values)}]";
+    }
 }
