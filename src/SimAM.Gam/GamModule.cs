@@ -56,6 +56,9 @@ public sealed class GamModule
     /// <summary>Gets the options every call runs with.</summary>
     public GamOptions Options { get; }
 
+    /// <summary>Gets or sets the phase timings the backward passes add to (benchmarks only; null, the default, records nothing).</summary>
+    internal PhaseTimings? BackwardTimings { get; set; }
+
     /// <summary>Gets the SIMD width the GEMM micro-kernels run at (<see cref="GamOptions.Kernel"/> resolved).</summary>
     public SimAmKernel Kernel { get; }
 
@@ -238,7 +241,7 @@ public sealed class GamModule
             var workspace = Rent(pool, plan, backward: true);
             try
             {
-                BackwardRunner.Run(plan, workspace, Weights, activations, gradients, input, gradOutput, gradInput, Workers(plan), Kernel);
+                BackwardRunner.Run(plan, workspace, Weights, activations, gradients, input, gradOutput, gradInput, Workers(plan), Kernel, BackwardTimings);
             }
             finally
             {

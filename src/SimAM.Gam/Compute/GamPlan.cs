@@ -92,6 +92,18 @@ internal sealed class GamPlan<T>
             Linear1Offsets[c] = c * stride;
         }
 
+        TapOffsets = new int[Taps];
+        for (var t = 0; t < Taps; t++)
+        {
+            TapOffsets[t] = Geometry.FirstTapOffset + (t / GamWeights.KernelSize * Geometry.RowStride) + (t % GamWeights.KernelSize);
+        }
+
+        HiddenPlaneOffsets = new int[Hidden];
+        for (var j = 0; j < Hidden; j++)
+        {
+            HiddenPlaneOffsets[j] = j * stride;
+        }
+
         Linear2Offsets = new int[Hidden];
         for (var j = 0; j < Hidden; j++)
         {
@@ -111,6 +123,12 @@ internal sealed class GamPlan<T>
 
     /// <summary>Gets the first linear layer's step offsets: one padded plane per input channel.</summary>
     public int[] Linear1Offsets { get; }
+
+    /// <summary>Gets the offset from an output position to each of the 49 taps of a 7×7 convolution over a padded plane (the weight gradients' reduction steps).</summary>
+    public int[] TapOffsets { get; }
+
+    /// <summary>Gets one padded plane per hidden channel: the steps of the second linear layer's weight gradient.</summary>
+    public int[] HiddenPlaneOffsets { get; }
 
     /// <summary>Gets the second linear layer's step offsets: one row of the hidden tile per hidden channel.</summary>
     public int[] Linear2Offsets { get; }

@@ -24,14 +24,14 @@ internal static class BackwardRunner
     /// <summary>Runs the pass at the width <paramref name="kernel"/>, adding the parameter gradients to <paramref name="gradients"/>.</summary>
     public static unsafe void Run<T>(
         GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, GamActivations activations, GamGradients gradients,
-        ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, int workers, SimAmKernel kernel)
+        ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, int workers, SimAmKernel kernel, PhaseTimings? timings)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         fixed (T* x = input)
         fixed (T* dy = gradOutput)
         fixed (T* dx = gradInput)
         {
-            var pass = new Pass<T>(plan, workspace, weights, activations, gradients, x, dy, dx, workers);
+            var pass = new Pass<T>(plan, workspace, weights, activations, gradients, x, dy, dx, workers, timings);
             Widths.Run<T, Pass<T>>(kernel, ref pass);
         }
     }
@@ -57,7 +57,7 @@ internal static class BackwardRunner
     }
 
     private readonly unsafe struct Pass<T>(
-        GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, GamActivations activations, GamGradients gradients, T* x, T* dy, T* dx, int workers)
+        GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, GamActivations activations, GamGradients gradients, T* x, T* dy, T* dx, int workers, PhaseTimings? timings)
         : IWidthPass<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -65,7 +65,7 @@ internal static class BackwardRunner
             where TV : struct
             where TLanes : ILanes<T, TV>
         {
-            var phases = new Phases<T, TV, TLanes>(plan, workspace, weights, activations, gradients, x, dy, dx, workers);
+            var phases = new Phases<T, TV, TLanes>(plan, workspace, weights, activations, gradients, x, dy, dx, workers, timings);
             phases.Execute(Phase.Pad);
             phases.Execute(Phase.ChannelMlp);
             phases.Execute(Phase.Rebuild1);
@@ -109,11 +109,14 @@ internal static class BackwardRunner
         private readonly int _workers;
         private readonly int _tiles;
         private readonly int _packedTiles;
+        private readonly PhaseTimings? _timings;
         private Phase _phase;
 
         public Phases(
-            GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, GamActivations activations, GamGradients gradients, T* input, T* gradOutput, T* gradInput, int workers)
+            GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, GamActivations activations, GamGradients gradients, T* input, T* gradOutput, T* gradInput, int workers,
+            PhaseTimings? timings)
         {
+            _timings = timings;
             _plan = plan;
             _workspace = workspace;
             _weights = weights;
@@ -131,7 +134,9 @@ internal static class BackwardRunner
         public void Execute(Phase phase)
         {
             _phase = phase;
+            var start = System.Diagnostics.Stopwatch.GetTimestamp();
             ItemScheduler.Execute(_workspace, in this, ItemCount(phase), _workers);
+            _timings?.Add(phase.ToString(), System.Diagnostics.Stopwatch.GetTimestamp() - start);
         }
 
         public readonly void Run(int worker, int from, int to)
@@ -303,11 +308,11 @@ internal static class BackwardRunner
 
                 case Phase.LinearGradient2:
                     // ∂W2[c, j] = Σ ∂a[c]·u[j]: four channels of ∂a against every hidden channel.
-                    LinearWeightGradient(worker, item, plan.Channels, ws.GradientInputs, plan.Hidden, ws.Hidden, _gradients.ChannelWeight2.Storage);
+                    LinearWeightGradient(worker, item, plan.Channels, ws.GradientInputs, plan.Hidden, ws.Hidden, plan.HiddenPlaneOffsets, _gradients.ChannelWeight2.Storage);
                     break;
                 case Phase.LinearGradient1:
                     // ∂W1[j, c] = Σ ∂p[j]·x[c].
-                    LinearWeightGradient(worker, item, plan.Hidden, ws.GradientHidden, plan.Channels, ws.Inputs, _gradients.ChannelWeight1.Storage);
+                    LinearWeightGradient(worker, item, plan.Hidden, ws.GradientHidden, plan.Channels, ws.Inputs, plan.Linear1Offsets, _gradients.ChannelWeight1.Storage);
                     break;
                 case Phase.BiasSums:
                     {
@@ -415,16 +420,10 @@ internal static class BackwardRunner
             var inChannels = inPer * filter.Groups;
             ref var gradients0 = ref MemoryMarshal.GetArrayDataReference(gradients);
             ref var inputs0 = ref MemoryMarshal.GetArrayDataReference(inputs);
-            for (var n = 0; n < plan.Batch; n++)
-            {
-                ref var gradient = ref Unsafe.Add(ref gradients0, (nint)(((((long)n * outChannels) + first) * stride) + geometry.DataStart));
-                ref var values = ref Unsafe.Add(ref inputs0, (nint)(((((long)n * inChannels) + (group * inPer) + input) * stride) + geometry.DataStart));
-                for (var t = 0; t < Taps; t += GradientKernel.Taps)
-                {
-                    GradientKernel.Run<T, TV, TLanes>(
-                        ref gradient, (int)stride, rows, ref values, TapOffset(geometry, t), TapOffset(geometry, t + 1), TapOffset(geometry, t + 2), Math.Min(GradientKernel.Taps, Taps - t), length, sums, Taps, t);
-                }
-            }
+            ref var gradient = ref Unsafe.Add(ref gradients0, (nint)((first * stride) + geometry.DataStart));
+            ref var values = ref Unsafe.Add(ref inputs0, (nint)(((group * inPer) + input) * stride + geometry.DataStart));
+            GradientKernel.Run<T, TV, TLanes>(
+                ref gradient, (int)stride, rows, ref values, plan.TapOffsets, length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, Taps);
 
             for (var r = 0; r < rows; r++)
             {
@@ -438,7 +437,7 @@ internal static class BackwardRunner
         }
 
         /// <summary>One weight-gradient item of a linear layer: rows [4·item, 4·item + 4) of ∂W = Σ ∂out·inᵀ over the batch's positions.</summary>
-        private readonly void LinearWeightGradient(int worker, int item, int outChannels, T[] gradients, int inChannels, T[] inputs, double[] target)
+        private readonly void LinearWeightGradient(int worker, int item, int outChannels, T[] gradients, int inChannels, T[] inputs, int[] planeOffsets, double[] target)
         {
             var plan = _plan;
             var geometry = plan.Geometry;
@@ -451,16 +450,10 @@ internal static class BackwardRunner
             ref var gradients0 = ref MemoryMarshal.GetArrayDataReference(gradients);
             ref var inputs0 = ref MemoryMarshal.GetArrayDataReference(inputs);
             var planeStride = (int)stride;
-            for (var n = 0; n < plan.Batch; n++)
-            {
-                ref var gradient = ref Unsafe.Add(ref gradients0, (nint)(((((long)n * outChannels) + first) * stride) + geometry.DataStart));
-                ref var values = ref Unsafe.Add(ref inputs0, (nint)(((long)n * inChannels * stride) + geometry.DataStart));
-                for (var i = 0; i < inChannels; i += GradientKernel.Taps)
-                {
-                    GradientKernel.Run<T, TV, TLanes>(
-                        ref gradient, planeStride, rows, ref values, i * planeStride, (i + 1) * planeStride, (i + 2) * planeStride, Math.Min(GradientKernel.Taps, inChannels - i), length, sums, inChannels, i);
-                }
-            }
+            ref var gradient = ref Unsafe.Add(ref gradients0, (nint)((first * stride) + geometry.DataStart));
+            ref var values = ref Unsafe.Add(ref inputs0, (nint)geometry.DataStart);
+            GradientKernel.Run<T, TV, TLanes>(
+                ref gradient, planeStride, rows, ref values, planeOffsets, length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, inChannels);
 
             for (var r = 0; r < rows; r++)
             {
@@ -508,13 +501,6 @@ internal static class BackwardRunner
                     plan.ChunkChannels, plan.StepOffsets, tile, ref store, accumulate);
                 from = end;
             }
-        }
-
-        /// <summary>Gets the offset from an output position to tap t (row-major over the 7×7 kernel); past the last tap, the last.</summary>
-        private static int TapOffset(in PaddedGeometry geometry, int tap)
-        {
-            tap = Math.Min(tap, Taps - 1);
-            return geometry.FirstTapOffset + (tap / GamWeights.KernelSize * geometry.RowStride) + (tap % GamWeights.KernelSize);
         }
 
         private readonly Span<T> Sample(T* tensor, int n) =>

@@ -26,14 +26,17 @@ public static class Accuracy
     }
 
     /// <summary>Asserts |actual − expected| ≤ bound·max|expected| element-wise; returns the worst error relative to max|expected|.</summary>
-    public static double AssertClose(ReadOnlySpan<double> actual, ReadOnlySpan<double> expected, double bound, string context)
+    public static double AssertClose(ReadOnlySpan<double> actual, ReadOnlySpan<double> expected, double bound, string context) =>
+        AssertClose(actual, expected, bound, MaxAbs(expected), context);
+
+    /// <summary>Asserts |actual − expected| ≤ bound·scale element-wise; returns the worst error relative to scale.</summary>
+    public static double AssertClose(ReadOnlySpan<double> actual, ReadOnlySpan<double> expected, double bound, double scale, string context)
     {
         if (actual.Length != expected.Length)
         {
             throw new XunitException($"{context}: length {actual.Length}, expected {expected.Length}.");
         }
 
-        var scale = MaxAbs(expected);
         var limit = bound * scale;
         var worst = 0.0;
         for (var i = 0; i < expected.Length; i++)
@@ -42,7 +45,7 @@ public static class Accuracy
             if (!(error <= limit))
             {
                 throw new XunitException(
-                    $"{context}: element {i} is {actual[i]:R}, expected {expected[i]:R}: error {error:E3} > {bound:E1}·max|y64| = {limit:E3}.");
+                    $"{context}: element {i} is {actual[i]:R}, expected {expected[i]:R}: error {error:E3} > {bound:E1}·{scale:E3} = {limit:E3}.");
             }
 
             worst = Math.Max(worst, error);

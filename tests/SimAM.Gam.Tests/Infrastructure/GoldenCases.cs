@@ -135,29 +135,36 @@ public sealed record GoldenCase(
     public int ElementCount => Shape.Aggregate(1, (a, b) => a * b);
 
     /// <summary>Creates fresh weights holding this case's values and counters (a new copy each call, since train mode changes them).</summary>
-    public GamWeights CreateWeights()
-    {
-        var weights = GamWeights.Create(Channels, Hidden, OutChannels, Groups);
-        foreach (var tensor in weights.AllTensors())
-        {
-            if (!Weights.TryGetValue(tensor.Name, out var values))
-            {
-                throw new InvalidDataException($"{Name}: the golden file has no tensor {tensor.Name}.");
-            }
-
-            tensor.CopyFrom(values);
-        }
-
-        if (Weights.Count != weights.AllTensors().Count)
-        {
-            throw new InvalidDataException($"{Name}: the golden file has {Weights.Count} tensors, the module {weights.AllTensors().Count}.");
-        }
-
-        weights.BatchesTracked1 = BatchesTracked.First;
-        weights.BatchesTracked2 = BatchesTracked.Second;
-        return weights;
-    }
+    public GamWeights CreateWeights() => GoldenWeights.Create(Name, Channels, Hidden, OutChannels, Groups, Weights, BatchesTracked);
 
     /// <inheritdoc/>
     public override string ToString() => Name;
+}
+
+/// <summary>Weights from a golden file's tensors and counters (both golden files store them alike).</summary>
+public static class GoldenWeights
+{
+    public static GamWeights Create(
+        string name, int channels, int hidden, int outChannels, int groups, IReadOnlyDictionary<string, float[]> values, (long First, long Second) batchesTracked)
+    {
+        var weights = GamWeights.Create(channels, hidden, outChannels, groups);
+        foreach (var tensor in weights.AllTensors())
+        {
+            if (!values.TryGetValue(tensor.Name, out var tensorValues))
+            {
+                throw new InvalidDataException($"{name}: the golden file has no tensor {tensor.Name}.");
+            }
+
+            tensor.CopyFrom(tensorValues);
+        }
+
+        if (values.Count != weights.AllTensors().Count)
+        {
+            throw new InvalidDataException($"{name}: the golden file has {values.Count} tensors, the module {weights.AllTensors().Count}.");
+        }
+
+        weights.BatchesTracked1 = batchesTracked.First;
+        weights.BatchesTracked2 = batchesTracked.Second;
+        return weights;
+    }
 }
