@@ -98,6 +98,14 @@ internal sealed class GamPlan<T>
             TapOffsets[t] = Geometry.FirstTapOffset + (t / GamWeights.KernelSize * Geometry.RowStride) + (t % GamWeights.KernelSize);
         }
 
+        // The packed weight gradients' rows: the batch's pixels, rounded up to whole vectors at any width (zeros after).
+        PackedRow = (Positions + 15) & ~15;
+        PackedTapOffsets = new int[Taps];
+        for (var t = 0; t < Taps; t++)
+        {
+            PackedTapOffsets[t] = t * PackedRow;
+        }
+
         HiddenPlaneOffsets = new int[Hidden];
         for (var j = 0; j < Hidden; j++)
         {
@@ -126,6 +134,12 @@ internal sealed class GamPlan<T>
 
     /// <summary>Gets the offset from an output position to each of the 49 taps of a 7×7 convolution over a padded plane (the weight gradients' reduction steps).</summary>
     public int[] TapOffsets { get; }
+
+    /// <summary>Gets the length of one row of a packed weight gradient: the batch's pixels rounded up to 16.</summary>
+    public int PackedRow { get; }
+
+    /// <summary>Gets the offsets of the 49 tap rows of one input channel's gathered columns (packed weight gradients).</summary>
+    public int[] PackedTapOffsets { get; }
 
     /// <summary>Gets one padded plane per hidden channel: the steps of the second linear layer's weight gradient.</summary>
     public int[] HiddenPlaneOffsets { get; }

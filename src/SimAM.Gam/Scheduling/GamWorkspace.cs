@@ -120,6 +120,12 @@ internal sealed class GamWorkspace<T>
     /// <summary>Gets each worker's weight-gradient sums (4 output channels by the longest reduction of taps or channels).</summary>
     public double[][] WorkerSums { get; private set; } = [];
 
+    /// <summary>Gets a convolution's output gradient over the batch's pixels, [channel][pixel] (packed weight gradients only).</summary>
+    public T[] PackedGradients { get; private set; } = [];
+
+    /// <summary>Gets each worker's gathered columns of one input channel, [tap][pixel] (packed weight gradients only).</summary>
+    public T[][] WorkerColumns { get; private set; } = [];
+
     /// <summary>Gets each channel's BatchNorm backward coefficients: ∂z = a·∂v + b·(z − mean) + c, at [3c], [3c + 1], [3c + 2].</summary>
     public T[] Coefficients { get; private set; } = [];
 
@@ -127,7 +133,8 @@ internal sealed class GamWorkspace<T>
     public static long BackwardBytes(GamPlan<T> plan, int workers)
     {
         var (inputs, hidden, perWorker, sums) = BackwardSizes(plan);
-        return ((inputs + hidden + (perWorker * workers)) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (sums * workers * sizeof(double));
+        var (packed, columns) = PackedSizes(plan);
+        return ((inputs + hidden + packed + ((perWorker + columns) * workers)) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (sums * workers * sizeof(double));
     }
 
     /// <summary>Adds the buffers of a backward pass (after <see cref="Prepare"/> with the same plan); their padding stays zero as the forward buffers' does.</summary>
@@ -159,7 +166,26 @@ internal sealed class GamWorkspace<T>
 
         var channels = Math.Max(plan.Channels, Math.Max(plan.Hidden, plan.OutChannels));
         Coefficients = Coefficients.Length >= 3 * channels ? Coefficients : new T[3 * channels];
+
+        // Packed rows end in zeros that are never written: allocate them fresh whenever the size changes.
+        var (packed, columns) = PackedSizes(plan);
+        if (PackedGradients.Length != packed)
+        {
+            PackedGradients = new T[packed];
+        }
+
+        if (WorkerColumns.Length < workers || (WorkerColumns.Length > 0 && WorkerColumns[0].Length != columns))
+        {
+            WorkerColumns = new T[workers][];
+            for (var w = 0; w < workers; w++)
+            {
+                WorkerColumns[w] = new T[columns];
+            }
+        }
     }
+
+    private static (long Gradients, long Columns) PackedSizes(GamPlan<T> plan) =>
+        plan.Packed ? ((long)Math.Max(plan.Hidden, plan.OutChannels) * plan.PackedRow, 49L * plan.PackedRow) : (0, 0);
 
     private static (long Inputs, long Hidden, long PerWorker, long Sums) BackwardSizes(GamPlan<T> plan)
     {
