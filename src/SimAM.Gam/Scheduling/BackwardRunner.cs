@@ -451,15 +451,7 @@ internal static class BackwardRunner
             GradientKernel.Run<T, TV, TLanes>(
                 ref gradient, (int)stride, rows, ref values, plan.TapOffsets, length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, Taps);
 
-            for (var r = 0; r < rows; r++)
-            {
-                var targetRow = target.AsSpan(((first + r) * inPer + input) * Taps, Taps);
-                var row = sums.Slice(r * Taps, Taps);
-                for (var t = 0; t < Taps; t++)
-                {
-                    targetRow[t] += row[t];
-                }
-            }
+            AddRows(target, ((first * inPer) + input) * Taps, inPer * Taps, sums, rows, Taps);
         }
 
         /// <summary>Copies one channel's output gradient, every sample's data positions, into its packed row (the batch's pixels in order).</summary>
@@ -519,15 +511,7 @@ internal static class BackwardRunner
                 sums.Clear();
                 GradientKernel.Run<T, TV, TLanes>(
                     ref Unsafe.Add(ref packed0, (nint)output * row), row, rows, ref MemoryMarshal.GetReference(columns), plan.PackedTapOffsets, row, 1, 0, 0, sums, Taps);
-                for (var r = 0; r < rows; r++)
-                {
-                    var targetRow = target.AsSpan((((output + r) * inPer) + input) * Taps, Taps);
-                    var rowSums = sums.Slice(r * Taps, Taps);
-                    for (var t = 0; t < Taps; t++)
-                    {
-                        targetRow[t] += rowSums[t];
-                    }
-                }
+                AddRows(target, ((output * inPer) + input) * Taps, inPer * Taps, sums, rows, Taps);
             }
         }
 
@@ -550,15 +534,7 @@ internal static class BackwardRunner
             GradientKernel.Run<T, TV, TLanes>(
                 ref gradient, planeStride, rows, ref values, planeOffsets, length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, inChannels);
 
-            for (var r = 0; r < rows; r++)
-            {
-                var targetRow = target.AsSpan((first + r) * inChannels, inChannels);
-                var row = sums.Slice(r * inChannels, inChannels);
-                for (var i = 0; i < inChannels; i++)
-                {
-                    targetRow[i] += row[i];
-                }
-            }
+            AddRows(target, first * inChannels, inChannels, sums, rows, inChannels);
         }
 
         /// <summary>A convolution's data gradient: the forward convolution code with the transposed, turned filter.</summary>
@@ -595,6 +571,20 @@ internal static class BackwardRunner
                     filter, plan.Geometry, Planes(input, n, inputChannels), Planes(output, n, outputChannels), from - (n * perSample), end - (n * perSample),
                     plan.ChunkChannels, plan.StepOffsets, tile, ref store, accumulate);
                 from = end;
+            }
+        }
+
+        /// <summary>Adds a weight-gradient item's sums ([row][length]) to its rows of the gradient, which start <paramref name="rowStride"/> apart.</summary>
+        private static void AddRows(double[] target, int start, int rowStride, ReadOnlySpan<double> sums, int rows, int length)
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                var targetRow = target.AsSpan(start + (r * rowStride), length);
+                var row = sums.Slice(r * length, length);
+                for (var i = 0; i < length; i++)
+                {
+                    targetRow[i] += row[i];
+                }
             }
         }
 
