@@ -12,7 +12,7 @@ namespace SimAM.Gam;
 /// <remarks>
 /// <para>
 /// Per sample that is (m + out)·H·W values, 1.25·C·H·W for the default module: for [8, 256, 28, 28] in float,
-/// 1,003,520 bytes per sample, against 4.75·C·H·W (3,813,376 bytes) that PyTorch's autograd keeps besides x.
+/// 1,003,520 bytes per sample, against the 4.75·C·H·W (3,813,376 bytes) of activations that PyTorch's autograd keeps.
 /// </para>
 /// <para>
 /// Fill it with <c>GamModule.Forward(…, activations)</c> and hand it to <c>GamModule.Backward</c>; a later forward pass
