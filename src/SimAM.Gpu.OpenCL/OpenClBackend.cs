@@ -66,6 +66,9 @@ public sealed class OpenClBackend : ISimAmBackend
     /// <summary>Gets the device the backend runs on.</summary>
     public OpenClDeviceInfo Device { get; }
 
+    /// <summary>Planes shorter than this take the double-precision path of the backward pass (the engine's limit too).</summary>
+    private const int SmallPlane = 16;
+
     /// <summary>Gets how the kernels accumulate the plane sums: <see cref="OpenClAccumulation.DoublePrecision"/> or <see cref="OpenClAccumulation.CompensatedSinglePrecision"/>.</summary>
     public OpenClAccumulation Accumulation => _program.Float64 ? OpenClAccumulation.DoublePrecision : OpenClAccumulation.CompensatedSinglePrecision;
 
@@ -172,6 +175,12 @@ public sealed class OpenClBackend : ISimAmBackend
             x.Write(_queue, input);
             g.Write(_queue, gradOutput);
 
+            if (SmallPlanesOnHost(geometry.PlaneSize))
+            {
+                SimAm.Backward(input, gradOutput, gradInput, shape, lambda);
+                return;
+            }
+
             // dx overwrites g on the device: the kernels allow dx to alias x or g.
             _launches.Backward(x.Handle, g.Handle, g.Handle, geometry.PlaneCount, geometry.PlaneSize, lambda);
             g.Read(_queue, gradInput);
@@ -264,11 +273,35 @@ public sealed class OpenClBackend : ISimAmBackend
         CheckTensor(input, nameof(input), geometry, shape);
         CheckTensor(gradOutput, nameof(gradOutput), geometry, shape);
         CheckTensor(gradInput, nameof(gradInput), geometry, shape);
+        if (SmallPlanesOnHost(geometry.PlaneSize))
+        {
+            BackwardOnHost(input, gradOutput, gradInput, shape, lambda, geometry.ElementCount);
+            return;
+        }
+
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             _launches.Backward(input.Handle, gradOutput.Handle, gradInput.Handle, geometry.PlaneCount, geometry.PlaneSize, lambda);
         }
+    }
+
+    /// <summary>
+    /// Gets a value indicating whether a backward pass over planes of <paramref name="planeSize"/> values runs on the host:
+    /// planes under 16 values need double precision to meet the accuracy bound (their terms cancel; see simam.cl), so a
+    /// device without it hands them to the CPU engine, whose small-plane path is double. Such planes are cheap anywhere.
+    /// </summary>
+    private bool SmallPlanesOnHost(int planeSize) => !_program.Float64 && planeSize < SmallPlane;
+
+    /// <summary>The device tensors' backward pass on the host (see <see cref="SmallPlanesOnHost"/>): download, compute, upload.</summary>
+    private static void BackwardOnHost(OpenClTensor input, OpenClTensor gradOutput, OpenClTensor gradInput, ReadOnlySpan<int> shape, float lambda, long count)
+    {
+        var x = new float[count];
+        var g = new float[count];
+        input.Download(x);
+        gradOutput.Download(g);
+        SimAm.Backward(x, g, g, shape, lambda);
+        gradInput.Upload(g);
     }
 
     /// <summary>Waits until every command enqueued on this backend has finished.</summary>

@@ -109,6 +109,9 @@ typedef struct
     float mean_lo;
     float root_scaled; // r / σ
     real_t root;       // r = √k = 1 / (2·√(v + λ))
+#ifdef SIMAM_FP64
+    double mean;       // μ in full, for the small planes' u in double
+#endif
     int finite;        // 0: the plane holds NaN or ±∞, and its output is NaN
 } gate_t;
 
@@ -248,6 +251,7 @@ gate_t make_gate(float max_abs, acc_t sum, acc_t squares, uint n, float lambda)
     g.mean_hi = mean.hi;
     g.mean_lo = mean.lo;
     g.root = r;
+    g.mean = mean.full;
     g.root_scaled = (float)r;
     g.finite = isfinite(mean.full) && isfinite(q);
 #else
@@ -326,11 +330,51 @@ float weighted(float x, float grad, gate_t gate, float sigma, float* u_out)
     return grad * (x * sigma) * (e * s * s) * u;
 }
 
-acc_t part_backward(global const float* x, global const float* g, uint begin, uint end, gate_t gate, acc_t* a_u2)
+#ifdef SIMAM_FP64
+// Planes under SMALL_PLANE values run the backward pass in double (u, s and the weight), as the engine's small-plane path
+// does: on a 2-value plane u² is 1/8 up to λ and the bracket of dx cancels to about (1 − 8u²)·r·u·Σa, so float rounding
+// of u or s leaves several times the bound on x = 100 + noise. Devices without fp64 hand such planes to the host
+// (OpenClBackend), since no float formulation holds the bound there.
+#define SMALL_PLANE 16u
+
+double centred_double(float x, gate_t g)
+{
+    return ((double)x - g.mean) * g.root;
+}
+
+// a = g·x·s(1 − s) in double (s(1 − s) as e·s²), with s = sigmoid(u² + ½) in double; *s_out receives s.
+double weight_double(float x, float grad, double u, double sigma, double* s_out)
+{
+    const double e = exp(-(u * u + 0.5));
+    const double s = 1.0 / (1.0 + e);
+    *s_out = s;
+    return (double)grad * ((double)x * sigma) * (e * s * s);
+}
+#endif
+
+acc_t part_backward(global const float* x, global const float* g, uint begin, uint end, uint n, gate_t gate, acc_t* a_u2)
 {
     acc_t r1 = acc_zero();
     acc_t r2 = acc_zero();
     const float sigma = weight_scale(gate);
+#ifdef SIMAM_FP64
+    if (n < SMALL_PLANE)
+    {
+        for (uint i = begin + get_local_id(0); i < end; i += WG)
+        {
+            const double u = centred_double(x[i], gate);
+            double s;
+            const double a = weight_double(x[i], g[i], u, sigma, &s);
+            r1 += a * u;
+            r2 += a * u * u;
+        }
+
+        *a_u2 = r2;
+        return r1;
+    }
+#else
+    (void)n;
+#endif
     for (uint i = begin + get_local_id(0); i < end; i += WG)
     {
         float u;
@@ -353,6 +397,9 @@ typedef struct
     float two_root; // 2r/σ
     float offset;   // B
     float slope;    // D
+    real_t two_root_full;
+    real_t offset_full;
+    real_t slope_full;
 } backward_t;
 
 backward_t make_backward(gate_t gate, acc_t r1, acc_t r2, uint n)
@@ -360,14 +407,28 @@ backward_t make_backward(gate_t gate, acc_t r1, acc_t r2, uint n)
     backward_t b;
     b.sigma = weight_scale(gate);
     const real_t two_root = 2 * gate.root / b.sigma; // exact, and at most 4: no overflow even in float
-    b.two_root = (float)two_root;
-    b.offset = (float)(two_root * acc_value(r1) / (real_t)n);
-    b.slope = (float)(4 * two_root * acc_value(r2) / (real_t)(n - 1));
+    b.two_root_full = two_root;
+    b.offset_full = two_root * acc_value(r1) / (real_t)n;
+    b.slope_full = 4 * two_root * acc_value(r2) / (real_t)(n - 1);
+    b.two_root = (float)b.two_root_full;
+    b.offset = (float)b.offset_full;
+    b.slope = (float)b.slope_full;
     return b;
 }
 
-float gradient(float x, float grad, gate_t gate, backward_t b)
+float gradient(float x, float grad, uint n, gate_t gate, backward_t b)
 {
+#ifdef SIMAM_FP64
+    if (n < SMALL_PLANE)
+    {
+        const double ud = centred_double(x, gate);
+        double sd;
+        const double ad = weight_double(x, grad, ud, b.sigma, &sd);
+        return (float)(((double)grad * sd) + (ud * ((b.two_root_full * ad) - b.slope_full)) - b.offset_full);
+    }
+#else
+    (void)n;
+#endif
     const float u = centred(x, gate);
     float e;
     const float s = sigmoid_of_energy(u, &e);
@@ -447,7 +508,7 @@ kernel void simam_backward(global const float* x, global const float* g, global 
     }
 
     acc_t r2;
-    const acc_t r1 = group_sum(part_backward(px, pg, 0, n, gate, &r2), scratch);
+    const acc_t r1 = group_sum(part_backward(px, pg, 0, n, n, gate, &r2), scratch);
     r2 = group_sum(r2, scratch);
     const backward_t b = make_backward(gate, r1, r2, n);
 
@@ -455,7 +516,7 @@ kernel void simam_backward(global const float* x, global const float* g, global 
     // reduction over the plane has finished.
     for (uint i = get_local_id(0); i < n; i += WG)
     {
-        pdx[i] = gradient(px[i], pg[i], gate, b);
+        pdx[i] = gradient(px[i], pg[i], n, gate, b);
     }
 }
 
@@ -603,7 +664,7 @@ kernel void simam_backward_part(global const float* x, global const float* g, ui
     if (gate.finite)
     {
         // gate.finite is the same for the whole group, so the barriers below are reached by all.
-        r1 = part_backward(x + base, g + base, chunk_begin(chunk), chunk_end(chunk, n), gate, &r2);
+        r1 = part_backward(x + base, g + base, chunk_begin(chunk), chunk_end(chunk, n), n, gate, &r2);
     }
 
     r1 = group_sum(r1, scratch);
@@ -637,6 +698,6 @@ kernel void simam_backward_apply(global const float* x, global const float* g, g
     const backward_t b = make_backward(gate, r1, r2, n);
     for (uint i = begin + get_local_id(0); i < end; i += WG)
     {
-        pdx[i] = gradient(px[i], pg[i], gate, b);
+        pdx[i] = gradient(px[i], pg[i], n, gate, b);
     }
 }
