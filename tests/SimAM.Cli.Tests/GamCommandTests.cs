@@ -47,7 +47,7 @@ public sealed class GamCommandTests : IDisposable
         var weightsPath = _dir.File("w.safetensors");
         GamWeights.CreateDefault(8, rate: 4, groups: 2, seed: 2).SaveSafeTensors(weightsPath);
         var x = TestData.Floats(shape.Aggregate(1, (a, b) => a * b), seed: 4);
-        var input = Write("x.npy", NpyArray.FromFloat32(x, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(x, shape));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run(
@@ -72,7 +72,7 @@ public sealed class GamCommandTests : IDisposable
         var weightsPath = _dir.File("w.safetensors");
         GamWeights.CreateDefault(4, rate: 2, seed: 3).SaveSafeTensors(weightsPath, GamTensorType.F64);
         var x = TestData.Doubles(shape.Aggregate(1, (a, b) => a * b), seed: 6);
-        var input = Write("x.npy", NpyArray.FromFloat64(x, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat64(x, shape));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run("gam", "forward", "--weights", weightsPath, "--input", input, "--output", output, "--threads", "1");
@@ -92,7 +92,7 @@ public sealed class GamCommandTests : IDisposable
         GamWeights.CreateDefault(8, seed: 1).SaveSafeTensors(weightsPath);
         var truncated = _dir.File("cut.safetensors");
         File.WriteAllBytes(truncated, File.ReadAllBytes(weightsPath)[..200]);
-        var input = Write("x.npy", NpyArray.FromFloat32(new float[2 * 8 * 4 * 4], [2, 8, 4, 4]));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(new float[2 * 8 * 4 * 4], [2, 8, 4, 4]));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run("gam", "forward", "--weights", truncated, "--input", input, "--output", output);
@@ -111,7 +111,7 @@ public sealed class GamCommandTests : IDisposable
     {
         var weightsPath = _dir.File("w.safetensors");
         GamWeights.CreateDefault(8, seed: 1).SaveSafeTensors(weightsPath);
-        var input = Write("x.npy", NpyArray.FromFloat32(new float[shape.Aggregate(1, (a, b) => a * b)], shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(new float[shape.Aggregate(1, (a, b) => a * b)], shape));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run("gam", "forward", "--weights", weightsPath, "--input", input, "--output", output);
@@ -141,13 +141,5 @@ public sealed class GamCommandTests : IDisposable
         Assert.Equal([1, 8, 6, 5], first.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal("eval", first.GetProperty("mode").GetString());
         Assert.True(first.GetProperty("forward_ms").GetDouble() > 0);
-    }
-
-    private string Write(string name, NpyArray array)
-    {
-        var path = _dir.File(name);
-        using var stream = File.Create(path);
-        NpyWriter.Write(stream, array);
-        return path;
     }
 }
