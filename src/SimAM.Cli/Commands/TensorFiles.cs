@@ -125,13 +125,20 @@ internal static class TensorFiles
     /// <param name="output">The output path.</param>
     /// <param name="inputs">The input paths.</param>
     /// <exception cref="CliException">The output is one of the inputs.</exception>
-    public static void EnsureNotAnInput(string output, params ReadOnlySpan<string> inputs)
+    public static void EnsureNotAnInput(string output, params ReadOnlySpan<string> inputs) => EnsureOutputNotAnInput("--output", output, inputs);
+
+    /// <summary>Refuses an output path, given with <paramref name="option"/>, that names one of the inputs.</summary>
+    /// <param name="option">The option that names the output, for the message.</param>
+    /// <param name="output">The output path.</param>
+    /// <param name="inputs">The input paths.</param>
+    /// <exception cref="CliException">The output is one of the inputs.</exception>
+    public static void EnsureOutputNotAnInput(string option, string output, ReadOnlySpan<string> inputs)
     {
         foreach (var input in inputs)
         {
             if (AtomicFile.SameFile(output, input))
             {
-                throw new CliException($"{output}: --output is also an input file; refusing to overwrite an input");
+                throw new CliException($"{output}: {option} is also an input file; refusing to overwrite an input");
             }
         }
     }
