@@ -123,7 +123,7 @@ public sealed class GamCommandTests : IDisposable
     }
 
     [Fact]
-    public void Bench_rows_carry_shape_mode_and_time_and_the_fma_peak_is_positive()
+    public void Bench_rows_carry_shape_mode_and_time_train_rows_the_training_step_and_the_fma_peak_is_positive()
     {
         var (peak, width) = FmaPeak.Measure(runs: 1);
         var results = GamBenchRunner.Run([new GamBenchCase([1, 8, 6, 5], 4, 1, 0)], new Timing(1, 2, 2, 0), peak);
@@ -131,15 +131,26 @@ public sealed class GamCommandTests : IDisposable
         Assert.True(peak > 0, width);
         Assert.Equal([GamMode.Eval, GamMode.Train], results.Select(r => r.Mode));
         Assert.All(results, r => Assert.True(r.ForwardMs > 0 && r.GigaFlops > 0 && r.OfPeak > 0));
+        Assert.Null(results[0].Step);
+        var step = results[1].Step!;
+        Assert.True(step.ForwardMs > 0 && step.BackwardMs > 0 && step.BackwardGigaFlops > 0 && step.BackwardOfPeak > 0);
+        Assert.Equal(step.ForwardMs + step.BackwardMs, step.StepMs);
+        Assert.Equal(2 * results[1].Case.Flops / (step.BackwardMs * 1e6), step.BackwardGigaFlops, 1e-9);
 
         using var stream = new MemoryStream();
         Commands.Gam.GamBenchCommand.WriteJson(stream, results, peak);
         using var json = JsonDocument.Parse(stream.ToArray());
         Assert.Equal(JsonValueKind.Array, json.RootElement.ValueKind);
         Assert.Equal(2, json.RootElement.GetArrayLength());
-        var first = json.RootElement[0];
-        Assert.Equal([1, 8, 6, 5], first.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()));
-        Assert.Equal("eval", first.GetProperty("mode").GetString());
-        Assert.True(first.GetProperty("forward_ms").GetDouble() > 0);
+        var (eval, train) = (json.RootElement[0], json.RootElement[1]);
+        Assert.Equal([1, 8, 6, 5], eval.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal("eval", eval.GetProperty("mode").GetString());
+        Assert.True(eval.GetProperty("forward_ms").GetDouble() > 0);
+        Assert.Equal("train", train.GetProperty("mode").GetString());
+        string[] stepFields = ["forward_activations_ms", "backward_ms", "backward_gflops", "backward_of_peak", "train_step_ms"];
+        Assert.All(stepFields, name => Assert.Equal(JsonValueKind.Null, eval.GetProperty(name).ValueKind));
+        Assert.All(stepFields, name => Assert.True(train.GetProperty(name).GetDouble() > 0, name));
+        Assert.Equal(step.StepMs, train.GetProperty("train_step_ms").GetDouble());
+        Assert.Equal(step.BackwardMs, train.GetProperty("backward_ms").GetDouble());
     }
 }
