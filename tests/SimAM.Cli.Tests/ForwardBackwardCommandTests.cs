@@ -21,7 +21,7 @@ public sealed class ForwardBackwardCommandTests : IDisposable
     public void Forward_float32_writes_exactly_what_the_engine_computes(int[] shape)
     {
         var x = TestData.Floats(Count(shape), seed: shape.Length, scale: 2f, offset: 0.5f);
-        var input = Write("x.npy", NpyArray.FromFloat32(x, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(x, shape));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run("forward", "--input", input, "--output", output);
@@ -41,7 +41,7 @@ public sealed class ForwardBackwardCommandTests : IDisposable
     {
         int[] shape = [2, 3, 9, 9];
         var x = TestData.Doubles(Count(shape), seed: 3);
-        var input = Write("x.npy", NpyArray.FromFloat64(x, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat64(x, shape));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run("forward", "--input", input, "--output", output, "--lambda", "0.1");
@@ -59,7 +59,7 @@ public sealed class ForwardBackwardCommandTests : IDisposable
     {
         int[] shape = [2, 3, 4];
         var x = TestData.Floats(24, seed: 1);
-        var input = Write("x.npy", NpyArray.FromFloat32(x, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(x, shape));
         var output = _dir.File("y.npy");
 
         Assert.Equal(0, Simam.Run("forward", "--input", input, "--output", output).ExitCode);
@@ -76,7 +76,7 @@ public sealed class ForwardBackwardCommandTests : IDisposable
     {
         int[] shape = [4, 8, 12, 12];
         var x = TestData.Floats(Count(shape), seed: 9);
-        var input = Write("x.npy", NpyArray.FromFloat32(x, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(x, shape));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run("forward", "--input", input, "--output", output, "--lambda", "0.1", "--threads", "1");
@@ -96,8 +96,8 @@ public sealed class ForwardBackwardCommandTests : IDisposable
         var count = Count(shape);
         var x = TestData.Floats(count, seed: 5);
         var g = TestData.Floats(count, seed: 6);
-        var input = Write("x.npy", doublePrecision ? NpyArray.FromFloat64(Array.ConvertAll(x, v => (double)v), shape) : NpyArray.FromFloat32(x, shape));
-        var grad = Write("g.npy", doublePrecision ? NpyArray.FromFloat64(Array.ConvertAll(g, v => (double)v), shape) : NpyArray.FromFloat32(g, shape));
+        var input = _dir.WriteNpy("x.npy", doublePrecision ? NpyArray.FromFloat64(Array.ConvertAll(x, v => (double)v), shape) : NpyArray.FromFloat32(x, shape));
+        var grad = _dir.WriteNpy("g.npy", doublePrecision ? NpyArray.FromFloat64(Array.ConvertAll(g, v => (double)v), shape) : NpyArray.FromFloat32(g, shape));
         var output = _dir.File("dx.npy");
 
         var result = Simam.Run("backward", "--input", input, "--grad-output", grad, "--output", output);
@@ -122,8 +122,8 @@ public sealed class ForwardBackwardCommandTests : IDisposable
     [Fact]
     public void Backward_refuses_a_gradient_of_another_shape()
     {
-        var input = Write("x.npy", NpyArray.FromFloat32(new float[24], [2, 3, 4]));
-        var grad = Write("g.npy", NpyArray.FromFloat32(new float[24], [2, 4, 3]));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(new float[24], [2, 3, 4]));
+        var grad = _dir.WriteNpy("g.npy", NpyArray.FromFloat32(new float[24], [2, 4, 3]));
 
         var result = Simam.Run("backward", "--input", input, "--grad-output", grad, "--output", _dir.File("dx.npy"));
 
@@ -135,8 +135,8 @@ public sealed class ForwardBackwardCommandTests : IDisposable
     [Fact]
     public void Backward_refuses_a_gradient_of_another_dtype()
     {
-        var input = Write("x.npy", NpyArray.FromFloat32(new float[24], [2, 3, 4]));
-        var grad = Write("g.npy", NpyArray.FromFloat64(new double[24], [2, 3, 4]));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(new float[24], [2, 3, 4]));
+        var grad = _dir.WriteNpy("g.npy", NpyArray.FromFloat64(new double[24], [2, 3, 4]));
 
         var result = Simam.Run("backward", "--input", input, "--grad-output", grad, "--output", _dir.File("dx.npy"));
 
@@ -151,7 +151,7 @@ public sealed class ForwardBackwardCommandTests : IDisposable
     [InlineData("1e-50")] // rounds to 0 as a float32
     public void A_lambda_the_engine_rejects_is_a_one_line_error(string lambda)
     {
-        var input = Write("x.npy", NpyArray.FromFloat32(TestData.Floats(24, 1), [2, 3, 4]));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(TestData.Floats(24, 1), [2, 3, 4]));
 
         var result = Simam.Run("forward", "--input", input, "--output", _dir.File("y.npy"), "--lambda", lambda);
 
@@ -164,7 +164,7 @@ public sealed class ForwardBackwardCommandTests : IDisposable
     [Fact]
     public void Spatial_size_one_is_the_engines_one_line_error_naming_the_file()
     {
-        var input = Write("x.npy", NpyArray.FromFloat32(new float[6], [2, 3, 1]));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(new float[6], [2, 3, 1]));
 
         var result = Simam.Run("forward", "--input", input, "--output", _dir.File("y.npy"));
 
@@ -215,12 +215,5 @@ public sealed class ForwardBackwardCommandTests : IDisposable
         }
 
         return count;
-    }
-
-    private string Write(string name, NpyArray array)
-    {
-        var path = _dir.File(name);
-        File.WriteAllBytes(path, NpyWriter.ToBytes(array));
-        return path;
     }
 }

@@ -47,7 +47,7 @@ public sealed class GamCommandTests : IDisposable
         var weightsPath = _dir.File("w.safetensors");
         GamWeights.CreateDefault(8, rate: 4, groups: 2, seed: 2).SaveSafeTensors(weightsPath);
         var x = TestData.Floats(shape.Aggregate(1, (a, b) => a * b), seed: 4);
-        var input = Write("x.npy", NpyArray.FromFloat32(x, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(x, shape));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run(
@@ -72,7 +72,7 @@ public sealed class GamCommandTests : IDisposable
         var weightsPath = _dir.File("w.safetensors");
         GamWeights.CreateDefault(4, rate: 2, seed: 3).SaveSafeTensors(weightsPath, GamTensorType.F64);
         var x = TestData.Doubles(shape.Aggregate(1, (a, b) => a * b), seed: 6);
-        var input = Write("x.npy", NpyArray.FromFloat64(x, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat64(x, shape));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run("gam", "forward", "--weights", weightsPath, "--input", input, "--output", output, "--threads", "1");
@@ -92,7 +92,7 @@ public sealed class GamCommandTests : IDisposable
         GamWeights.CreateDefault(8, seed: 1).SaveSafeTensors(weightsPath);
         var truncated = _dir.File("cut.safetensors");
         File.WriteAllBytes(truncated, File.ReadAllBytes(weightsPath)[..200]);
-        var input = Write("x.npy", NpyArray.FromFloat32(new float[2 * 8 * 4 * 4], [2, 8, 4, 4]));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(new float[2 * 8 * 4 * 4], [2, 8, 4, 4]));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run("gam", "forward", "--weights", truncated, "--input", input, "--output", output);
@@ -111,7 +111,7 @@ public sealed class GamCommandTests : IDisposable
     {
         var weightsPath = _dir.File("w.safetensors");
         GamWeights.CreateDefault(8, seed: 1).SaveSafeTensors(weightsPath);
-        var input = Write("x.npy", NpyArray.FromFloat32(new float[shape.Aggregate(1, (a, b) => a * b)], shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(new float[shape.Aggregate(1, (a, b) => a * b)], shape));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run("gam", "forward", "--weights", weightsPath, "--input", input, "--output", output);
@@ -123,7 +123,7 @@ public sealed class GamCommandTests : IDisposable
     }
 
     [Fact]
-    public void Bench_rows_carry_shape_mode_and_time_and_the_fma_peak_is_positive()
+    public void Bench_rows_carry_shape_mode_and_time_train_rows_the_training_step_and_the_fma_peak_is_positive()
     {
         var (peak, width) = FmaPeak.Measure(runs: 1);
         var results = GamBenchRunner.Run([new GamBenchCase([1, 8, 6, 5], 4, 1, 0)], new Timing(1, 2, 2, 0), peak);
@@ -131,23 +131,26 @@ public sealed class GamCommandTests : IDisposable
         Assert.True(peak > 0, width);
         Assert.Equal([GamMode.Eval, GamMode.Train], results.Select(r => r.Mode));
         Assert.All(results, r => Assert.True(r.ForwardMs > 0 && r.GigaFlops > 0 && r.OfPeak > 0));
+        Assert.Null(results[0].Step);
+        var step = results[1].Step!;
+        Assert.True(step.ForwardMs > 0 && step.BackwardMs > 0 && step.BackwardGigaFlops > 0 && step.BackwardOfPeak > 0);
+        Assert.Equal(step.ForwardMs + step.BackwardMs, step.StepMs);
+        Assert.Equal(2 * results[1].Case.Flops / (step.BackwardMs * 1e6), step.BackwardGigaFlops, 1e-9);
 
         using var stream = new MemoryStream();
         Commands.Gam.GamBenchCommand.WriteJson(stream, results, peak);
         using var json = JsonDocument.Parse(stream.ToArray());
         Assert.Equal(JsonValueKind.Array, json.RootElement.ValueKind);
         Assert.Equal(2, json.RootElement.GetArrayLength());
-        var first = json.RootElement[0];
-        Assert.Equal([1, 8, 6, 5], first.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()));
-        Assert.Equal("eval", first.GetProperty("mode").GetString());
-        Assert.True(first.GetProperty("forward_ms").GetDouble() > 0);
-    }
-
-    private string Write(string name, NpyArray array)
-    {
-        var path = _dir.File(name);
-        using var stream = File.Create(path);
-        NpyWriter.Write(stream, array);
-        return path;
+        var (eval, train) = (json.RootElement[0], json.RootElement[1]);
+        Assert.Equal([1, 8, 6, 5], eval.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal("eval", eval.GetProperty("mode").GetString());
+        Assert.True(eval.GetProperty("forward_ms").GetDouble() > 0);
+        Assert.Equal("train", train.GetProperty("mode").GetString());
+        string[] stepFields = ["forward_activations_ms", "backward_ms", "backward_gflops", "backward_of_peak", "train_step_ms"];
+        Assert.All(stepFields, name => Assert.Equal(JsonValueKind.Null, eval.GetProperty(name).ValueKind));
+        Assert.All(stepFields, name => Assert.True(train.GetProperty(name).GetDouble() > 0, name));
+        Assert.Equal(step.StepMs, train.GetProperty("train_step_ms").GetDouble());
+        Assert.Equal(step.BackwardMs, train.GetProperty("backward_ms").GetDouble());
     }
 }

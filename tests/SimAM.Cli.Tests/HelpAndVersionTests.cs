@@ -12,9 +12,13 @@ public class HelpAndVersionTests
     [InlineData("bench", "simam bench --quick")]
     [InlineData("heatmap", "simam heatmap --demo --output map.png")]
     [InlineData("selftest", "simam selftest")]
+    [InlineData("gam forward", "simam gam forward --weights gam.safetensors --input x.npy --output y.npy")]
+    [InlineData("gam backward", "simam gam backward --weights gam.safetensors --input x.npy --grad-output g.npy --output dx.npy")]
+    [InlineData("gam init", "simam gam init --channels 64")]
+    [InlineData("gam bench", "simam gam bench --quick")]
     public void Every_command_has_help_with_an_example(string command, string example)
     {
-        var result = Simam.Run(command, "--help");
+        var result = Simam.Run([.. command.Split(' '), "--help"]);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Empty(result.Stderr);

@@ -26,8 +26,8 @@ public sealed class IlgpuBackendTests : IDisposable
         const int PlaneSize = 17 * 19;
         var x = TestData.Floats(3 * PlaneSize, seed: 41, scale: 2f, offset: 0.25f);
         var g = TestData.Floats(3 * PlaneSize, seed: 42);
-        var input = Write("x.npy", NpyArray.FromFloat32(x, shape));
-        var grad = Write("g.npy", NpyArray.FromFloat32(g, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(x, shape));
+        var grad = _dir.WriteNpy("g.npy", NpyArray.FromFloat32(g, shape));
         var output = _dir.File("y.npy");
         var gradInput = _dir.File("dx.npy");
 
@@ -76,7 +76,7 @@ public sealed class IlgpuBackendTests : IDisposable
         }
 
         int[] shape = [1, 2, 8];
-        var input = Write("x.npy", NpyArray.FromFloat32(TestData.Floats(16, seed: 43), shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(TestData.Floats(16, seed: 43), shape));
 
         var result = Simam.Run("forward", "--input", input, "--output", _dir.File("y.npy"), "--backend", "ilgpu");
 
@@ -146,12 +146,5 @@ public sealed class IlgpuBackendTests : IDisposable
         }
 
         return max;
-    }
-
-    private string Write(string name, NpyArray array)
-    {
-        var path = _dir.File(name);
-        File.WriteAllBytes(path, NpyWriter.ToBytes(array));
-        return path;
     }
 }

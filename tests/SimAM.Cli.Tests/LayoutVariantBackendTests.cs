@@ -26,7 +26,7 @@ public sealed class LayoutVariantBackendTests : IDisposable
     public void Forward_nhwc_writes_what_the_library_computes_channels_last(int[] shape)
     {
         var x = TestData.Floats(Count(shape), seed: 21, scale: 2f, offset: 0.5f);
-        var input = Write("x.npy", NpyArray.FromFloat32(x, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(x, shape));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run("forward", "--input", input, "--output", output, "--layout", "nhwc");
@@ -49,7 +49,7 @@ public sealed class LayoutVariantBackendTests : IDisposable
     {
         int[] shape = [2, 6, 6, 5];
         var x = TestData.Doubles(Count(shape), seed: 22);
-        var input = Write("x.npy", NpyArray.FromFloat64(x, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat64(x, shape));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run("forward", "--input", input, "--output", output, "--layout", "NHWC");
@@ -66,8 +66,8 @@ public sealed class LayoutVariantBackendTests : IDisposable
         int[] shape = [2, 7, 7, 6];
         var x = TestData.Floats(Count(shape), seed: 23);
         var g = TestData.Floats(Count(shape), seed: 24);
-        var input = Write("x.npy", NpyArray.FromFloat32(x, shape));
-        var grad = Write("g.npy", NpyArray.FromFloat32(g, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(x, shape));
+        var grad = _dir.WriteNpy("g.npy", NpyArray.FromFloat32(g, shape));
         var output = _dir.File("dx.npy");
 
         var result = Simam.Run("backward", "--input", input, "--grad-output", grad, "--output", output, "--layout", "nhwc", "--lambda", "0.1");
@@ -85,7 +85,7 @@ public sealed class LayoutVariantBackendTests : IDisposable
     {
         int[] shape = [2, 3, 9, 11];
         var x = TestData.Floats(Count(shape), seed: 25, scale: 3f);
-        var input = Write("x.npy", doublePrecision ? NpyArray.FromFloat64(Array.ConvertAll(x, v => (double)v), shape) : NpyArray.FromFloat32(x, shape));
+        var input = _dir.WriteNpy("x.npy", doublePrecision ? NpyArray.FromFloat64(Array.ConvertAll(x, v => (double)v), shape) : NpyArray.FromFloat32(x, shape));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run("forward", "--input", input, "--output", output, "--variant", "exact");
@@ -117,8 +117,8 @@ public sealed class LayoutVariantBackendTests : IDisposable
         int[] shape = [2, 5, 5, 8];
         var x = TestData.Floats(Count(shape), seed: 26);
         var g = TestData.Floats(Count(shape), seed: 27);
-        var input = Write("x.npy", NpyArray.FromFloat32(x, shape));
-        var grad = Write("g.npy", NpyArray.FromFloat32(g, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(x, shape));
+        var grad = _dir.WriteNpy("g.npy", NpyArray.FromFloat32(g, shape));
         var output = _dir.File("dx.npy");
 
         var result = Simam.Run("backward", "--input", input, "--grad-output", grad, "--output", output, "--variant", "exact", "--layout", "nhwc", "--threads", "1");
@@ -133,7 +133,7 @@ public sealed class LayoutVariantBackendTests : IDisposable
     [Fact]
     public void A_rank_2_file_with_nhwc_names_the_channels_last_shape()
     {
-        var input = Write("x.npy", NpyArray.FromFloat32(new float[12], [3, 4]));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(new float[12], [3, 4]));
 
         var result = Simam.Run("forward", "--input", input, "--output", _dir.File("y.npy"), "--layout", "nhwc");
 
@@ -178,8 +178,8 @@ public sealed class LayoutVariantBackendTests : IDisposable
     public void Float64_input_with_the_OpenCL_backend_is_one_error_line_naming_the_file(string command)
     {
         int[] shape = [2, 3, 4];
-        var input = Write("x.npy", NpyArray.FromFloat64(TestData.Doubles(24, seed: 1), shape));
-        Write("g.npy", NpyArray.FromFloat64(TestData.Doubles(24, seed: 2), shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat64(TestData.Doubles(24, seed: 1), shape));
+        _dir.WriteNpy("g.npy", NpyArray.FromFloat64(TestData.Doubles(24, seed: 2), shape));
 
         var result = Run(command, input, "--backend", "opencl");
 
@@ -195,8 +195,8 @@ public sealed class LayoutVariantBackendTests : IDisposable
     {
         // With a runtime, no device has this name; without one, the reason is the missing runtime: one line either way.
         int[] shape = [2, 3, 4];
-        var input = Write("x.npy", NpyArray.FromFloat32(TestData.Floats(24, seed: 1), shape));
-        Write("g.npy", NpyArray.FromFloat32(TestData.Floats(24, seed: 2), shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(TestData.Floats(24, seed: 1), shape));
+        _dir.WriteNpy("g.npy", NpyArray.FromFloat32(TestData.Floats(24, seed: 2), shape));
 
         var result = Run(command, input, "--backend", "opencl", "--device", "no-such-device-7f3a");
 
@@ -218,7 +218,7 @@ public sealed class LayoutVariantBackendTests : IDisposable
         int[] shape = [2, 3, 17, 19];
         const int PlaneSize = 17 * 19;
         var x = TestData.Floats(Count(shape), seed: 31, scale: 2f, offset: 0.25f);
-        var input = Write("x.npy", NpyArray.FromFloat32(x, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(x, shape));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run("forward", "--input", input, "--output", output, "--backend", "opencl");
@@ -247,8 +247,8 @@ public sealed class LayoutVariantBackendTests : IDisposable
         const int PlaneSize = 300;
         var x = TestData.Floats(Count(shape), seed: 32, scale: 1f, offset: 3f);
         var g = TestData.Floats(Count(shape), seed: 33);
-        var input = Write("x.npy", NpyArray.FromFloat32(x, shape));
-        var grad = Write("g.npy", NpyArray.FromFloat32(g, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(x, shape));
+        var grad = _dir.WriteNpy("g.npy", NpyArray.FromFloat32(g, shape));
         var output = _dir.File("dx.npy");
 
         var result = Simam.Run("backward", "--input", input, "--grad-output", grad, "--output", output, "--backend", "opencl", "--lambda", "0.1");
@@ -275,7 +275,7 @@ public sealed class LayoutVariantBackendTests : IDisposable
         var name = OpenClBackend.GetDevices()[0].Name;
         int[] shape = [1, 2, 8];
         var x = TestData.Floats(16, seed: 34);
-        var input = Write("x.npy", NpyArray.FromFloat32(x, shape));
+        var input = _dir.WriteNpy("x.npy", NpyArray.FromFloat32(x, shape));
         var output = _dir.File("y.npy");
 
         var result = Simam.Run("forward", "--input", input, "--output", output, "--backend", "OpenCL", "--device", name[..Math.Min(name.Length, 6)].ToUpperInvariant());
@@ -325,12 +325,5 @@ public sealed class LayoutVariantBackendTests : IDisposable
             ? ["--input", input, "--grad-output", _dir.File("g.npy"), "--output", _dir.File("out.npy")]
             : ["--input", input, "--output", _dir.File("out.npy")];
         return Simam.Run([command, .. files, .. options]);
-    }
-
-    private string Write(string name, NpyArray array)
-    {
-        var path = _dir.File(name);
-        File.WriteAllBytes(path, NpyWriter.ToBytes(array));
-        return path;
     }
 }

@@ -1,4 +1,3 @@
-using System;
 using System.CommandLine;
 using SimAM.Cli.Npy;
 
@@ -43,19 +42,7 @@ internal static class BackwardCommand
         TensorFiles.EnsureNotAnInput(outputPath, inputPath, gradPath);
         var x = TensorFiles.ReadTensor(inputPath, layout: choice.Layout);
         choice.EnsureSupports(x.DType, inputPath);
-        var g = TensorFiles.ReadTensor(gradPath, layout: choice.Layout);
-        if (g.DType != x.DType)
-        {
-            throw new CliException(
-                $"{gradPath}: dtype '{NpyHeader.Descr(g.DType)}' does not match {inputPath}'s '{NpyHeader.Descr(x.DType)}'");
-        }
-
-        if (!g.Shape.SequenceEqual(x.Shape))
-        {
-            throw new CliException(
-                $"{gradPath}: shape {NpyHeader.FormatShape(g.Shape)} does not match {inputPath}'s {NpyHeader.FormatShape(x.Shape)}");
-        }
-
+        var g = TensorFiles.ReadMatching(gradPath, x, inputPath, layout: choice.Layout);
         var dx = EngineCalls.Backward(x, g, lambda, choice, inputPath);
         TensorFiles.WriteNpy(outputPath, dx);
         context.Out.WriteLine(

@@ -17,6 +17,22 @@ internal static class AtomicFile
     /// <exception cref="UnauthorizedAccessException">The directory or target is not writable.</exception>
     public static void Write(string path, Action<Stream> write)
     {
+        using var staged = Stage(path, write);
+        staged.Commit();
+    }
+
+    /// <summary>
+    /// Writes the content of <paramref name="path"/> to a complete temporary file beside it, without touching the target:
+    /// <see cref="StagedFile.Commit"/> moves it into place, disposing it uncommitted removes it. Staging several files
+    /// before committing any writes either all of them or, when one cannot be written, none.
+    /// </summary>
+    /// <param name="path">The target file; its directory must exist.</param>
+    /// <param name="write">Writes the whole content to the stream it is given.</param>
+    /// <returns>The staged file.</returns>
+    /// <exception cref="IOException">The temporary file cannot be created or written.</exception>
+    /// <exception cref="UnauthorizedAccessException">The directory is not writable.</exception>
+    public static StagedFile Stage(string path, Action<Stream> write)
+    {
         var target = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(target) ?? throw new IOException($"{path} has no directory.");
         var temporary = Path.Combine(directory, $".{Path.GetFileName(target)}.{Path.GetRandomFileName()}.tmp");
@@ -28,7 +44,7 @@ internal static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
 
-            File.Move(temporary, target, overwrite: true);
+            return new StagedFile(path, temporary, target);
         }
         catch
         {
@@ -67,7 +83,9 @@ internal static class AtomicFile
         }
     }
 
-    private static void TryDelete(string path)
+    /// <summary>Removes a file if it can, keeping quiet when it cannot: the failure that led here is the one worth reporting.</summary>
+    /// <param name="path">The file.</param>
+    internal static void TryDelete(string path)
     {
         try
         {

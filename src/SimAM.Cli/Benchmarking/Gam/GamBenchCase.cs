@@ -34,4 +34,11 @@ internal sealed record GamBenchCase(int[] Shape, int Rate, int Groups, int Shuff
     /// 49·(C·m + m·C)/g for the two 7×7 convolutions (the element-wise work is left out).
     /// </summary>
     public double Flops => 2.0 * Shape[0] * Shape[2] * Shape[3] * ((2.0 * Channels * Hidden) + (49.0 * 2 * Channels * Hidden / Groups));
+
+    /// <summary>
+    /// Gets the multiply-adds of one backward pass counted as 2 FLOPs each: twice <see cref="Flops"/>, since every product
+    /// of the forward pass has a data gradient and a weight gradient (the channel MLP recomputed from x and the
+    /// element-wise work are left out).
+    /// </summary>
+    public double BackwardFlops => 2 * Flops;
 }

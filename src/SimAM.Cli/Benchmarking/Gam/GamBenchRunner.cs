@@ -10,12 +10,28 @@ namespace SimAM.Cli.Benchmarking.Gam;
 /// <param name="ForwardMs">The median forward time.</param>
 /// <param name="GigaFlops">The forward pass's multiply-adds per second (see <see cref="GamBenchCase.Flops"/>).</param>
 /// <param name="OfPeak">GigaFlops over the FMA peak measured in the same run.</param>
-internal sealed record GamBenchResult(GamBenchCase Case, GamMode Mode, double ForwardMs, double GigaFlops, double OfPeak);
+/// <param name="Step">In train mode, the training step timed in the same rounds; <see langword="null"/> in eval mode.</param>
+internal sealed record GamBenchResult(GamBenchCase Case, GamMode Mode, double ForwardMs, double GigaFlops, double OfPeak, GamTrainStep? Step);
+
+/// <summary>A training step: the train-mode forward pass keeping its activations, then the backward pass.</summary>
+/// <param name="ForwardMs">The median time of the forward pass with activations.</param>
+/// <param name="BackwardMs">The median time of the backward pass (∂L/∂x and every parameter's gradient).</param>
+/// <param name="BackwardGigaFlops">The backward pass's multiply-adds per second (see <see cref="GamBenchCase.BackwardFlops"/>).</param>
+/// <param name="BackwardOfPeak">BackwardGigaFlops over the FMA peak measured in the same run.</param>
+internal sealed record GamTrainStep(double ForwardMs, double BackwardMs, double BackwardGigaFlops, double BackwardOfPeak)
+{
+    /// <summary>Gets the step's time: the forward pass with activations plus the backward pass.</summary>
+    public double StepMs => ForwardMs + BackwardMs;
+}
 
 /// <summary>Times the GAM module on the benchmark cases, in both modes, against this machine's FMA peak.</summary>
 internal static class GamBenchRunner
 {
-    /// <summary>Runs every case in eval and train mode with PyTorch-initialised weights (seed 1) and a uniform input.</summary>
+    /// <summary>
+    /// Runs every case in eval and train mode with PyTorch-initialised weights (seed 1), a uniform input and a uniform ∂L/∂y.
+    /// In train mode the plain forward pass, the forward pass keeping activations and the backward pass take turns in the
+    /// same rounds, so the three times saw the same machine conditions.
+    /// </summary>
     /// <param name="cases">The configurations.</param>
     /// <param name="timing">Warm-up and repetitions.</param>
     /// <param name="peakGigaFlops">The FMA peak of this run.</param>
@@ -28,24 +44,55 @@ internal static class GamBenchRunner
         {
             var weights = GamWeights.CreateDefault(c.Channels, c.Rate, c.Groups, seed: 1);
             var module = new GamModule(weights, new GamOptions { ShuffleGroups = c.ShuffleGroups });
-            var x = new float[c.Shape[0] * c.Shape[1] * c.Shape[2] * c.Shape[3]];
-            var random = new Random(7);
-            for (var i = 0; i < x.Length; i++)
-            {
-                x[i] = (float)((random.NextDouble() * 2) - 1);
-            }
-
-            var y = new float[x.Length];
+            var length = c.Shape[0] * c.Shape[1] * c.Shape[2] * c.Shape[3];
+            var x = Uniform(length, seed: 7);
+            var y = new float[length];
             foreach (var mode in new[] { GamMode.Eval, GamMode.Train })
             {
-                var ms = timing.MedianMilliseconds([() => module.Forward(x, y, c.Shape, mode)])[0];
-                var gigaFlops = c.Flops / (ms * 1e6);
-                var result = new GamBenchResult(c, mode, ms, gigaFlops, gigaFlops / peakGigaFlops);
+                var result = mode == GamMode.Eval
+                    ? Row(c, mode, timing.MedianMilliseconds([() => module.Forward(x, y, c.Shape, mode)])[0], null, peakGigaFlops)
+                    : TrainRow(c, module, x, y, timing, peakGigaFlops);
                 results.Add(result);
                 progress?.Invoke(result);
             }
         }
 
         return results;
+    }
+
+    private static GamBenchResult TrainRow(GamBenchCase c, GamModule module, float[] x, float[] y, Timing timing, double peakGigaFlops)
+    {
+        var g = Uniform(x.Length, seed: 8);
+        var dx = new float[x.Length];
+        var activations = new GamActivations();
+        var gradients = new GamGradients(module.Weights);
+
+        // The backward pass runs right after the forward pass that filled the activations, in the warm-up and in every round.
+        var ms = timing.MedianMilliseconds(
+        [
+            () => module.Forward(x, y, c.Shape, GamMode.Train),
+            () => module.Forward(x, y, c.Shape, GamMode.Train, activations),
+            () => module.Backward(x, g, dx, c.Shape, GamMode.Train, activations, gradients),
+        ]);
+        var backwardGigaFlops = c.BackwardFlops / (ms[2] * 1e6);
+        return Row(c, GamMode.Train, ms[0], new GamTrainStep(ms[1], ms[2], backwardGigaFlops, backwardGigaFlops / peakGigaFlops), peakGigaFlops);
+    }
+
+    private static GamBenchResult Row(GamBenchCase c, GamMode mode, double forwardMs, GamTrainStep? step, double peakGigaFlops)
+    {
+        var gigaFlops = c.Flops / (forwardMs * 1e6);
+        return new GamBenchResult(c, mode, forwardMs, gigaFlops, gigaFlops / peakGigaFlops, step);
+    }
+
+    private static float[] Uniform(int length, int seed)
+    {
+        var random = new Random(seed);
+        var values = new float[length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)((random.NextDouble() * 2) - 1);
+        }
+
+        return values;
     }
 }

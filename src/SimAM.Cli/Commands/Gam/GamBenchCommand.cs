@@ -6,11 +6,13 @@ using System.IO;
 using System.Text.Json;
 using SimAM.Cli.Benchmarking;
 using SimAM.Cli.Benchmarking.Gam;
-using SimAM.Gam;
 
 namespace SimAM.Cli.Commands.Gam;
 
-/// <summary><c>simam gam bench</c>: GAM forward times per shape and mode, in GFLOP/s and as a share of this machine's FMA peak.</summary>
+/// <summary>
+/// <c>simam gam bench</c>: GAM forward times per shape and mode, and in train mode the training step (forward keeping
+/// activations, backward), in GFLOP/s and as a share of this machine's FMA peak.
+/// </summary>
 internal static class GamBenchCommand
 {
     /// <summary>Creates the command.</summary>
@@ -18,11 +20,13 @@ internal static class GamBenchCommand
     /// <returns>The command.</returns>
     public static Command Create(CliContext context)
     {
-        var quick = new Option<bool>("--quick") { Description = "Fewer repetitions (every shape and mode is still measured)." };
-        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file: a list of {shape, variant, mode, forward_ms, gflops, of_peak}.", HelpName = "file" };
+        var quick = new Option<bool>("--quick") { Description = "One warm-up call and at least 5 rounds instead of 3 and 9 (every shape and mode is still measured)." };
+        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file: a list of {shape, groups, shuffle_groups, mode, forward_ms, gflops, fma_peak_gflops, of_peak, " +
+                "forward_activations_ms, backward_ms, backward_gflops, backward_of_peak, train_step_ms}; the last five are null for eval rows.", HelpName = "file" };
         var command = new Command(
             "bench",
-            "Times the GAM forward pass on standard CNN shapes in eval and train mode, against a register-only FMA loop on all cores (the ceiling of any convolution).\n" +
+            "Times the GAM forward pass on standard CNN shapes in eval and train mode, and in train mode a training step (the forward pass keeping " +
+            "its activations, then the backward pass), against a register-only FMA loop on all cores (the ceiling of any convolution).\n" +
             "Example: simam gam bench --quick --json gam-bench.json")
         {
             quick, json,
@@ -37,20 +41,18 @@ internal static class GamBenchCommand
         var environment = BenchEnvironment.Current();
         var (peak, width) = FmaPeak.Measure();
         var output = context.Out;
-        output.WriteLine(Invariant($"GAM forward on {environment.Cpu}, {environment.LogicalProcessors} logical processors, kernel {environment.Kernel}, {environment.Runtime}"));
+        output.WriteLine(Invariant($"GAM on {environment.Cpu}, {environment.LogicalProcessors} logical processors, kernel {environment.Kernel}, {environment.Runtime}"));
         output.WriteLine(Invariant($"FMA peak (register-only {width} loop, all cores): {peak:F0} GFLOP/s"));
         output.WriteLine();
-        output.WriteLine(Invariant($"{"shape",-16} {"variant",-20} {"mode",-5} {"fwd ms",10} {"GFLOP/s",9} {"of peak",8}"));
-        var results = GamBenchRunner.Run(
-            GamBenchCase.Standard,
-            quick ? Timing.Quick : Timing.Standard,
-            peak,
-            r => output.WriteLine(Invariant(
-                $"{BenchShapes.Format(r.Case.Shape),-16} {r.Case.Variant,-20} {Mode(r.Mode),-5} {r.ForwardMs,10:F2} {r.GigaFlops,9:F1} {r.OfPeak * 100,7:F0}%")));
+        output.WriteLine(Invariant(
+            $"{"shape",-16} {"variant",-20} {"mode",-5} {"fwd ms",10} {"GFLOP/s",9} {"of peak",8} {"bwd ms",10} {"GFLOP/s",9} {"of peak",8} {"step ms",10}"));
+        var results = GamBenchRunner.Run(GamBenchCase.Standard, quick ? QuickTiming : Timing.Standard, peak, r => output.WriteLine(Row(r)));
         var (peakAfter, _) = FmaPeak.Measure();
         output.WriteLine();
         output.WriteLine(Invariant($"FMA peak again after the runs: {peakAfter:F0} GFLOP/s (the table divides by the first: {peak:F0})."));
-        output.WriteLine("GFLOP/s counts the channel MLP and both 7x7 convolutions, 2 FLOPs per multiply-add; medians of timed rounds after warm-up, all cores.");
+        output.WriteLine("GFLOP/s counts the channel MLP and both 7x7 convolutions, 2 FLOPs per multiply-add; the backward pass counts twice the forward's");
+        output.WriteLine("(a data and a weight gradient per product). bwd: GamModule.Backward (dx and every parameter's gradient) after a train-mode forward");
+        output.WriteLine("pass keeping its activations; step: that forward pass + bwd. Medians of timed rounds after warm-up, all cores.");
         if (jsonPath is not null)
         {
             TensorFiles.Write(jsonPath, stream => WriteJson(stream, results, peak));
@@ -60,7 +62,10 @@ internal static class GamBenchCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>Writes the rows as a JSON list of {shape, groups, shuffle_groups, mode, forward_ms, gflops, fma_peak_gflops, of_peak}.</summary>
+    /// <summary>
+    /// Writes the rows as a JSON list of {shape, groups, shuffle_groups, mode, forward_ms, gflops, fma_peak_gflops, of_peak,
+    /// forward_activations_ms, backward_ms, backward_gflops, backward_of_peak, train_step_ms}; the training step's five are null in eval rows.
+    /// </summary>
     /// <param name="stream">The target.</param>
     /// <param name="results">The rows.</param>
     /// <param name="peak">The FMA peak of the run.</param>
@@ -80,18 +85,49 @@ internal static class GamBenchCommand
             json.WriteEndArray();
             json.WriteNumber("groups", r.Case.Groups);
             json.WriteNumber("shuffle_groups", r.Case.ShuffleGroups);
-            json.WriteString("mode", Mode(r.Mode));
+            json.WriteString("mode", GamOptionParsing.Name(r.Mode));
             json.WriteNumber("forward_ms", r.ForwardMs);
             json.WriteNumber("gflops", r.GigaFlops);
             json.WriteNumber("fma_peak_gflops", peak);
             json.WriteNumber("of_peak", r.OfPeak);
+            WriteNumberOrNull(json, "forward_activations_ms", r.Step?.ForwardMs);
+            WriteNumberOrNull(json, "backward_ms", r.Step?.BackwardMs);
+            WriteNumberOrNull(json, "backward_gflops", r.Step?.BackwardGigaFlops);
+            WriteNumberOrNull(json, "backward_of_peak", r.Step?.BackwardOfPeak);
+            WriteNumberOrNull(json, "train_step_ms", r.Step?.StepMs);
             json.WriteEndObject();
         }
 
         json.WriteEndArray();
     }
 
-    private static string Mode(GamMode mode) => mode == GamMode.Eval ? "eval" : "train";
+    /// <summary>
+    /// Gets the settings of <c>--quick</c>: those of <c>simam bench --quick</c> with one warm-up call (a GAM call takes milliseconds
+    /// to a second, and the first one builds the plan and workspace) and at least 5 rounds instead of 9, so that the training step's
+    /// backward pass, several times the forward's work, keeps the run short.
+    /// </summary>
+    private static Timing QuickTiming { get; } = Timing.Quick with { Warmup = 1, MinRepetitions = 5 };
+
+    private static string Row(GamBenchResult r)
+    {
+        var row = Invariant(
+            $"{BenchShapes.Format(r.Case.Shape),-16} {r.Case.Variant,-20} {GamOptionParsing.Name(r.Mode),-5} {r.ForwardMs,10:F2} {r.GigaFlops,9:F1} {r.OfPeak * 100,7:F0}%");
+        return r.Step is { } step
+            ? row + Invariant($" {step.BackwardMs,10:F2} {step.BackwardGigaFlops,9:F1} {step.BackwardOfPeak * 100,7:F0}% {step.StepMs,10:F2}")
+            : row + Invariant($" {"-",10} {"-",9} {"-",8} {"-",10}");
+    }
+
+    private static void WriteNumberOrNull(Utf8JsonWriter json, string name, double? value)
+    {
+        if (value is { } number)
+        {
+            json.WriteNumber(name, number);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace SimAM.Cli.Commands.Gam;
 
-/// <summary><c>simam gam</c>: the GAM module's commands (forward, init, bench).</summary>
+/// <summary><c>simam gam</c>: the GAM module's commands (forward, backward, init, bench).</summary>
 internal static class GamCommand
 {
     /// <summary>Creates the command and its subcommands.</summary>
@@ -15,6 +15,7 @@ internal static class GamCommand
         "Example: simam gam init --channels 64 --output gam.safetensors && simam gam forward --weights gam.safetensors --input x.npy --output y.npy")
     {
         GamForwardCommand.Create(context),
+        GamBackwardCommand.Create(context),
         GamInitCommand.Create(context),
         GamBenchCommand.Create(context),
     };

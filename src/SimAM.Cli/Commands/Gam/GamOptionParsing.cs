@@ -57,6 +57,11 @@ internal static class GamOptionParsing
         _ => throw new CliException($"--mode must be eval or train; got '{text}'"),
     };
 
+    /// <summary>Spells a mode as <c>--mode</c> takes it.</summary>
+    /// <param name="mode">The mode.</param>
+    /// <returns><c>eval</c> or <c>train</c>.</returns>
+    public static string Name(GamMode mode) => mode == GamMode.Eval ? "eval" : "train";
+
     /// <summary>Parses a <c>--channel-gate</c> value.</summary>
     /// <param name="text">The value.</param>
     /// <returns>The gate.</returns>
