@@ -14,7 +14,9 @@ For every case of `simam gam bench` (the six shapes and variants of the issue), 
      torch.set_num_threads(number of cores): eval forward under torch.no_grad(), and train-mode
      forward (batch statistics, running statistics updated) under torch.no_grad() -- the work the
      GAM module's train forward does, which records no autograd graph either; the train forward with
-     autograd recording is measured too and kept in --json.
+     autograd recording is measured too and kept in --json; and a training step: train-mode forward with
+     autograd, then backward with every parameter's gradient and dL/dx (bench_gam_train_step.py's step),
+     against `simam gam bench`'s train_step_ms (forward keeping activations + backward).
 Then one Markdown table (and the outputs' agreement) is printed. Timings are medians; the ORT ratio is
 same-process, the PyTorch ratios compare this script's medians with those of `simam gam bench`.
 """
@@ -112,9 +114,19 @@ def time_pytorch(case, directory, quick, threads):
         module.train()
         module(x)
 
+    x_grad = x.clone().requires_grad_()
+    g = torch.randn(x.shape, generator=torch.Generator().manual_seed(2))
+
+    def train_step():
+        module.train()
+        module.zero_grad(set_to_none=True)
+        x_grad.grad = None
+        module(x_grad).backward(g)
+
     rounds = (3, 5, 15, 0.15) if quick else (3, 9, 41, 0.3)
-    eval_ms, train_ms, autograd_ms = median_ms([evaluate, train, train_autograd], *rounds)
-    return {"pytorch_eval_ms": eval_ms, "pytorch_train_ms": train_ms, "pytorch_train_autograd_ms": autograd_ms, **accuracy}
+    eval_ms, train_ms, autograd_ms, step_ms = median_ms([evaluate, train, train_autograd, train_step], *rounds)
+    return {"pytorch_eval_ms": eval_ms, "pytorch_train_ms": train_ms, "pytorch_train_autograd_ms": autograd_ms,
+            "pytorch_train_step_ms": step_ms, **accuracy}
 
 
 def merge(runs):
@@ -230,6 +242,19 @@ def main():
               f"{ev['of_peak'] * 100:.0f}% | {o['ort_ms']:.2f} ({o['ort_over_gam']:.2f}x) | {p['pytorch_eval_ms']:.2f} | "
               f"{p['pytorch_eval_ms'] / ev['forward_ms']:.2f}x | {tr['forward_ms']:.2f} | {p['pytorch_train_ms']:.2f} | "
               f"{p['pytorch_train_ms'] / tr['forward_ms']:.2f}x |")
+    print()
+    print("Training step (train-mode forward keeping what the backward needs, then the backward with every parameter's "
+          "gradient); the backward's GFLOP/s count twice the forward's work (data and weight gradients):")
+    print()
+    print("| shape | variant | GAM step ms | GAM forward ms | GAM backward ms | backward GFLOP/s | % of FMA peak | "
+          "PyTorch step ms | vs PyTorch |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in rows:
+        case, tr, p = r["case"], r["gam_train"], r["pytorch"]
+        print(f"| [{','.join(map(str, case['shape']))}] | {case['variant']} | {tr['train_step_ms']:.2f} | "
+              f"{tr['forward_activations_ms']:.2f} | {tr['backward_ms']:.2f} | {tr['backward_gflops']:.0f} | "
+              f"{tr['backward_of_peak'] * 100:.0f}% | {p['pytorch_train_step_ms']:.2f} | "
+              f"{p['pytorch_train_step_ms'] / tr['train_step_ms']:.2f}x |")
     print()
     print("Agreement, max |difference| / max |reference output| (float32 everywhere, the same weights and input):")
     print()
