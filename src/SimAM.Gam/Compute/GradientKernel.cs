@@ -30,12 +30,19 @@ internal static class GradientKernel
     public const int WideTaps = 6;
 
     /// <summary>
-    /// The vectors each accumulator sums in the element type before the register sums go to double (at the end of the sample
-    /// that reaches it): one plane of a large map, or several samples' planes of a small one, whose per-plane horizontal
-    /// sums would otherwise cost as much as the plane's FMAs. Where the sums go to double depends on the shape only, never
-    /// on the threads.
+    /// The vectors each accumulator sums in the element type before its sums go to double (at the end of the sample that
+    /// reaches it): one plane of a large map, or several samples' planes of a small one, whose per-plane horizontal sums
+    /// would otherwise cost as much as the plane's FMAs. Where the sums go to double depends on the shape only, never on
+    /// the threads.
     /// </summary>
     public const int FlushVectors = 256;
+
+    /// <summary>
+    /// The positions one pass of every register tile covers before the next block: about 1,600 floats of each of the five
+    /// rows a tile reads (four gradient rows, one input row, 32 KB together), so that all the taps' passes find them in
+    /// the L1 cache instead of streaming a whole plane (or several samples) from L2 once per tile.
+    /// </summary>
+    private const int BlockBytes = 6400;
 
     /// <summary>
     /// sums[r·<paramref name="rowStride"/> + t] += Σ over samples s and i in [0, <paramref name="length"/>) of
@@ -47,35 +54,84 @@ internal static class GradientKernel
     /// The taps go through register tiles of <see cref="Rows"/> × 6 where the width has 32 registers (AVX-512: 24 accumulators,
     /// ten loads per 24 FMAs, so that the unaligned loads, most of which split across cache lines, no longer set the pace),
     /// else <see cref="Rows"/> × 3 (twelve accumulators for the sixteen registers of AVX2 and SSE); the rest in tiles of 3.
+    /// Every tile runs over one block of positions of one sample before the next tile does, so the block's rows stay in L1
+    /// across all the tiles; a tile's accumulators wait in <paramref name="scratch"/> (element type, one vector per
+    /// accumulator) between blocks, and go to double every <see cref="FlushVectors"/> vectors or so.
     /// </remarks>
     public static void Run<T, TV, TLanes>(
         ref T gradient, int gradientStride, int validRows, ref T input, ReadOnlySpan<int> offsets, int length,
-        int samples, nint gradientSampleStride, nint inputSampleStride, Span<double> sums, int rowStride)
+        int samples, nint gradientSampleStride, nint inputSampleStride, Span<double> sums, int rowStride, Span<T> scratch)
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV>
     {
-        var t = 0;
-        if (Unsafe.SizeOf<TV>() >= 64)
+        var n = TLanes.Count;
+        var wide = Unsafe.SizeOf<TV>() >= 64 ? WideTaps : Taps;
+        var block = Math.Max(n, BlockBytes / Unsafe.SizeOf<T>() / n * n);
+        var accumulators = scratch[..ScratchLength(offsets.Length, n)];
+        accumulators.Clear();
+        var pending = 0;
+        for (var sample = 0; sample < samples; sample++)
         {
-            for (; t + WideTaps <= offsets.Length; t += WideTaps)
+            ref var sampleGradient = ref Unsafe.Add(ref gradient, sample * gradientSampleStride);
+            ref var sampleInput = ref Unsafe.Add(ref input, sample * inputSampleStride);
+            for (var start = 0; start < length; start += block)
             {
-                Run6<T, TV, TLanes>(ref gradient, gradientStride, validRows, ref input, offsets.Slice(t, WideTaps), length, samples, gradientSampleStride, inputSampleStride, sums, rowStride, t);
-            }
-        }
+                var count = Math.Min(block, length - start);
+                ref var blockGradient = ref Unsafe.Add(ref sampleGradient, start);
+                ref var blockInput = ref Unsafe.Add(ref sampleInput, start);
+                var t = 0;
+                for (; wide == WideTaps && t + WideTaps <= offsets.Length; t += WideTaps)
+                {
+                    Tile6<T, TV, TLanes>(ref blockGradient, gradientStride, validRows, ref blockInput, offsets.Slice(t, WideTaps), count, ref accumulators[Rows * t * n]);
+                }
 
-        for (; t < offsets.Length; t += Taps)
-        {
-            Run3<T, TV, TLanes>(
-                ref gradient, gradientStride, validRows, ref input, offsets.Slice(t, Math.Min(Taps, offsets.Length - t)), length, samples, gradientSampleStride, inputSampleStride, sums, rowStride, t);
+                for (; t < offsets.Length; t += Taps)
+                {
+                    Tile3<T, TV, TLanes>(ref blockGradient, gradientStride, validRows, ref blockInput, offsets.Slice(t, Math.Min(Taps, offsets.Length - t)), count, ref accumulators[Rows * t * n]);
+                }
+            }
+
+            pending += length / n;
+            if (pending >= FlushVectors || sample == samples - 1)
+            {
+                Flush<T, TV, TLanes>(accumulators, offsets.Length, wide, validRows, sums, rowStride);
+                pending = 0;
+            }
         }
     }
 
-    /// <summary>One register tile of <see cref="Rows"/> × <see cref="Taps"/> (up to three taps: <paramref name="offsets"/>).</summary>
+    /// <summary>Gets the scratch <see cref="Run{T, TV, TLanes}"/> needs for <paramref name="taps"/> taps at <paramref name="lanes"/> lanes: a vector per accumulator, the last tile whole.</summary>
+    public static int ScratchLength(int taps, int lanes) => Rows * (taps + Taps - 1) * lanes;
+
+    /// <summary>Adds each valid accumulator's horizontal sum to its place in <paramref name="sums"/> and clears the accumulators.</summary>
+    private static void Flush<T, TV, TLanes>(Span<T> accumulators, int taps, int wide, int validRows, Span<double> sums, int rowStride)
+        where T : unmanaged
+        where TV : struct
+        where TLanes : ILanes<T, TV>
+    {
+        var n = TLanes.Count;
+        for (var t0 = 0; t0 < taps;)
+        {
+            var width = wide == WideTaps && t0 + WideTaps <= taps ? WideTaps : Math.Min(Taps, taps - t0);
+            var tileTaps = width == WideTaps ? WideTaps : Taps;
+            for (var r = 0; r < validRows; r++)
+            {
+                for (var t = 0; t < width; t++)
+                {
+                    sums[(r * rowStride) + t0 + t] += TLanes.Sum(TLanes.Load(ref accumulators[((Rows * t0) + (r * tileTaps) + t) * n]));
+                }
+            }
+
+            t0 += width;
+        }
+
+        accumulators.Clear();
+    }
+
+    /// <summary>One register tile of <see cref="Rows"/> × 3 taps over [0, <paramref name="length"/>): its accumulators come from and go back to <paramref name="partial"/> ([row][tap] vectors).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run3<T, TV, TLanes>(
-        ref T gradient, int gradientStride, int validRows, ref T input, ReadOnlySpan<int> offsets, int length,
-        int samples, nint gradientSampleStride, nint inputSampleStride, Span<double> sums, int rowStride, int firstTap)
+    private static void Tile3<T, TV, TLanes>(ref T gradient, int gradientStride, int validRows, ref T input, ReadOnlySpan<int> offsets, int length, ref T partial)
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV>
@@ -91,92 +147,58 @@ internal static class GradientKernel
         ref var x0 = ref Unsafe.Add(ref input, offsets[0]);
         ref var x1 = ref Unsafe.Add(ref input, validTaps > 1 ? offsets[1] : offsets[0]);
         ref var x2 = ref Unsafe.Add(ref input, validTaps > 2 ? offsets[2] : offsets[0]);
-        TV c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
-        c00 = c01 = c02 = c10 = c11 = c12 = c20 = c21 = c22 = c30 = c31 = c32 = TLanes.Zero;
-        var pending = 0;
-        for (var sample = 0; sample < samples; sample++)
+        var c00 = TLanes.Load(ref Unsafe.Add(ref partial, 0 * n));
+        var c01 = TLanes.Load(ref Unsafe.Add(ref partial, 1 * n));
+        var c02 = TLanes.Load(ref Unsafe.Add(ref partial, 2 * n));
+        var c10 = TLanes.Load(ref Unsafe.Add(ref partial, 3 * n));
+        var c11 = TLanes.Load(ref Unsafe.Add(ref partial, 4 * n));
+        var c12 = TLanes.Load(ref Unsafe.Add(ref partial, 5 * n));
+        var c20 = TLanes.Load(ref Unsafe.Add(ref partial, 6 * n));
+        var c21 = TLanes.Load(ref Unsafe.Add(ref partial, 7 * n));
+        var c22 = TLanes.Load(ref Unsafe.Add(ref partial, 8 * n));
+        var c30 = TLanes.Load(ref Unsafe.Add(ref partial, 9 * n));
+        var c31 = TLanes.Load(ref Unsafe.Add(ref partial, 10 * n));
+        var c32 = TLanes.Load(ref Unsafe.Add(ref partial, 11 * n));
+        for (nint i = 0; i < length; i += n)
         {
-            for (nint i = 0; i < length; i += n)
-            {
-                var a0 = TLanes.Load(ref Unsafe.Add(ref g0, i));
-                var a1 = TLanes.Load(ref Unsafe.Add(ref g1, i));
-                var a2 = TLanes.Load(ref Unsafe.Add(ref g2, i));
-                var a3 = TLanes.Load(ref Unsafe.Add(ref g3, i));
-                var b = TLanes.Load(ref Unsafe.Add(ref x0, i));
-                c00 = TLanes.MultiplyAdd(a0, b, c00);
-                c10 = TLanes.MultiplyAdd(a1, b, c10);
-                c20 = TLanes.MultiplyAdd(a2, b, c20);
-                c30 = TLanes.MultiplyAdd(a3, b, c30);
-                b = TLanes.Load(ref Unsafe.Add(ref x1, i));
-                c01 = TLanes.MultiplyAdd(a0, b, c01);
-                c11 = TLanes.MultiplyAdd(a1, b, c11);
-                c21 = TLanes.MultiplyAdd(a2, b, c21);
-                c31 = TLanes.MultiplyAdd(a3, b, c31);
-                b = TLanes.Load(ref Unsafe.Add(ref x2, i));
-                c02 = TLanes.MultiplyAdd(a0, b, c02);
-                c12 = TLanes.MultiplyAdd(a1, b, c12);
-                c22 = TLanes.MultiplyAdd(a2, b, c22);
-                c32 = TLanes.MultiplyAdd(a3, b, c32);
-            }
-
-            g0 = ref Unsafe.Add(ref g0, gradientSampleStride);
-            g1 = ref Unsafe.Add(ref g1, gradientSampleStride);
-            g2 = ref Unsafe.Add(ref g2, gradientSampleStride);
-            g3 = ref Unsafe.Add(ref g3, gradientSampleStride);
-            x0 = ref Unsafe.Add(ref x0, inputSampleStride);
-            x1 = ref Unsafe.Add(ref x1, inputSampleStride);
-            x2 = ref Unsafe.Add(ref x2, inputSampleStride);
-
-            // Small planes run several samples in the registers; the sums go to double after about FlushVectors.
-            pending += length / n;
-            if (pending >= FlushVectors || sample == samples - 1)
-            {
-                Report3<T, TV, TLanes>(sums.Slice(firstTap), validTaps, c00, c01, c02);
-                if (validRows > 1)
-                {
-                    Report3<T, TV, TLanes>(sums.Slice(rowStride + firstTap), validTaps, c10, c11, c12);
-                }
-
-                if (validRows > 2)
-                {
-                    Report3<T, TV, TLanes>(sums.Slice((2 * rowStride) + firstTap), validTaps, c20, c21, c22);
-                }
-
-                if (validRows > 3)
-                {
-                    Report3<T, TV, TLanes>(sums.Slice((3 * rowStride) + firstTap), validTaps, c30, c31, c32);
-                }
-
-                c00 = c01 = c02 = c10 = c11 = c12 = c20 = c21 = c22 = c30 = c31 = c32 = TLanes.Zero;
-                pending = 0;
-            }
+            var a0 = TLanes.Load(ref Unsafe.Add(ref g0, i));
+            var a1 = TLanes.Load(ref Unsafe.Add(ref g1, i));
+            var a2 = TLanes.Load(ref Unsafe.Add(ref g2, i));
+            var a3 = TLanes.Load(ref Unsafe.Add(ref g3, i));
+            var b = TLanes.Load(ref Unsafe.Add(ref x0, i));
+            c00 = TLanes.MultiplyAdd(a0, b, c00);
+            c10 = TLanes.MultiplyAdd(a1, b, c10);
+            c20 = TLanes.MultiplyAdd(a2, b, c20);
+            c30 = TLanes.MultiplyAdd(a3, b, c30);
+            b = TLanes.Load(ref Unsafe.Add(ref x1, i));
+            c01 = TLanes.MultiplyAdd(a0, b, c01);
+            c11 = TLanes.MultiplyAdd(a1, b, c11);
+            c21 = TLanes.MultiplyAdd(a2, b, c21);
+            c31 = TLanes.MultiplyAdd(a3, b, c31);
+            b = TLanes.Load(ref Unsafe.Add(ref x2, i));
+            c02 = TLanes.MultiplyAdd(a0, b, c02);
+            c12 = TLanes.MultiplyAdd(a1, b, c12);
+            c22 = TLanes.MultiplyAdd(a2, b, c22);
+            c32 = TLanes.MultiplyAdd(a3, b, c32);
         }
+
+        TLanes.Store(c00, ref Unsafe.Add(ref partial, 0 * n));
+        TLanes.Store(c01, ref Unsafe.Add(ref partial, 1 * n));
+        TLanes.Store(c02, ref Unsafe.Add(ref partial, 2 * n));
+        TLanes.Store(c10, ref Unsafe.Add(ref partial, 3 * n));
+        TLanes.Store(c11, ref Unsafe.Add(ref partial, 4 * n));
+        TLanes.Store(c12, ref Unsafe.Add(ref partial, 5 * n));
+        TLanes.Store(c20, ref Unsafe.Add(ref partial, 6 * n));
+        TLanes.Store(c21, ref Unsafe.Add(ref partial, 7 * n));
+        TLanes.Store(c22, ref Unsafe.Add(ref partial, 8 * n));
+        TLanes.Store(c30, ref Unsafe.Add(ref partial, 9 * n));
+        TLanes.Store(c31, ref Unsafe.Add(ref partial, 10 * n));
+        TLanes.Store(c32, ref Unsafe.Add(ref partial, 11 * n));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Report3<T, TV, TLanes>(Span<double> sums, int validTaps, TV c0, TV c1, TV c2)
-        where T : unmanaged
-        where TV : struct
-        where TLanes : ILanes<T, TV>
-    {
-        sums[0] += TLanes.Sum(c0);
-        if (validTaps > 1)
-        {
-            sums[1] += TLanes.Sum(c1);
-        }
-
-        if (validTaps > 2)
-        {
-            sums[2] += TLanes.Sum(c2);
-        }
-
-    }
-
-    /// <summary>One register tile of <see cref="Rows"/> × 6 taps (<paramref name="offsets"/>), for widths with 32 registers.</summary>
+    /// <summary>One register tile of <see cref="Rows"/> × 6 taps over [0, <paramref name="length"/>): its accumulators come from and go back to <paramref name="partial"/> ([row][tap] vectors).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run6<T, TV, TLanes>(
-        ref T gradient, int gradientStride, int validRows, ref T input, ReadOnlySpan<int> offsets, int length,
-        int samples, nint gradientSampleStride, nint inputSampleStride, Span<double> sums, int rowStride, int firstTap)
+    private static void Tile6<T, TV, TLanes>(ref T gradient, int gradientStride, int validRows, ref T input, ReadOnlySpan<int> offsets, int length, ref T partial)
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV>
@@ -195,117 +217,91 @@ internal static class GradientKernel
         ref var x3 = ref Unsafe.Add(ref input, validTaps > 3 ? offsets[3] : offsets[0]);
         ref var x4 = ref Unsafe.Add(ref input, validTaps > 4 ? offsets[4] : offsets[0]);
         ref var x5 = ref Unsafe.Add(ref input, validTaps > 5 ? offsets[5] : offsets[0]);
-        TV c00, c01, c02, c03, c04, c05, c10, c11, c12, c13, c14, c15, c20, c21, c22, c23, c24, c25, c30, c31, c32, c33, c34, c35;
-        c00 = c01 = c02 = c03 = c04 = c05 = c10 = c11 = c12 = c13 = c14 = c15 = c20 = c21 = c22 = c23 = c24 = c25 = c30 = c31 = c32 = c33 = c34 = c35 = TLanes.Zero;
-        var pending = 0;
-        for (var sample = 0; sample < samples; sample++)
+        var c00 = TLanes.Load(ref Unsafe.Add(ref partial, 0 * n));
+        var c01 = TLanes.Load(ref Unsafe.Add(ref partial, 1 * n));
+        var c02 = TLanes.Load(ref Unsafe.Add(ref partial, 2 * n));
+        var c03 = TLanes.Load(ref Unsafe.Add(ref partial, 3 * n));
+        var c04 = TLanes.Load(ref Unsafe.Add(ref partial, 4 * n));
+        var c05 = TLanes.Load(ref Unsafe.Add(ref partial, 5 * n));
+        var c10 = TLanes.Load(ref Unsafe.Add(ref partial, 6 * n));
+        var c11 = TLanes.Load(ref Unsafe.Add(ref partial, 7 * n));
+        var c12 = TLanes.Load(ref Unsafe.Add(ref partial, 8 * n));
+        var c13 = TLanes.Load(ref Unsafe.Add(ref partial, 9 * n));
+        var c14 = TLanes.Load(ref Unsafe.Add(ref partial, 10 * n));
+        var c15 = TLanes.Load(ref Unsafe.Add(ref partial, 11 * n));
+        var c20 = TLanes.Load(ref Unsafe.Add(ref partial, 12 * n));
+        var c21 = TLanes.Load(ref Unsafe.Add(ref partial, 13 * n));
+        var c22 = TLanes.Load(ref Unsafe.Add(ref partial, 14 * n));
+        var c23 = TLanes.Load(ref Unsafe.Add(ref partial, 15 * n));
+        var c24 = TLanes.Load(ref Unsafe.Add(ref partial, 16 * n));
+        var c25 = TLanes.Load(ref Unsafe.Add(ref partial, 17 * n));
+        var c30 = TLanes.Load(ref Unsafe.Add(ref partial, 18 * n));
+        var c31 = TLanes.Load(ref Unsafe.Add(ref partial, 19 * n));
+        var c32 = TLanes.Load(ref Unsafe.Add(ref partial, 20 * n));
+        var c33 = TLanes.Load(ref Unsafe.Add(ref partial, 21 * n));
+        var c34 = TLanes.Load(ref Unsafe.Add(ref partial, 22 * n));
+        var c35 = TLanes.Load(ref Unsafe.Add(ref partial, 23 * n));
+        for (nint i = 0; i < length; i += n)
         {
-            for (nint i = 0; i < length; i += n)
-            {
-                var a0 = TLanes.Load(ref Unsafe.Add(ref g0, i));
-                var a1 = TLanes.Load(ref Unsafe.Add(ref g1, i));
-                var a2 = TLanes.Load(ref Unsafe.Add(ref g2, i));
-                var a3 = TLanes.Load(ref Unsafe.Add(ref g3, i));
-                var b = TLanes.Load(ref Unsafe.Add(ref x0, i));
-                c00 = TLanes.MultiplyAdd(a0, b, c00);
-                c10 = TLanes.MultiplyAdd(a1, b, c10);
-                c20 = TLanes.MultiplyAdd(a2, b, c20);
-                c30 = TLanes.MultiplyAdd(a3, b, c30);
-                b = TLanes.Load(ref Unsafe.Add(ref x1, i));
-                c01 = TLanes.MultiplyAdd(a0, b, c01);
-                c11 = TLanes.MultiplyAdd(a1, b, c11);
-                c21 = TLanes.MultiplyAdd(a2, b, c21);
-                c31 = TLanes.MultiplyAdd(a3, b, c31);
-                b = TLanes.Load(ref Unsafe.Add(ref x2, i));
-                c02 = TLanes.MultiplyAdd(a0, b, c02);
-                c12 = TLanes.MultiplyAdd(a1, b, c12);
-                c22 = TLanes.MultiplyAdd(a2, b, c22);
-                c32 = TLanes.MultiplyAdd(a3, b, c32);
-                b = TLanes.Load(ref Unsafe.Add(ref x3, i));
-                c03 = TLanes.MultiplyAdd(a0, b, c03);
-                c13 = TLanes.MultiplyAdd(a1, b, c13);
-                c23 = TLanes.MultiplyAdd(a2, b, c23);
-                c33 = TLanes.MultiplyAdd(a3, b, c33);
-                b = TLanes.Load(ref Unsafe.Add(ref x4, i));
-                c04 = TLanes.MultiplyAdd(a0, b, c04);
-                c14 = TLanes.MultiplyAdd(a1, b, c14);
-                c24 = TLanes.MultiplyAdd(a2, b, c24);
-                c34 = TLanes.MultiplyAdd(a3, b, c34);
-                b = TLanes.Load(ref Unsafe.Add(ref x5, i));
-                c05 = TLanes.MultiplyAdd(a0, b, c05);
-                c15 = TLanes.MultiplyAdd(a1, b, c15);
-                c25 = TLanes.MultiplyAdd(a2, b, c25);
-                c35 = TLanes.MultiplyAdd(a3, b, c35);
-            }
-
-            g0 = ref Unsafe.Add(ref g0, gradientSampleStride);
-            g1 = ref Unsafe.Add(ref g1, gradientSampleStride);
-            g2 = ref Unsafe.Add(ref g2, gradientSampleStride);
-            g3 = ref Unsafe.Add(ref g3, gradientSampleStride);
-            x0 = ref Unsafe.Add(ref x0, inputSampleStride);
-            x1 = ref Unsafe.Add(ref x1, inputSampleStride);
-            x2 = ref Unsafe.Add(ref x2, inputSampleStride);
-            x3 = ref Unsafe.Add(ref x3, inputSampleStride);
-            x4 = ref Unsafe.Add(ref x4, inputSampleStride);
-            x5 = ref Unsafe.Add(ref x5, inputSampleStride);
-
-            // Small planes run several samples in the registers; the sums go to double after about FlushVectors.
-            pending += length / n;
-            if (pending >= FlushVectors || sample == samples - 1)
-            {
-                Report6<T, TV, TLanes>(sums.Slice(firstTap), validTaps, c00, c01, c02, c03, c04, c05);
-                if (validRows > 1)
-                {
-                    Report6<T, TV, TLanes>(sums.Slice(rowStride + firstTap), validTaps, c10, c11, c12, c13, c14, c15);
-                }
-
-                if (validRows > 2)
-                {
-                    Report6<T, TV, TLanes>(sums.Slice((2 * rowStride) + firstTap), validTaps, c20, c21, c22, c23, c24, c25);
-                }
-
-                if (validRows > 3)
-                {
-                    Report6<T, TV, TLanes>(sums.Slice((3 * rowStride) + firstTap), validTaps, c30, c31, c32, c33, c34, c35);
-                }
-
-                c00 = c01 = c02 = c03 = c04 = c05 = c10 = c11 = c12 = c13 = c14 = c15 = c20 = c21 = c22 = c23 = c24 = c25 = c30 = c31 = c32 = c33 = c34 = c35 = TLanes.Zero;
-                pending = 0;
-            }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Report6<T, TV, TLanes>(Span<double> sums, int validTaps, TV c0, TV c1, TV c2, TV c3, TV c4, TV c5)
-        where T : unmanaged
-        where TV : struct
-        where TLanes : ILanes<T, TV>
-    {
-        sums[0] += TLanes.Sum(c0);
-        if (validTaps > 1)
-        {
-            sums[1] += TLanes.Sum(c1);
+            var a0 = TLanes.Load(ref Unsafe.Add(ref g0, i));
+            var a1 = TLanes.Load(ref Unsafe.Add(ref g1, i));
+            var a2 = TLanes.Load(ref Unsafe.Add(ref g2, i));
+            var a3 = TLanes.Load(ref Unsafe.Add(ref g3, i));
+            var b = TLanes.Load(ref Unsafe.Add(ref x0, i));
+            c00 = TLanes.MultiplyAdd(a0, b, c00);
+            c10 = TLanes.MultiplyAdd(a1, b, c10);
+            c20 = TLanes.MultiplyAdd(a2, b, c20);
+            c30 = TLanes.MultiplyAdd(a3, b, c30);
+            b = TLanes.Load(ref Unsafe.Add(ref x1, i));
+            c01 = TLanes.MultiplyAdd(a0, b, c01);
+            c11 = TLanes.MultiplyAdd(a1, b, c11);
+            c21 = TLanes.MultiplyAdd(a2, b, c21);
+            c31 = TLanes.MultiplyAdd(a3, b, c31);
+            b = TLanes.Load(ref Unsafe.Add(ref x2, i));
+            c02 = TLanes.MultiplyAdd(a0, b, c02);
+            c12 = TLanes.MultiplyAdd(a1, b, c12);
+            c22 = TLanes.MultiplyAdd(a2, b, c22);
+            c32 = TLanes.MultiplyAdd(a3, b, c32);
+            b = TLanes.Load(ref Unsafe.Add(ref x3, i));
+            c03 = TLanes.MultiplyAdd(a0, b, c03);
+            c13 = TLanes.MultiplyAdd(a1, b, c13);
+            c23 = TLanes.MultiplyAdd(a2, b, c23);
+            c33 = TLanes.MultiplyAdd(a3, b, c33);
+            b = TLanes.Load(ref Unsafe.Add(ref x4, i));
+            c04 = TLanes.MultiplyAdd(a0, b, c04);
+            c14 = TLanes.MultiplyAdd(a1, b, c14);
+            c24 = TLanes.MultiplyAdd(a2, b, c24);
+            c34 = TLanes.MultiplyAdd(a3, b, c34);
+            b = TLanes.Load(ref Unsafe.Add(ref x5, i));
+            c05 = TLanes.MultiplyAdd(a0, b, c05);
+            c15 = TLanes.MultiplyAdd(a1, b, c15);
+            c25 = TLanes.MultiplyAdd(a2, b, c25);
+            c35 = TLanes.MultiplyAdd(a3, b, c35);
         }
 
-        if (validTaps > 2)
-        {
-            sums[2] += TLanes.Sum(c2);
-        }
-
-        if (validTaps > 3)
-        {
-            sums[3] += TLanes.Sum(c3);
-        }
-
-        if (validTaps > 4)
-        {
-            sums[4] += TLanes.Sum(c4);
-        }
-
-        if (validTaps > 5)
-        {
-            sums[5] += TLanes.Sum(c5);
-        }
-
+        TLanes.Store(c00, ref Unsafe.Add(ref partial, 0 * n));
+        TLanes.Store(c01, ref Unsafe.Add(ref partial, 1 * n));
+        TLanes.Store(c02, ref Unsafe.Add(ref partial, 2 * n));
+        TLanes.Store(c03, ref Unsafe.Add(ref partial, 3 * n));
+        TLanes.Store(c04, ref Unsafe.Add(ref partial, 4 * n));
+        TLanes.Store(c05, ref Unsafe.Add(ref partial, 5 * n));
+        TLanes.Store(c10, ref Unsafe.Add(ref partial, 6 * n));
+        TLanes.Store(c11, ref Unsafe.Add(ref partial, 7 * n));
+        TLanes.Store(c12, ref Unsafe.Add(ref partial, 8 * n));
+        TLanes.Store(c13, ref Unsafe.Add(ref partial, 9 * n));
+        TLanes.Store(c14, ref Unsafe.Add(ref partial, 10 * n));
+        TLanes.Store(c15, ref Unsafe.Add(ref partial, 11 * n));
+        TLanes.Store(c20, ref Unsafe.Add(ref partial, 12 * n));
+        TLanes.Store(c21, ref Unsafe.Add(ref partial, 13 * n));
+        TLanes.Store(c22, ref Unsafe.Add(ref partial, 14 * n));
+        TLanes.Store(c23, ref Unsafe.Add(ref partial, 15 * n));
+        TLanes.Store(c24, ref Unsafe.Add(ref partial, 16 * n));
+        TLanes.Store(c25, ref Unsafe.Add(ref partial, 17 * n));
+        TLanes.Store(c30, ref Unsafe.Add(ref partial, 18 * n));
+        TLanes.Store(c31, ref Unsafe.Add(ref partial, 19 * n));
+        TLanes.Store(c32, ref Unsafe.Add(ref partial, 20 * n));
+        TLanes.Store(c33, ref Unsafe.Add(ref partial, 21 * n));
+        TLanes.Store(c34, ref Unsafe.Add(ref partial, 22 * n));
+        TLanes.Store(c35, ref Unsafe.Add(ref partial, 23 * n));
     }
 }

@@ -449,7 +449,7 @@ internal static class BackwardRunner
             ref var gradient = ref Unsafe.Add(ref gradients0, (nint)((first * stride) + geometry.DataStart));
             ref var values = ref Unsafe.Add(ref inputs0, (nint)(((group * inPer) + input) * stride + geometry.DataStart));
             GradientKernel.Run<T, TV, TLanes>(
-                ref gradient, (int)stride, rows, ref values, plan.TapOffsets, length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, Taps);
+                ref gradient, (int)stride, rows, ref values, plan.TapOffsets, length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, Taps, _workspace.WorkerGradientScratch[worker]);
 
             AddRows(target, ((first * inPer) + input) * Taps, inPer * Taps, sums, rows, Taps);
         }
@@ -510,7 +510,7 @@ internal static class BackwardRunner
                 var output = (group * filter.OutPerGroup) + first;
                 sums.Clear();
                 GradientKernel.Run<T, TV, TLanes>(
-                    ref Unsafe.Add(ref packed0, (nint)output * row), row, rows, ref MemoryMarshal.GetReference(columns), plan.PackedTapOffsets, row, 1, 0, 0, sums, Taps);
+                    ref Unsafe.Add(ref packed0, (nint)output * row), row, rows, ref MemoryMarshal.GetReference(columns), plan.PackedTapOffsets, row, 1, 0, 0, sums, Taps, _workspace.WorkerGradientScratch[worker]);
                 AddRows(target, ((output * inPer) + input) * Taps, inPer * Taps, sums, rows, Taps);
             }
         }
@@ -532,7 +532,7 @@ internal static class BackwardRunner
             ref var gradient = ref Unsafe.Add(ref gradients0, (nint)((first * stride) + geometry.DataStart));
             ref var values = ref Unsafe.Add(ref inputs0, (nint)geometry.DataStart);
             GradientKernel.Run<T, TV, TLanes>(
-                ref gradient, planeStride, rows, ref values, planeOffsets, length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, inChannels);
+                ref gradient, planeStride, rows, ref values, planeOffsets, length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, inChannels, _workspace.WorkerGradientScratch[worker]);
 
             AddRows(target, first * inChannels, inChannels, sums, rows, inChannels);
         }

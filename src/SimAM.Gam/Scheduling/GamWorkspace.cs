@@ -117,6 +117,9 @@ internal sealed class GamWorkspace<T>
     /// <summary>Gets each worker's tile of x's gradient before the first linear layer's share is added (C rows).</summary>
     public T[][] WorkerGradientTiles { get; private set; } = [];
 
+    /// <summary>Gets each worker's weight-gradient accumulators between blocks of positions (<see cref="Compute.GradientKernel.ScratchLength"/>).</summary>
+    public T[][] WorkerGradientScratch { get; private set; } = [];
+
     /// <summary>Gets each worker's weight-gradient sums (4 output channels by the longest reduction of taps or channels).</summary>
     public double[][] WorkerSums { get; private set; } = [];
 
@@ -134,7 +137,8 @@ internal sealed class GamWorkspace<T>
     {
         var (inputs, hidden, perWorker, sums) = BackwardSizes(plan);
         var (packed, columns) = PackedSizes(plan);
-        return ((inputs + hidden + packed + ((perWorker + columns) * workers)) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (sums * workers * sizeof(double));
+        return ((inputs + hidden + packed + ((perWorker + columns + GradientScratchLength(plan)) * workers)) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())
+            + (sums * workers * sizeof(double));
     }
 
     /// <summary>Adds the buffers of a backward pass (after <see cref="Prepare"/> with the same plan); their padding stays zero as the forward buffers' does.</summary>
@@ -151,16 +155,20 @@ internal sealed class GamWorkspace<T>
         }
 
         var rows = ((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows * plan.TilePositions;
-        if (WorkerSums.Length < workers || WorkerSums[0].Length < sums || WorkerGradientHidden[0].Length < rows || WorkerGradientTiles[0].Length < perWorker - rows)
+        var scratch = GradientScratchLength(plan);
+        if (WorkerSums.Length < workers || WorkerSums[0].Length < sums || WorkerGradientHidden[0].Length < rows || WorkerGradientTiles[0].Length < perWorker - rows
+            || WorkerGradientScratch[0].Length < scratch)
         {
             WorkerSums = new double[workers][];
             WorkerGradientHidden = new T[workers][];
             WorkerGradientTiles = new T[workers][];
+            WorkerGradientScratch = new T[workers][];
             for (var w = 0; w < workers; w++)
             {
                 WorkerSums[w] = new double[sums];
                 WorkerGradientHidden[w] = new T[rows];
                 WorkerGradientTiles[w] = new T[perWorker - rows];
+                WorkerGradientScratch[w] = new T[scratch];
             }
         }
 
@@ -186,6 +194,10 @@ internal sealed class GamWorkspace<T>
 
     private static (long Gradients, long Columns) PackedSizes(GamPlan<T> plan) =>
         plan.Packed ? ((long)Math.Max(plan.Hidden, plan.OutChannels) * plan.PackedRow, 49L * plan.PackedRow) : (0, 0);
+
+    /// <summary>The weight-gradient accumulators for the longest reduction (49 taps, or a linear layer's input channels) at the widest vectors.</summary>
+    private static int GradientScratchLength(GamPlan<T> plan) =>
+        Compute.GradientKernel.ScratchLength(Math.Max(49, Math.Max(plan.Channels, plan.Hidden)), 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
 
     private static (long Inputs, long Hidden, long PerWorker, long Sums) BackwardSizes(GamPlan<T> plan)
     {
