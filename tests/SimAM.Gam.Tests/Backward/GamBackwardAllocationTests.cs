@@ -1,0 +1,93 @@
+using System;
+using System.Linq;
+using SimAM.Gam.Tests.Infrastructure;
+using SimAM.Gam.Tests.ModuleTests;
+using Xunit;
+
+namespace SimAM.Gam.Tests.Backward;
+
+/// <summary>
+/// A training step's pair of calls, a float train-mode forward pass keeping activations and its backward pass, allocates
+/// nothing in steady state when it runs serially, and only <c>Parallel.For</c>'s bookkeeping with threads: the activations
+/// and the workspace (with its backward buffers) are reused, and the gradients are added in place. Runs alone, as
+/// <see cref="GamModuleAllocationTests"/> does: the process-wide counter would otherwise count other tests' allocations.
+/// </summary>
+[Collection(AllocationMeasurement.Name)]
+public class GamBackwardAllocationTests
+{
+    /// <summary>What one <c>Parallel.For</c> may cost per call, as in <see cref="GamModuleAllocationTests"/>: about 1.3 to 1.8 KB measured with two workers, twice that for a replica more.</summary>
+    private const long ParallelForBytes = 4096;
+
+    /// <summary>
+    /// The pair's phases that may each run one <c>Parallel.For</c>: the forward pass's eight (padding, channel MLP, convolution,
+    /// moments, normalisation, convolution, moments, gate) and the backward pass's seventeen (padding, channel MLP, the first
+    /// map's rebuild, the output gate, sums, BatchNorm, weight and data gradient of each convolution, padding again, the
+    /// channel MLP's backward pass, the two linear layers' weight gradients and the bias sums).
+    /// </summary>
+    private const int PairParallelFors = 8 + 17;
+
+    /// <summary>Golden-size, maps under 7×7, and a single sample: every call serial, both paths.</summary>
+    private static readonly int[][] s_serialShapes = [[2, 16, 8, 9], [3, 16, 5, 6], [1, 16, 3, 4]];
+
+    [Fact]
+    public void Serial_training_steps_allocate_nothing_in_steady_state()
+    {
+        var steps = (from shape in s_serialShapes from path in ModulePaths.Forced select Pair(shape, path, threads: 1)).ToArray();
+        Assert.Equal(0, SteadyState.AllocatedBytes(
+            () =>
+            {
+                foreach (var step in steps)
+                {
+                    step();
+                }
+            },
+            calls: 20));
+    }
+
+    [Fact]
+    public void Parallel_training_steps_allocate_only_parallel_fors_bookkeeping()
+    {
+        foreach (var (shape, path) in new (int[], ConvolutionPath)[]
+        {
+            ([2, 16, 12, 12], ConvolutionPath.Direct),
+            ([4, 16, 18, 20], ConvolutionPath.Direct),
+            ([4, 16, 7, 7], ConvolutionPath.Packed),
+        })
+        {
+            var step = Pair(shape, path, threads: 2);
+            for (var i = 0; i < 10; i++)
+            {
+                step();
+            }
+
+            const int Calls = 30;
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            for (var i = 0; i < Calls; i++)
+            {
+                step();
+            }
+
+            var bytes = (GC.GetTotalAllocatedBytes(precise: true) - before) / Calls;
+            Assert.True(bytes <= PairParallelFors * ParallelForBytes, $"[{string.Join(", ", shape)}], {path}: {bytes} bytes per forward and backward pair.");
+        }
+    }
+
+    /// <summary>One training step's calls on a float module: the forward pass keeping activations, then its backward pass into the same gradients.</summary>
+    private static Action Pair(int[] shape, ConvolutionPath path, int threads)
+    {
+        var sample = new RandomModule(shape[0], shape[1], shape[2], shape[3], 4, 16, 1, GamChannelGate.Sigmoid, 4, 23);
+        Assert.True(threads == 1 ? sample.Work < 1_000_000 : sample.Work >= 1_000_000, "the shape must be serial, or large enough for threads");
+        var module = new GamModule(sample.CreateWeights(), sample.Options(SimAmKernel.Auto, path, threads));
+        var activations = new GamActivations();
+        var gradients = new GamGradients(module.Weights);
+        var x = sample.CreateInput();
+        var g = BackwardPass.GradOutput(x.Length, 9);
+        var y = new float[x.Length];
+        var dx = new float[x.Length];
+        return () =>
+        {
+            module.Forward(x, y, shape, GamMode.Train, activations);
+            module.Backward(x, g, dx, shape, GamMode.Train, activations, gradients);
+        };
+    }
+}
