@@ -460,7 +460,10 @@ internal static class BackwardRunner
             var plan = _plan;
             var geometry = plan.Geometry;
             var stride = geometry.PlaneStride;
-            var row = _workspace.PackedGradients.AsSpan(channel * plan.PackedRow, plan.Positions);
+            var row = _workspace.PackedGradients.AsSpan(channel * plan.PackedRow, plan.PackedRow);
+
+            // The row's tail must be zero: a buffer of the same length may have served a batch with more pixels.
+            row[plan.Positions..].Clear();
             for (var n = 0; n < plan.Batch; n++)
             {
                 var plane = Planes(planes, n, channels).Slice(channel * stride, stride);
@@ -491,7 +494,8 @@ internal static class BackwardRunner
             for (var t = 0; t < Taps; t++)
             {
                 var offset = plan.TapOffsets[t];
-                var tapRow = columns.Slice(t * row, plan.Positions);
+                var tapRow = columns.Slice(t * row, row);
+                tapRow[plan.Positions..].Clear();
                 for (var n = 0; n < plan.Batch; n++)
                 {
                     var plane = Planes(inputs, n, inChannels).Slice(((group * inPer) + input) * stride, stride);

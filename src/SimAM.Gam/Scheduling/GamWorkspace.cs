@@ -175,7 +175,7 @@ internal sealed class GamWorkspace<T>
         var channels = Math.Max(plan.Channels, Math.Max(plan.Hidden, plan.OutChannels));
         Coefficients = Coefficients.Length >= 3 * channels ? Coefficients : new T[3 * channels];
 
-        // Packed rows end in zeros that are never written: allocate them fresh whenever the size changes.
+        // Packed rows end in zeros, which the backward pass rewrites with every row (a batch of fewer pixels may reuse them).
         var (packed, columns) = PackedSizes(plan);
         if (PackedGradients.Length != packed)
         {
