@@ -38,9 +38,10 @@ internal static class GradientKernel
     public const int FlushVectors = 256;
 
     /// <summary>
-    /// The positions one pass of every register tile covers before the next block: about 1,600 floats of each of the five
-    /// rows a tile reads (four gradient rows, one input row, 32 KB together), so that all the taps' passes find them in
-    /// the L1 cache instead of streaming a whole plane (or several samples) from L2 once per tile.
+    /// The bytes of each row one pass of every register tile covers before the next block: 1,600 floats of each of the
+    /// five rows a tile reads when its taps are shifts of one input row (four gradient rows, one input plane: 32 KB
+    /// together), so that all the taps' passes find them in the L1 cache instead of streaming a whole plane (or several
+    /// samples) from L2 once per tile. Taps that are rows of their own (gathered columns, linear layers) take half.
     /// </summary>
     private const int BlockBytes = 6400;
 
@@ -48,7 +49,8 @@ internal static class GradientKernel
     /// sums[r·<paramref name="rowStride"/> + t] += Σ over samples s and i in [0, <paramref name="length"/>) of
     /// gradient[s·<paramref name="gradientSampleStride"/> + r·<paramref name="gradientStride"/> + i] · input[s·<paramref name="inputSampleStride"/> + offsets[t] + i]
     /// for r &lt; <paramref name="validRows"/> (at most <see cref="Rows"/>) and every t. <paramref name="length"/> is a multiple of the vector
-    /// width; the caller guarantees that the gradient is zero wherever it has no data.
+    /// width; the caller guarantees that the gradient is zero wherever it has no data. <paramref name="tapRows"/> says that
+    /// the offsets are rows of their own rather than shifts within one row (it only sizes the blocks).
     /// </summary>
     /// <remarks>
     /// The taps go through register tiles of <see cref="Rows"/> × 6 where the width has 32 registers (AVX-512: 24 accumulators,
@@ -60,14 +62,14 @@ internal static class GradientKernel
     /// </remarks>
     public static void Run<T, TV, TLanes>(
         ref T gradient, int gradientStride, int validRows, ref T input, ReadOnlySpan<int> offsets, int length,
-        int samples, nint gradientSampleStride, nint inputSampleStride, Span<double> sums, int rowStride, Span<T> scratch)
+        int samples, nint gradientSampleStride, nint inputSampleStride, Span<double> sums, int rowStride, Span<T> scratch, bool tapRows = false)
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV>
     {
         var n = TLanes.Count;
         var wide = Unsafe.SizeOf<TV>() >= 64 ? WideTaps : Taps;
-        var block = Math.Max(n, BlockBytes / Unsafe.SizeOf<T>() / n * n);
+        var block = Math.Max(n, BlockBytes / (tapRows ? 2 : 1) / Unsafe.SizeOf<T>() / n * n);
         var accumulators = scratch[..ScratchLength(offsets.Length, n)];
         accumulators.Clear();
         var pending = 0;

@@ -514,7 +514,7 @@ internal static class BackwardRunner
                 var output = (group * filter.OutPerGroup) + first;
                 sums.Clear();
                 GradientKernel.Run<T, TV, TLanes>(
-                    ref Unsafe.Add(ref packed0, (nint)output * row), row, rows, ref MemoryMarshal.GetReference(columns), plan.PackedTapOffsets, row, 1, 0, 0, sums, Taps, _workspace.WorkerGradientScratch[worker]);
+                    ref Unsafe.Add(ref packed0, (nint)output * row), row, rows, ref MemoryMarshal.GetReference(columns), plan.PackedTapOffsets, row, 1, 0, 0, sums, Taps, _workspace.WorkerGradientScratch[worker], tapRows: true);
                 AddRows(target, ((output * inPer) + input) * Taps, inPer * Taps, sums, rows, Taps);
             }
         }
@@ -536,7 +536,7 @@ internal static class BackwardRunner
             ref var gradient = ref Unsafe.Add(ref gradients0, (nint)((first * stride) + geometry.DataStart));
             ref var values = ref Unsafe.Add(ref inputs0, (nint)geometry.DataStart);
             GradientKernel.Run<T, TV, TLanes>(
-                ref gradient, planeStride, rows, ref values, planeOffsets, length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, inChannels, _workspace.WorkerGradientScratch[worker]);
+                ref gradient, planeStride, rows, ref values, planeOffsets, length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, inChannels, _workspace.WorkerGradientScratch[worker], tapRows: true);
 
             AddRows(target, first * inChannels, inChannels, sums, rows, inChannels);
         }
