@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
-using System.Text.Json;
 
 namespace SimAM.Gam.Tests.Infrastructure;
 
@@ -14,23 +12,13 @@ namespace SimAM.Gam.Tests.Infrastructure;
 /// </summary>
 public static class BackwardGoldenCases
 {
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
-
-    private static readonly Lazy<BackwardGoldenCase[]> s_cases = new(Load);
+    private static readonly Lazy<BackwardGoldenCase[]> s_cases = new(() => GoldenWeights.Read<BackwardGoldenFile>("gam_backward_golden.json").Cases);
 
     /// <summary>Gets every case, in the file's order.</summary>
     public static IReadOnlyList<BackwardGoldenCase> All => s_cases.Value;
 
     /// <summary>Finds a case by name.</summary>
     public static BackwardGoldenCase Get(string name) => s_cases.Value.Single(c => c.Name == name);
-
-    private static BackwardGoldenCase[] Load()
-    {
-        var path = Path.Combine(AppContext.BaseDirectory, "Golden", "gam_backward_golden.json");
-        var file = JsonSerializer.Deserialize<BackwardGoldenFile>(File.ReadAllText(path), s_json)
-            ?? throw new InvalidDataException($"{path} is empty.");
-        return file.Cases;
-    }
 
     private sealed record BackwardGoldenFile(string Generator, string Torch, BackwardGoldenCase[] Cases);
 }

@@ -16,8 +16,6 @@ namespace SimAM.Gam.Tests.Infrastructure;
 /// </remarks>
 public static class GoldenCases
 {
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
-
     private static readonly Lazy<GoldenCase[]> s_cases = new(Load);
 
     /// <summary>Gets every case, in the file's order.</summary>
@@ -29,13 +27,7 @@ public static class GoldenCases
     /// <summary>Finds a case by name.</summary>
     public static GoldenCase Get(string name) => s_cases.Value.Single(c => c.Name == name);
 
-    private static GoldenCase[] Load()
-    {
-        var path = Path.Combine(AppContext.BaseDirectory, "Golden", "gam_golden.json");
-        var file = JsonSerializer.Deserialize<GoldenFile>(File.ReadAllText(path), s_json)
-            ?? throw new InvalidDataException($"{path} is empty.");
-        return file.Cases.Select(c => c.ToCase()).ToArray();
-    }
+    private static GoldenCase[] Load() => GoldenWeights.Read<GoldenFile>("gam_golden.json").Cases.Select(c => c.ToCase()).ToArray();
 
     private sealed record GoldenFile(string Generator, string Torch, GoldenCaseData[] Cases);
 
@@ -141,9 +133,18 @@ public sealed record GoldenCase(
     public override string ToString() => Name;
 }
 
-/// <summary>Weights from a golden file's tensors and counters (both golden files store them alike).</summary>
+/// <summary>What both golden files share: reading one, and the weights from its tensors and counters.</summary>
 public static class GoldenWeights
 {
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Reads a golden file (Golden/<paramref name="name"/> beside the tests) into its layout record.</summary>
+    public static T Read<T>(string name)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Golden", name);
+        return JsonSerializer.Deserialize<T>(File.ReadAllText(path), s_json) ?? throw new InvalidDataException($"{path} is empty.");
+    }
+
     public static GamWeights Create(
         string name, int channels, int hidden, int outChannels, int groups, IReadOnlyDictionary<string, float[]> values, (long First, long Second) batchesTracked)
     {
