@@ -1,5 +1,5 @@
 using System;
-using SimAM.Kernels;
+using SimAM.Dispatch;
 using SimAM.Validation;
 
 namespace SimAM;

@@ -1,20 +1,23 @@
 using System;
 using System.Buffers;
 using CommunityToolkit.HighPerformance.Helpers;
+using SimAM.Kernels.Planes;
 using SimAM.Kernels;
 using SimAM.Validation;
 
 namespace SimAM.Scheduling;
 
 /// <summary>Schedules a backward pass: statistics (given or recomputed), the Σ a·u, Σ a·u² pass, then dx.</summary>
-internal static unsafe class BackwardRunner<T, TKernel>
+internal static unsafe class BackwardRunner<T, TKernel, TVariant>
     where T : unmanaged
     where TKernel : IPlaneKernel<T>
+    where TVariant : IEnergy
 {
     /// <summary>Runs a backward pass; statistics are the forward pass's, or empty to recompute them.</summary>
     public static void Run(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, ReadOnlySpan<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, int maxDegreeOfParallelism)
     {
         var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism);
+        var energy = EnergyConstants.Create<TVariant>(geometry.PlaneSize);
         fixed (T* x = input)
         fixed (T* g = gradOutput)
         fixed (T* dx = gradInput)
@@ -23,7 +26,7 @@ internal static unsafe class BackwardRunner<T, TKernel>
             {
                 fixed (PlaneStatistics* given = statistics)
                 {
-                    Workers.Run(plan, new WholePlanes(x, g, dx, given, plan, geometry.PlaneCount, lambda));
+                    Workers.Run(plan, new WholePlanes(x, g, dx, given, plan, geometry.PlaneCount, lambda, energy));
                 }
 
                 return;
@@ -42,7 +45,7 @@ internal static unsafe class BackwardRunner<T, TKernel>
                     {
                         fixed (ChunkMoments* chunkMoments = moments)
                         {
-                            Workers.Run(plan, new ForwardRunner<T, TKernel>.ChunkReduction(x, chunkMoments, plan, chunkCount));
+                            Workers.Run(plan, new ForwardRunner<T, TKernel, TVariant>.ChunkReduction(x, chunkMoments, plan, chunkCount));
                         }
 
                         for (var plane = 0; plane < planeCount; plane++)
@@ -60,7 +63,7 @@ internal static unsafe class BackwardRunner<T, TKernel>
                 fixed (PlaneStatistics* stats = planeStatistics)
                 fixed (BackwardSums* sums = chunkSums)
                 {
-                    Workers.Run(plan, new ChunkSums(x, g, stats, sums, plan, chunkCount, lambda));
+                    Workers.Run(plan, new ChunkSums(x, g, stats, sums, plan, chunkCount, lambda, energy));
 
                     // The plane totals go after the chunk sums in the same rented array.
                     var planeSums = sums + chunkCount;
@@ -69,7 +72,7 @@ internal static unsafe class BackwardRunner<T, TKernel>
                         planeSums[plane] = PlaneWork<T, TKernel>.Fold(chunkSums.AsSpan(plane * plan.Chunks.ChunksPerPlane, plan.Chunks.ChunksPerPlane));
                     }
 
-                    Workers.Run(plan, new ChunkGradients(x, g, dx, stats, planeSums, plan, chunkCount, lambda));
+                    Workers.Run(plan, new ChunkGradients(x, g, dx, stats, planeSums, plan, chunkCount, lambda, energy));
                 }
             }
             finally
@@ -83,7 +86,7 @@ internal static unsafe class BackwardRunner<T, TKernel>
         }
     }
 
-    private readonly struct WholePlanes(T* x, T* g, T* dx, PlaneStatistics* given, WorkPlan plan, int planeCount, double lambda) : IAction
+    private readonly struct WholePlanes(T* x, T* g, T* dx, PlaneStatistics* given, WorkPlan plan, int planeCount, double lambda, EnergyConstants energy) : IAction
     {
         public void Invoke(int i)
         {
@@ -93,6 +96,12 @@ internal static unsafe class BackwardRunner<T, TKernel>
             // A plane of one chunk (under 5120 values) keeps s and a' from its reduction pass on the stack,
             // so the elementwise pass does not evaluate the exponential again; larger planes recompute them.
             var keep = layout.ChunksPerPlane == 1;
+            if (keep && TKernel.FusesPlanes)
+            {
+                FusedPlanes(start, end);
+                return;
+            }
+
             var kept = keep ? stackalloc T[2 * layout.PlaneSize] : default;
             var keptSigmoid = kept[..(kept.Length / 2)];
             var keptWeight = kept[(kept.Length / 2)..];
@@ -115,19 +124,35 @@ internal static unsafe class BackwardRunner<T, TKernel>
                     // its x and g during the reduction pass, its dx lines (for ownership) during the gradient pass.
                     // Prefetching all three in the short gradient pass alone left them arriving late.
                     var ahead = plane + 1 < end ? layout.PlaneSize : 0;
-                    var sums = TKernel.BackwardSums(values, gradients, gate, keptSigmoid, keptWeight, ahead);
-                    TKernel.Backward(values, gradients, keptSigmoid, keptWeight, destination, gate, new BackwardCoefficients(sums, layout.PlaneSize), ahead);
+                    var sums = TKernel.BackwardSums<TVariant>(values, gradients, gate, energy, keptSigmoid, keptWeight, ahead);
+                    TKernel.Backward<TVariant>(values, gradients, keptSigmoid, keptWeight, destination, gate, energy, new BackwardCoefficients(sums, layout.PlaneSize), ahead);
                 }
                 else
                 {
-                    var sums = PlaneWork<T, TKernel>.Sums(x, g, layout, plane, gate);
-                    TKernel.Backward(values, gradients, destination, gate, new BackwardCoefficients(sums, layout.PlaneSize), 0);
+                    var sums = PlaneWork<T, TKernel>.Sums<TVariant>(x, g, layout, plane, gate, energy);
+                    TKernel.Backward<TVariant>(values, gradients, destination, gate, energy, new BackwardCoefficients(sums, layout.PlaneSize), 0);
+                }
+            }
+        }
+        /// <summary>One-chunk planes of a kernel that runs all passes of a plane at once (converting it once).</summary>
+        private void FusedPlanes(int start, int end)
+        {
+            var layout = plan.Chunks;
+            for (var plane = start; plane < end; plane++)
+            {
+                var destination = PlaneWork<T, TKernel>.Plane(dx, layout, plane);
+                var stats = TKernel.BackwardPlane<TVariant>(
+                    PlaneWork<T, TKernel>.Plane(x, layout, plane), PlaneWork<T, TKernel>.Plane(g, layout, plane), destination,
+                    given != null ? given[plane] : null, lambda, energy);
+                if (!stats.IsFinite)
+                {
+                    PlaneWork<T, TKernel>.FillNaN(destination);
                 }
             }
         }
     }
 
-    private readonly struct ChunkSums(T* x, T* g, PlaneStatistics* statistics, BackwardSums* sums, WorkPlan plan, int chunkCount, double lambda) : IAction
+    private readonly struct ChunkSums(T* x, T* g, PlaneStatistics* statistics, BackwardSums* sums, WorkPlan plan, int chunkCount, double lambda, EnergyConstants energy) : IAction
     {
         public void Invoke(int i)
         {
@@ -141,13 +166,13 @@ internal static unsafe class BackwardRunner<T, TKernel>
 
                 // A non-finite plane is filled with NaN in the next phase; its sums are never used.
                 sums[index] = stats.IsFinite
-                    ? TKernel.BackwardSums(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(g, layout, plane, chunk), new GateCoefficients(stats, lambda))
+                    ? TKernel.BackwardSums<TVariant>(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(g, layout, plane, chunk), new GateCoefficients(stats, lambda), energy)
                     : default;
             }
         }
     }
 
-    private readonly struct ChunkGradients(T* x, T* g, T* dx, PlaneStatistics* statistics, BackwardSums* planeSums, WorkPlan plan, int chunkCount, double lambda) : IAction
+    private readonly struct ChunkGradients(T* x, T* g, T* dx, PlaneStatistics* statistics, BackwardSums* planeSums, WorkPlan plan, int chunkCount, double lambda, EnergyConstants energy) : IAction
     {
         public void Invoke(int i)
         {
@@ -168,7 +193,7 @@ internal static unsafe class BackwardRunner<T, TKernel>
                 var gate = new GateCoefficients(stats, lambda);
                 var coefficients = new BackwardCoefficients(planeSums[plane], layout.PlaneSize);
                 var ahead = index + 1 < end ? destination.Length : 0;
-                TKernel.Backward(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(g, layout, plane, chunk), destination, gate, coefficients, ahead);
+                TKernel.Backward<TVariant>(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(g, layout, plane, chunk), destination, gate, energy, coefficients, ahead);
             }
         }
     }

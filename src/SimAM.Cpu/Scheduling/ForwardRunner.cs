@@ -1,20 +1,23 @@
 using System;
 using System.Buffers;
 using CommunityToolkit.HighPerformance.Helpers;
+using SimAM.Kernels.Planes;
 using SimAM.Kernels;
 using SimAM.Validation;
 
 namespace SimAM.Scheduling;
 
-/// <summary>Schedules a forward pass over planes (or chunks) and workers.</summary>
-internal static unsafe class ForwardRunner<T, TKernel>
+/// <summary>Schedules a channels-first forward pass over planes (or chunks) and workers.</summary>
+internal static unsafe class ForwardRunner<T, TKernel, TVariant>
     where T : unmanaged
     where TKernel : IPlaneKernel<T>
+    where TVariant : IEnergy
 {
     /// <summary>Runs a forward pass; statistics receives per-plane statistics, or is empty.</summary>
     public static void Run(ReadOnlySpan<T> input, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, int maxDegreeOfParallelism)
     {
         var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism);
+        var energy = EnergyConstants.Create<TVariant>(geometry.PlaneSize);
         fixed (T* x = input)
         fixed (T* y = output)
         {
@@ -22,7 +25,7 @@ internal static unsafe class ForwardRunner<T, TKernel>
             {
                 fixed (PlaneStatistics* stats = statistics)
                 {
-                    Workers.Run(plan, new WholePlanes(x, y, stats, plan, geometry.PlaneCount, lambda));
+                    Workers.Run(plan, new WholePlanes(x, y, stats, plan, geometry.PlaneCount, lambda, energy));
                 }
 
                 return;
@@ -46,7 +49,7 @@ internal static unsafe class ForwardRunner<T, TKernel>
                         stats[plane] = PlaneWork<T, TKernel>.Fold(moments.AsSpan(plane * plan.Chunks.ChunksPerPlane, plan.Chunks.ChunksPerPlane));
                     }
 
-                    Workers.Run(plan, new ChunkGate(x, y, stats, plan, chunkCount, lambda));
+                    Workers.Run(plan, new ChunkGate(x, y, stats, plan, chunkCount, lambda, energy));
                 }
             }
             finally
@@ -61,16 +64,24 @@ internal static unsafe class ForwardRunner<T, TKernel>
     }
 
     /// <summary>Each worker reduces and gates whole planes, so a plane is gated while it is still in cache.</summary>
-    private readonly struct WholePlanes(T* x, T* y, PlaneStatistics* statistics, WorkPlan plan, int planeCount, double lambda) : IAction
+    private readonly struct WholePlanes(T* x, T* y, PlaneStatistics* statistics, WorkPlan plan, int planeCount, double lambda, EnergyConstants energy) : IAction
     {
         public void Invoke(int i)
         {
             var planeSize = plan.Chunks.PlaneSize;
-            var lanes = TKernel.PlanesPerLaneBatch(planeSize);
+            var lanes = TVariant.IsExact ? 0 : TKernel.PlanesPerLaneBatch(planeSize);
             if (lanes == 0)
             {
                 var (start, end) = plan.Range(i, planeCount);
-                PlaneBatches(start, end);
+                if (TKernel.FusesPlanes && plan.Chunks.ChunksPerPlane == 1)
+                {
+                    FusedPlanes(start, end);
+                }
+                else
+                {
+                    PlaneBatches(start, end);
+                }
+
                 return;
             }
 
@@ -98,6 +109,26 @@ internal static unsafe class ForwardRunner<T, TKernel>
             TKernel.FillLaneIndexTable(indexTable, planeSize);
             var offset = (long)start * planeSize;
             TKernel.ForwardLanes(x + offset, y + offset, planeSize, (end - start) / lanes, indexTable, lambda, statistics == null ? null : statistics + start);
+        }
+
+        /// <summary>One-chunk planes of a kernel that runs both passes of a plane at once (converting it once).</summary>
+        private void FusedPlanes(int start, int end)
+        {
+            var layout = plan.Chunks;
+            for (var plane = start; plane < end; plane++)
+            {
+                var destination = PlaneWork<T, TKernel>.Plane(y, layout, plane);
+                var stats = TKernel.ForwardPlane<TVariant>(PlaneWork<T, TKernel>.Plane(x, layout, plane), destination, lambda, energy);
+                if (statistics != null)
+                {
+                    statistics[plane] = stats;
+                }
+
+                if (!stats.IsFinite)
+                {
+                    PlaneWork<T, TKernel>.FillNaN(destination);
+                }
+            }
         }
 
         /// <summary>Planes one at a time, their reductions batched while the batch fits in L1.</summary>
@@ -130,7 +161,7 @@ internal static unsafe class ForwardRunner<T, TKernel>
                     var destination = PlaneWork<T, TKernel>.Plane(y, layout, plane);
                     if (stats.IsFinite)
                     {
-                        TKernel.Forward(PlaneWork<T, TKernel>.Plane(x, layout, plane), destination, new GateCoefficients(stats, lambda), ahead);
+                        TKernel.Forward<TVariant>(PlaneWork<T, TKernel>.Plane(x, layout, plane), destination, new GateCoefficients(stats, lambda), energy, ahead);
                     }
                     else
                     {
@@ -141,7 +172,7 @@ internal static unsafe class ForwardRunner<T, TKernel>
         }
     }
 
-    private readonly struct ChunkGate(T* x, T* y, PlaneStatistics* statistics, WorkPlan plan, int chunkCount, double lambda) : IAction
+    private readonly struct ChunkGate(T* x, T* y, PlaneStatistics* statistics, WorkPlan plan, int chunkCount, double lambda, EnergyConstants energy) : IAction
     {
         public void Invoke(int i)
         {
@@ -157,7 +188,7 @@ internal static unsafe class ForwardRunner<T, TKernel>
                 {
                     // The next chunk starts where this one ends.
                     var ahead = index + 1 < end ? destination.Length : 0;
-                    TKernel.Forward(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), destination, new GateCoefficients(stats, lambda), ahead);
+                    TKernel.Forward<TVariant>(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), destination, new GateCoefficients(stats, lambda), energy, ahead);
                 }
                 else
                 {

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using SimAM.Kernels.Planes;
 using SimAM.Kernels;
 
 namespace SimAM.Scheduling;
@@ -56,12 +57,13 @@ internal static unsafe class PlaneWork<T, TKernel>
         return total.ToStatistics();
     }
 
-    public static BackwardSums Sums(T* x, T* g, in ChunkLayout layout, int plane, in GateCoefficients gate)
+    public static BackwardSums Sums<TVariant>(T* x, T* g, in ChunkLayout layout, int plane, in GateCoefficients gate, in EnergyConstants energy)
+        where TVariant : IEnergy
     {
-        var total = TKernel.BackwardSums(Chunk(x, layout, plane, 0), Chunk(g, layout, plane, 0), gate);
+        var total = TKernel.BackwardSums<TVariant>(Chunk(x, layout, plane, 0), Chunk(g, layout, plane, 0), gate, energy);
         for (var chunk = 1; chunk < layout.ChunksPerPlane; chunk++)
         {
-            total += TKernel.BackwardSums(Chunk(x, layout, plane, chunk), Chunk(g, layout, plane, chunk), gate);
+            total += TKernel.BackwardSums<TVariant>(Chunk(x, layout, plane, chunk), Chunk(g, layout, plane, chunk), gate, energy);
         }
 
         return total;

@@ -1,0 +1,424 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace SimAM.Kernels.Channels;
+
+/// <summary>
+/// The float kernels of the channel-vector path, written once for any SIMD width (the
+/// <see cref="ISimdOps{TF,TD}"/> width structs of the planar kernels, and the same
+/// <see cref="FastSigmoid.Denominator{TF,TD,TOps}"/>). A vector holds consecutive values of a row-major
+/// [rows, C] run, i.e. neighbouring channels, and every per-channel quantity — sums, means, gate
+/// constants — comes from a table lane that moves with it (<see cref="ChannelLanes"/>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Sums are double: Σx must be exact to float's last bit for μ (an error δ in μ moves every E to first
+/// order), and Σ(x − μ_chunk)² is formed from x widened to double, so nothing is lost to cancellation on
+/// planes far from zero. Whole periods are reduced down column tiles in registers
+/// (<see cref="ChannelColumns{TF,TD,TOps}"/>); the last, partial period and the gradient sums add into the
+/// double table lanes vector by vector. The tables are a few KiB and stay in L1.
+/// </para>
+/// <para>
+/// Tails are never a scalar loop: the last vector of a run (or of a row in row mode) overlaps the one
+/// before it; reductions mask the lanes already counted and elementwise passes recompute them (loaded
+/// before the first store, so in-place calls see the input). Runs shorter than one vector go to
+/// <typeparamref name="TNarrower"/>, which reads the same tables.
+/// </para>
+/// </remarks>
+internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannelVectorKernel<float, float>
+    where TF : struct
+    where TD : struct
+    where TOps : ISimdOps<TF, TD>
+    where TNarrower : IChannelVectorKernel<float, float>
+{
+    /// <inheritdoc/>
+    public static int Width => TOps.Count;
+
+    /// <inheritdoc/>
+    public static int MinimumPeriod => 8 * TOps.Count;
+
+    /// <inheritdoc/>
+    public static double WeightScaleOf(float scaledRoot) => WeightScale.Of(scaledRoot);
+
+    /// <inheritdoc/>
+    public static void AddSums(ReadOnlySpan<float> x, in ChannelLanes lanes, Span<double> sums)
+    {
+        if (!lanes.RowWise && x.Length < TOps.Count)
+        {
+            TNarrower.AddSums(x, lanes, sums);
+            return;
+        }
+
+        ref var start = ref MemoryMarshal.GetReference(x);
+        ref var table = ref MemoryMarshal.GetReference(sums);
+        var period = lanes.Period;
+        var periods = x.Length / period;
+        if (periods > 0)
+        {
+            ChannelColumns<TF, TD, TOps>.Sum(ref start, periods, period, ref table);
+        }
+
+        if (periods * period < x.Length)
+        {
+            SumRun(ref start, periods * period, x.Length, period, ref table);
+        }
+    }
+
+    /// <inheritdoc/>
+    public static void AddSquares(ReadOnlySpan<float> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> squares)
+    {
+        if (!lanes.RowWise && x.Length < TOps.Count)
+        {
+            TNarrower.AddSquares(x, lanes, means, squares);
+            return;
+        }
+
+        ref var start = ref MemoryMarshal.GetReference(x);
+        ref var table = ref MemoryMarshal.GetReference(squares);
+        ref var centre = ref MemoryMarshal.GetReference(means);
+        var period = lanes.Period;
+        var periods = x.Length / period;
+        if (periods > 0)
+        {
+            ChannelColumns<TF, TD, TOps>.Squares(ref start, periods, period, ref centre, ref table);
+        }
+
+        if (periods * period < x.Length)
+        {
+            SquareRun(ref start, periods * period, x.Length, period, ref centre, ref table);
+        }
+    }
+
+    /// <inheritdoc/>
+    public static void Forward<TEnergy>(ReadOnlySpan<float> x, Span<float> y, in ChannelLanes lanes, ReadOnlySpan<float> gate, in EnergyConstants energy)
+        where TEnergy : IEnergy
+    {
+        if (!lanes.RowWise && x.Length < TOps.Count)
+        {
+            TNarrower.Forward<TEnergy>(x, y, lanes, gate, energy);
+            return;
+        }
+
+        var tables = new GateTables(gate, lanes.TableLength);
+        var constants = new EnergyVectors(energy);
+        ref var input = ref MemoryMarshal.GetReference(x);
+        ref var output = ref MemoryMarshal.GetReference(y);
+        if (lanes.RowWise)
+        {
+            var channels = lanes.Channels;
+            for (var row = 0; row < x.Length; row += channels)
+            {
+                GateRun<TEnergy>(ref Unsafe.Add(ref input, row), ref Unsafe.Add(ref output, row), channels, channels, tables, constants);
+            }
+        }
+        else
+        {
+            GateRun<TEnergy>(ref input, ref output, x.Length, lanes.Period, tables, constants);
+        }
+    }
+
+    /// <inheritdoc/>
+    public static void AddGradientSums<TEnergy>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in ChannelLanes lanes, ReadOnlySpan<float> gate, in EnergyConstants energy, Span<double> weighted, Span<double> weightedSquares)
+        where TEnergy : IEnergy
+    {
+        if (!lanes.RowWise && x.Length < TOps.Count)
+        {
+            TNarrower.AddGradientSums<TEnergy>(x, g, lanes, gate, energy, weighted, weightedSquares);
+            return;
+        }
+
+        var tables = new GateTables(gate, lanes.TableLength);
+        var constants = new EnergyVectors(energy);
+        ref var input = ref MemoryMarshal.GetReference(x);
+        ref var gradient = ref MemoryMarshal.GetReference(g);
+        ref var first = ref MemoryMarshal.GetReference(weighted);
+        ref var second = ref MemoryMarshal.GetReference(weightedSquares);
+        if (lanes.RowWise)
+        {
+            var channels = lanes.Channels;
+            for (var row = 0; row < x.Length; row += channels)
+            {
+                GradientSumsRun<TEnergy>(ref Unsafe.Add(ref input, row), ref Unsafe.Add(ref gradient, row), channels, channels, tables, constants, ref first, ref second);
+            }
+        }
+        else
+        {
+            GradientSumsRun<TEnergy>(ref input, ref gradient, x.Length, lanes.Period, tables, constants, ref first, ref second);
+        }
+    }
+
+    /// <inheritdoc/>
+    public static void Backward<TEnergy>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in ChannelLanes lanes, ReadOnlySpan<float> gate, ReadOnlySpan<float> gradient, in EnergyConstants energy)
+        where TEnergy : IEnergy
+    {
+        if (!lanes.RowWise && x.Length < TOps.Count)
+        {
+            TNarrower.Backward<TEnergy>(x, g, dx, lanes, gate, gradient, energy);
+            return;
+        }
+
+        var tables = new GateTables(gate, lanes.TableLength);
+        var slopes = new GateTables(gradient, lanes.TableLength);
+        var constants = new EnergyVectors(energy);
+        ref var input = ref MemoryMarshal.GetReference(x);
+        ref var gradOutput = ref MemoryMarshal.GetReference(g);
+        ref var output = ref MemoryMarshal.GetReference(dx);
+        if (lanes.RowWise)
+        {
+            var channels = lanes.Channels;
+            for (var row = 0; row < x.Length; row += channels)
+            {
+                GradientRun<TEnergy>(ref Unsafe.Add(ref input, row), ref Unsafe.Add(ref gradOutput, row), ref Unsafe.Add(ref output, row), channels, channels, tables, slopes, constants);
+            }
+        }
+        else
+        {
+            GradientRun<TEnergy>(ref input, ref gradOutput, ref output, x.Length, lanes.Period, tables, slopes, constants);
+        }
+    }
+
+    /// <summary>
+    /// Σx per lane over the last, partial period of a flat run (from <paramref name="from"/>, a multiple of
+    /// the period, to <paramref name="length"/>), vector by vector, with a masked overlapped tail.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SumRun(ref float x, int from, int length, int period, ref double table)
+    {
+        var width = TOps.Count;
+        var half = width / 2;
+        int i = from, lane = 0;
+        for (; i + width <= length; i += width)
+        {
+            TOps.Widen(TOps.Load(ref x, (nuint)i), out var lower, out var upper);
+            AddTo(ref table, lane, lower);
+            AddTo(ref table, lane + half, upper);
+            lane += width;
+            if (lane == period)
+            {
+                lane = 0;
+            }
+        }
+
+        if (i < length)
+        {
+            var start = length - width;
+            var tail = TOps.KeepLanesFrom(TOps.Load(ref x, (nuint)start), width - (length - i));
+            TOps.Widen(tail, out var lower, out var upper);
+            lane = start % period;
+            AddTo(ref table, lane, lower);
+            AddTo(ref table, lane + half, upper);
+        }
+    }
+
+    /// <summary>Σ(x − mean)² per lane over the last, partial period of a flat run, in double.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void SquareRun(ref float x, int from, int length, int period, ref double means, ref double table)
+    {
+        var width = TOps.Count;
+        var half = width / 2;
+        int i = from, lane = 0;
+        for (; i + width <= length; i += width)
+        {
+            TOps.Widen(TOps.Load(ref x, (nuint)i), out var lower, out var upper);
+            var c0 = TOps.SubtractDouble(lower, Read(ref means, lane));
+            var c1 = TOps.SubtractDouble(upper, Read(ref means, lane + half));
+            Write(ref table, lane, TOps.MultiplyAddDouble(c0, c0, Read(ref table, lane)));
+            Write(ref table, lane + half, TOps.MultiplyAddDouble(c1, c1, Read(ref table, lane + half)));
+            lane += width;
+            if (lane == period)
+            {
+                lane = 0;
+            }
+        }
+
+        if (i < length)
+        {
+            var start = length - width;
+            TOps.Widen(TOps.Load(ref x, (nuint)start), out var lower, out var upper);
+            TOps.Widen(TOps.KeepLanesFrom(TOps.Create(1f), width - (length - i)), out var keepLower, out var keepUpper);
+            lane = start % period;
+            var zero = TOps.CreateDouble(0);
+            var c0 = TOps.SubtractDouble(lower, Read(ref means, lane));
+            var c1 = TOps.SubtractDouble(upper, Read(ref means, lane + half));
+            Write(ref table, lane, TOps.MultiplyAddDouble(TOps.MultiplyAddDouble(c0, c0, zero), keepLower, Read(ref table, lane)));
+            Write(ref table, lane + half, TOps.MultiplyAddDouble(TOps.MultiplyAddDouble(c1, c1, zero), keepUpper, Read(ref table, lane + half)));
+        }
+    }
+
+    private static void GateRun<TEnergy>(ref float x, ref float y, int length, int period, in GateTables tables, in EnergyVectors constants)
+        where TEnergy : IEnergy
+    {
+        var width = TOps.Count;
+        var lastStart = length - width;
+        var last = TOps.Load(ref x, (nuint)lastStart);
+        var lane = 0;
+        for (var i = 0; i < lastStart; i += width)
+        {
+            TOps.Store(Gate<TEnergy>(TOps.Load(ref x, (nuint)i), tables, lane, constants), ref y, (nuint)i);
+            lane += width;
+            if (lane == period)
+            {
+                lane = 0;
+            }
+        }
+
+        TOps.Store(Gate<TEnergy>(last, tables, lastStart % period, constants), ref y, (nuint)lastStart);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void GradientSumsRun<TEnergy>(ref float x, ref float g, int length, int period, in GateTables tables, in EnergyVectors constants, ref double weighted, ref double weightedSquares)
+        where TEnergy : IEnergy
+    {
+        var width = TOps.Count;
+        var half = width / 2;
+        int i = 0, lane = 0;
+        for (; i + width <= length; i += width)
+        {
+            Weighted<TEnergy>(TOps.Load(ref x, (nuint)i), TOps.Load(ref g, (nuint)i), tables, lane, constants, out var first, out var second);
+            AddWidened(ref weighted, lane, half, first);
+            AddWidened(ref weightedSquares, lane, half, second);
+            lane += width;
+            if (lane == period)
+            {
+                lane = 0;
+            }
+        }
+
+        if (i < length)
+        {
+            var start = length - width;
+            var firstLane = width - (length - i);
+            lane = start % period;
+            Weighted<TEnergy>(TOps.Load(ref x, (nuint)start), TOps.Load(ref g, (nuint)start), tables, lane, constants, out var first, out var second);
+            AddWidened(ref weighted, lane, half, TOps.KeepLanesFrom(first, firstLane));
+            AddWidened(ref weightedSquares, lane, half, TOps.KeepLanesFrom(second, firstLane));
+        }
+    }
+
+    private static void GradientRun<TEnergy>(ref float x, ref float g, ref float dx, int length, int period, in GateTables tables, in GateTables slopes, in EnergyVectors constants)
+        where TEnergy : IEnergy
+    {
+        var width = TOps.Count;
+        var lastStart = length - width;
+
+        // dx may be x or g itself: read the overlapped last vectors before anything is stored.
+        var lastX = TOps.Load(ref x, (nuint)lastStart);
+        var lastG = TOps.Load(ref g, (nuint)lastStart);
+        var lane = 0;
+        for (var i = 0; i < lastStart; i += width)
+        {
+            TOps.Store(Gradient<TEnergy>(TOps.Load(ref x, (nuint)i), TOps.Load(ref g, (nuint)i), tables, slopes, lane, constants), ref dx, (nuint)i);
+            lane += width;
+            if (lane == period)
+            {
+                lane = 0;
+            }
+        }
+
+        TOps.Store(Gradient<TEnergy>(lastX, lastG, tables, slopes, lastStart % period, constants), ref dx, (nuint)lastStart);
+    }
+
+    /// <summary>z = (x − μ_hi)·r′ + μ_lo·r′ with r′ = r·√log2(e): μ split in two floats, as in the planar kernels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TF Scaled(TF x, in GateTables tables, int lane) =>
+        TOps.MultiplyAdd(TOps.Subtract(x, TOps.Load(ref tables.First, (nuint)lane)), TOps.Load(ref tables.Second, (nuint)lane), TOps.Load(ref tables.Third, (nuint)lane));
+
+    /// <summary>t = −E·log2(e); for the exact variant also d = 1 − κz² (clamped), which the gradient needs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TF Exponent<TEnergy>(TF z, in EnergyVectors constants, out TF d)
+        where TEnergy : IEnergy
+    {
+        if (!TEnergy.IsExact)
+        {
+            d = constants.One;
+            return TOps.NegatedMultiplyAdd(z, z, constants.NegativeHalfLog2E);
+        }
+
+        var q = TOps.Multiply(z, z);
+        d = TOps.Max(TOps.NegatedMultiplyAdd(constants.Shrink, q, constants.One), constants.Floor);
+        return TOps.NegatedMultiplyAdd(TOps.Divide(q, d), constants.Boost, constants.NegativeHalfLog2E);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TF Gate<TEnergy>(TF x, in GateTables tables, int lane, in EnergyVectors constants)
+        where TEnergy : IEnergy =>
+        TOps.Divide(x, FastSigmoid.Denominator<TF, TD, TOps>(Exponent<TEnergy>(Scaled(x, tables, lane), constants, out _)));
+
+    /// <summary>
+    /// s, z and a° = g·(x·σ)·s(1 − s) (divided by d² in the exact variant) of one vector, σ the power of two of
+    /// <see cref="WeightScale"/> for each lane's channel: x·σ is exact, and g·x alone could overflow float.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TF Weight<TEnergy>(TF x, TF g, in GateTables tables, int lane, in EnergyVectors constants, out TF z, out TF s)
+        where TEnergy : IEnergy
+    {
+        z = Scaled(x, tables, lane);
+        var t = Exponent<TEnergy>(z, constants, out var d);
+        s = TOps.Divide(constants.One, FastSigmoid.Denominator<TF, TD, TOps>(t));
+        var scaledX = TOps.Multiply(x, TOps.PowerOfTwoFloor(TOps.Load(ref tables.Second, (nuint)lane)));
+        var a = TOps.Multiply(TOps.Multiply(g, scaledX), TOps.Multiply(s, TOps.Subtract(constants.One, s)));
+        return TEnergy.IsExact ? TOps.Divide(a, TOps.Multiply(d, d)) : a;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Weighted<TEnergy>(TF x, TF g, in GateTables tables, int lane, in EnergyVectors constants, out TF weightedZ, out TF weightedZSquared)
+        where TEnergy : IEnergy
+    {
+        var a = Weight<TEnergy>(x, g, tables, lane, constants, out var z, out _);
+        weightedZ = TOps.Multiply(a, z);
+        weightedZSquared = TOps.Multiply(weightedZ, z);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TF Gradient<TEnergy>(TF x, TF g, in GateTables tables, in GateTables slopes, int lane, in EnergyVectors constants)
+        where TEnergy : IEnergy
+    {
+        var a = Weight<TEnergy>(x, g, tables, lane, constants, out var z, out var s);
+        var slope = TOps.MultiplyAdd(TOps.Load(ref slopes.First, (nuint)lane), a, TOps.Load(ref slopes.Second, (nuint)lane));
+        return TOps.MultiplyAdd(g, s, TOps.MultiplyAdd(z, slope, TOps.Load(ref slopes.Third, (nuint)lane)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddWidened(ref double table, int lane, int half, TF value)
+    {
+        TOps.Widen(value, out var lower, out var upper);
+        AddTo(ref table, lane, lower);
+        AddTo(ref table, lane + half, upper);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo(ref double table, int lane, TD value) =>
+        Write(ref table, lane, TOps.AddDouble(Read(ref table, lane), value));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TD Read(ref double table, int lane) =>
+        Unsafe.ReadUnaligned<TD>(ref Unsafe.As<double, byte>(ref Unsafe.Add(ref table, lane)));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Write(ref double table, int lane, TD value) =>
+        Unsafe.WriteUnaligned(ref Unsafe.As<double, byte>(ref Unsafe.Add(ref table, lane)), value);
+
+    /// <summary>The variant's constants as vectors, built once per call.</summary>
+    private readonly struct EnergyVectors
+    {
+        public EnergyVectors(in EnergyConstants energy)
+        {
+            One = TOps.Create(1f);
+            NegativeHalfLog2E = TOps.Create((float)(-0.5 * FastSigmoid.Log2E));
+            Shrink = TOps.Create((float)energy.Shrink);
+            Boost = TOps.Create((float)energy.Boost);
+            Floor = TOps.Create((float)EnergyConstants.Floor);
+        }
+
+        public TF One { get; }
+
+        public TF NegativeHalfLog2E { get; }
+
+        public TF Shrink { get; }
+
+        public TF Boost { get; }
+
+        public TF Floor { get; }
+    }
+}

@@ -1,0 +1,67 @@
+using System;
+
+namespace SimAM.Kernels.Channels;
+
+/// <summary>
+/// The kernels of the channel-vector path, where vectors run across the channels of a channels-last
+/// sample: what its scheduler asks of them, one chunk of whole rows at a time. Spans start at lane 0 (a multiple of <see cref="ChannelLanes.PeriodRows"/> rows into the
+/// sample); tables are <see cref="ChannelLanes.TableLength"/> lanes long, lane m belonging to channel m mod C.
+/// </summary>
+/// <typeparam name="T">The element type of the tensor (float, double or Half).</typeparam>
+/// <typeparam name="TLane">The element type of the gate tables (float, or double for double tensors).</typeparam>
+internal interface IChannelVectorKernel<T, TLane>
+{
+    /// <summary>Gets the vector width in elements (1 for kernels without their own vectors).</summary>
+    static abstract int Width { get; }
+
+    /// <summary>Gets the smallest table period the kernel wants (see <see cref="ChannelLanes"/>).</summary>
+    static abstract int MinimumPeriod { get; }
+
+    /// <summary>
+    /// Gets the power of two σ the kernel scales x by in its backward weight a° = g·(x·σ)·s(1 − s), for a channel
+    /// whose gate scale (the gate's second table) is <paramref name="scaledRoot"/>: <see cref="WeightScale.Of"/> for
+    /// float arithmetic, 1 for double, whose range the products of float-sized values cannot leave.
+    /// </summary>
+    static abstract double WeightScaleOf(TLane scaledRoot);
+
+    /// <summary>Adds every value of <paramref name="x"/> into its lane of <paramref name="sums"/>, in double.</summary>
+    static abstract void AddSums(ReadOnlySpan<T> x, in ChannelLanes lanes, Span<double> sums);
+
+    /// <summary>Adds (x − mean)² into its lane of <paramref name="squares"/>, in double; <paramref name="means"/> is per lane.</summary>
+    static abstract void AddSquares(ReadOnlySpan<T> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> squares);
+
+    /// <summary>
+    /// Gets a value indicating whether the mean from <see cref="AddSums"/> needs correcting by the mean deviation from it
+    /// (<see cref="AddDeviations"/>). Sums of float or Half values in double are exact for a constant channel, so
+    /// its mean is exact; sums of double values round, and a constant channel of large values then showed a
+    /// variance of that rounding.
+    /// </summary>
+    static virtual bool CorrectsMean => false;
+
+    /// <summary>Adds x − mean into its lane of <paramref name="deviations"/>; <paramref name="means"/> is per lane.</summary>
+    /// <exception cref="NotSupportedException">The kernel does not correct its means (<see cref="CorrectsMean"/> is false).</exception>
+    static virtual void AddDeviations(ReadOnlySpan<T> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> deviations) =>
+        throw new NotSupportedException("Only kernels that correct their means add deviations.");
+
+    /// <summary>
+    /// y = x·sigmoid(E). <paramref name="gate"/> holds three tables (μ_high, r·√log2 e, μ_low term); y is x
+    /// itself or does not overlap it.
+    /// </summary>
+    static abstract void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, in EnergyConstants energy)
+        where TEnergy : IEnergy;
+
+    /// <summary>
+    /// Adds a°·z and a°·z² into their lanes: a° = g·(x·σ)·s(1 − s), divided by d² in the exact variant, with σ of
+    /// <see cref="WeightScaleOf"/> for the lane's channel.
+    /// </summary>
+    static abstract void AddGradientSums<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, in EnergyConstants energy, Span<double> weighted, Span<double> weightedSquares)
+        where TEnergy : IEnergy;
+
+    /// <summary>
+    /// dx = g·s + z·(P·a° − D) − B elementwise, a° as in <see cref="AddGradientSums"/>; <paramref name="gradient"/>
+    /// holds the tables P, −D, −B (P with σ divided out).
+    /// dx may be x or g itself.
+    /// </summary>
+    static abstract void Backward<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, ReadOnlySpan<TLane> gradient, in EnergyConstants energy)
+        where TEnergy : IEnergy;
+}

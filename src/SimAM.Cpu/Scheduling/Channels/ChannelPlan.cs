@@ -1,0 +1,93 @@
+using System;
+using SimAM.Kernels.Channels;
+
+namespace SimAM.Scheduling.Channels;
+
+/// <summary>
+/// How a channel-vector call is cut up: the lane tables, the chunks of rows each sample is reduced in,
+/// and the workers. Chunks depend on S, C and the kernel width only, never on the thread count, and
+/// their results are folded in index order: that is what makes every degree of parallelism give
+/// bitwise-identical results.
+/// </summary>
+internal readonly struct ChannelPlan
+{
+    /// <summary>
+    /// About 16 Ki values (64 KiB of floats) per chunk: a chunk is read from memory by the first reduction
+    /// pass and from L2 by the second, and per-chunk bookkeeping (folding C lanes) stays a few percent.
+    /// </summary>
+    public const int ChunkTarget = 1 << 14;
+
+    /// <summary>The same threshold as the planar scheduler: below 32 Ki values a worker costs more to wake than it saves.</summary>
+    public const int MinimumElementsPerWorker = 1 << 15;
+
+    private ChannelPlan(ChannelLanes lanes, int rowsPerChunk, int chunksPerSample, int workers, bool split)
+    {
+        Lanes = lanes;
+        RowsPerChunk = rowsPerChunk;
+        ChunksPerSample = chunksPerSample;
+        Workers = workers;
+        Split = split;
+    }
+
+    /// <summary>Gets the lane tables' geometry.</summary>
+    public ChannelLanes Lanes { get; }
+
+    /// <summary>Gets the rows of every chunk but the last of a sample (a multiple of the period's rows).</summary>
+    public int RowsPerChunk { get; }
+
+    /// <summary>Gets the chunks per sample.</summary>
+    public int ChunksPerSample { get; }
+
+    /// <summary>Gets the number of workers (1 runs on the calling thread).</summary>
+    public int Workers { get; }
+
+    /// <summary>
+    /// Gets a value indicating whether workers take chunks rather than whole samples: when there are too
+    /// few samples to share evenly (batch 1), a phase per reduction lets every core work on every sample.
+    /// </summary>
+    public bool Split { get; }
+
+    public static ChannelPlan Create(in ChannelView view, ChannelLanes lanes, int maxDegreeOfParallelism)
+    {
+        // Whole periods per chunk, so that every chunk starts at lane 0.
+        var periodRows = lanes.RowWise ? 1 : lanes.PeriodRows;
+        var wanted = Math.Max(1, ChunkTarget / view.Channels);
+        var rows = (int)Math.Min(view.Spatial, ((long)wanted + periodRows - 1) / periodRows * periodRows);
+
+        // A short remainder joins the last chunk, so no chunk is tiny and none exceeds 1.25 chunks.
+        var full = view.Spatial / rows;
+        var remainder = view.Spatial % rows;
+        var chunks = remainder >= rows / 4 && remainder > 0 ? full + 1 : full;
+
+        long elements = (long)view.SampleLength * view.Samples;
+        var workers = (int)Math.Min(maxDegreeOfParallelism, Math.Max(1, elements / MinimumElementsPerWorker));
+        if (workers <= 1)
+        {
+            return new ChannelPlan(lanes, rows, chunks, 1, split: false);
+        }
+
+        // Whole samples per worker are best (a sample is gated while it is still in cache) unless the
+        // busiest worker would get over 10% more samples than the average.
+        var samples = view.Samples;
+        var busiest = (samples + workers - 1) / workers;
+        var imbalanced = busiest * (long)workers * 10 > samples * 11L;
+        var split = imbalanced && chunks >= 2;
+        if (!split)
+        {
+            workers = Math.Min(workers, samples);
+        }
+
+        return new ChannelPlan(lanes, rows, chunks, workers, split);
+    }
+
+    /// <summary>Gets the first row of a chunk.</summary>
+    public int FirstRow(int chunk) => chunk * RowsPerChunk;
+
+    /// <summary>Gets the rows of a chunk; the last one takes the remainder.</summary>
+    public int Rows(int chunk, int spatial) =>
+        chunk == ChunksPerSample - 1 ? spatial - (chunk * RowsPerChunk) : RowsPerChunk;
+
+    /// <summary>The contiguous range [start, end) of <paramref name="count"/> items that worker <paramref name="worker"/> takes.</summary>
+    public (int Start, int End) Range(int worker, int count) =>
+        ((int)((long)count * worker / Workers), (int)((long)count * (worker + 1) / Workers));
+}

@@ -1,0 +1,231 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+using SimAM.Kernels;
+using SimAM.Kernels.Channels;
+
+namespace SimAM.Scheduling.Channels;
+
+/// <summary>
+/// The per-chunk and per-sample steps shared by both scheduling modes. Whichever mode runs, a sample's
+/// numbers come from the same chunk calls folded in the same order, so the bits never depend on it.
+/// Everything per channel is a <see cref="TensorPrimitives"/> call across C (vectorised, and elementwise
+/// so its bits do not depend on the vector width); only the gate constants are computed one channel at
+/// a time, once per sample.
+/// </summary>
+internal static class ChannelSteps<T, TLane, TKernel>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TLane : unmanaged, IFloatingPointIeee754<TLane>
+    where TKernel : IChannelVectorKernel<T, TLane>
+{
+    /// <summary>A chunk's per-channel mean and centred sum of squares (two passes; the second reads the chunk from cache).</summary>
+    public static void ChunkMoments(ReadOnlySpan<T> chunk, int rows, in ChannelLanes lanes, in ChannelScratch<TLane> scratch, Span<double> mean, Span<double> squares)
+    {
+        var sums = scratch.Lanes(0);
+        sums.Clear();
+        TKernel.AddSums(chunk, lanes, sums);
+        FoldLanes(sums, lanes, mean);
+        TensorPrimitives.Divide(mean, rows, mean);
+
+        var laneMeans = scratch.Lanes(2);
+        Repeat<double>(mean, laneMeans);
+        if (TKernel.CorrectsMean)
+        {
+            // The corrected two-pass mean: μ + Σ(x − μ)/n, exact for a constant channel (squares is scratch here).
+            sums.Clear();
+            TKernel.AddDeviations(chunk, lanes, laneMeans, sums);
+            FoldLanes(sums, lanes, squares);
+            TensorPrimitives.Divide(squares, rows, squares);
+            TensorPrimitives.Add(mean, squares, mean);
+            Repeat<double>(mean, laneMeans);
+        }
+        var laneSquares = scratch.Lanes(1);
+        laneSquares.Clear();
+        TKernel.AddSquares(chunk, lanes, laneMeans, laneSquares);
+        FoldLanes(laneSquares, lanes, squares);
+    }
+
+    /// <summary>
+    /// Merges a chunk's moments into the running ones with Chan, Golub and LeVeque's pairwise update (exact
+    /// in exact arithmetic, and unlike Σx² − (Σx)²/n it loses nothing on planes with a large offset).
+    /// </summary>
+    public static void Combine(long countBefore, int rows, Span<double> mean, Span<double> squares, ReadOnlySpan<double> chunkMean, ReadOnlySpan<double> chunkSquares, Span<double> delta)
+    {
+        if (countBefore == 0)
+        {
+            chunkMean.CopyTo(mean);
+            chunkSquares.CopyTo(squares);
+            return;
+        }
+
+        var weight = rows / (double)(countBefore + rows);
+        TensorPrimitives.Subtract(chunkMean, mean, delta);
+        TensorPrimitives.MultiplyAdd(delta, weight, mean, mean);
+        TensorPrimitives.Add(squares, chunkSquares, squares);
+        TensorPrimitives.Multiply(delta, delta, delta);
+        TensorPrimitives.MultiplyAdd(delta, countBefore * weight, squares, squares);
+    }
+
+    /// <summary>The plane statistics (unbiased variance, as the reference divides by S − 1).</summary>
+    public static void Statistics(ReadOnlySpan<double> mean, ReadOnlySpan<double> squares, int spatial, Span<PlaneStatistics> statistics)
+    {
+        for (var c = 0; c < statistics.Length; c++)
+        {
+            statistics[c] = new PlaneStatistics(mean[c], squares[c] / (spatial - 1));
+        }
+    }
+
+    /// <summary>A chunk's per-channel Σ a′·z and Σ a′·z².</summary>
+    public static void ChunkGradientSums<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, in EnergyConstants energy, in ChannelScratch<TLane> scratch, Span<double> weighted, Span<double> weightedSquares)
+        where TEnergy : IEnergy
+    {
+        var first = scratch.Lanes(0);
+        var second = scratch.Lanes(1);
+        first.Clear();
+        second.Clear();
+        TKernel.AddGradientSums<TEnergy>(x, g, lanes, gate, energy, first, second);
+        FoldLanes(first, lanes, weighted);
+        FoldLanes(second, lanes, weightedSquares);
+    }
+
+    /// <summary>
+    /// The gate tables of a sample: μ_high, r′ = √log2(e)/(2√(v + λ)) and −(μ − μ_high)·r′ per channel,
+    /// repeated across the lanes. A non-finite channel gets zeros (its output is overwritten with NaN).
+    /// </summary>
+    public static void GateTables(ReadOnlySpan<PlaneStatistics> statistics, double lambda, Span<TLane> gate, int tableLength)
+    {
+        var high = gate[..tableLength];
+        var root = gate.Slice(tableLength, tableLength);
+        var low = gate.Slice(2 * tableLength, tableLength);
+        for (var c = 0; c < statistics.Length; c++)
+        {
+            var stats = statistics[c];
+            if (!stats.IsFinite)
+            {
+                high[c] = root[c] = low[c] = TLane.Zero;
+                continue;
+            }
+
+            var scaledRoot = ScaledRoot(stats, lambda);
+            var mean = TLane.CreateTruncating(stats.Mean);
+            high[c] = mean;
+            root[c] = TLane.CreateTruncating(scaledRoot);
+            low[c] = TLane.CreateTruncating(-(stats.Mean - double.CreateTruncating(mean)) * scaledRoot);
+        }
+
+        var channels = statistics.Length;
+        Repeat<TLane>(high[..channels], high);
+        Repeat<TLane>(root[..channels], root);
+        Repeat<TLane>(low[..channels], low);
+    }
+
+    /// <summary>
+    /// The gradient tables of a sample, from the kernel's Σ a°z and Σ a°z², a° = σ·a′ with the kernel's power of two
+    /// σ (<see cref="IChannelVectorKernel{T, TLane}.WeightScaleOf"/>): P = 2rβ²/√log2e,
+    /// D = 8rβ²·Σa′z²/((S − 1)·log2e·√log2e) and B = 2rβ²·Σa′z/(S·√log2e), stored as P/σ, −D, −B
+    /// (docs/exact-variant.md; β = 1 in the fast variant). Dividing by σ is exact, so the tables are those of the
+    /// unscaled sums.
+    /// </summary>
+    public static void GradientTables(ReadOnlySpan<PlaneStatistics> statistics, ReadOnlySpan<double> weighted, ReadOnlySpan<double> weightedSquares, double lambda, in EnergyConstants energy, int spatial, Span<TLane> gradient, int tableLength)
+    {
+        var slope = gradient[..tableLength];
+        var negativeCurvature = gradient.Slice(tableLength, tableLength);
+        var negativeOffset = gradient.Slice(2 * tableLength, tableLength);
+        var rootLog2E = EnergyConstants.RootLog2E;
+        for (var c = 0; c < statistics.Length; c++)
+        {
+            var stats = statistics[c];
+            if (!stats.IsFinite)
+            {
+                slope[c] = negativeCurvature[c] = negativeOffset[c] = TLane.Zero;
+                continue;
+            }
+
+            // 2r·β², and 0 for a constant plane as in GateCoefficients.RootOf (there x·2r overflowed float).
+            var twoRootBoost = stats.Variance == 0 ? 0 : energy.Boost / Math.Sqrt(stats.Variance + lambda);
+            var scale = TKernel.WeightScaleOf(TLane.CreateTruncating(ScaledRoot(stats, lambda)));
+            slope[c] = TLane.CreateTruncating(twoRootBoost / rootLog2E / scale);
+            negativeCurvature[c] = TLane.CreateTruncating(-4 * twoRootBoost * (weightedSquares[c] / scale) / ((spatial - 1) * FastSigmoid.Log2E * rootLog2E));
+            negativeOffset[c] = TLane.CreateTruncating(-twoRootBoost * (weighted[c] / scale) / (spatial * rootLog2E));
+        }
+
+        var channels = statistics.Length;
+        Repeat<TLane>(slope[..channels], slope);
+        Repeat<TLane>(negativeCurvature[..channels], negativeCurvature);
+        Repeat<TLane>(negativeOffset[..channels], negativeOffset);
+    }
+
+    /// <summary>The gate's scale r′ = r·√log2(e) of a channel with finite statistics, as its gate table holds it before rounding.</summary>
+    private static double ScaledRoot(in PlaneStatistics statistics, double lambda) =>
+        GateCoefficients.RootOf(statistics.Variance, lambda) * EnergyConstants.RootLog2E;
+
+    /// <summary>
+    /// A channel holding NaN or ±∞ gets NaN throughout, as in the reference module (its statistics are NaN
+    /// there too); nothing reaches any other channel.
+    /// </summary>
+    public static void FillNaN(Span<T> chunk, ReadOnlySpan<PlaneStatistics> statistics)
+    {
+        var channels = statistics.Length;
+        for (var c = 0; c < channels; c++)
+        {
+            if (statistics[c].IsFinite)
+            {
+                continue;
+            }
+
+            if (channels == 1)
+            {
+                chunk.Fill(T.NaN);
+                return;
+            }
+
+            for (var i = c; i < chunk.Length; i += channels)
+            {
+                chunk[i] = T.NaN;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds lane m of a table into channel m mod C (the period is a multiple of C). The overhang is added
+    /// onto the start of the period, then the period is halved while it holds an even number of
+    /// channel rows (pairwise, few calls even for C = 1), then the remaining rows are added in order.
+    /// The table is scratch and is left changed.
+    /// </summary>
+    public static void FoldLanes(Span<double> lanes, in ChannelLanes geometry, Span<double> channels)
+    {
+        var period = geometry.Period;
+        for (var start = period; start < lanes.Length; start += period)
+        {
+            var length = Math.Min(period, lanes.Length - start);
+            TensorPrimitives.Add(lanes[..length], lanes.Slice(start, length), lanes[..length]);
+        }
+
+        var c = channels.Length;
+        var rows = period;
+        while (rows > c && rows / c % 2 == 0)
+        {
+            rows /= 2;
+            TensorPrimitives.Add(lanes[..rows], lanes.Slice(rows, rows), lanes[..rows]);
+        }
+
+        lanes[..c].CopyTo(channels);
+        for (var start = c; start < rows; start += c)
+        {
+            TensorPrimitives.Add(channels, lanes.Slice(start, c), channels);
+        }
+    }
+
+    /// <summary>Writes channel values across all lanes (lane m ← channel m mod C), doubling the copied stretch each step.</summary>
+    public static void Repeat<TValue>(ReadOnlySpan<TValue> channels, Span<TValue> lanes)
+    {
+        var filled = Math.Min(channels.Length, lanes.Length);
+        channels[..filled].CopyTo(lanes);
+        while (filled < lanes.Length)
+        {
+            var length = Math.Min(filled, lanes.Length - filled);
+            lanes[..length].CopyTo(lanes[filled..]);
+            filled += length;
+        }
+    }
+}

@@ -1,0 +1,433 @@
+using System;
+using System.Buffers;
+using System.Numerics;
+using System.Numerics.Tensors;
+using CommunityToolkit.HighPerformance.Helpers;
+using SimAM.Kernels;
+using SimAM.Kernels.Channels;
+
+namespace SimAM.Scheduling.Channels;
+
+/// <summary>
+/// Schedules channels-last tensors on the channel-vector kernels. Samples go to workers whole when there are enough of
+/// them; otherwise every phase (chunk moments, gate; or gradient sums, gradient) is spread over the
+/// chunks of all samples, with the per-sample folds in between on the calling thread.
+/// </summary>
+internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
+    where T : unmanaged, IFloatingPointIeee754<T>
+    where TLane : unmanaged, IFloatingPointIeee754<TLane>
+    where TKernel : IChannelVectorKernel<T, TLane>
+{
+    /// <summary>Runs a forward pass; <paramref name="statistics"/> receives the N·C plane statistics, or is empty.</summary>
+    public static void Forward<TEnergy>(ReadOnlySpan<T> input, Span<T> output, Span<PlaneStatistics> statistics, in ChannelView view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
+        where TEnergy : IEnergy
+    {
+        var plan = CreatePlan(view, maxDegreeOfParallelism);
+        var planeCount = view.Samples * view.Channels;
+        var own = statistics.IsEmpty ? ArrayPool<PlaneStatistics>.Shared.Rent(planeCount) : null;
+        try
+        {
+            var planeStatistics = own is null ? statistics : own.AsSpan(0, planeCount);
+            fixed (T* x = input)
+            fixed (T* y = output)
+            fixed (PlaneStatistics* stats = planeStatistics)
+            {
+                var call = new Call(x, null, y, stats, view, plan, lambda, EnergyConstants.Create(variant, view.Spatial));
+                if (!plan.Split)
+                {
+                    ChannelWorkers.Run(plan.Workers, new WholeSamplesForward<TEnergy>(call));
+                    return;
+                }
+
+                // Gate tables at the same per-sample stride as the backward pass's (gate and gradient).
+                var tables = ArrayPool<TLane>.Shared.Rent((view.Samples * 6 * plan.Lanes.TableLength) + 64);
+                try
+                {
+                    fixed (TLane* pinned = tables)
+                    {
+                        var gate = (TLane*)ChannelScratch<TLane>.Align((nint)pinned);
+                        ReduceAllSamples(call);
+                        for (var sample = 0; sample < view.Samples; sample++)
+                        {
+                            ChannelSteps<T, TLane, TKernel>.GateTables(call.SampleStatistics(sample), lambda, GateOf(gate, sample, plan), plan.Lanes.TableLength);
+                        }
+
+                        ChannelWorkers.Run(plan.Workers, new ChunkGate<TEnergy>(call, gate));
+                    }
+                }
+                finally
+                {
+                    ArrayPool<TLane>.Shared.Return(tables);
+                }
+            }
+        }
+        finally
+        {
+            if (own is not null)
+            {
+                ArrayPool<PlaneStatistics>.Shared.Return(own);
+            }
+        }
+    }
+
+    /// <summary>Runs a backward pass; statistics are the forward pass's, or empty to recompute them.</summary>
+    public static void Backward<TEnergy>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, ReadOnlySpan<PlaneStatistics> statistics, in ChannelView view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
+        where TEnergy : IEnergy
+    {
+        var plan = CreatePlan(view, maxDegreeOfParallelism);
+        var planeCount = view.Samples * view.Channels;
+        var own = statistics.IsEmpty ? ArrayPool<PlaneStatistics>.Shared.Rent(planeCount) : null;
+        try
+        {
+            var planeStatistics = own is null ? statistics : own.AsSpan(0, planeCount);
+            fixed (T* x = input)
+            fixed (T* g = gradOutput)
+            fixed (T* dx = gradInput)
+            fixed (PlaneStatistics* stats = planeStatistics)
+            {
+                var call = new Call(x, g, dx, stats, view, plan, lambda, EnergyConstants.Create(variant, view.Spatial));
+                if (!plan.Split)
+                {
+                    ChannelWorkers.Run(plan.Workers, new WholeSamplesBackward<TEnergy>(call, recompute: own is not null));
+                    return;
+                }
+
+                var tableLength = plan.Lanes.TableLength;
+                var tables = ArrayPool<TLane>.Shared.Rent((view.Samples * 6 * tableLength) + 64);
+                var sums = ArrayPool<double>.Shared.Rent(view.Samples * plan.ChunksPerSample * 2 * view.Channels);
+                try
+                {
+                    fixed (TLane* pinned = tables)
+                    fixed (double* chunkSums = sums)
+                    {
+                        var all = (TLane*)ChannelScratch<TLane>.Align((nint)pinned);
+                        if (own is not null)
+                        {
+                            ReduceAllSamples(call);
+                        }
+
+                        for (var sample = 0; sample < view.Samples; sample++)
+                        {
+                            ChannelSteps<T, TLane, TKernel>.GateTables(call.SampleStatistics(sample), lambda, GateOf(all, sample, plan), tableLength);
+                        }
+
+                        ChannelWorkers.Run(plan.Workers, new ChunkGradientSums<TEnergy>(call, all, chunkSums));
+                        FoldGradientSums(call, all, chunkSums);
+                        ChannelWorkers.Run(plan.Workers, new ChunkGradients<TEnergy>(call, all));
+                    }
+                }
+                finally
+                {
+                    ArrayPool<double>.Shared.Return(sums);
+                    ArrayPool<TLane>.Shared.Return(tables);
+                }
+            }
+        }
+        finally
+        {
+            if (own is not null)
+            {
+                ArrayPool<PlaneStatistics>.Shared.Return(own);
+            }
+        }
+    }
+
+    private static ChannelPlan CreatePlan(in ChannelView view, int maxDegreeOfParallelism) =>
+        ChannelPlan.Create(view, ChannelLanes.Create(view.Channels, TKernel.Width, TKernel.MinimumPeriod), maxDegreeOfParallelism);
+
+    /// <summary>Split mode: every worker reduces a share of all chunks; the moments are folded per sample, in chunk order.</summary>
+    private static void ReduceAllSamples(in Call call)
+    {
+        var plan = call.Plan;
+        var channels = call.View.Channels;
+        var chunkCount = call.View.Samples * plan.ChunksPerSample;
+        var moments = ArrayPool<double>.Shared.Rent(chunkCount * 2 * channels);
+        var scratch = ChannelScratch<TLane>.Rent(plan);
+        try
+        {
+            fixed (double* chunkMoments = moments)
+            {
+                ChannelWorkers.Run(plan.Workers, new ChunkReduction(call, chunkMoments));
+            }
+
+            for (var sample = 0; sample < call.View.Samples; sample++)
+            {
+                var mean = scratch.Channel(0);
+                var squares = scratch.Channel(1);
+                long count = 0;
+                for (var chunk = 0; chunk < plan.ChunksPerSample; chunk++)
+                {
+                    var at = ((sample * plan.ChunksPerSample) + chunk) * 2 * channels;
+                    var rows = plan.Rows(chunk, call.View.Spatial);
+                    ChannelSteps<T, TLane, TKernel>.Combine(count, rows, mean, squares, moments.AsSpan(at, channels), moments.AsSpan(at + channels, channels), scratch.Channel(4));
+                    count += rows;
+                }
+
+                ChannelSteps<T, TLane, TKernel>.Statistics(mean, squares, call.View.Spatial, call.SampleStatistics(sample));
+            }
+        }
+        finally
+        {
+            scratch.Return();
+            ArrayPool<double>.Shared.Return(moments);
+        }
+    }
+
+    /// <summary>Split mode: chunk gradient sums added per sample in chunk order, then the gradient tables.</summary>
+    private static void FoldGradientSums(in Call call, TLane* tables, double* chunkSums)
+    {
+        var plan = call.Plan;
+        var channels = call.View.Channels;
+        var scratch = ChannelScratch<TLane>.Rent(plan);
+        try
+        {
+            for (var sample = 0; sample < call.View.Samples; sample++)
+            {
+                var weighted = scratch.Channel(0);
+                var weightedSquares = scratch.Channel(1);
+                for (var chunk = 0; chunk < plan.ChunksPerSample; chunk++)
+                {
+                    var at = chunkSums + (((sample * plan.ChunksPerSample) + chunk) * 2 * channels);
+                    AddSums(chunk, new ReadOnlySpan<double>(at, channels), new ReadOnlySpan<double>(at + channels, channels), weighted, weightedSquares);
+                }
+
+                ChannelSteps<T, TLane, TKernel>.GradientTables(call.SampleStatistics(sample), weighted, weightedSquares, call.Lambda, call.Energy, call.View.Spatial, GradientOf(tables, sample, plan), plan.Lanes.TableLength);
+            }
+        }
+        finally
+        {
+            scratch.Return();
+        }
+    }
+
+    private static void AddSums(int chunk, ReadOnlySpan<double> chunkWeighted, ReadOnlySpan<double> chunkWeightedSquares, Span<double> weighted, Span<double> weightedSquares)
+    {
+        if (chunk == 0)
+        {
+            chunkWeighted.CopyTo(weighted);
+            chunkWeightedSquares.CopyTo(weightedSquares);
+        }
+        else
+        {
+            TensorPrimitives.Add(weighted, chunkWeighted, weighted);
+            TensorPrimitives.Add(weightedSquares, chunkWeightedSquares, weightedSquares);
+        }
+    }
+
+    /// <summary>Whole-sample mode: moments of every chunk, folded in order, into the sample's statistics.</summary>
+    private static void ReduceSample(in Call call, int sample, in ChannelScratch<TLane> scratch)
+    {
+        var plan = call.Plan;
+        var mean = scratch.Channel(0);
+        var squares = scratch.Channel(1);
+        long count = 0;
+        for (var chunk = 0; chunk < plan.ChunksPerSample; chunk++)
+        {
+            var rows = plan.Rows(chunk, call.View.Spatial);
+            ChannelSteps<T, TLane, TKernel>.ChunkMoments(call.Chunk(call.X, sample, chunk), rows, plan.Lanes, scratch, scratch.Channel(2), scratch.Channel(3));
+            ChannelSteps<T, TLane, TKernel>.Combine(count, rows, mean, squares, scratch.Channel(2), scratch.Channel(3), scratch.Channel(4));
+            count += rows;
+        }
+
+        ChannelSteps<T, TLane, TKernel>.Statistics(mean, squares, call.View.Spatial, call.SampleStatistics(sample));
+    }
+
+    private static void Gate<TEnergy>(in Call call, int sample, int chunk, ReadOnlySpan<TLane> gate)
+        where TEnergy : IEnergy
+    {
+        var destination = call.MutableChunk(call.Y, sample, chunk);
+        TKernel.Forward<TEnergy>(call.Chunk(call.X, sample, chunk), destination, call.Plan.Lanes, gate, call.Energy);
+        ChannelSteps<T, TLane, TKernel>.FillNaN(destination, call.SampleStatistics(sample));
+    }
+
+    private static void Gradient<TEnergy>(in Call call, int sample, int chunk, ReadOnlySpan<TLane> gate, ReadOnlySpan<TLane> gradient)
+        where TEnergy : IEnergy
+    {
+        var destination = call.MutableChunk(call.Y, sample, chunk);
+        TKernel.Backward<TEnergy>(call.Chunk(call.X, sample, chunk), call.Chunk(call.G, sample, chunk), destination, call.Plan.Lanes, gate, gradient, call.Energy);
+        ChannelSteps<T, TLane, TKernel>.FillNaN(destination, call.SampleStatistics(sample));
+    }
+
+    private static Span<TLane> GateOf(TLane* tables, int sample, in ChannelPlan plan) =>
+        new(tables + ((long)sample * 6 * plan.Lanes.TableLength), 3 * plan.Lanes.TableLength);
+
+    private static Span<TLane> GradientOf(TLane* tables, int sample, in ChannelPlan plan) =>
+        new(tables + ((long)sample * 6 * plan.Lanes.TableLength) + (3 * plan.Lanes.TableLength), 3 * plan.Lanes.TableLength);
+
+    /// <summary>Everything a worker needs to know about the call: raw pointers (struct actions cannot hold spans).</summary>
+    private readonly struct Call(T* x, T* g, T* y, PlaneStatistics* statistics, ChannelView view, ChannelPlan plan, double lambda, EnergyConstants energy)
+    {
+        public T* X { get; } = x;
+
+        public T* G { get; } = g;
+
+        /// <summary>Gets the output: y of a forward pass, dx of a backward pass.</summary>
+        public T* Y { get; } = y;
+
+        public ChannelView View { get; } = view;
+
+        public ChannelPlan Plan { get; } = plan;
+
+        public double Lambda { get; } = lambda;
+
+        public EnergyConstants Energy { get; } = energy;
+
+        public Span<PlaneStatistics> SampleStatistics(int sample) =>
+            new(statistics + ((long)sample * View.Channels), View.Channels);
+
+        public ReadOnlySpan<T> Chunk(T* tensor, int sample, int chunk) => MutableChunk(tensor, sample, chunk);
+
+        public Span<T> MutableChunk(T* tensor, int sample, int chunk) =>
+            new(tensor + ((long)sample * View.SampleLength) + ((long)Plan.FirstRow(chunk) * View.Channels), Plan.Rows(chunk, View.Spatial) * View.Channels);
+    }
+
+    private readonly struct WholeSamplesForward<TEnergy>(Call call) : IAction
+        where TEnergy : IEnergy
+    {
+        public void Invoke(int i)
+        {
+            var plan = call.Plan;
+            var scratch = ChannelScratch<TLane>.Rent(plan);
+            try
+            {
+                var (start, end) = plan.Range(i, call.View.Samples);
+                for (var sample = start; sample < end; sample++)
+                {
+                    ReduceSample(call, sample, scratch);
+                    ChannelSteps<T, TLane, TKernel>.GateTables(call.SampleStatistics(sample), call.Lambda, scratch.Gate, plan.Lanes.TableLength);
+                    for (var chunk = 0; chunk < plan.ChunksPerSample; chunk++)
+                    {
+                        Gate<TEnergy>(call, sample, chunk, scratch.Gate);
+                    }
+                }
+            }
+            finally
+            {
+                scratch.Return();
+            }
+        }
+    }
+
+    private readonly struct WholeSamplesBackward<TEnergy>(Call call, bool recompute) : IAction
+        where TEnergy : IEnergy
+    {
+        public void Invoke(int i)
+        {
+            var plan = call.Plan;
+            var channels = call.View.Channels;
+            var scratch = ChannelScratch<TLane>.Rent(plan);
+            try
+            {
+                var (start, end) = plan.Range(i, call.View.Samples);
+                for (var sample = start; sample < end; sample++)
+                {
+                    if (recompute)
+                    {
+                        ReduceSample(call, sample, scratch);
+                    }
+
+                    var statistics = call.SampleStatistics(sample);
+                    ChannelSteps<T, TLane, TKernel>.GateTables(statistics, call.Lambda, scratch.Gate, plan.Lanes.TableLength);
+                    var weighted = scratch.Channel(0);
+                    var weightedSquares = scratch.Channel(1);
+                    for (var chunk = 0; chunk < plan.ChunksPerSample; chunk++)
+                    {
+                        ChannelSteps<T, TLane, TKernel>.ChunkGradientSums<TEnergy>(call.Chunk(call.X, sample, chunk), call.Chunk(call.G, sample, chunk), plan.Lanes, scratch.Gate, call.Energy, scratch, scratch.Channel(2), scratch.Channel(3));
+                        AddSums(chunk, scratch.Channel(2), scratch.Channel(3), weighted, weightedSquares);
+                    }
+
+                    ChannelSteps<T, TLane, TKernel>.GradientTables(statistics, weighted[..channels], weightedSquares[..channels], call.Lambda, call.Energy, call.View.Spatial, scratch.Gradient, plan.Lanes.TableLength);
+                    for (var chunk = 0; chunk < plan.ChunksPerSample; chunk++)
+                    {
+                        Gradient<TEnergy>(call, sample, chunk, scratch.Gate, scratch.Gradient);
+                    }
+                }
+            }
+            finally
+            {
+                scratch.Return();
+            }
+        }
+    }
+
+    private readonly struct ChunkReduction(Call call, double* moments) : IAction
+    {
+        public void Invoke(int i)
+        {
+            var plan = call.Plan;
+            var channels = call.View.Channels;
+            var scratch = ChannelScratch<TLane>.Rent(plan);
+            try
+            {
+                var (start, end) = plan.Range(i, call.View.Samples * plan.ChunksPerSample);
+                for (var index = start; index < end; index++)
+                {
+                    var sample = index / plan.ChunksPerSample;
+                    var chunk = index % plan.ChunksPerSample;
+                    var at = moments + ((long)index * 2 * channels);
+                    ChannelSteps<T, TLane, TKernel>.ChunkMoments(call.Chunk(call.X, sample, chunk), plan.Rows(chunk, call.View.Spatial), plan.Lanes, scratch, new Span<double>(at, channels), new Span<double>(at + channels, channels));
+                }
+            }
+            finally
+            {
+                scratch.Return();
+            }
+        }
+    }
+
+    private readonly struct ChunkGate<TEnergy>(Call call, TLane* tables) : IAction
+        where TEnergy : IEnergy
+    {
+        public void Invoke(int i)
+        {
+            var plan = call.Plan;
+            var (start, end) = plan.Range(i, call.View.Samples * plan.ChunksPerSample);
+            for (var index = start; index < end; index++)
+            {
+                var sample = index / plan.ChunksPerSample;
+                Gate<TEnergy>(call, sample, index % plan.ChunksPerSample, GateOf(tables, sample, plan));
+            }
+        }
+    }
+
+    private readonly struct ChunkGradientSums<TEnergy>(Call call, TLane* tables, double* sums) : IAction
+        where TEnergy : IEnergy
+    {
+        public void Invoke(int i)
+        {
+            var plan = call.Plan;
+            var channels = call.View.Channels;
+            var scratch = ChannelScratch<TLane>.Rent(plan);
+            try
+            {
+                var (start, end) = plan.Range(i, call.View.Samples * plan.ChunksPerSample);
+                for (var index = start; index < end; index++)
+                {
+                    var sample = index / plan.ChunksPerSample;
+                    var chunk = index % plan.ChunksPerSample;
+                    var at = sums + ((long)index * 2 * channels);
+                    ChannelSteps<T, TLane, TKernel>.ChunkGradientSums<TEnergy>(call.Chunk(call.X, sample, chunk), call.Chunk(call.G, sample, chunk), plan.Lanes, GateOf(tables, sample, plan), call.Energy, scratch, new Span<double>(at, channels), new Span<double>(at + channels, channels));
+                }
+            }
+            finally
+            {
+                scratch.Return();
+            }
+        }
+    }
+
+    private readonly struct ChunkGradients<TEnergy>(Call call, TLane* tables) : IAction
+        where TEnergy : IEnergy
+    {
+        public void Invoke(int i)
+        {
+            var plan = call.Plan;
+            var (start, end) = plan.Range(i, call.View.Samples * plan.ChunksPerSample);
+            for (var index = start; index < end; index++)
+            {
+                var sample = index / plan.ChunksPerSample;
+                Gradient<TEnergy>(call, sample, index % plan.ChunksPerSample, GateOf(tables, sample, plan), GradientOf(tables, sample, plan));
+            }
+        }
+    }
+}
