@@ -190,6 +190,31 @@ public sealed class GamModule
         return GamWorkspace<float>.Bytes(plan, Workers(plan), plan.TilePositions);
     }
 
+    /// <summary>
+    /// Gets the bytes of the workspace a float training step of this shape and mode uses (a forward pass keeping activations,
+    /// then the backward pass; held by the module and reused, beside <see cref="GamActivations"/>): (C + m + out) padded
+    /// planes per sample for the forward pass, (C + m) more for the gradients, and per worker the tiles, the weight
+    /// gradients' accumulators and, on small maps, one input channel's gathered columns.
+    /// </summary>
+    /// <param name="shape">[N, C, H, W].</param>
+    /// <param name="mode">The mode of the forward pass.</param>
+    /// <returns>The workspace's size in bytes (double calls use about twice as much).</returns>
+    /// <exception cref="ArgumentException">The shape is invalid for these weights (as for <c>Forward</c>), or train mode gets a single value per channel.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is zero or negative, or <paramref name="mode"/> is not defined.</exception>
+    public long TrainingWorkspaceBytes(ReadOnlySpan<int> shape, GamMode mode = GamMode.Train)
+    {
+        GamChecks.Mode(mode, nameof(mode));
+        GamChecks.Shape(shape, Weights.Channels, nameof(shape));
+        if (mode == GamMode.Train)
+        {
+            GamChecks.TrainingBatch(shape, nameof(shape));
+        }
+
+        var plan = new GamPlan<float>(Weights, mode, true, shape[0], shape[2], shape[3], Options, Widths.TilePositions<float>(Kernel), Widths.BlockRows(Kernel));
+        var workers = Workers(plan);
+        return GamWorkspace<float>.Bytes(plan, workers, plan.TilePositions) + GamWorkspace<float>.BackwardBytes(plan, workers);
+    }
+
     private void Run<T>(
         ReadOnlySpan<T> input, Span<T> output, ReadOnlySpan<int> shape, GamMode mode, GamActivations? activations, GamPlan<T>?[] plans, Stack<GamWorkspace<T>> pool)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
