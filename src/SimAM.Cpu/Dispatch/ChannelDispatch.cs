@@ -8,7 +8,7 @@ namespace SimAM.Dispatch;
 
 /// <summary>
 /// Channels last: the element type picks what runs on the width's float channel-vector kernel (float the kernel
-/// itself, Half the kernel behind a <see cref="ChannelVectorHalfKernel{TInner}"/>, double
+/// itself, Half the kernel behind a <see cref="ConvertingChannelKernel{T,TWork,TInner}"/>, double
 /// <see cref="ChannelVectorDoubleKernel"/>, small exact planes in double).
 /// </summary>
 internal static class ChannelDispatch
@@ -27,7 +27,7 @@ internal static class ChannelDispatch
         {
             if (call.IsSmallExact)
             {
-                Run<T, float, double, ChannelVectorWideningKernel<float>, TVariant>(call);
+                Run<T, float, double, ConvertingChannelKernel<float, double, ChannelVectorDoubleKernel>, TVariant>(call);
             }
             else
             {
@@ -38,11 +38,11 @@ internal static class ChannelDispatch
         {
             if (call.IsSmallExact)
             {
-                Run<T, Half, double, ChannelVectorWideningKernel<Half>, TVariant>(call);
+                Run<T, Half, double, ConvertingChannelKernel<Half, double, ChannelVectorDoubleKernel>, TVariant>(call);
             }
             else
             {
-                Run<T, Half, float, ChannelVectorHalfKernel<TFloat>, TVariant>(call);
+                Run<T, Half, float, ConvertingChannelKernel<Half, float, TFloat>, TVariant>(call);
             }
         }
         else
