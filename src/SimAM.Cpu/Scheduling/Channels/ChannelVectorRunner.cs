@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance.Helpers;
 using SimAM.Kernels;
 using SimAM.Kernels.Channels;
@@ -21,6 +22,16 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
 {
     /// <summary>Runs a forward pass; <paramref name="statistics"/> receives the N·C plane statistics, or is empty.</summary>
     public static void Forward<TEnergy>(ReadOnlySpan<T> input, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
+        where TEnergy : IEnergy =>
+        Run<TEnergy>(input, default, output, statistics, view, lambda, variant, maxDegreeOfParallelism, backward: false);
+
+    /// <summary>Runs a backward pass; statistics are the forward pass's, or empty to recompute them.</summary>
+    public static void Backward<TEnergy>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, ReadOnlySpan<PlaneStatistics> statistics, in TensorGeometry view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
+        where TEnergy : IEnergy =>
+        // Given statistics are only read: the pass writes statistics only into its own buffer, when none are given.
+        Run<TEnergy>(input, gradOutput, gradInput, MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(statistics), statistics.Length), view, lambda, variant, maxDegreeOfParallelism, backward: true);
+
+    private static void Run<TEnergy>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism, bool backward)
         where TEnergy : IEnergy
     {
         var plan = CreatePlan(view, maxDegreeOfParallelism);
@@ -30,35 +41,22 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
         {
             var planeStatistics = own is null ? statistics : own.AsSpan(0, planeCount);
             fixed (T* x = input)
+            fixed (T* g = gradOutput)
             fixed (T* y = output)
             fixed (PlaneStatistics* stats = planeStatistics)
             {
-                var call = new Call(x, null, y, stats, view, plan, lambda, EnergyConstants.Create(variant, view.PlaneSize));
-                if (!plan.Split)
+                var call = new Call(x, g, y, stats, view, plan, lambda, EnergyConstants.Create(variant, view.PlaneSize));
+                if (!plan.Split && backward)
+                {
+                    Workers.Run(plan.Workers, new WholeSamplesBackward<TEnergy>(call, recompute: own is not null));
+                }
+                else if (!plan.Split)
                 {
                     Workers.Run(plan.Workers, new WholeSamplesForward<TEnergy>(call));
-                    return;
                 }
-
-                // Gate tables at the same per-sample stride as the backward pass's (gate and gradient).
-                var tables = ArrayPool<TLane>.Shared.Rent((view.Samples * 6 * plan.Lanes.TableLength) + 64);
-                try
+                else
                 {
-                    fixed (TLane* pinned = tables)
-                    {
-                        var gate = (TLane*)ChannelScratch<TLane>.Align((nint)pinned);
-                        ReduceAllSamples(call);
-                        for (var sample = 0; sample < view.Samples; sample++)
-                        {
-                            ChannelSteps<T, TLane, TKernel>.GateTables(call.SampleStatistics(sample), lambda, GateOf(gate, sample, plan), plan.Lanes.TableLength);
-                        }
-
-                        Workers.Run(plan.Workers, new ChunkPhase<ChunkGate<TEnergy>>(call, new ChunkGate<TEnergy>(gate)));
-                    }
-                }
-                finally
-                {
-                    ArrayPool<TLane>.Shared.Return(tables);
+                    RunSplit<TEnergy>(call, reduce: !backward || own is not null, backward);
                 }
             }
         }
@@ -71,65 +69,49 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
         }
     }
 
-    /// <summary>Runs a backward pass; statistics are the forward pass's, or empty to recompute them.</summary>
-    public static void Backward<TEnergy>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, ReadOnlySpan<PlaneStatistics> statistics, in TensorGeometry view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
+    /// <summary>Split mode: a phase per step, every worker on a share of all samples' chunks, the folds in between here.</summary>
+    private static void RunSplit<TEnergy>(in Call call, bool reduce, bool backward)
         where TEnergy : IEnergy
     {
-        var plan = CreatePlan(view, maxDegreeOfParallelism);
-        var planeCount = view.Samples * view.Channels;
-        var own = statistics.IsEmpty ? ArrayPool<PlaneStatistics>.Shared.Rent(planeCount) : null;
+        var plan = call.Plan;
+        var samples = call.View.Samples;
+        var tableLength = plan.Lanes.TableLength;
+
+        // Per sample a gate and a gradient table (the forward pass uses the gate's).
+        var tables = ArrayPool<TLane>.Shared.Rent((samples * 6 * tableLength) + 64);
+        var sums = ArrayPool<double>.Shared.Rent(backward ? samples * plan.ChunksPerSample * 2 * call.View.Channels : 0);
         try
         {
-            var planeStatistics = own is null ? statistics : own.AsSpan(0, planeCount);
-            fixed (T* x = input)
-            fixed (T* g = gradOutput)
-            fixed (T* dx = gradInput)
-            fixed (PlaneStatistics* stats = planeStatistics)
+            fixed (TLane* pinned = tables)
+            fixed (double* chunkSums = sums)
             {
-                var call = new Call(x, g, dx, stats, view, plan, lambda, EnergyConstants.Create(variant, view.PlaneSize));
-                if (!plan.Split)
+                var all = (TLane*)ChannelScratch<TLane>.Align((nint)pinned);
+                if (reduce)
                 {
-                    Workers.Run(plan.Workers, new WholeSamplesBackward<TEnergy>(call, recompute: own is not null));
-                    return;
+                    ReduceAllSamples(call);
                 }
 
-                var tableLength = plan.Lanes.TableLength;
-                var tables = ArrayPool<TLane>.Shared.Rent((view.Samples * 6 * tableLength) + 64);
-                var sums = ArrayPool<double>.Shared.Rent(view.Samples * plan.ChunksPerSample * 2 * view.Channels);
-                try
+                for (var sample = 0; sample < samples; sample++)
                 {
-                    fixed (TLane* pinned = tables)
-                    fixed (double* chunkSums = sums)
-                    {
-                        var all = (TLane*)ChannelScratch<TLane>.Align((nint)pinned);
-                        if (own is not null)
-                        {
-                            ReduceAllSamples(call);
-                        }
-
-                        for (var sample = 0; sample < view.Samples; sample++)
-                        {
-                            ChannelSteps<T, TLane, TKernel>.GateTables(call.SampleStatistics(sample), lambda, GateOf(all, sample, plan), tableLength);
-                        }
-
-                        Workers.Run(plan.Workers, new ChunkPhase<ChunkGradientSums<TEnergy>>(call, new ChunkGradientSums<TEnergy>(all, chunkSums)));
-                        FoldGradientSums(call, all, chunkSums);
-                        Workers.Run(plan.Workers, new ChunkPhase<ChunkGradients<TEnergy>>(call, new ChunkGradients<TEnergy>(all)));
-                    }
+                    ChannelSteps<T, TLane, TKernel>.GateTables(call.SampleStatistics(sample), call.Lambda, GateOf(all, sample, plan), tableLength);
                 }
-                finally
+
+                if (backward)
                 {
-                    ArrayPool<double>.Shared.Return(sums);
-                    ArrayPool<TLane>.Shared.Return(tables);
+                    Workers.Run(plan.Workers, new ChunkPhase<ChunkGradientSums<TEnergy>>(call, new ChunkGradientSums<TEnergy>(all, chunkSums)));
+                    FoldGradientSums(call, all, chunkSums);
+                    Workers.Run(plan.Workers, new ChunkPhase<ChunkGradients<TEnergy>>(call, new ChunkGradients<TEnergy>(all)));
+                }
+                else
+                {
+                    Workers.Run(plan.Workers, new ChunkPhase<ChunkGate<TEnergy>>(call, new ChunkGate<TEnergy>(all)));
                 }
             }
         }
         finally
         {
-            if (own is not null)
-            {
-                ArrayPool<PlaneStatistics>.Shared.Return(own);
-            }
+            ArrayPool<double>.Shared.Return(sums);
+            ArrayPool<TLane>.Shared.Return(tables);
         }
     }
 
