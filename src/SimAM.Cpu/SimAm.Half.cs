@@ -1,6 +1,4 @@
 using System;
-using SimAM.Dispatch;
-using SimAM.Validation;
 
 namespace SimAM;
 
@@ -12,12 +10,8 @@ public static partial class SimAm
         Forward(input, output, shape, lambda, null);
 
     /// <inheritdoc cref="Forward(ReadOnlySpan{Half}, Span{Half}, ReadOnlySpan{int}, Span{PlaneStatistics}, float, SimAmOptions?)"/>
-    public static void Forward(ReadOnlySpan<Half> input, Span<Half> output, ReadOnlySpan<int> shape, float lambda, SimAmOptions? options)
-    {
-        options ??= SimAmOptions.Default;
-        var geometry = CallValidation.Forward(input, output, shape, -1, lambda, options);
-        KernelDispatch.Forward(input, output, [], geometry, lambda, options);
-    }
+    public static void Forward(ReadOnlySpan<Half> input, Span<Half> output, ReadOnlySpan<int> shape, float lambda, SimAmOptions? options) =>
+        RunForward(input, output, shape, [], false, lambda, options);
 
     /// <summary>
     /// Applies SimAM to a half-precision tensor. Values are converted to float in blocks and every sum,
@@ -26,34 +20,22 @@ public static partial class SimAm
     /// result is rounded to Half once, so it is within 2^-11 (relative) of the float result.
     /// </summary>
     /// <inheritdoc cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, Span{PlaneStatistics}, float, SimAmOptions?)"/>
-    public static void Forward(ReadOnlySpan<Half> input, Span<Half> output, ReadOnlySpan<int> shape, Span<PlaneStatistics> statistics, float lambda = DefaultLambda, SimAmOptions? options = null)
-    {
-        options ??= SimAmOptions.Default;
-        var geometry = CallValidation.Forward(input, output, shape, statistics.Length, lambda, options);
-        KernelDispatch.Forward(input, output, statistics, geometry, lambda, options);
-    }
+    public static void Forward(ReadOnlySpan<Half> input, Span<Half> output, ReadOnlySpan<int> shape, Span<PlaneStatistics> statistics, float lambda = DefaultLambda, SimAmOptions? options = null) =>
+        RunForward(input, output, shape, statistics, true, lambda, options);
 
     /// <inheritdoc cref="Backward(ReadOnlySpan{Half}, ReadOnlySpan{Half}, Span{Half}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, float, SimAmOptions?)"/>
     public static void Backward(ReadOnlySpan<Half> input, ReadOnlySpan<Half> gradOutput, Span<Half> gradInput, ReadOnlySpan<int> shape, float lambda = DefaultLambda) =>
         Backward(input, gradOutput, gradInput, shape, lambda, null);
 
     /// <inheritdoc cref="Backward(ReadOnlySpan{Half}, ReadOnlySpan{Half}, Span{Half}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, float, SimAmOptions?)"/>
-    public static void Backward(ReadOnlySpan<Half> input, ReadOnlySpan<Half> gradOutput, Span<Half> gradInput, ReadOnlySpan<int> shape, float lambda, SimAmOptions? options)
-    {
-        options ??= SimAmOptions.Default;
-        var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, -1, lambda, options);
-        KernelDispatch.Backward(input, gradOutput, gradInput, [], geometry, lambda, options);
-    }
+    public static void Backward(ReadOnlySpan<Half> input, ReadOnlySpan<Half> gradOutput, Span<Half> gradInput, ReadOnlySpan<int> shape, float lambda, SimAmOptions? options) =>
+        RunBackward(input, gradOutput, gradInput, shape, [], false, lambda, options);
 
     /// <summary>
     /// The gradient of SimAM for half-precision tensors: computed in float (sums in double) and rounded to
     /// Half once. A gradient beyond Half's range (±65504) becomes ±∞, as any float16 result would.
     /// </summary>
     /// <inheritdoc cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, float, SimAmOptions?)"/>
-    public static void Backward(ReadOnlySpan<Half> input, ReadOnlySpan<Half> gradOutput, Span<Half> gradInput, ReadOnlySpan<int> shape, ReadOnlySpan<PlaneStatistics> statistics, float lambda = DefaultLambda, SimAmOptions? options = null)
-    {
-        options ??= SimAmOptions.Default;
-        var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, statistics.Length, lambda, options);
-        KernelDispatch.Backward(input, gradOutput, gradInput, statistics, geometry, lambda, options);
-    }
+    public static void Backward(ReadOnlySpan<Half> input, ReadOnlySpan<Half> gradOutput, Span<Half> gradInput, ReadOnlySpan<int> shape, ReadOnlySpan<PlaneStatistics> statistics, float lambda = DefaultLambda, SimAmOptions? options = null) =>
+        RunBackward(input, gradOutput, gradInput, shape, statistics, true, lambda, options);
 }

@@ -48,12 +48,8 @@ public static partial class SimAm
         Forward(input, output, shape, lambda, null);
 
     /// <inheritdoc cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, Span{PlaneStatistics}, float, SimAmOptions?)"/>
-    public static void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> shape, float lambda, SimAmOptions? options)
-    {
-        options ??= SimAmOptions.Default;
-        var geometry = CallValidation.Forward(input, output, shape, -1, lambda, options);
-        KernelDispatch.Forward(input, output, [], geometry, lambda, options);
-    }
+    public static void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> shape, float lambda, SimAmOptions? options) =>
+        RunForward(input, output, shape, [], false, lambda, options);
 
     /// <summary>Applies SimAM to a float tensor, and optionally keeps each plane's statistics for <see cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, float, SimAmOptions?)"/>.</summary>
     /// <param name="input">The tensor x, row-major [N, C, d1, ..., dk].</param>
@@ -69,24 +65,16 @@ public static partial class SimAm
     /// </exception>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is zero or negative, or <paramref name="lambda"/> is not finite or not positive.</exception>
     /// <exception cref="NotSupportedException"><see cref="SimAmOptions.Kernel"/> names a path this processor does not accelerate.</exception>
-    public static void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> shape, Span<PlaneStatistics> statistics, float lambda = DefaultLambda, SimAmOptions? options = null)
-    {
-        options ??= SimAmOptions.Default;
-        var geometry = CallValidation.Forward(input, output, shape, statistics.Length, lambda, options);
-        KernelDispatch.Forward(input, output, statistics, geometry, lambda, options);
-    }
+    public static void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> shape, Span<PlaneStatistics> statistics, float lambda = DefaultLambda, SimAmOptions? options = null) =>
+        RunForward(input, output, shape, statistics, true, lambda, options);
 
     /// <inheritdoc cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, float, SimAmOptions?)"/>
     public static void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<int> shape, float lambda = DefaultLambda) =>
         Backward(input, gradOutput, gradInput, shape, lambda, null);
 
     /// <inheritdoc cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, float, SimAmOptions?)"/>
-    public static void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<int> shape, float lambda, SimAmOptions? options)
-    {
-        options ??= SimAmOptions.Default;
-        var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, -1, lambda, options);
-        KernelDispatch.Backward(input, gradOutput, gradInput, [], geometry, lambda, options);
-    }
+    public static void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<int> shape, float lambda, SimAmOptions? options) =>
+        RunBackward(input, gradOutput, gradInput, shape, [], false, lambda, options);
 
     /// <summary>
     /// The gradient of SimAM: given x and ∂L/∂y, computes ∂L/∂x in two fused passes per plane
@@ -106,52 +94,50 @@ public static partial class SimAm
     /// </exception>
     /// <exception cref="ArgumentOutOfRangeException">A dimension is zero or negative, or <paramref name="lambda"/> is not finite or not positive.</exception>
     /// <exception cref="NotSupportedException"><see cref="SimAmOptions.Kernel"/> names a path this processor does not accelerate.</exception>
-    public static void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<int> shape, ReadOnlySpan<PlaneStatistics> statistics, float lambda = DefaultLambda, SimAmOptions? options = null)
-    {
-        options ??= SimAmOptions.Default;
-        var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, statistics.Length, lambda, options);
-        KernelDispatch.Backward(input, gradOutput, gradInput, statistics, geometry, lambda, options);
-    }
+    public static void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<int> shape, ReadOnlySpan<PlaneStatistics> statistics, float lambda = DefaultLambda, SimAmOptions? options = null) =>
+        RunBackward(input, gradOutput, gradInput, shape, statistics, true, lambda, options);
 
     /// <inheritdoc cref="Forward(ReadOnlySpan{double}, Span{double}, ReadOnlySpan{int}, Span{PlaneStatistics}, double, SimAmOptions?)"/>
     public static void Forward(ReadOnlySpan<double> input, Span<double> output, ReadOnlySpan<int> shape, double lambda = 1e-4) =>
         Forward(input, output, shape, lambda, null);
 
     /// <inheritdoc cref="Forward(ReadOnlySpan{double}, Span{double}, ReadOnlySpan{int}, Span{PlaneStatistics}, double, SimAmOptions?)"/>
-    public static void Forward(ReadOnlySpan<double> input, Span<double> output, ReadOnlySpan<int> shape, double lambda, SimAmOptions? options)
-    {
-        options ??= SimAmOptions.Default;
-        var geometry = CallValidation.Forward(input, output, shape, -1, lambda, options);
-        KernelDispatch.Forward(input, output, [], geometry, lambda, options);
-    }
+    public static void Forward(ReadOnlySpan<double> input, Span<double> output, ReadOnlySpan<int> shape, double lambda, SimAmOptions? options) =>
+        RunForward(input, output, shape, [], false, lambda, options);
 
     /// <summary>Applies SimAM to a double-precision tensor (sums and gate in double; <see cref="SimAmOptions.Kernel"/> applies to float only).</summary>
     /// <inheritdoc cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, Span{PlaneStatistics}, float, SimAmOptions?)"/>
-    public static void Forward(ReadOnlySpan<double> input, Span<double> output, ReadOnlySpan<int> shape, Span<PlaneStatistics> statistics, double lambda = 1e-4, SimAmOptions? options = null)
-    {
-        options ??= SimAmOptions.Default;
-        var geometry = CallValidation.Forward(input, output, shape, statistics.Length, lambda, options);
-        KernelDispatch.Forward(input, output, statistics, geometry, lambda, options);
-    }
+    public static void Forward(ReadOnlySpan<double> input, Span<double> output, ReadOnlySpan<int> shape, Span<PlaneStatistics> statistics, double lambda = 1e-4, SimAmOptions? options = null) =>
+        RunForward(input, output, shape, statistics, true, lambda, options);
 
     /// <inheritdoc cref="Backward(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, double, SimAmOptions?)"/>
     public static void Backward(ReadOnlySpan<double> input, ReadOnlySpan<double> gradOutput, Span<double> gradInput, ReadOnlySpan<int> shape, double lambda = 1e-4) =>
         Backward(input, gradOutput, gradInput, shape, lambda, null);
 
     /// <inheritdoc cref="Backward(ReadOnlySpan{double}, ReadOnlySpan{double}, Span{double}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, double, SimAmOptions?)"/>
-    public static void Backward(ReadOnlySpan<double> input, ReadOnlySpan<double> gradOutput, Span<double> gradInput, ReadOnlySpan<int> shape, double lambda, SimAmOptions? options)
-    {
-        options ??= SimAmOptions.Default;
-        var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, -1, lambda, options);
-        KernelDispatch.Backward(input, gradOutput, gradInput, [], geometry, lambda, options);
-    }
+    public static void Backward(ReadOnlySpan<double> input, ReadOnlySpan<double> gradOutput, Span<double> gradInput, ReadOnlySpan<int> shape, double lambda, SimAmOptions? options) =>
+        RunBackward(input, gradOutput, gradInput, shape, [], false, lambda, options);
 
     /// <summary>The gradient of SimAM in double precision.</summary>
     /// <inheritdoc cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, ReadOnlySpan{int}, ReadOnlySpan{PlaneStatistics}, float, SimAmOptions?)"/>
-    public static void Backward(ReadOnlySpan<double> input, ReadOnlySpan<double> gradOutput, Span<double> gradInput, ReadOnlySpan<int> shape, ReadOnlySpan<PlaneStatistics> statistics, double lambda = 1e-4, SimAmOptions? options = null)
+    public static void Backward(ReadOnlySpan<double> input, ReadOnlySpan<double> gradOutput, Span<double> gradInput, ReadOnlySpan<int> shape, ReadOnlySpan<PlaneStatistics> statistics, double lambda = 1e-4, SimAmOptions? options = null) =>
+        RunBackward(input, gradOutput, gradInput, shape, statistics, true, lambda, options);
+
+    /// <summary>What every forward overload does, for each element type: check every argument, then run.</summary>
+    private static void RunForward<T>(ReadOnlySpan<T> input, Span<T> output, ReadOnlySpan<int> shape, Span<PlaneStatistics> statistics, bool keepStatistics, double lambda, SimAmOptions? options)
+        where T : unmanaged
     {
         options ??= SimAmOptions.Default;
-        var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, statistics.Length, lambda, options);
+        var geometry = CallValidation.Forward(input, output, shape, keepStatistics ? statistics.Length : -1, lambda, options);
+        KernelDispatch.Forward(input, output, statistics, geometry, lambda, options);
+    }
+
+    /// <summary>What every backward overload does, for each element type: check every argument, then run.</summary>
+    private static void RunBackward<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, ReadOnlySpan<int> shape, ReadOnlySpan<PlaneStatistics> statistics, bool useStatistics, double lambda, SimAmOptions? options)
+        where T : unmanaged
+    {
+        options ??= SimAmOptions.Default;
+        var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, useStatistics ? statistics.Length : -1, lambda, options);
         KernelDispatch.Backward(input, gradOutput, gradInput, statistics, geometry, lambda, options);
     }
 }

@@ -26,8 +26,8 @@ internal static class SimamCommandLine
         "simam: SimAM attention (Yang et al., ICML 2021) on .npy tensors with the SimAM.Cpu SIMD engine.\n" +
         "Example: simam bench --quick")
     {
-        ForwardCommand.Create(context),
-        BackwardCommand.Create(context),
+        PassCommands.Forward(context),
+        PassCommands.Backward(context),
         BenchCommand.Create(context),
         HeatmapCommand.Create(context),
         SelfTestCommand.Create(context),

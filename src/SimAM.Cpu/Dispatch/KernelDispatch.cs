@@ -1,62 +1,90 @@
 using System;
-using SimAM.Kernels.Channels;
+using SimAM.Kernels;
+using SimAM.Kernels.Planes;
 using SimAM.Validation;
 
 namespace SimAM.Dispatch;
 
 /// <summary>
-/// Where a call leaves the public API: its layout picks the kernel family, channels-last (<see cref="ChannelVectorDispatch"/>)
-/// or channels-first (<see cref="PlaneDispatch"/>), and that family resolves the rest of the options once.
+/// Where a call leaves the public API, and the engine's one switch from options to types: the variant becomes
+/// <see cref="FastEnergy"/> or <see cref="ExactEnergy"/>, the SIMD width the float kernel of each family, and the
+/// layout picks the family, channels first (<see cref="PlaneDispatch"/>) or channels last (<see cref="ChannelDispatch"/>),
+/// which then picks what runs on the element type.
 /// </summary>
-internal static class KernelDispatch
+internal static unsafe class KernelDispatch
 {
     public static void Forward<T>(ReadOnlySpan<T> x, Span<T> y, Span<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, SimAmOptions options)
         where T : unmanaged
     {
-        if (!ChannelVectorDispatch.Handles(geometry))
+        fixed (T* input = x)
+        fixed (T* output = y)
+        fixed (PlaneStatistics* stats = statistics)
         {
-            PlaneDispatch.Forward(x, y, statistics, geometry, lambda, options);
-        }
-        else if (typeof(T) == typeof(float))
-        {
-            ChannelVectorDispatch.Forward(Cast<T, float>(x), Cast<T, float>(y), statistics, geometry, lambda, options);
-        }
-        else if (typeof(T) == typeof(double))
-        {
-            ChannelVectorDispatch.Forward(Cast<T, double>(x), Cast<T, double>(y), statistics, geometry, lambda, options);
-        }
-        else
-        {
-            ChannelVectorDispatch.Forward(Cast<T, Half>(x), Cast<T, Half>(y), statistics, geometry, lambda, options);
+            Run(new KernelCall<T>(input, null, output, x.Length, stats, statistics.Length, geometry, lambda, options, backward: false));
         }
     }
 
     public static void Backward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, ReadOnlySpan<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, SimAmOptions options)
         where T : unmanaged
     {
-        if (!ChannelVectorDispatch.Handles(geometry))
+        fixed (T* input = x)
+        fixed (T* gradient = g)
+        fixed (T* output = dx)
+        fixed (PlaneStatistics* stats = statistics)
         {
-            PlaneDispatch.Backward(x, g, dx, statistics, geometry, lambda, options);
-        }
-        else if (typeof(T) == typeof(float))
-        {
-            ChannelVectorDispatch.Backward(Cast<T, float>(x), Cast<T, float>(g), Cast<T, float>(dx), statistics, geometry, lambda, options);
-        }
-        else if (typeof(T) == typeof(double))
-        {
-            ChannelVectorDispatch.Backward(Cast<T, double>(x), Cast<T, double>(g), Cast<T, double>(dx), statistics, geometry, lambda, options);
-        }
-        else
-        {
-            ChannelVectorDispatch.Backward(Cast<T, Half>(x), Cast<T, Half>(g), Cast<T, Half>(dx), statistics, geometry, lambda, options);
+            Run(new KernelCall<T>(input, gradient, output, x.Length, stats, statistics.Length, geometry, lambda, options, backward: true));
         }
     }
 
-    private static ReadOnlySpan<TTo> Cast<TFrom, TTo>(ReadOnlySpan<TFrom> span)
-        where TFrom : unmanaged
-        where TTo : unmanaged => System.Runtime.InteropServices.MemoryMarshal.Cast<TFrom, TTo>(span);
+    private static void Run<T>(in KernelCall<T> call)
+        where T : unmanaged
+    {
+        var width = SimAmKernels.Resolve(call.Options.Kernel);
+        if (call.Options.Variant == SimAmVariant.Exact)
+        {
+            Run<T, ExactEnergy>(width, call);
+        }
+        else
+        {
+            Run<T, FastEnergy>(width, call);
+        }
+    }
 
-    private static Span<TTo> Cast<TFrom, TTo>(Span<TFrom> span)
-        where TFrom : unmanaged
-        where TTo : unmanaged => System.Runtime.InteropServices.MemoryMarshal.Cast<TFrom, TTo>(span);
+    /// <summary>The only width switch: each width names its float kernel in both families.</summary>
+    private static void Run<T, TVariant>(SimAmKernel width, in KernelCall<T> call)
+        where T : unmanaged
+        where TVariant : IEnergy
+    {
+        switch (width)
+        {
+            case SimAmKernel.Vector512:
+                Run<T, PlaneKernel512, ChannelKernel512, TVariant>(call);
+                break;
+            case SimAmKernel.Vector256:
+                Run<T, PlaneKernel256, ChannelKernel256, TVariant>(call);
+                break;
+            case SimAmKernel.Vector128:
+                Run<T, PlaneKernel128, ChannelKernel128, TVariant>(call);
+                break;
+            default:
+                Run<T, ScalarPlaneKernel, Kernels.Channels.ChannelVectorScalarKernel, TVariant>(call);
+                break;
+        }
+    }
+
+    private static void Run<T, TPlanes, TChannels, TVariant>(in KernelCall<T> call)
+        where T : unmanaged
+        where TPlanes : IPlaneKernel<float>
+        where TChannels : Kernels.Channels.IChannelVectorKernel<float, float>
+        where TVariant : IEnergy
+    {
+        if (call.Geometry.Layout == SimAmLayout.ChannelsLast)
+        {
+            ChannelDispatch.Run<T, TChannels, TVariant>(call);
+        }
+        else
+        {
+            PlaneDispatch.Run<T, TPlanes, TVariant>(call);
+        }
+    }
 }

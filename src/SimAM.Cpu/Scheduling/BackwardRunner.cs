@@ -26,7 +26,7 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
             {
                 fixed (PlaneStatistics* given = statistics)
                 {
-                    Workers.Run(plan, new WholePlanes(x, g, dx, given, plan, geometry.PlaneCount, lambda, energy));
+                    Workers.Run(plan.Workers, new WholePlanes(x, g, dx, given, plan, geometry.PlaneCount, lambda, energy));
                 }
 
                 return;
@@ -45,7 +45,7 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
                     {
                         fixed (ChunkMoments* chunkMoments = moments)
                         {
-                            Workers.Run(plan, new ForwardRunner<T, TKernel, TVariant>.ChunkReduction(x, chunkMoments, plan, chunkCount));
+                            Workers.Run(plan.Workers, new ForwardRunner<T, TKernel, TVariant>.ChunkReduction(x, chunkMoments, plan, chunkCount));
                         }
 
                         for (var plane = 0; plane < planeCount; plane++)
@@ -63,7 +63,7 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
                 fixed (PlaneStatistics* stats = planeStatistics)
                 fixed (BackwardSums* sums = chunkSums)
                 {
-                    Workers.Run(plan, new ChunkSums(x, g, stats, sums, plan, chunkCount, lambda, energy));
+                    Workers.Run(plan.Workers, new ChunkSums(x, g, stats, sums, plan, chunkCount, lambda, energy));
 
                     // The plane totals go after the chunk sums in the same rented array.
                     var planeSums = sums + chunkCount;
@@ -72,7 +72,7 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
                         planeSums[plane] = PlaneWork<T, TKernel>.Fold(chunkSums.AsSpan(plane * plan.Chunks.ChunksPerPlane, plan.Chunks.ChunksPerPlane));
                     }
 
-                    Workers.Run(plan, new ChunkGradients(x, g, dx, stats, planeSums, plan, chunkCount, lambda, energy));
+                    Workers.Run(plan.Workers, new ChunkGradients(x, g, dx, stats, planeSums, plan, chunkCount, lambda, energy));
                 }
             }
             finally

@@ -25,7 +25,7 @@ internal static unsafe class ForwardRunner<T, TKernel, TVariant>
             {
                 fixed (PlaneStatistics* stats = statistics)
                 {
-                    Workers.Run(plan, new WholePlanes(x, y, stats, plan, geometry.PlaneCount, lambda, energy));
+                    Workers.Run(plan.Workers, new WholePlanes(x, y, stats, plan, geometry.PlaneCount, lambda, energy));
                 }
 
                 return;
@@ -43,13 +43,13 @@ internal static unsafe class ForwardRunner<T, TKernel, TVariant>
                 fixed (ChunkMoments* chunkMoments = moments)
                 fixed (PlaneStatistics* stats = planeStatistics)
                 {
-                    Workers.Run(plan, new ChunkReduction(x, chunkMoments, plan, chunkCount));
+                    Workers.Run(plan.Workers, new ChunkReduction(x, chunkMoments, plan, chunkCount));
                     for (var plane = 0; plane < planeCount; plane++)
                     {
                         stats[plane] = PlaneWork<T, TKernel>.Fold(moments.AsSpan(plane * plan.Chunks.ChunksPerPlane, plan.Chunks.ChunksPerPlane));
                     }
 
-                    Workers.Run(plan, new ChunkGate(x, y, stats, plan, chunkCount, lambda, energy));
+                    Workers.Run(plan.Workers, new ChunkGate(x, y, stats, plan, chunkCount, lambda, energy));
                 }
             }
             finally

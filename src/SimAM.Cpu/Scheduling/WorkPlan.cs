@@ -7,7 +7,7 @@ namespace SimAM.Scheduling;
 /// The threading decision for one call: how many workers, and whether they take whole planes or the
 /// chunks of a few large planes.
 /// </summary>
-internal readonly struct WorkPlan
+internal readonly struct WorkPlan(int workers, bool splitPlanes, ChunkLayout chunks)
 {
     /// <summary>
     /// Below 32 Ki elements (128 KiB of floats, roughly 10 µs of work) a worker costs more to wake
@@ -15,48 +15,45 @@ internal readonly struct WorkPlan
     /// </summary>
     public const int MinimumElementsPerWorker = 1 << 15;
 
-    private WorkPlan(int workers, bool splitPlanes, ChunkLayout chunks)
-    {
-        Workers = workers;
-        SplitPlanes = splitPlanes;
-        Chunks = chunks;
-    }
-
     /// <summary>Gets the number of workers (1 runs on the calling thread).</summary>
-    public int Workers { get; }
+    public int Workers { get; } = workers;
 
     /// <summary>
     /// Gets a value indicating whether workers take chunks rather than planes: when there are too few
     /// planes to share evenly (for example 3 planes of 1024×1024 on 2 cores), a phase per reduction
     /// lets every core work on every plane.
     /// </summary>
-    public bool SplitPlanes { get; }
+    public bool SplitPlanes { get; } = splitPlanes;
 
     /// <summary>Gets the chunk layout of every plane.</summary>
-    public ChunkLayout Chunks { get; }
+    public ChunkLayout Chunks { get; } = chunks;
 
     public static WorkPlan Create(in TensorGeometry geometry, int maxDegreeOfParallelism)
     {
         var chunks = new ChunkLayout(geometry.PlaneSize);
-        var byWork = Math.Max(1, geometry.ElementCount / MinimumElementsPerWorker);
-        var workers = Math.Min(maxDegreeOfParallelism, byWork);
+        var (workers, split) = Share(geometry.ElementCount, geometry.PlaneCount, chunks.ChunksPerPlane, maxDegreeOfParallelism);
+        return new WorkPlan(workers, split, chunks);
+    }
+
+    /// <summary>
+    /// How many workers a call of <paramref name="elements"/> values gets, and whether they take chunks rather than
+    /// whole items (planes, or channels-last samples) of <paramref name="chunksPerItem"/> chunks each. Both families
+    /// decide this way.
+    /// </summary>
+    public static (int Workers, bool Split) Share(long elements, int items, int chunksPerItem, int maxDegreeOfParallelism)
+    {
+        var workers = (int)Math.Min(maxDegreeOfParallelism, Math.Max(1, elements / MinimumElementsPerWorker));
         if (workers <= 1)
         {
-            return new WorkPlan(1, false, chunks);
+            return (1, false);
         }
 
-        // Whole planes per worker are best (each plane is reduced and gated while hot) unless the
-        // busiest worker would get over 10% more planes than the average.
-        var planes = geometry.PlaneCount;
-        var busiest = (planes + workers - 1) / workers;
-        var imbalanced = busiest * workers * 10L > planes * 11L;
-        var split = imbalanced && chunks.ChunksPerPlane >= 2;
-        if (!split)
-        {
-            workers = Math.Min(workers, planes);
-        }
-
-        return new WorkPlan(workers, split, chunks);
+        // Whole items per worker are best (each is reduced and gated while hot) unless the busiest worker would
+        // get over 10% more items than the average.
+        var busiest = (items + workers - 1) / workers;
+        var imbalanced = busiest * (long)workers * 10 > items * 11L;
+        var split = imbalanced && chunksPerItem >= 2;
+        return (split ? workers : Math.Min(workers, items), split);
     }
 
     /// <summary>The contiguous range [start, end) of <paramref name="count"/> items that worker <paramref name="worker"/> takes.</summary>

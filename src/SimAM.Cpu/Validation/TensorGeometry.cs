@@ -31,6 +31,9 @@ internal readonly struct TensorGeometry
     /// <summary>Gets N, the number of samples.</summary>
     public int Samples => PlaneCount / Channels;
 
+    /// <summary>Gets the values per sample, C × S (a channels-last sample is S rows of C values).</summary>
+    public int SampleLength => PlaneSize * Channels;
+
     /// <summary>Gets the memory layout the shape was read in.</summary>
     public SimAmLayout Layout { get; }
 

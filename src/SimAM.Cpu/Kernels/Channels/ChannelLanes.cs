@@ -24,7 +24,7 @@ namespace SimAM.Kernels.Channels;
 /// flight hide that wait.
 /// </para>
 /// </remarks>
-internal readonly struct ChannelLanes
+internal readonly struct ChannelLanes(int channels, int period, bool rowWise)
 {
     /// <summary>Periods up to this many lanes keep flat mode when C is not a multiple of the width (tables stay in L1).</summary>
     public const int MaxFlatPeriod = 1024;
@@ -32,21 +32,14 @@ internal readonly struct ChannelLanes
     /// <summary>Lanes beyond the period: a vector may start at any lane below the period (an overlapped tail).</summary>
     public const int Overhang = 16;
 
-    private ChannelLanes(int channels, int period, bool rowWise)
-    {
-        Channels = channels;
-        Period = period;
-        RowWise = rowWise;
-    }
-
     /// <summary>Gets C.</summary>
-    public int Channels { get; }
+    public int Channels { get; } = channels;
 
     /// <summary>Gets the lane count after which tables repeat: a multiple of C (and of the width in flat mode).</summary>
-    public int Period { get; }
+    public int Period { get; } = period;
 
     /// <summary>Gets a value indicating whether rows are walked one at a time (see the remarks).</summary>
-    public bool RowWise { get; }
+    public bool RowWise { get; } = rowWise;
 
     /// <summary>Gets the length of every table: the period plus <see cref="Overhang"/>.</summary>
     public int TableLength => Period + Overhang;

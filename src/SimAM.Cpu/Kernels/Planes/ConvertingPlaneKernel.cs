@@ -1,8 +1,6 @@
 using System;
 using System.Numerics;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace SimAM.Kernels.Planes;
 
@@ -180,32 +178,7 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
         return sums;
     }
 
-    private static Span<TWork> Convert(ReadOnlySpan<T> source, int start, Span<TWork> buffer)
-    {
-        var length = Math.Min(buffer.Length, source.Length - start);
-        var values = buffer[..length];
-        var block = source.Slice(start, length);
-        if (typeof(T) == typeof(Half) && typeof(TWork) == typeof(float))
-        {
-            TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<T, Half>(block), MemoryMarshal.Cast<TWork, float>(values));
-        }
-        else
-        {
-            TensorPrimitives.ConvertTruncating<T, TWork>(block, values);
-        }
+    private static Span<TWork> Convert(ReadOnlySpan<T> source, int start, Span<TWork> buffer) => Conversion.Convert(source, start, buffer);
 
-        return values;
-    }
-
-    private static void ConvertBack(ReadOnlySpan<TWork> values, Span<T> destination)
-    {
-        if (typeof(T) == typeof(Half) && typeof(TWork) == typeof(float))
-        {
-            TensorPrimitives.ConvertToHalf(MemoryMarshal.Cast<TWork, float>(values), MemoryMarshal.Cast<T, Half>(destination));
-        }
-        else
-        {
-            TensorPrimitives.ConvertTruncating<TWork, T>(values, destination);
-        }
-    }
+    private static void ConvertBack(ReadOnlySpan<TWork> values, Span<T> destination) => Conversion.ConvertBack(values, destination);
 }

@@ -1,5 +1,6 @@
 using System;
 using SimAM.Kernels.Channels;
+using SimAM.Validation;
 
 namespace SimAM.Scheduling.Channels;
 
@@ -9,7 +10,7 @@ namespace SimAM.Scheduling.Channels;
 /// their results are folded in index order: that is what makes every degree of parallelism give
 /// bitwise-identical results.
 /// </summary>
-internal readonly struct ChannelPlan
+internal readonly struct ChannelPlan(ChannelLanes lanes, int rowsPerChunk, int chunksPerSample, int workers, bool split)
 {
     /// <summary>
     /// About 16 Ki values (64 KiB of floats) per chunk: a chunk is read from memory by the first reduction
@@ -17,66 +18,37 @@ internal readonly struct ChannelPlan
     /// </summary>
     public const int ChunkTarget = 1 << 14;
 
-    /// <summary>The same threshold as the planar scheduler: below 32 Ki values a worker costs more to wake than it saves.</summary>
-    public const int MinimumElementsPerWorker = 1 << 15;
-
-    private ChannelPlan(ChannelLanes lanes, int rowsPerChunk, int chunksPerSample, int workers, bool split)
-    {
-        Lanes = lanes;
-        RowsPerChunk = rowsPerChunk;
-        ChunksPerSample = chunksPerSample;
-        Workers = workers;
-        Split = split;
-    }
-
     /// <summary>Gets the lane tables' geometry.</summary>
-    public ChannelLanes Lanes { get; }
+    public ChannelLanes Lanes { get; } = lanes;
 
     /// <summary>Gets the rows of every chunk but the last of a sample (a multiple of the period's rows).</summary>
-    public int RowsPerChunk { get; }
+    public int RowsPerChunk { get; } = rowsPerChunk;
 
     /// <summary>Gets the chunks per sample.</summary>
-    public int ChunksPerSample { get; }
+    public int ChunksPerSample { get; } = chunksPerSample;
 
     /// <summary>Gets the number of workers (1 runs on the calling thread).</summary>
-    public int Workers { get; }
+    public int Workers { get; } = workers;
 
     /// <summary>
     /// Gets a value indicating whether workers take chunks rather than whole samples: when there are too
     /// few samples to share evenly (batch 1), a phase per reduction lets every core work on every sample.
     /// </summary>
-    public bool Split { get; }
+    public bool Split { get; } = split;
 
-    public static ChannelPlan Create(in ChannelView view, ChannelLanes lanes, int maxDegreeOfParallelism)
+    public static ChannelPlan Create(in TensorGeometry view, ChannelLanes lanes, int maxDegreeOfParallelism)
     {
         // Whole periods per chunk, so that every chunk starts at lane 0.
         var periodRows = lanes.RowWise ? 1 : lanes.PeriodRows;
         var wanted = Math.Max(1, ChunkTarget / view.Channels);
-        var rows = (int)Math.Min(view.Spatial, ((long)wanted + periodRows - 1) / periodRows * periodRows);
+        var rows = (int)Math.Min(view.PlaneSize, ((long)wanted + periodRows - 1) / periodRows * periodRows);
 
         // A short remainder joins the last chunk, so no chunk is tiny and none exceeds 1.25 chunks.
-        var full = view.Spatial / rows;
-        var remainder = view.Spatial % rows;
+        var full = view.PlaneSize / rows;
+        var remainder = view.PlaneSize % rows;
         var chunks = remainder >= rows / 4 && remainder > 0 ? full + 1 : full;
 
-        long elements = (long)view.SampleLength * view.Samples;
-        var workers = (int)Math.Min(maxDegreeOfParallelism, Math.Max(1, elements / MinimumElementsPerWorker));
-        if (workers <= 1)
-        {
-            return new ChannelPlan(lanes, rows, chunks, 1, split: false);
-        }
-
-        // Whole samples per worker are best (a sample is gated while it is still in cache) unless the
-        // busiest worker would get over 10% more samples than the average.
-        var samples = view.Samples;
-        var busiest = (samples + workers - 1) / workers;
-        var imbalanced = busiest * (long)workers * 10 > samples * 11L;
-        var split = imbalanced && chunks >= 2;
-        if (!split)
-        {
-            workers = Math.Min(workers, samples);
-        }
-
+        var (workers, split) = WorkPlan.Share(view.ElementCount, view.Samples, chunks, maxDegreeOfParallelism);
         return new ChannelPlan(lanes, rows, chunks, workers, split);
     }
 

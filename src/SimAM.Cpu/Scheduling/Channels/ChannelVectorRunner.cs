@@ -2,9 +2,11 @@ using System;
 using System.Buffers;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance.Helpers;
 using SimAM.Kernels;
 using SimAM.Kernels.Channels;
+using SimAM.Validation;
 
 namespace SimAM.Scheduling.Channels;
 
@@ -19,59 +21,17 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
     where TKernel : IChannelVectorKernel<T, TLane>
 {
     /// <summary>Runs a forward pass; <paramref name="statistics"/> receives the N·C plane statistics, or is empty.</summary>
-    public static void Forward<TEnergy>(ReadOnlySpan<T> input, Span<T> output, Span<PlaneStatistics> statistics, in ChannelView view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
-        where TEnergy : IEnergy
-    {
-        var plan = CreatePlan(view, maxDegreeOfParallelism);
-        var planeCount = view.Samples * view.Channels;
-        var own = statistics.IsEmpty ? ArrayPool<PlaneStatistics>.Shared.Rent(planeCount) : null;
-        try
-        {
-            var planeStatistics = own is null ? statistics : own.AsSpan(0, planeCount);
-            fixed (T* x = input)
-            fixed (T* y = output)
-            fixed (PlaneStatistics* stats = planeStatistics)
-            {
-                var call = new Call(x, null, y, stats, view, plan, lambda, EnergyConstants.Create(variant, view.Spatial));
-                if (!plan.Split)
-                {
-                    ChannelWorkers.Run(plan.Workers, new WholeSamplesForward<TEnergy>(call));
-                    return;
-                }
-
-                // Gate tables at the same per-sample stride as the backward pass's (gate and gradient).
-                var tables = ArrayPool<TLane>.Shared.Rent((view.Samples * 6 * plan.Lanes.TableLength) + 64);
-                try
-                {
-                    fixed (TLane* pinned = tables)
-                    {
-                        var gate = (TLane*)ChannelScratch<TLane>.Align((nint)pinned);
-                        ReduceAllSamples(call);
-                        for (var sample = 0; sample < view.Samples; sample++)
-                        {
-                            ChannelSteps<T, TLane, TKernel>.GateTables(call.SampleStatistics(sample), lambda, GateOf(gate, sample, plan), plan.Lanes.TableLength);
-                        }
-
-                        ChannelWorkers.Run(plan.Workers, new ChunkGate<TEnergy>(call, gate));
-                    }
-                }
-                finally
-                {
-                    ArrayPool<TLane>.Shared.Return(tables);
-                }
-            }
-        }
-        finally
-        {
-            if (own is not null)
-            {
-                ArrayPool<PlaneStatistics>.Shared.Return(own);
-            }
-        }
-    }
+    public static void Forward<TEnergy>(ReadOnlySpan<T> input, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
+        where TEnergy : IEnergy =>
+        Run<TEnergy>(input, default, output, statistics, view, lambda, variant, maxDegreeOfParallelism, backward: false);
 
     /// <summary>Runs a backward pass; statistics are the forward pass's, or empty to recompute them.</summary>
-    public static void Backward<TEnergy>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, ReadOnlySpan<PlaneStatistics> statistics, in ChannelView view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
+    public static void Backward<TEnergy>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, ReadOnlySpan<PlaneStatistics> statistics, in TensorGeometry view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
+        where TEnergy : IEnergy =>
+        // Given statistics are only read: the pass writes statistics only into its own buffer, when none are given.
+        Run<TEnergy>(input, gradOutput, gradInput, MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(statistics), statistics.Length), view, lambda, variant, maxDegreeOfParallelism, backward: true);
+
+    private static void Run<TEnergy>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism, bool backward)
         where TEnergy : IEnergy
     {
         var plan = CreatePlan(view, maxDegreeOfParallelism);
@@ -82,44 +42,21 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
             var planeStatistics = own is null ? statistics : own.AsSpan(0, planeCount);
             fixed (T* x = input)
             fixed (T* g = gradOutput)
-            fixed (T* dx = gradInput)
+            fixed (T* y = output)
             fixed (PlaneStatistics* stats = planeStatistics)
             {
-                var call = new Call(x, g, dx, stats, view, plan, lambda, EnergyConstants.Create(variant, view.Spatial));
-                if (!plan.Split)
+                var call = new Call(x, g, y, stats, view, plan, lambda, EnergyConstants.Create(variant, view.PlaneSize));
+                if (!plan.Split && backward)
                 {
-                    ChannelWorkers.Run(plan.Workers, new WholeSamplesBackward<TEnergy>(call, recompute: own is not null));
-                    return;
+                    Workers.Run(plan.Workers, new WholeSamplesBackward<TEnergy>(call, recompute: own is not null));
                 }
-
-                var tableLength = plan.Lanes.TableLength;
-                var tables = ArrayPool<TLane>.Shared.Rent((view.Samples * 6 * tableLength) + 64);
-                var sums = ArrayPool<double>.Shared.Rent(view.Samples * plan.ChunksPerSample * 2 * view.Channels);
-                try
+                else if (!plan.Split)
                 {
-                    fixed (TLane* pinned = tables)
-                    fixed (double* chunkSums = sums)
-                    {
-                        var all = (TLane*)ChannelScratch<TLane>.Align((nint)pinned);
-                        if (own is not null)
-                        {
-                            ReduceAllSamples(call);
-                        }
-
-                        for (var sample = 0; sample < view.Samples; sample++)
-                        {
-                            ChannelSteps<T, TLane, TKernel>.GateTables(call.SampleStatistics(sample), lambda, GateOf(all, sample, plan), tableLength);
-                        }
-
-                        ChannelWorkers.Run(plan.Workers, new ChunkGradientSums<TEnergy>(call, all, chunkSums));
-                        FoldGradientSums(call, all, chunkSums);
-                        ChannelWorkers.Run(plan.Workers, new ChunkGradients<TEnergy>(call, all));
-                    }
+                    Workers.Run(plan.Workers, new WholeSamplesForward<TEnergy>(call));
                 }
-                finally
+                else
                 {
-                    ArrayPool<double>.Shared.Return(sums);
-                    ArrayPool<TLane>.Shared.Return(tables);
+                    RunSplit<TEnergy>(call, reduce: !backward || own is not null, backward);
                 }
             }
         }
@@ -132,7 +69,53 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
         }
     }
 
-    private static ChannelPlan CreatePlan(in ChannelView view, int maxDegreeOfParallelism) =>
+    /// <summary>Split mode: a phase per step, every worker on a share of all samples' chunks, the folds in between here.</summary>
+    private static void RunSplit<TEnergy>(in Call call, bool reduce, bool backward)
+        where TEnergy : IEnergy
+    {
+        var plan = call.Plan;
+        var samples = call.View.Samples;
+        var tableLength = plan.Lanes.TableLength;
+
+        // Per sample a gate and a gradient table (the forward pass uses the gate's).
+        var tables = ArrayPool<TLane>.Shared.Rent((samples * 6 * tableLength) + 64);
+        var sums = ArrayPool<double>.Shared.Rent(backward ? samples * plan.ChunksPerSample * 2 * call.View.Channels : 0);
+        try
+        {
+            fixed (TLane* pinned = tables)
+            fixed (double* chunkSums = sums)
+            {
+                var all = (TLane*)ChannelScratch<TLane>.Align((nint)pinned);
+                if (reduce)
+                {
+                    ReduceAllSamples(call);
+                }
+
+                for (var sample = 0; sample < samples; sample++)
+                {
+                    ChannelSteps<T, TLane, TKernel>.GateTables(call.SampleStatistics(sample), call.Lambda, GateOf(all, sample, plan), tableLength);
+                }
+
+                if (backward)
+                {
+                    Workers.Run(plan.Workers, new ChunkPhase<ChunkGradientSums<TEnergy>>(call, new ChunkGradientSums<TEnergy>(all, chunkSums)));
+                    FoldGradientSums(call, all, chunkSums);
+                    Workers.Run(plan.Workers, new ChunkPhase<ChunkGradients<TEnergy>>(call, new ChunkGradients<TEnergy>(all)));
+                }
+                else
+                {
+                    Workers.Run(plan.Workers, new ChunkPhase<ChunkGate<TEnergy>>(call, new ChunkGate<TEnergy>(all)));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(sums);
+            ArrayPool<TLane>.Shared.Return(tables);
+        }
+    }
+
+    private static ChannelPlan CreatePlan(in TensorGeometry view, int maxDegreeOfParallelism) =>
         ChannelPlan.Create(view, ChannelLanes.Create(view.Channels, TKernel.Width, TKernel.MinimumPeriod), maxDegreeOfParallelism);
 
     /// <summary>Split mode: every worker reduces a share of all chunks; the moments are folded per sample, in chunk order.</summary>
@@ -147,7 +130,7 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
         {
             fixed (double* chunkMoments = moments)
             {
-                ChannelWorkers.Run(plan.Workers, new ChunkReduction(call, chunkMoments));
+                Workers.Run(plan.Workers, new ChunkPhase<ChunkReduction>(call, new ChunkReduction(chunkMoments)));
             }
 
             for (var sample = 0; sample < call.View.Samples; sample++)
@@ -158,12 +141,12 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
                 for (var chunk = 0; chunk < plan.ChunksPerSample; chunk++)
                 {
                     var at = ((sample * plan.ChunksPerSample) + chunk) * 2 * channels;
-                    var rows = plan.Rows(chunk, call.View.Spatial);
+                    var rows = plan.Rows(chunk, call.View.PlaneSize);
                     ChannelSteps<T, TLane, TKernel>.Combine(count, rows, mean, squares, moments.AsSpan(at, channels), moments.AsSpan(at + channels, channels), scratch.Channel(4));
                     count += rows;
                 }
 
-                ChannelSteps<T, TLane, TKernel>.Statistics(mean, squares, call.View.Spatial, call.SampleStatistics(sample));
+                ChannelSteps<T, TLane, TKernel>.Statistics(mean, squares, call.View.PlaneSize, call.SampleStatistics(sample));
             }
         }
         finally
@@ -191,7 +174,7 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
                     AddSums(chunk, new ReadOnlySpan<double>(at, channels), new ReadOnlySpan<double>(at + channels, channels), weighted, weightedSquares);
                 }
 
-                ChannelSteps<T, TLane, TKernel>.GradientTables(call.SampleStatistics(sample), weighted, weightedSquares, call.Lambda, call.Energy, call.View.Spatial, GradientOf(tables, sample, plan), plan.Lanes.TableLength);
+                ChannelSteps<T, TLane, TKernel>.GradientTables(call.SampleStatistics(sample), weighted, weightedSquares, call.Lambda, call.Energy, call.View.PlaneSize, GradientOf(tables, sample, plan), plan.Lanes.TableLength);
             }
         }
         finally
@@ -223,13 +206,13 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
         long count = 0;
         for (var chunk = 0; chunk < plan.ChunksPerSample; chunk++)
         {
-            var rows = plan.Rows(chunk, call.View.Spatial);
+            var rows = plan.Rows(chunk, call.View.PlaneSize);
             ChannelSteps<T, TLane, TKernel>.ChunkMoments(call.Chunk(call.X, sample, chunk), rows, plan.Lanes, scratch, scratch.Channel(2), scratch.Channel(3));
             ChannelSteps<T, TLane, TKernel>.Combine(count, rows, mean, squares, scratch.Channel(2), scratch.Channel(3), scratch.Channel(4));
             count += rows;
         }
 
-        ChannelSteps<T, TLane, TKernel>.Statistics(mean, squares, call.View.Spatial, call.SampleStatistics(sample));
+        ChannelSteps<T, TLane, TKernel>.Statistics(mean, squares, call.View.PlaneSize, call.SampleStatistics(sample));
     }
 
     private static void Gate<TEnergy>(in Call call, int sample, int chunk, ReadOnlySpan<TLane> gate)
@@ -255,7 +238,7 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
         new(tables + ((long)sample * 6 * plan.Lanes.TableLength) + (3 * plan.Lanes.TableLength), 3 * plan.Lanes.TableLength);
 
     /// <summary>Everything a worker needs to know about the call: raw pointers (struct actions cannot hold spans).</summary>
-    private readonly struct Call(T* x, T* g, T* y, PlaneStatistics* statistics, ChannelView view, ChannelPlan plan, double lambda, EnergyConstants energy)
+    private readonly struct Call(T* x, T* g, T* y, PlaneStatistics* statistics, TensorGeometry view, ChannelPlan plan, double lambda, EnergyConstants energy)
     {
         public T* X { get; } = x;
 
@@ -264,7 +247,7 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
         /// <summary>Gets the output: y of a forward pass, dx of a backward pass.</summary>
         public T* Y { get; } = y;
 
-        public ChannelView View { get; } = view;
+        public TensorGeometry View { get; } = view;
 
         public ChannelPlan Plan { get; } = plan;
 
@@ -278,7 +261,7 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
         public ReadOnlySpan<T> Chunk(T* tensor, int sample, int chunk) => MutableChunk(tensor, sample, chunk);
 
         public Span<T> MutableChunk(T* tensor, int sample, int chunk) =>
-            new(tensor + ((long)sample * View.SampleLength) + ((long)Plan.FirstRow(chunk) * View.Channels), Plan.Rows(chunk, View.Spatial) * View.Channels);
+            new(tensor + ((long)sample * View.SampleLength) + ((long)Plan.FirstRow(chunk) * View.Channels), Plan.Rows(chunk, View.PlaneSize) * View.Channels);
     }
 
     private readonly struct WholeSamplesForward<TEnergy>(Call call) : IAction
@@ -336,7 +319,7 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
                         AddSums(chunk, scratch.Channel(2), scratch.Channel(3), weighted, weightedSquares);
                     }
 
-                    ChannelSteps<T, TLane, TKernel>.GradientTables(statistics, weighted[..channels], weightedSquares[..channels], call.Lambda, call.Energy, call.View.Spatial, scratch.Gradient, plan.Lanes.TableLength);
+                    ChannelSteps<T, TLane, TKernel>.GradientTables(statistics, weighted[..channels], weightedSquares[..channels], call.Lambda, call.Energy, call.View.PlaneSize, scratch.Gradient, plan.Lanes.TableLength);
                     for (var chunk = 0; chunk < plan.ChunksPerSample; chunk++)
                     {
                         Gradient<TEnergy>(call, sample, chunk, scratch.Gate, scratch.Gradient);
@@ -350,22 +333,26 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
         }
     }
 
-    private readonly struct ChunkReduction(Call call, double* moments) : IAction
+    /// <summary>One split-mode step on one chunk (index = sample · chunks per sample + chunk).</summary>
+    private interface IChunkStep
+    {
+        void Run(in Call call, int index, int sample, int chunk, in ChannelScratch<TLane> scratch);
+    }
+
+    /// <summary>Split mode: each worker takes its share of all samples' chunks, in index order, for one step.</summary>
+    private readonly struct ChunkPhase<TStep>(Call call, TStep step) : IAction
+        where TStep : struct, IChunkStep
     {
         public void Invoke(int i)
         {
             var plan = call.Plan;
-            var channels = call.View.Channels;
             var scratch = ChannelScratch<TLane>.Rent(plan);
             try
             {
                 var (start, end) = plan.Range(i, call.View.Samples * plan.ChunksPerSample);
                 for (var index = start; index < end; index++)
                 {
-                    var sample = index / plan.ChunksPerSample;
-                    var chunk = index % plan.ChunksPerSample;
-                    var at = moments + ((long)index * 2 * channels);
-                    ChannelSteps<T, TLane, TKernel>.ChunkMoments(call.Chunk(call.X, sample, chunk), plan.Rows(chunk, call.View.Spatial), plan.Lanes, scratch, new Span<double>(at, channels), new Span<double>(at + channels, channels));
+                    step.Run(call, index, index / plan.ChunksPerSample, index % plan.ChunksPerSample, scratch);
                 }
             }
             finally
@@ -375,59 +362,40 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
         }
     }
 
-    private readonly struct ChunkGate<TEnergy>(Call call, TLane* tables) : IAction
-        where TEnergy : IEnergy
+    /// <summary>A chunk's moments, into its two rows of C values.</summary>
+    private readonly struct ChunkReduction(double* moments) : IChunkStep
     {
-        public void Invoke(int i)
+        public void Run(in Call call, int index, int sample, int chunk, in ChannelScratch<TLane> scratch)
         {
-            var plan = call.Plan;
-            var (start, end) = plan.Range(i, call.View.Samples * plan.ChunksPerSample);
-            for (var index = start; index < end; index++)
-            {
-                var sample = index / plan.ChunksPerSample;
-                Gate<TEnergy>(call, sample, index % plan.ChunksPerSample, GateOf(tables, sample, plan));
-            }
-        }
-    }
-
-    private readonly struct ChunkGradientSums<TEnergy>(Call call, TLane* tables, double* sums) : IAction
-        where TEnergy : IEnergy
-    {
-        public void Invoke(int i)
-        {
-            var plan = call.Plan;
             var channels = call.View.Channels;
-            var scratch = ChannelScratch<TLane>.Rent(plan);
-            try
-            {
-                var (start, end) = plan.Range(i, call.View.Samples * plan.ChunksPerSample);
-                for (var index = start; index < end; index++)
-                {
-                    var sample = index / plan.ChunksPerSample;
-                    var chunk = index % plan.ChunksPerSample;
-                    var at = sums + ((long)index * 2 * channels);
-                    ChannelSteps<T, TLane, TKernel>.ChunkGradientSums<TEnergy>(call.Chunk(call.X, sample, chunk), call.Chunk(call.G, sample, chunk), plan.Lanes, GateOf(tables, sample, plan), call.Energy, scratch, new Span<double>(at, channels), new Span<double>(at + channels, channels));
-                }
-            }
-            finally
-            {
-                scratch.Return();
-            }
+            var at = moments + ((long)index * 2 * channels);
+            ChannelSteps<T, TLane, TKernel>.ChunkMoments(call.Chunk(call.X, sample, chunk), call.Plan.Rows(chunk, call.View.PlaneSize), call.Plan.Lanes, scratch, new Span<double>(at, channels), new Span<double>(at + channels, channels));
         }
     }
 
-    private readonly struct ChunkGradients<TEnergy>(Call call, TLane* tables) : IAction
+    private readonly struct ChunkGate<TEnergy>(TLane* tables) : IChunkStep
         where TEnergy : IEnergy
     {
-        public void Invoke(int i)
+        public void Run(in Call call, int index, int sample, int chunk, in ChannelScratch<TLane> scratch) =>
+            Gate<TEnergy>(call, sample, chunk, GateOf(tables, sample, call.Plan));
+    }
+
+    /// <summary>A chunk's gradient sums, into its two rows of C values.</summary>
+    private readonly struct ChunkGradientSums<TEnergy>(TLane* tables, double* sums) : IChunkStep
+        where TEnergy : IEnergy
+    {
+        public void Run(in Call call, int index, int sample, int chunk, in ChannelScratch<TLane> scratch)
         {
-            var plan = call.Plan;
-            var (start, end) = plan.Range(i, call.View.Samples * plan.ChunksPerSample);
-            for (var index = start; index < end; index++)
-            {
-                var sample = index / plan.ChunksPerSample;
-                Gradient<TEnergy>(call, sample, index % plan.ChunksPerSample, GateOf(tables, sample, plan), GradientOf(tables, sample, plan));
-            }
+            var channels = call.View.Channels;
+            var at = sums + ((long)index * 2 * channels);
+            ChannelSteps<T, TLane, TKernel>.ChunkGradientSums<TEnergy>(call.Chunk(call.X, sample, chunk), call.Chunk(call.G, sample, chunk), call.Plan.Lanes, GateOf(tables, sample, call.Plan), call.Energy, scratch, new Span<double>(at, channels), new Span<double>(at + channels, channels));
         }
+    }
+
+    private readonly struct ChunkGradients<TEnergy>(TLane* tables) : IChunkStep
+        where TEnergy : IEnergy
+    {
+        public void Run(in Call call, int index, int sample, int chunk, in ChannelScratch<TLane> scratch) =>
+            Gradient<TEnergy>(call, sample, chunk, GateOf(tables, sample, call.Plan), GradientOf(tables, sample, call.Plan));
     }
 }
