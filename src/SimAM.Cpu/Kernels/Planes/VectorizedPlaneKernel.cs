@@ -69,6 +69,7 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
 
     /// <inheritdoc/>
     /// <remarks>The exact variant keeps nothing: its elementwise pass recomputes s and a°.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static BackwardSums BackwardSums<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate, in EnergyConstants energy, Span<float> keptSigmoid, Span<float> keptWeight, int prefetchAhead)
         where TVariant : IEnergy =>
         TVariant.IsExact
@@ -80,6 +81,7 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
             : BackwardSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, true, ref MemoryMarshal.GetReference(keptSigmoid), ref MemoryMarshal.GetReference(keptWeight), (nuint)prefetchAhead);
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Backward<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> keptSigmoid, ReadOnlySpan<float> keptWeight, Span<float> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead)
         where TVariant : IEnergy
     {
