@@ -106,7 +106,11 @@ internal static class PackedConvolution<T, TV, TLanes>
         if (typeof(T) == typeof(float) && Avx2.IsSupported && nr % Vector256<int>.Count == 0 && bases[nr - 1] >= 0
             && (long)inputs.Length < int.MaxValue)
         {
-            PackGathered(geometry, ref Unsafe.As<T, float>(ref source), firstChannel, channels, bases, MemoryMarshal.Cast<T, float>(panel));
+            if (!PackPermuted(geometry, ref Unsafe.As<T, float>(ref source), firstChannel, channels, bases, MemoryMarshal.Cast<T, float>(panel)))
+            {
+                PackGathered(geometry, ref Unsafe.As<T, float>(ref source), firstChannel, channels, bases, MemoryMarshal.Cast<T, float>(panel));
+            }
+
             return;
         }
 
@@ -130,6 +134,84 @@ internal static class PackedConvolution<T, TV, TLanes>
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The panel with AVX-512 permutes instead of gathers where it can: a group of 16 consecutive positions of the tile that
+    /// lies within 32 consecutive values of one padded plane (small maps: a few rows of W + 3) takes two loads and one
+    /// two-register permute (vpermt2ps) with an index vector fixed for the whole tile, where gathers cost 16 loads; a group
+    /// across a sample boundary (or past the batch) takes two 8-lane gathers. Returns false, writing nothing, where
+    /// AVX-512 is missing or the tile is not whole groups.
+    /// </summary>
+    private static unsafe bool PackPermuted(in PaddedGeometry geometry, ref float source, int firstChannel, int channels, ReadOnlySpan<long> bases, Span<float> panel)
+    {
+        const int Lanes = 16;
+        var nr = bases.Length;
+        if (!Avx512F.IsSupported || nr % Lanes != 0)
+        {
+            return false;
+        }
+
+        var groups = nr / Lanes;
+        Span<int> starts = stackalloc int[groups];
+        Span<Vector512<int>> indices = stackalloc Vector512<int>[groups];
+        Span<int> lanes = stackalloc int[Lanes];
+        for (var v = 0; v < groups; v++)
+        {
+            var first = bases[Lanes * v];
+            var permutable = true;
+            for (var j = 0; j < Lanes; j++)
+            {
+                var distance = bases[(Lanes * v) + j] - first;
+                permutable &= bases[(Lanes * v) + j] >= 0 && distance >= 0 && distance < 2 * Lanes;
+                lanes[j] = (int)bases[(Lanes * v) + j];
+            }
+
+            // A permutable group keeps its first position and the lanes' distances from it; any other its absolute indices.
+            starts[v] = permutable ? (int)first : -1;
+            for (var j = 0; permutable && j < Lanes; j++)
+            {
+                lanes[j] -= (int)first;
+            }
+
+            indices[v] = Vector512.Create<int>(lanes);
+        }
+
+        fixed (float* origin = &source)
+        fixed (float* target = panel)
+        {
+            var row = target;
+            for (var ci = 0; ci < channels; ci++)
+            {
+                var channel = origin + ((long)(firstChannel + ci) * geometry.PlaneStride) + geometry.FirstTapOffset;
+                for (var kh = 0; kh < GamWeights.KernelSize; kh++)
+                {
+                    var tapRow = channel + (kh * geometry.RowStride);
+                    for (var kw = 0; kw < GamWeights.KernelSize; kw++)
+                    {
+                        var tap = tapRow + kw;
+                        for (var v = 0; v < groups; v++)
+                        {
+                            var destination = row + (Lanes * v);
+                            if (starts[v] >= 0)
+                            {
+                                var at = tap + starts[v];
+                                Avx512F.PermuteVar16x32x2(Vector512.Load(at), indices[v], Vector512.Load(at + Lanes)).Store(destination);
+                            }
+                            else
+                            {
+                                Avx2.GatherVector256(tap, indices[v].GetLower(), 4).Store(destination);
+                                Avx2.GatherVector256(tap, indices[v].GetUpper(), 4).Store(destination + (Lanes / 2));
+                            }
+                        }
+
+                        row += nr;
+                    }
+                }
+            }
+        }
+
+        return true;
     }
 
     private static unsafe void PackGathered(in PaddedGeometry geometry, ref float source, int firstChannel, int channels, ReadOnlySpan<long> bases, Span<float> panel)
