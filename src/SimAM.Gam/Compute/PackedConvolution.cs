@@ -96,7 +96,8 @@ internal static class PackedConvolution<T, TV, TLanes>
     /// <remarks>
     /// A tile's positions keep their offsets from tap to tap, so with AVX2 each row of the panel is one 8-lane gather per
     /// 8 positions with the tile's index vector plus the tap's offset (float; about 4× fewer instructions than a
-    /// scalar copy). Tiles that run past the batch, double, and processors without AVX2 take the scalar copy.
+    /// scalar copy), or with AVX-512 a permute of two loads where 16 positions lie close together (<see cref="PackVectorized"/>).
+    /// Tiles that run past the batch, double, and processors without AVX2 take the scalar copy.
     /// </remarks>
     private static void Pack(in PaddedGeometry geometry, T[] inputs, int firstChannel, int channels, ReadOnlySpan<long> bases, Span<T> panel)
     {
@@ -106,11 +107,7 @@ internal static class PackedConvolution<T, TV, TLanes>
         if (typeof(T) == typeof(float) && Avx2.IsSupported && nr % Vector256<int>.Count == 0 && bases[nr - 1] >= 0
             && (long)inputs.Length < int.MaxValue)
         {
-            if (!PackPermuted(geometry, ref Unsafe.As<T, float>(ref source), firstChannel, channels, bases, MemoryMarshal.Cast<T, float>(panel)))
-            {
-                PackGathered(geometry, ref Unsafe.As<T, float>(ref source), firstChannel, channels, bases, MemoryMarshal.Cast<T, float>(panel));
-            }
-
+            PackVectorized(geometry, ref Unsafe.As<T, float>(ref source), firstChannel, channels, bases, MemoryMarshal.Cast<T, float>(panel));
             return;
         }
 
@@ -137,44 +134,39 @@ internal static class PackedConvolution<T, TV, TLanes>
     }
 
     /// <summary>
-    /// The panel with AVX-512 permutes instead of gathers where it can: a group of 16 consecutive positions of the tile that
-    /// lies within 32 consecutive values of one padded plane (small maps: a few rows of W + 3) takes two loads and one
-    /// two-register permute (vpermt2ps) with an index vector fixed for the whole tile, where gathers cost 16 loads; a group
-    /// across a sample boundary (or past the batch) takes two 8-lane gathers. Returns false, writing nothing, where
-    /// AVX-512 is missing or the tile is not whole groups.
+    /// The panel in units of 8 lanes (AVX2), or 16 where AVX-512 is there and the tile is whole units of 16. A 16-lane unit
+    /// that lies within 32 consecutive values of one padded plane (small maps: a few rows of W + 3) is two loads and one
+    /// two-register permute (vpermt2ps) with an index vector fixed for the whole tile, where gathers cost 16 loads; any
+    /// other unit (across a sample boundary, or without AVX-512) is one 8-lane gather per 8 lanes.
     /// </summary>
-    private static unsafe bool PackPermuted(in PaddedGeometry geometry, ref float source, int firstChannel, int channels, ReadOnlySpan<long> bases, Span<float> panel)
+    private static unsafe void PackVectorized(in PaddedGeometry geometry, ref float source, int firstChannel, int channels, ReadOnlySpan<long> bases, Span<float> panel)
     {
-        const int Lanes = 16;
+        const int Half = 8;
         var nr = bases.Length;
-        if (!Avx512F.IsSupported || nr % Lanes != 0)
+        var lanes = Avx512F.IsSupported && nr % (2 * Half) == 0 ? 2 * Half : Half;
+        var units = nr / lanes;
+        Span<int> starts = stackalloc int[units];
+        Span<Vector256<int>> gathers = stackalloc Vector256<int>[nr / Half];
+        Span<Vector512<int>> permutes = stackalloc Vector512<int>[units];
+        Span<int> distances = stackalloc int[2 * Half];
+        for (var u = 0; u < units; u++)
         {
-            return false;
-        }
-
-        var groups = nr / Lanes;
-        Span<int> starts = stackalloc int[groups];
-        Span<Vector512<int>> indices = stackalloc Vector512<int>[groups];
-        Span<int> lanes = stackalloc int[Lanes];
-        for (var v = 0; v < groups; v++)
-        {
-            var first = bases[Lanes * v];
-            var permutable = true;
-            for (var j = 0; j < Lanes; j++)
+            var unit = bases.Slice(lanes * u, lanes);
+            var permutable = lanes == 2 * Half;
+            for (var j = 0; j < lanes; j++)
             {
-                var distance = bases[(Lanes * v) + j] - first;
-                permutable &= bases[(Lanes * v) + j] >= 0 && distance >= 0 && distance < 2 * Lanes;
-                lanes[j] = (int)bases[(Lanes * v) + j];
+                var distance = unit[j] - unit[0];
+                permutable &= distance >= 0 && distance < 2 * lanes;
+                distances[j] = (int)distance;
             }
 
-            // A permutable group keeps its first position and the lanes' distances from it; any other its absolute indices.
-            starts[v] = permutable ? (int)first : -1;
-            for (var j = 0; permutable && j < Lanes; j++)
+            starts[u] = permutable ? (int)unit[0] : -1;
+            permutes[u] = permutable ? Vector512.Create<int>(distances) : default;
+            for (var h = 0; h < lanes / Half; h++)
             {
-                lanes[j] -= (int)first;
+                var part = unit.Slice(Half * h, Half);
+                gathers[(u * lanes / Half) + h] = Vector256.Create((int)part[0], (int)part[1], (int)part[2], (int)part[3], (int)part[4], (int)part[5], (int)part[6], (int)part[7]);
             }
-
-            indices[v] = Vector512.Create<int>(lanes);
         }
 
         fixed (float* origin = &source)
@@ -190,58 +182,20 @@ internal static class PackedConvolution<T, TV, TLanes>
                     for (var kw = 0; kw < GamWeights.KernelSize; kw++)
                     {
                         var tap = tapRow + kw;
-                        for (var v = 0; v < groups; v++)
+                        for (var u = 0; u < units; u++)
                         {
-                            var destination = row + (Lanes * v);
-                            if (starts[v] >= 0)
+                            var destination = row + (lanes * u);
+                            if (starts[u] >= 0)
                             {
-                                var at = tap + starts[v];
-                                Avx512F.PermuteVar16x32x2(Vector512.Load(at), indices[v], Vector512.Load(at + Lanes)).Store(destination);
+                                var at = tap + starts[u];
+                                Avx512F.PermuteVar16x32x2(Vector512.Load(at), permutes[u], Vector512.Load(at + (2 * Half))).Store(destination);
+                                continue;
                             }
-                            else
+
+                            for (var h = 0; h < lanes / Half; h++)
                             {
-                                Avx2.GatherVector256(tap, indices[v].GetLower(), 4).Store(destination);
-                                Avx2.GatherVector256(tap, indices[v].GetUpper(), 4).Store(destination + (Lanes / 2));
+                                Avx2.GatherVector256(tap, gathers[(u * lanes / Half) + h], 4).Store(destination + (Half * h));
                             }
-                        }
-
-                        row += nr;
-                    }
-                }
-            }
-        }
-
-        return true;
-    }
-
-    private static unsafe void PackGathered(in PaddedGeometry geometry, ref float source, int firstChannel, int channels, ReadOnlySpan<long> bases, Span<float> panel)
-    {
-        var nr = bases.Length;
-        var groups = nr / Vector256<int>.Count;
-        Span<Vector256<int>> indices = stackalloc Vector256<int>[groups];
-        for (var v = 0; v < groups; v++)
-        {
-            indices[v] = Vector256.Create(
-                (int)bases[(8 * v) + 0], (int)bases[(8 * v) + 1], (int)bases[(8 * v) + 2], (int)bases[(8 * v) + 3],
-                (int)bases[(8 * v) + 4], (int)bases[(8 * v) + 5], (int)bases[(8 * v) + 6], (int)bases[(8 * v) + 7]);
-        }
-
-        fixed (float* origin = &source)
-        fixed (float* target = panel)
-        {
-            var row = target;
-            for (var ci = 0; ci < channels; ci++)
-            {
-                var channel = origin + ((long)(firstChannel + ci) * geometry.PlaneStride) + geometry.FirstTapOffset;
-                for (var kh = 0; kh < GamWeights.KernelSize; kh++)
-                {
-                    var tapRow = channel + (kh * geometry.RowStride);
-                    for (var kw = 0; kw < GamWeights.KernelSize; kw++)
-                    {
-                        var tap = tapRow + kw;
-                        for (var v = 0; v < groups; v++)
-                        {
-                            Avx2.GatherVector256(tap, indices[v], 4).Store(row + (8 * v));
                         }
 
                         row += nr;
