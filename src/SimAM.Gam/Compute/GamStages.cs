@@ -54,8 +54,27 @@ internal static class GamStages<T, TV, TLanes>
     {
         var nr = TilePositions;
         var geometry = plan.Geometry;
-        var linear1 = plan.Linear1;
         var linear2 = plan.Linear2;
+        HiddenTile(plan, x, tileStart, hidden);
+        var mask = plan.Mask.AsSpan(tileStart, nr);
+        for (var b = 0; b < linear2.BlocksPerGroup; b++)
+        {
+            GateBlock(plan, hidden, b, tile);
+            for (var r = 0; r < linear2.RowsIn(b); r++)
+            {
+                var c = linear2.FirstChannel(0, b) + r;
+                var values = x.Slice((c * geometry.PlaneStride) + tileStart, nr);
+                TensorPrimitives.Multiply(values, tile.Slice(r * nr, nr), values);
+                TensorPrimitives.BitwiseAnd(values, mask, values);
+            }
+        }
+    }
+
+    /// <summary>The channel MLP's hidden tile: u = ReLU(W1·x + b1) for the tile's positions, m rows of the tile's width in <paramref name="hidden"/>.</summary>
+    public static void HiddenTile(GamPlan<T> plan, Span<T> x, int tileStart, Span<T> hidden)
+    {
+        var nr = TilePositions;
+        var linear1 = plan.Linear1;
         for (var b = 0; b < linear1.BlocksPerGroup; b++)
         {
             var rows = hidden.Slice(b * linear1.Rows * nr, linear1.Rows * nr);
@@ -69,26 +88,26 @@ internal static class GamStages<T, TV, TLanes>
                 TensorPrimitives.Max(row, T.Zero, row);
             }
         }
+    }
 
-        var mask = plan.Mask.AsSpan(tileStart, nr);
-        for (var b = 0; b < linear2.BlocksPerGroup; b++)
+    /// <summary>
+    /// Block <paramref name="block"/> of the channel gate from the hidden tile: gate(W2·u + b2) for its channels, one row per
+    /// channel in <paramref name="tile"/> (gate: identity, or the sigmoid of <see cref="GamChannelGate.Sigmoid"/>).
+    /// </summary>
+    public static void GateBlock(GamPlan<T> plan, Span<T> hidden, int block, Span<T> tile)
+    {
+        var nr = TilePositions;
+        var linear2 = plan.Linear2;
+        ref var tileStart0 = ref MemoryMarshal.GetReference(tile);
+        MicroKernel.Block<T, TV, TLanes>(
+            linear2.Rows, ref linear2.Panel(0, block), ref MemoryMarshal.GetReference(hidden), ref plan.Linear2Offsets[0], plan.Hidden, false, ref tileStart0, nr, ref tileStart0, nr, linear2.Rows);
+        for (var r = 0; r < linear2.RowsIn(block); r++)
         {
-            ref var tileStart0 = ref MemoryMarshal.GetReference(tile);
-            MicroKernel.Block<T, TV, TLanes>(
-                linear2.Rows, ref linear2.Panel(0, b), ref MemoryMarshal.GetReference(hidden), ref plan.Linear2Offsets[0], plan.Hidden, false, ref tileStart0, nr, ref tileStart0, nr, linear2.Rows);
-            for (var r = 0; r < linear2.RowsIn(b); r++)
+            var gate = tile.Slice(r * nr, nr);
+            TensorPrimitives.Add(gate, linear2.Shift[linear2.FirstChannel(0, block) + r], gate);
+            if (plan.ChannelGate == GamChannelGate.Sigmoid)
             {
-                var c = linear2.FirstChannel(0, b) + r;
-                var gate = tile.Slice(r * nr, nr);
-                TensorPrimitives.Add(gate, linear2.Shift[c], gate);
-                if (plan.ChannelGate == GamChannelGate.Sigmoid)
-                {
-                    TensorPrimitives.Sigmoid(gate, gate);
-                }
-
-                var values = x.Slice((c * geometry.PlaneStride) + tileStart, nr);
-                TensorPrimitives.Multiply(values, gate, values);
-                TensorPrimitives.BitwiseAnd(values, mask, values);
+                TensorPrimitives.Sigmoid(gate, gate);
             }
         }
     }
@@ -215,28 +234,11 @@ internal static class GamStages<T, TV, TLanes>
     private static void ApplyGateToChannel(GamPlan<T> plan, int c, ReadOnlySpan<T> s, int start, ReadOnlySpan<T> x1, Span<T> output)
     {
         var geometry = plan.Geometry;
-        var width = geometry.Width;
         var x1Plane = x1.Slice(c * geometry.PlaneStride, geometry.PlaneStride);
         var outputPlane = output.Slice(c * plan.PlaneSize, plan.PlaneSize);
-        var end = start + s.Length;
-        var firstRow = Math.Max(0, (start - geometry.DataStart) / geometry.RowStride);
-        for (var h = firstRow; h < geometry.Height; h++)
+        foreach (var run in geometry.DataRuns(start, s.Length))
         {
-            var rowStart = geometry.PositionOf(h, 0);
-            if (rowStart >= end)
-            {
-                break;
-            }
-
-            var from = Math.Max(start, rowStart);
-            var to = Math.Min(end, rowStart + width);
-            if (from < to)
-            {
-                TensorPrimitives.Multiply(
-                    x1Plane.Slice(from, to - from),
-                    s.Slice(from - start, to - from),
-                    outputPlane.Slice((h * width) + (from - rowStart), to - from));
-            }
+            TensorPrimitives.Multiply(x1Plane.Slice(run.Position, run.Length), s.Slice(run.Position - start, run.Length), outputPlane.Slice(run.Pixel, run.Length));
         }
     }
 }

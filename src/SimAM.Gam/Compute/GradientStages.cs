@@ -105,46 +105,32 @@ internal static class GradientStages<T, TV, TLanes>
         var nr = GamStages<T, TV, TLanes>.TilePositions;
         var geometry = plan.Geometry;
         var stride = geometry.PlaneStride;
-        var linear1 = plan.Linear1;
         var linear2 = plan.Linear2;
         var backward = plan.Backward!;
         var mask = plan.Mask.AsSpan(tileStart, nr);
-        ref var hidden0 = ref MemoryMarshal.GetReference(hidden);
         ref var hiddenGradient0 = ref MemoryMarshal.GetReference(hiddenGradient);
         ref var tile0 = ref MemoryMarshal.GetReference(tile);
 
         // u, as in the forward pass; kept in the hidden planes (masked) for W2's gradient.
-        for (var b = 0; b < linear1.BlocksPerGroup; b++)
+        GamStages<T, TV, TLanes>.HiddenTile(plan, x, tileStart, hidden);
+        for (var j = 0; j < plan.Hidden; j++)
         {
-            ref var rows = ref hidden[b * linear1.Rows * nr];
-            MicroKernel.Block<T, TV, TLanes>(
-                linear1.Rows, ref linear1.Panel(0, b), ref x[tileStart], ref plan.Linear1Offsets[0], plan.Channels, false, ref rows, nr, ref rows, nr, linear1.Rows);
-            for (var r = 0; r < linear1.RowsIn(b); r++)
-            {
-                var j = linear1.FirstChannel(0, b) + r;
-                var row = hidden.Slice(j * nr, nr);
-                TensorPrimitives.Add(row, linear1.Shift[j], row);
-                TensorPrimitives.Max(row, T.Zero, row);
-                TensorPrimitives.BitwiseAnd(row, mask, hiddenPlanes.Slice((j * stride) + tileStart, nr));
-            }
+            TensorPrimitives.BitwiseAnd(hidden.Slice(j * nr, nr), mask, hiddenPlanes.Slice((j * stride) + tileStart, nr));
         }
 
-        // a and the gate; ∂x's direct share into the C-row scratch, ∂a in place of ∂x1.
+        // The gate, as in the forward pass; ∂x's direct share into the C-row scratch, ∂a in place of ∂x1.
         for (var b = 0; b < linear2.BlocksPerGroup; b++)
         {
-            MicroKernel.Block<T, TV, TLanes>(
-                linear2.Rows, ref linear2.Panel(0, b), ref hidden0, ref plan.Linear2Offsets[0], plan.Hidden, false, ref tile0, nr, ref tile0, nr, linear2.Rows);
+            GamStages<T, TV, TLanes>.GateBlock(plan, hidden, b, tile);
             for (var r = 0; r < linear2.RowsIn(b); r++)
             {
                 var c = linear2.FirstChannel(0, b) + r;
                 var gate = tile.Slice(r * nr, nr);
-                TensorPrimitives.Add(gate, linear2.Shift[c], gate);
                 var dx1 = gradientInputs.Slice((c * stride) + tileStart, nr);
                 var values = x.Slice((c * stride) + tileStart, nr);
+                TensorPrimitives.Multiply(dx1, gate, inputGradient.Slice(c * nr, nr));
                 if (plan.ChannelGate == GamChannelGate.Sigmoid)
                 {
-                    TensorPrimitives.Sigmoid(gate, gate);
-                    TensorPrimitives.Multiply(dx1, gate, inputGradient.Slice(c * nr, nr));
                     for (var i = 0; i < nr; i++)
                     {
                         dx1[i] = dx1[i] * values[i] * gate[i] * (T.One - gate[i]);
@@ -152,7 +138,6 @@ internal static class GradientStages<T, TV, TLanes>
                 }
                 else
                 {
-                    TensorPrimitives.Multiply(dx1, gate, inputGradient.Slice(c * nr, nr));
                     TensorPrimitives.Multiply(dx1, values, dx1);
                 }
             }
@@ -193,30 +178,7 @@ internal static class GradientStages<T, TV, TLanes>
                 transposed1.Rows, ref transposed1.Panel(0, b), ref hiddenGradient0, ref plan.Linear2Offsets[0], plan.Hidden, true, ref partial, nr, ref tile0, nr, transposed1.RowsIn(b));
             for (var r = 0; r < transposed1.RowsIn(b); r++)
             {
-                StoreDataPositions(geometry, tile.Slice(r * nr, nr), tileStart, gradInput.Slice((first + r) * plan.PlaneSize, plan.PlaneSize));
-            }
-        }
-    }
-
-    /// <summary>Copies the data positions among [start, start + values.Length) of a padded plane to an unpadded [H, W] plane.</summary>
-    public static void StoreDataPositions(in PaddedGeometry geometry, ReadOnlySpan<T> values, int start, Span<T> plane)
-    {
-        var width = geometry.Width;
-        var end = start + values.Length;
-        var firstRow = Math.Max(0, (start - geometry.DataStart) / geometry.RowStride);
-        for (var h = firstRow; h < geometry.Height; h++)
-        {
-            var rowStart = geometry.PositionOf(h, 0);
-            if (rowStart >= end)
-            {
-                break;
-            }
-
-            var from = Math.Max(start, rowStart);
-            var to = Math.Min(end, rowStart + width);
-            if (from < to)
-            {
-                values.Slice(from - start, to - from).CopyTo(plane.Slice((h * width) + (from - rowStart), to - from));
+                geometry.Unpad<T>(tile.Slice(r * nr, nr), tileStart, gradInput.Slice((first + r) * plan.PlaneSize, plan.PlaneSize));
             }
         }
     }

@@ -60,6 +60,18 @@ internal readonly struct PaddedGeometry
 
     public int PositionOf(int h, int w) => DataStart + (h * RowStride) + w;
 
+    /// <summary>Gets the runs of data positions among [start, start + length): each a part of one image row.</summary>
+    public DataRunEnumerator DataRuns(int start, int length) => new(this, start, start + length);
+
+    /// <summary>Copies the data positions among [<paramref name="start"/>, start + values.Length) of a padded plane to their pixels of an unpadded [H, W] plane.</summary>
+    public void Unpad<T>(ReadOnlySpan<T> values, int start, Span<T> plane)
+    {
+        foreach (var run in DataRuns(start, values.Length))
+        {
+            values.Slice(run.Position - start, run.Length).CopyTo(plane.Slice(run.Pixel, run.Length));
+        }
+    }
+
     /// <summary>Fills <paramref name="mask"/> (one plane long) with all-ones bits at data positions and zeros elsewhere.</summary>
     public void FillMask<T>(Span<T> mask, T allOnes)
         where T : unmanaged
@@ -69,5 +81,53 @@ internal readonly struct PaddedGeometry
         {
             mask.Slice(PositionOf(h, 0), Width).Fill(allOnes);
         }
+    }
+}
+
+/// <summary>A run of data positions of a padded plane: <see cref="Length"/> values from padded position <see cref="Position"/>, pixel <see cref="Pixel"/> (h·W + w) of the unpadded plane.</summary>
+internal readonly record struct DataRun(int Position, int Pixel, int Length);
+
+/// <summary>Enumerates the <see cref="DataRun"/>s of a range of padded positions, row by row (see <see cref="PaddedGeometry.DataRuns"/>).</summary>
+internal ref struct DataRunEnumerator
+{
+    private readonly PaddedGeometry _geometry;
+    private readonly int _start;
+    private readonly int _end;
+    private int _row;
+
+    public DataRunEnumerator(PaddedGeometry geometry, int start, int end)
+    {
+        _geometry = geometry;
+        _start = start;
+        _end = end;
+        _row = Math.Max(0, (start - geometry.DataStart) / geometry.RowStride) - 1;
+        Current = default;
+    }
+
+    public DataRun Current { get; private set; }
+
+    public readonly DataRunEnumerator GetEnumerator() => this;
+
+    public bool MoveNext()
+    {
+        while (++_row < _geometry.Height)
+        {
+            var rowStart = _geometry.PositionOf(_row, 0);
+            if (rowStart >= _end)
+            {
+                break;
+            }
+
+            var from = Math.Max(_start, rowStart);
+            var to = Math.Min(_end, rowStart + _geometry.Width);
+            if (from < to)
+            {
+                Current = new DataRun(from, (_row * _geometry.Width) + (from - rowStart), to - from);
+                return true;
+            }
+        }
+
+        _row = _geometry.Height;
+        return false;
     }
 }

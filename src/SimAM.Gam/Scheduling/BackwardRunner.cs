@@ -72,26 +72,8 @@ internal static class BackwardRunner
             phases.Execute(Phase.ChannelMlp);
             phases.Execute(Phase.Rebuild1);
             phases.Execute(Phase.OutputGate);
-            phases.Execute(Phase.Sums2);
-            phases.NormCoefficients(2);
-            phases.Execute(Phase.Norm2);
-            if (plan.Packed)
-            {
-                phases.Execute(Phase.PackGradient2);
-            }
-
-            phases.Execute(Phase.WeightGradient2);
-            phases.Execute(Phase.DataGradient2);
-            phases.Execute(Phase.Sums1);
-            phases.NormCoefficients(1);
-            phases.Execute(Phase.Norm1);
-            if (plan.Packed)
-            {
-                phases.Execute(Phase.PackGradient1);
-            }
-
-            phases.Execute(Phase.WeightGradient1);
-            phases.Execute(Phase.DataGradient1);
+            phases.ConvolutionBackward(2, Phase.Sums2, Phase.Norm2, Phase.PackGradient2, Phase.WeightGradient2, Phase.DataGradient2);
+            phases.ConvolutionBackward(1, Phase.Sums1, Phase.Norm1, Phase.PackGradient1, Phase.WeightGradient1, Phase.DataGradient1);
 
             // x1 is no longer needed: x takes its place for the channel MLP's backward pass.
             phases.Execute(Phase.Pad);
@@ -149,6 +131,24 @@ internal static class BackwardRunner
             var start = System.Diagnostics.Stopwatch.GetTimestamp();
             ItemScheduler.Execute(_workspace, in this, ItemCount(phase), _workers);
             _timings?.Add(phase.ToString(), System.Diagnostics.Stopwatch.GetTimestamp() - start);
+        }
+
+        /// <summary>
+        /// One convolution's backward pass, with its BatchNorm's: the channel sums, the coefficients, ∂z in place of ∂v, then the
+        /// weight gradient (from packed rows on small maps) and the data gradient.
+        /// </summary>
+        public void ConvolutionBackward(int layer, Phase sums, Phase norm, Phase pack, Phase weightGradient, Phase dataGradient)
+        {
+            Execute(sums);
+            NormCoefficients(layer);
+            Execute(norm);
+            if (_plan.Packed)
+            {
+                Execute(pack);
+            }
+
+            Execute(weightGradient);
+            Execute(dataGradient);
         }
 
         public readonly void Run(int worker, int from, int to)
@@ -254,11 +254,7 @@ internal static class BackwardRunner
                         // h1 = ReLU(BN1(z1)) from the kept map, by the forward pass's own operations.
                         var (n, j) = (item / plan.Hidden, item % plan.Hidden);
                         var plane = Planes(ws.Hidden, n, plan.Hidden).Slice(j * stride, stride);
-                        var kept = _kept.Plane(1, n, j);
-                        for (var h = 0; h < geometry.Height; h++)
-                        {
-                            kept.Slice(h * geometry.Width, geometry.Width).CopyTo(plane.Slice(geometry.PositionOf(h, 0), geometry.Width));
-                        }
+                        GamStages<T, TV, TLanes>.Pad(geometry, _kept.Plane(1, n, j), plane, 1);
 
                         var statistics = _activations.First;
                         GamStages<T, TV, TLanes>.NormalizePlane(

@@ -32,14 +32,8 @@ internal sealed class KeptMaps<T>
         : Second.AsSpan((int)((((long)n * _outChannels) + channel) * _plane), _plane);
 
     /// <summary>Copies the data positions of a padded plane into the kept map.</summary>
-    public void Keep(int layer, in PaddedGeometry geometry, ReadOnlySpan<T> padded, int n, int channel)
-    {
-        var target = Plane(layer, n, channel);
-        for (var h = 0; h < geometry.Height; h++)
-        {
-            padded.Slice(geometry.PositionOf(h, 0), geometry.Width).CopyTo(target.Slice(h * geometry.Width, geometry.Width));
-        }
-    }
+    public void Keep(int layer, in PaddedGeometry geometry, ReadOnlySpan<T> padded, int n, int channel) =>
+        geometry.Unpad(padded.Slice(geometry.DataStart, geometry.PositionCount), geometry.DataStart, Plane(layer, n, channel));
 
     private static T[] Fit(T[] current, long length)
     {
