@@ -12,6 +12,7 @@ public sealed class SimAmOptions
     private readonly int _maxDegreeOfParallelism = -1;
     private readonly SimAmLayout _layout = SimAmLayout.ChannelsFirst;
     private readonly SimAmVariant _variant = SimAmVariant.Fast;
+    private readonly SimAmStores _stores = SimAmStores.Auto;
 
     /// <summary>Gets the default options: all cores, fastest kernel.</summary>
     public static SimAmOptions Default { get; } = new();
@@ -68,6 +69,21 @@ public sealed class SimAmOptions
         init => _variant = value is SimAmVariant.Fast or SimAmVariant.Exact
             ? value
             : throw new ArgumentOutOfRangeException(nameof(Variant), value, "Variant must be Fast or Exact.");
+    }
+
+    /// <summary>
+    /// Gets how the output is written: <see cref="SimAmStores.Auto"/> (the default) streams it past the cache when
+    /// the call's tensors are larger than the cache could keep, <see cref="SimAmStores.Cached"/> always writes through
+    /// the cache (for an output the next layer reads at once), <see cref="SimAmStores.Streaming"/> always streams.
+    /// Never changes the result.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined <see cref="SimAmStores"/>.</exception>
+    public SimAmStores Stores
+    {
+        get => _stores;
+        init => _stores = value is SimAmStores.Auto or SimAmStores.Cached or SimAmStores.Streaming
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(Stores), value, "Stores must be Auto, Cached or Streaming.");
     }
 
     internal int EffectiveDegreeOfParallelism =>

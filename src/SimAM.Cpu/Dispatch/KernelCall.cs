@@ -20,6 +20,13 @@ internal readonly unsafe struct KernelCall<T>(T* x, T* g, T* y, int length, Plan
 
     public int Threads => options.EffectiveDegreeOfParallelism;
 
+    /// <summary>
+    /// Gets a value indicating whether the output is written with non-temporal stores: what <see cref="SimAmOptions.Stores"/>
+    /// asks for, where Auto weighs every tensor the call reads and writes against the cache.
+    /// </summary>
+    public bool Streams => Scheduling.StorePolicy.Streams(
+        options.Stores, (long)length * sizeof(T) * (backward ? 3 : 2), inPlace: y == x || (backward && y == g));
+
     /// <summary>Tells whether an exact-variant call has planes small enough to run in double.</summary>
     public bool IsSmallExact => options.Variant == SimAmVariant.Exact && geometry.PlaneSize <= Kernels.EnergyConstants.SmallExactPlane;
 

@@ -13,8 +13,11 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
     where TKernel : IPlaneKernel<T>
     where TVariant : IEnergy
 {
-    /// <summary>Runs a backward pass; statistics are the forward pass's, or empty to recompute them.</summary>
-    public static void Run(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, ReadOnlySpan<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, int maxDegreeOfParallelism)
+    /// <summary>
+    /// Runs a backward pass; statistics are the forward pass's, or empty to recompute them. <paramref name="streaming"/>:
+    /// write dx with non-temporal stores (<see cref="StorePolicy"/>).
+    /// </summary>
+    public static void Run(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, ReadOnlySpan<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, int maxDegreeOfParallelism, bool streaming)
     {
         var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism);
         var energy = EnergyConstants.Create<TVariant>(geometry.PlaneSize);
@@ -26,7 +29,7 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
             {
                 fixed (PlaneStatistics* given = statistics)
                 {
-                    Workers.Run(plan.Workers, new WholePlanes(x, g, dx, given, plan, geometry.PlaneCount, lambda, energy));
+                    Workers.Run(plan.Workers, new WholePlanes(x, g, dx, given, plan, geometry.PlaneCount, lambda, energy, streaming), streaming);
                 }
 
                 return;
@@ -72,7 +75,7 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
                         planeSums[plane] = PlaneWork<T, TKernel>.Fold(chunkSums.AsSpan(plane * plan.Chunks.ChunksPerPlane, plan.Chunks.ChunksPerPlane));
                     }
 
-                    Workers.Run(plan.Workers, new ChunkGradients(x, g, dx, stats, planeSums, plan, chunkCount, lambda, energy));
+                    Workers.Run(plan.Workers, new ChunkGradients(x, g, dx, stats, planeSums, plan, chunkCount, lambda, energy, streaming), streaming);
                 }
             }
             finally
@@ -86,7 +89,7 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
         }
     }
 
-    private readonly struct WholePlanes(T* x, T* g, T* dx, PlaneStatistics* given, WorkPlan plan, int planeCount, double lambda, EnergyConstants energy) : IAction
+    private readonly struct WholePlanes(T* x, T* g, T* dx, PlaneStatistics* given, WorkPlan plan, int planeCount, double lambda, EnergyConstants energy, bool streaming) : IAction
     {
         public void Invoke(int i)
         {
@@ -125,12 +128,12 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
                     // Prefetching all three in the short gradient pass alone left them arriving late.
                     var ahead = plane + 1 < end ? layout.PlaneSize : 0;
                     var sums = TKernel.BackwardSums<TVariant>(values, gradients, gate, energy, keptSigmoid, keptWeight, ahead);
-                    TKernel.Backward<TVariant>(values, gradients, keptSigmoid, keptWeight, destination, gate, energy, new BackwardCoefficients(sums, layout.PlaneSize), ahead);
+                    TKernel.Backward<TVariant>(values, gradients, keptSigmoid, keptWeight, destination, gate, energy, new BackwardCoefficients(sums, layout.PlaneSize), ahead, streaming);
                 }
                 else
                 {
                     var sums = PlaneWork<T, TKernel>.Sums<TVariant>(x, g, layout, plane, gate, energy);
-                    TKernel.Backward<TVariant>(values, gradients, destination, gate, energy, new BackwardCoefficients(sums, layout.PlaneSize), 0);
+                    TKernel.Backward<TVariant>(values, gradients, destination, gate, energy, new BackwardCoefficients(sums, layout.PlaneSize), 0, streaming);
                 }
             }
         }
@@ -143,7 +146,7 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
                 var destination = PlaneWork<T, TKernel>.Plane(dx, layout, plane);
                 var stats = TKernel.BackwardPlane<TVariant>(
                     PlaneWork<T, TKernel>.Plane(x, layout, plane), PlaneWork<T, TKernel>.Plane(g, layout, plane), destination,
-                    given != null ? given[plane] : null, lambda, energy);
+                    given != null ? given[plane] : null, lambda, energy, streaming);
                 if (!stats.IsFinite)
                 {
                     PlaneWork<T, TKernel>.FillNaN(destination);
@@ -172,7 +175,7 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
         }
     }
 
-    private readonly struct ChunkGradients(T* x, T* g, T* dx, PlaneStatistics* statistics, BackwardSums* planeSums, WorkPlan plan, int chunkCount, double lambda, EnergyConstants energy) : IAction
+    private readonly struct ChunkGradients(T* x, T* g, T* dx, PlaneStatistics* statistics, BackwardSums* planeSums, WorkPlan plan, int chunkCount, double lambda, EnergyConstants energy, bool streaming) : IAction
     {
         public void Invoke(int i)
         {
@@ -193,7 +196,7 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
                 var gate = new GateCoefficients(stats, lambda);
                 var coefficients = new BackwardCoefficients(planeSums[plane], layout.PlaneSize);
                 var ahead = index + 1 < end ? destination.Length : 0;
-                TKernel.Backward<TVariant>(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(g, layout, plane, chunk), destination, gate, energy, coefficients, ahead);
+                TKernel.Backward<TVariant>(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(g, layout, plane, chunk), destination, gate, energy, coefficients, ahead, streaming);
             }
         }
     }

@@ -13,8 +13,11 @@ internal static unsafe class ForwardRunner<T, TKernel, TVariant>
     where TKernel : IPlaneKernel<T>
     where TVariant : IEnergy
 {
-    /// <summary>Runs a forward pass; statistics receives per-plane statistics, or is empty.</summary>
-    public static void Run(ReadOnlySpan<T> input, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, int maxDegreeOfParallelism)
+    /// <summary>
+    /// Runs a forward pass; statistics receives per-plane statistics, or is empty. <paramref name="streaming"/>: write y
+    /// with non-temporal stores (<see cref="StorePolicy"/>).
+    /// </summary>
+    public static void Run(ReadOnlySpan<T> input, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry geometry, double lambda, int maxDegreeOfParallelism, bool streaming)
     {
         var plan = WorkPlan.Create(geometry, maxDegreeOfParallelism);
         var energy = EnergyConstants.Create<TVariant>(geometry.PlaneSize);
@@ -25,7 +28,7 @@ internal static unsafe class ForwardRunner<T, TKernel, TVariant>
             {
                 fixed (PlaneStatistics* stats = statistics)
                 {
-                    Workers.Run(plan.Workers, new WholePlanes(x, y, stats, plan, geometry.PlaneCount, lambda, energy));
+                    Workers.Run(plan.Workers, new WholePlanes(x, y, stats, plan, geometry.PlaneCount, lambda, energy, streaming), streaming);
                 }
 
                 return;
@@ -49,7 +52,7 @@ internal static unsafe class ForwardRunner<T, TKernel, TVariant>
                         stats[plane] = PlaneWork<T, TKernel>.Fold(moments.AsSpan(plane * plan.Chunks.ChunksPerPlane, plan.Chunks.ChunksPerPlane));
                     }
 
-                    Workers.Run(plan.Workers, new ChunkGate(x, y, stats, plan, chunkCount, lambda, energy));
+                    Workers.Run(plan.Workers, new ChunkGate(x, y, stats, plan, chunkCount, lambda, energy, streaming), streaming);
                 }
             }
             finally
@@ -64,7 +67,7 @@ internal static unsafe class ForwardRunner<T, TKernel, TVariant>
     }
 
     /// <summary>Each worker reduces and gates whole planes, so a plane is gated while it is still in cache.</summary>
-    private readonly struct WholePlanes(T* x, T* y, PlaneStatistics* statistics, WorkPlan plan, int planeCount, double lambda, EnergyConstants energy) : IAction
+    private readonly struct WholePlanes(T* x, T* y, PlaneStatistics* statistics, WorkPlan plan, int planeCount, double lambda, EnergyConstants energy, bool streaming) : IAction
     {
         public void Invoke(int i)
         {
@@ -108,7 +111,7 @@ internal static unsafe class ForwardRunner<T, TKernel, TVariant>
             Span<int> indexTable = stackalloc int[TKernel.LaneIndexTableLength(planeSize)];
             TKernel.FillLaneIndexTable(indexTable, planeSize);
             var offset = (long)start * planeSize;
-            TKernel.ForwardLanes(x + offset, y + offset, planeSize, (end - start) / lanes, indexTable, lambda, statistics == null ? null : statistics + start);
+            TKernel.ForwardLanes(x + offset, y + offset, planeSize, (end - start) / lanes, indexTable, lambda, statistics == null ? null : statistics + start, streaming);
         }
 
         /// <summary>One-chunk planes of a kernel that runs both passes of a plane at once (converting it once).</summary>
@@ -118,7 +121,7 @@ internal static unsafe class ForwardRunner<T, TKernel, TVariant>
             for (var plane = start; plane < end; plane++)
             {
                 var destination = PlaneWork<T, TKernel>.Plane(y, layout, plane);
-                var stats = TKernel.ForwardPlane<TVariant>(PlaneWork<T, TKernel>.Plane(x, layout, plane), destination, lambda, energy);
+                var stats = TKernel.ForwardPlane<TVariant>(PlaneWork<T, TKernel>.Plane(x, layout, plane), destination, lambda, energy, streaming);
                 if (statistics != null)
                 {
                     statistics[plane] = stats;
@@ -161,7 +164,7 @@ internal static unsafe class ForwardRunner<T, TKernel, TVariant>
                     var destination = PlaneWork<T, TKernel>.Plane(y, layout, plane);
                     if (stats.IsFinite)
                     {
-                        TKernel.Forward<TVariant>(PlaneWork<T, TKernel>.Plane(x, layout, plane), destination, new GateCoefficients(stats, lambda), energy, ahead);
+                        TKernel.Forward<TVariant>(PlaneWork<T, TKernel>.Plane(x, layout, plane), destination, new GateCoefficients(stats, lambda), energy, ahead, streaming);
                     }
                     else
                     {
@@ -172,7 +175,7 @@ internal static unsafe class ForwardRunner<T, TKernel, TVariant>
         }
     }
 
-    private readonly struct ChunkGate(T* x, T* y, PlaneStatistics* statistics, WorkPlan plan, int chunkCount, double lambda, EnergyConstants energy) : IAction
+    private readonly struct ChunkGate(T* x, T* y, PlaneStatistics* statistics, WorkPlan plan, int chunkCount, double lambda, EnergyConstants energy, bool streaming) : IAction
     {
         public void Invoke(int i)
         {
@@ -188,7 +191,7 @@ internal static unsafe class ForwardRunner<T, TKernel, TVariant>
                 {
                     // The next chunk starts where this one ends.
                     var ahead = index + 1 < end ? destination.Length : 0;
-                    TKernel.Forward<TVariant>(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), destination, new GateCoefficients(stats, lambda), energy, ahead);
+                    TKernel.Forward<TVariant>(PlaneWork<T, TKernel>.Chunk(x, layout, plane, chunk), destination, new GateCoefficients(stats, lambda), energy, ahead, streaming);
                 }
                 else
                 {

@@ -38,7 +38,7 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
     }
 
     /// <inheritdoc/>
-    public static void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in GateCoefficients gate, in EnergyConstants energy, int prefetchAhead)
+    public static void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in GateCoefficients gate, in EnergyConstants energy, int prefetchAhead, bool streaming)
         where TEnergy : IEnergy
     {
         Span<TWork> buffer = stackalloc TWork[BlockLength];
@@ -46,7 +46,7 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
         {
             // The block is read in full before any of it is written: y may be x itself.
             var values = Convert(x, start, buffer);
-            TInner.Forward<TEnergy>(values, values, gate, energy, 0);
+            TInner.Forward<TEnergy>(values, values, gate, energy, 0, false);
             ConvertBack(values, y.Slice(start, values.Length));
         }
     }
@@ -66,7 +66,7 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
     }
 
     /// <inheritdoc/>
-    public static void Backward<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead)
+    public static void Backward<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
         where TEnergy : IEnergy
     {
         Span<TWork> buffer = stackalloc TWork[2 * BlockLength];
@@ -75,7 +75,7 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
             // Both blocks are read before dx is written: dx may be x or g itself.
             var values = Convert(x, start, buffer[..BlockLength]);
             var gradients = Convert(g, start, buffer[BlockLength..]);
-            TInner.Backward<TEnergy>(values, gradients, values, gate, energy, coefficients, 0);
+            TInner.Backward<TEnergy>(values, gradients, values, gate, energy, coefficients, 0, false);
             ConvertBack(values, dx.Slice(start, values.Length));
         }
     }
@@ -86,14 +86,14 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
         where TEnergy : IEnergy => BackwardSums<TEnergy>(x, g, gate, energy);
 
     /// <inheritdoc/>
-    public static void Backward<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, ReadOnlySpan<T> keptSigmoid, ReadOnlySpan<T> keptWeight, Span<T> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead)
-        where TEnergy : IEnergy => Backward<TEnergy>(x, g, dx, gate, energy, coefficients, prefetchAhead);
+    public static void Backward<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, ReadOnlySpan<T> keptSigmoid, ReadOnlySpan<T> keptWeight, Span<T> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
+        where TEnergy : IEnergy => Backward<TEnergy>(x, g, dx, gate, energy, coefficients, prefetchAhead, streaming);
 
     /// <inheritdoc/>
     public static bool FusesPlanes => true;
 
     /// <inheritdoc/>
-    public static PlaneStatistics ForwardPlane<TEnergy>(ReadOnlySpan<T> x, Span<T> y, double lambda, in EnergyConstants energy)
+    public static PlaneStatistics ForwardPlane<TEnergy>(ReadOnlySpan<T> x, Span<T> y, double lambda, in EnergyConstants energy, bool streaming)
         where TEnergy : IEnergy
     {
         if (x.Length * Unsafe.SizeOf<TWork>() > FusedBytes)
@@ -101,7 +101,7 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
             var planeStatistics = Moments(x).ToStatistics();
             if (planeStatistics.IsFinite)
             {
-                Forward<TEnergy>(x, y, new GateCoefficients(planeStatistics, lambda), energy, 0);
+                Forward<TEnergy>(x, y, new GateCoefficients(planeStatistics, lambda), energy, 0, streaming);
             }
 
             return planeStatistics;
@@ -112,7 +112,7 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
         var statistics = BlockMoments(values).ToStatistics();
         if (statistics.IsFinite)
         {
-            TInner.Forward<TEnergy>(values, values, new GateCoefficients(statistics, lambda), energy, 0);
+            TInner.Forward<TEnergy>(values, values, new GateCoefficients(statistics, lambda), energy, 0, false);
             ConvertBack(values, y);
         }
 
@@ -120,7 +120,7 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
     }
 
     /// <inheritdoc/>
-    public static PlaneStatistics BackwardPlane<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, PlaneStatistics? given, double lambda, in EnergyConstants energy)
+    public static PlaneStatistics BackwardPlane<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, PlaneStatistics? given, double lambda, in EnergyConstants energy, bool streaming)
         where TEnergy : IEnergy
     {
         if (x.Length * Unsafe.SizeOf<TWork>() > FusedBytes)
@@ -129,7 +129,7 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
             if (planeStatistics.IsFinite)
             {
                 var planeGate = new GateCoefficients(planeStatistics, lambda);
-                Backward<TEnergy>(x, g, dx, planeGate, energy, new BackwardCoefficients(BackwardSums<TEnergy>(x, g, planeGate, energy), x.Length), 0);
+                Backward<TEnergy>(x, g, dx, planeGate, energy, new BackwardCoefficients(BackwardSums<TEnergy>(x, g, planeGate, energy), x.Length), 0, streaming);
             }
 
             return planeStatistics;
@@ -145,7 +145,7 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
             Convert(g, 0, gradients);
             var gate = new GateCoefficients(statistics, lambda);
             var sums = BlockSums<TEnergy>(values, gradients, gate, energy);
-            TInner.Backward<TEnergy>(values, gradients, values, gate, energy, new BackwardCoefficients(sums, x.Length), 0);
+            TInner.Backward<TEnergy>(values, gradients, values, gate, energy, new BackwardCoefficients(sums, x.Length), 0, false);
             ConvertBack(values, dx);
         }
 

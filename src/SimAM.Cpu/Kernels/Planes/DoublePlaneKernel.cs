@@ -46,7 +46,7 @@ internal readonly partial struct DoublePlaneKernel : IPlaneKernel<double>
     }
 
     /// <inheritdoc/>
-    public static void Forward<TVariant>(ReadOnlySpan<double> x, Span<double> y, in GateCoefficients gate, in EnergyConstants energy, int prefetchAhead)
+    public static void Forward<TVariant>(ReadOnlySpan<double> x, Span<double> y, in GateCoefficients gate, in EnergyConstants energy, int prefetchAhead, bool streaming)
         where TVariant : IEnergy
     {
         if (TVariant.IsExact)
@@ -102,11 +102,11 @@ internal readonly partial struct DoublePlaneKernel : IPlaneKernel<double>
         where TVariant : IEnergy => BackwardSums<TVariant>(x, g, gate, energy);
 
     /// <inheritdoc/>
-    public static void Backward<TVariant>(ReadOnlySpan<double> x, ReadOnlySpan<double> g, ReadOnlySpan<double> keptSigmoid, ReadOnlySpan<double> keptWeight, Span<double> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead)
-        where TVariant : IEnergy => Backward<TVariant>(x, g, dx, gate, energy, coefficients, prefetchAhead);
+    public static void Backward<TVariant>(ReadOnlySpan<double> x, ReadOnlySpan<double> g, ReadOnlySpan<double> keptSigmoid, ReadOnlySpan<double> keptWeight, Span<double> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
+        where TVariant : IEnergy => Backward<TVariant>(x, g, dx, gate, energy, coefficients, prefetchAhead, streaming);
 
     /// <inheritdoc/>
-    public static void Backward<TVariant>(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead)
+    public static void Backward<TVariant>(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
         where TVariant : IEnergy
     {
         if (TVariant.IsExact)

@@ -19,7 +19,7 @@ internal interface IPlaneKernel<T>
     /// <paramref name="prefetchAhead"/> is a hint: the work after this call reads x that many elements
     /// further on (0: nothing to prefetch). Kernels that cannot use it ignore it.
     /// </summary>
-    static abstract void Forward<TVariant>(ReadOnlySpan<T> x, Span<T> y, in GateCoefficients gate, in EnergyConstants energy, int prefetchAhead)
+    static abstract void Forward<TVariant>(ReadOnlySpan<T> x, Span<T> y, in GateCoefficients gate, in EnergyConstants energy, int prefetchAhead, bool streaming)
         where TVariant : IEnergy;
 
     /// <summary>Σ a′·u and Σ a′·u² over a chunk (a′ = 2r·g·x·s(1 − s), divided by d² in the exact variant).</summary>
@@ -36,14 +36,14 @@ internal interface IPlaneKernel<T>
         where TVariant : IEnergy;
 
     /// <summary>dx elementwise from the values kept by the reduction pass; same bits as recomputing them.</summary>
-    static abstract void Backward<TVariant>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, ReadOnlySpan<T> keptSigmoid, ReadOnlySpan<T> keptWeight, Span<T> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead)
+    static abstract void Backward<TVariant>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, ReadOnlySpan<T> keptSigmoid, ReadOnlySpan<T> keptWeight, Span<T> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
         where TVariant : IEnergy;
 
     /// <summary>
     /// dx elementwise: g·s + β²·(u·(a′ − D) − B) (β = 1 in the fast variant). <paramref name="dx"/> may be
     /// <paramref name="x"/> or <paramref name="g"/> itself. <paramref name="prefetchAhead"/> is the hint of <see cref="Forward"/>.
     /// </summary>
-    static abstract void Backward<TVariant>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead)
+    static abstract void Backward<TVariant>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
         where TVariant : IEnergy;
 
     /// <summary>
@@ -64,7 +64,7 @@ internal interface IPlaneKernel<T>
     /// The fast variant's forward pass of <paramref name="batches"/> batches of <see cref="PlanesPerLaneBatch"/>
     /// neighbouring planes, one plane per SIMD lane; only called where that is not 0.
     /// </summary>
-    static virtual unsafe void ForwardLanes(T* x, T* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics) =>
+    static virtual unsafe void ForwardLanes(T* x, T* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming) =>
         throw new NotSupportedException("This kernel has no lane-per-plane path.");
 
     /// <summary>
@@ -74,13 +74,13 @@ internal interface IPlaneKernel<T>
     static virtual bool FusesPlanes => false;
 
     /// <summary>A whole one-chunk plane forward: returns its statistics, and writes y only when they are finite.</summary>
-    static virtual PlaneStatistics ForwardPlane<TVariant>(ReadOnlySpan<T> x, Span<T> y, double lambda, in EnergyConstants energy)
+    static virtual PlaneStatistics ForwardPlane<TVariant>(ReadOnlySpan<T> x, Span<T> y, double lambda, in EnergyConstants energy, bool streaming)
         where TVariant : IEnergy => throw new NotSupportedException("Only kernels that fuse planes run whole planes.");
 
     /// <summary>
     /// A whole one-chunk plane backward, with the given statistics or (when <paramref name="given"/> is null) its own;
     /// returns the statistics, and writes dx only when they are finite.
     /// </summary>
-    static virtual PlaneStatistics BackwardPlane<TVariant>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, PlaneStatistics? given, double lambda, in EnergyConstants energy)
+    static virtual PlaneStatistics BackwardPlane<TVariant>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, PlaneStatistics? given, double lambda, in EnergyConstants energy, bool streaming)
         where TVariant : IEnergy => throw new NotSupportedException("Only kernels that fuse planes run whole planes.");
 }

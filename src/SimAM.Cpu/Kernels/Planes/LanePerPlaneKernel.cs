@@ -85,7 +85,7 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     /// with little beside it); placed next to independent work, the core runs them in its shadow. The gate
     /// prefetches the batch after next, which that order reads next.
     /// </remarks>
-    public static void Forward(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics)
+    public static void Forward(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming)
     {
         var lanes = TOps.Count;
         var span = (nint)lanes * planeSize;
@@ -101,7 +101,7 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
             }
 
             var ahead = (nuint)(Math.Min(2, batches - 1 - batch) * span);
-            MemoryOrderGate(x, y, planeSize, indexTable, constants, ahead);
+            MemoryOrderGate(x, y, planeSize, indexTable, constants, ahead, streaming);
             if (!finite)
             {
                 // A plane holding NaN or ±∞ gets NaN everywhere (its lane computed garbage above); its neighbours'
@@ -316,28 +316,28 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     /// value's plane constants by permute from the index table. The planes are contiguous, so the batch has no
     /// tails: Count·S values are S whole vectors.
     /// </summary>
-    private static void MemoryOrderGate(float* x, float* y, int planeSize, ReadOnlySpan<int> indexTable, in GateVectors constants, nuint ahead)
+    private static void MemoryOrderGate(float* x, float* y, int planeSize, ReadOnlySpan<int> indexTable, in GateVectors constants, nuint ahead, bool streaming)
     {
-        var width = (nuint)TOps.Count;
-        var count = (nuint)planeSize * width;
-        ref var input = ref Unsafe.AsRef<float>(x);
-        ref var output = ref Unsafe.AsRef<float>(y);
-        ref var planes = ref Unsafe.Add(ref Unsafe.As<int, float>(ref MemoryMarshal.GetReference(indexTable)), width);
-        var (first, root, second) = (constants.First, constants.Root, constants.Second);
-        var negativeHalfLog2E = TOps.Create(FastSigmoid.NegativeHalfLog2E);
-        for (nuint i = 0; i < count; i += width)
-        {
-            if (Prefetch.StartsLine<TF, TD, TOps>(i))
-            {
-                Prefetch.Line(ref input, i + ahead);
-                Prefetch.Line(ref output, i + ahead);
-            }
+        var planes = (float*)Unsafe.AsPointer(ref Unsafe.Add(ref Unsafe.As<int, float>(ref MemoryMarshal.GetReference(indexTable)), TOps.Count));
+        VectorWriter<TF, TD, TOps>.Write(y, (nuint)planeSize * (nuint)TOps.Count, ahead, streaming, new LaneGateStep(x, planes, constants));
+    }
 
-            var lanes = TOps.Load(ref planes, i);
-            var value = TOps.Load(ref input, i);
-            var u = TOps.Add(TOps.MultiplyAdd(value, TOps.Permute(root, lanes), TOps.Permute(first, lanes)), TOps.Permute(second, lanes));
-            TOps.Store(FastSigmoid.Gate<TF, TD, TOps>(value, u, negativeHalfLog2E), ref output, i);
+    /// <summary>One vector of <see cref="MemoryOrderGate"/>: each value's plane constants picked by permute.</summary>
+    private readonly struct LaneGateStep(float* x, float* planes, GateVectors constants) : IVectorStep<TF>
+    {
+        private readonly TF _negativeHalfLog2E = TOps.Create(FastSigmoid.NegativeHalfLog2E);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TF At(nuint index)
+        {
+            var lanes = TOps.Load(ref *planes, index);
+            var value = TOps.Load(ref *x, index);
+            var u = TOps.Add(TOps.MultiplyAdd(value, TOps.Permute(constants.Root, lanes), TOps.Permute(constants.First, lanes)), TOps.Permute(constants.Second, lanes));
+            return FastSigmoid.Gate<TF, TD, TOps>(value, u, _negativeHalfLog2E);
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Prefetch(nuint index) => Kernels.Prefetch.Line(ref *x, index);
     }
 
     /// <summary>One plane's two double accumulators (the halves of a widened vector) in the row path.</summary>

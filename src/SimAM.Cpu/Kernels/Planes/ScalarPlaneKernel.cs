@@ -30,7 +30,7 @@ internal readonly partial struct ScalarPlaneKernel : IPlaneKernel<float>
     }
 
     /// <inheritdoc/>
-    public static void Forward<TVariant>(ReadOnlySpan<float> x, Span<float> y, in GateCoefficients gate, in EnergyConstants energy, int prefetchAhead)
+    public static void Forward<TVariant>(ReadOnlySpan<float> x, Span<float> y, in GateCoefficients gate, in EnergyConstants energy, int prefetchAhead, bool streaming)
         where TVariant : IEnergy
     {
         if (TVariant.IsExact)
@@ -81,11 +81,11 @@ internal readonly partial struct ScalarPlaneKernel : IPlaneKernel<float>
         where TVariant : IEnergy => BackwardSums<TVariant>(x, g, gate, energy);
 
     /// <inheritdoc/>
-    public static void Backward<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> keptSigmoid, ReadOnlySpan<float> keptWeight, Span<float> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead)
-        where TVariant : IEnergy => Backward<TVariant>(x, g, dx, gate, energy, coefficients, prefetchAhead);
+    public static void Backward<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> keptSigmoid, ReadOnlySpan<float> keptWeight, Span<float> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
+        where TVariant : IEnergy => Backward<TVariant>(x, g, dx, gate, energy, coefficients, prefetchAhead, streaming);
 
     /// <inheritdoc/>
-    public static void Backward<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead)
+    public static void Backward<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
         where TVariant : IEnergy
     {
         if (TVariant.IsExact)

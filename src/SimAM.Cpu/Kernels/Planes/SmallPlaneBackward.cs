@@ -33,7 +33,7 @@ internal static class SmallPlaneBackward
         Span<double> result = stackalloc double[Limit];
         Widen(x, g, buffer, out var x64, out var g64);
         var dx64 = result[..x.Length];
-        DoublePlaneKernel.Backward<FastEnergy>(x64, g64, dx64, gate, default, coefficients, 0);
+        DoublePlaneKernel.Backward<FastEnergy>(x64, g64, dx64, gate, default, coefficients, 0, false);
         TensorPrimitives.ConvertTruncating(dx64, dx);
     }
 

@@ -39,20 +39,20 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
     }
 
     /// <inheritdoc/>
-    public static void Forward<TVariant>(ReadOnlySpan<float> x, Span<float> y, in GateCoefficients gate, in EnergyConstants energy, int prefetchAhead)
+    public static void Forward<TVariant>(ReadOnlySpan<float> x, Span<float> y, in GateCoefficients gate, in EnergyConstants energy, int prefetchAhead, bool streaming)
         where TVariant : IEnergy
     {
         if (x.Length < TOps.Count)
         {
-            TNarrower.Forward<TVariant>(x, y, gate, energy, prefetchAhead);
+            TNarrower.Forward<TVariant>(x, y, gate, energy, prefetchAhead, streaming);
         }
         else if (TVariant.IsExact)
         {
-            Elementwise(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length, (nuint)prefetchAhead, new ExactGateOperator(gate, energy));
+            Elementwise(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length, (nuint)prefetchAhead, streaming, new ExactGateOperator(gate, energy));
         }
         else
         {
-            Elementwise(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length, (nuint)prefetchAhead, new GateOperator(gate));
+            Elementwise(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y), x.Length, (nuint)prefetchAhead, streaming, new GateOperator(gate));
         }
     }
 
@@ -82,12 +82,12 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Backward<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> keptSigmoid, ReadOnlySpan<float> keptWeight, Span<float> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead)
+    public static void Backward<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> keptSigmoid, ReadOnlySpan<float> keptWeight, Span<float> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
         where TVariant : IEnergy
     {
         if (TVariant.IsExact)
         {
-            Backward<TVariant>(x, g, dx, gate, energy, coefficients, prefetchAhead);
+            Backward<TVariant>(x, g, dx, gate, energy, coefficients, prefetchAhead, streaming);
         }
         else if (x.Length < SmallPlaneBackward.Limit)
         {
@@ -95,18 +95,18 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
         }
         else if (x.Length < TOps.Count)
         {
-            TNarrower.Backward<TVariant>(x, g, keptSigmoid, keptWeight, dx, gate, energy, coefficients, prefetchAhead);
+            TNarrower.Backward<TVariant>(x, g, keptSigmoid, keptWeight, dx, gate, energy, coefficients, prefetchAhead, streaming);
         }
         else
         {
             BackwardFromKept(
                 ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), ref MemoryMarshal.GetReference(keptSigmoid),
-                ref MemoryMarshal.GetReference(keptWeight), ref MemoryMarshal.GetReference(dx), x.Length, (nuint)prefetchAhead, gate, coefficients);
+                ref MemoryMarshal.GetReference(keptWeight), ref MemoryMarshal.GetReference(dx), x.Length, (nuint)prefetchAhead, streaming, gate, coefficients);
         }
     }
 
     /// <inheritdoc/>
-    public static void Backward<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead)
+    public static void Backward<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
         where TVariant : IEnergy
     {
         if (!TVariant.IsExact && x.Length < SmallPlaneBackward.Limit)
@@ -115,15 +115,15 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
         }
         else if (x.Length < TOps.Count)
         {
-            TNarrower.Backward<TVariant>(x, g, dx, gate, energy, coefficients, prefetchAhead);
+            TNarrower.Backward<TVariant>(x, g, dx, gate, energy, coefficients, prefetchAhead, streaming);
         }
         else if (TVariant.IsExact)
         {
-            Elementwise(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), ref MemoryMarshal.GetReference(dx), x.Length, (nuint)prefetchAhead, new ExactGradientOperator(gate, energy, coefficients));
+            Elementwise(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), ref MemoryMarshal.GetReference(dx), x.Length, (nuint)prefetchAhead, streaming, new ExactGradientOperator(gate, energy, coefficients));
         }
         else
         {
-            Elementwise(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), ref MemoryMarshal.GetReference(dx), x.Length, (nuint)prefetchAhead, new GradientOperator(gate, coefficients));
+            Elementwise(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), ref MemoryMarshal.GetReference(dx), x.Length, (nuint)prefetchAhead, streaming, new GradientOperator(gate, coefficients));
         }
     }
 
@@ -139,8 +139,8 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
         LanePerPlaneKernel<TF, TD, TOps>.FillIndexTable(table, planeSize);
 
     /// <inheritdoc/>
-    public static unsafe void ForwardLanes(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics) =>
-        LanePerPlaneKernel<TF, TD, TOps>.Forward(x, y, planeSize, batches, indexTable, lambda, statistics);
+    public static unsafe void ForwardLanes(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming) =>
+        LanePerPlaneKernel<TF, TD, TOps>.Forward(x, y, planeSize, batches, indexTable, lambda, statistics, streaming);
 
     /// <summary>
     /// Count, mean and M2 = Σ(x − μ)² of a chunk in one pass, in double, from the deviations d = x − c about the
@@ -206,38 +206,17 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
     }
 
     /// <summary>
-    /// The one elementwise loop, for the forward gate (y = x / (1 + 2^t), t = −(u² + ½)·log2(e)) and the
-    /// backward gradient alike. Output may be an input buffer itself, so the overlapped last vector is
-    /// loaded before anything is stored. The operator comes by value: through a reference, the JIT must
-    /// assume each store may change it and reloads its constants on every iteration. Each step also
-    /// prefetches the inputs and the output <paramref name="ahead"/> elements further on (see <see cref="Prefetch"/>).
+    /// The one elementwise pass, for the forward gate (y = x / (1 + 2^t), t = −(u² + ½)·log2(e)) and the
+    /// backward gradient alike, written by <see cref="VectorWriter{TF, TD, TOps}"/> (output may be an input buffer
+    /// itself). The operator comes by value: through a reference, the JIT must assume each store may change it and
+    /// reloads its constants on every iteration. Each step also prefetches the inputs <paramref name="ahead"/>
+    /// elements further on (see <see cref="Prefetch"/>).
     /// </summary>
-    private static void Elementwise<TOperator>(ref float x, ref float g, ref float destination, int length, nuint ahead, TOperator op)
-        where TOperator : struct, IElementwiseOperator
-    {
-        var width = (nuint)TOps.Count;
-        var count = (nuint)length;
-        var lastX = TOps.Load(ref x, count - width);
-        var lastG = TOperator.ReadsGradient ? TOps.Load(ref g, count - width) : lastX;
-
-        for (nuint i = 0; i < count - width; i += width)
-        {
-            if (Prefetch.StartsLine<TF, TD, TOps>(i))
-            {
-                Prefetch.Line(ref x, i + ahead);
-                Prefetch.Line(ref destination, i + ahead);
-                if (TOperator.ReadsGradient)
-                {
-                    Prefetch.Line(ref g, i + ahead);
-                }
-            }
-
-            var xi = TOps.Load(ref x, i);
-            TOps.Store(op.Invoke(xi, TOperator.ReadsGradient ? TOps.Load(ref g, i) : xi), ref destination, i);
-        }
-
-        TOps.Store(op.Invoke(lastX, lastG), ref destination, count - width);
-    }
+    private static unsafe void Elementwise<TOperator>(ref float x, ref float g, ref float destination, int length, nuint ahead, bool streaming, TOperator op)
+        where TOperator : struct, IElementwiseOperator =>
+        VectorWriter<TF, TD, TOps>.Write(
+            (float*)Unsafe.AsPointer(ref destination), (nuint)length, ahead, streaming,
+            new OperatorStep<TOperator>((float*)Unsafe.AsPointer(ref x), (float*)Unsafe.AsPointer(ref g), op));
 
     /// <summary>The first backward pass: recomputes s and accumulates Σ a·u and Σ a·u².</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -294,33 +273,15 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
 
     /// <summary>
     /// The elementwise backward pass from the s and a' the reduction pass kept: dx = g·s + u·(a' − D) − B, with
-    /// only u recomputed (one FMA and one add instead of the exponential). dx may be x or g itself.
+    /// only u recomputed (one FMA and one add instead of the exponential). dx may be x or g itself. Only dx is
+    /// prefetched: the reduction pass prefetched x and g.
     /// </summary>
-    private static void BackwardFromKept(ref float x, ref float g, ref float keptSigmoid, ref float keptWeight, ref float dx, int length, nuint ahead, in GateCoefficients gate, in BackwardCoefficients coefficients)
-    {
-        var width = (nuint)TOps.Count;
-        var count = (nuint)length;
-        var constants = new BackwardVectors<TF, TD, TOps>(gate);
-        var negativeSlope = TOps.Create((float)-coefficients.Slope);
-        var negativeOffset = TOps.Create((float)-coefficients.Offset);
-        var lastX = TOps.Load(ref x, count - width);
-        var lastG = TOps.Load(ref g, count - width);
-        for (nuint i = 0; i < count - width; i += width)
-        {
-            if (Prefetch.StartsLine<TF, TD, TOps>(i))
-            {
-                Prefetch.Line(ref dx, i + ahead);
-            }
-
-            var u = constants.Centred(TOps.Load(ref x, i));
-            var slope = TOps.Add(TOps.Load(ref keptWeight, i), negativeSlope);
-            TOps.Store(TOps.MultiplyAdd(TOps.Load(ref g, i), TOps.Load(ref keptSigmoid, i), TOps.MultiplyAdd(u, slope, negativeOffset)), ref dx, i);
-        }
-
-        var lastU = constants.Centred(lastX);
-        var lastSlope = TOps.Add(TOps.Load(ref keptWeight, count - width), negativeSlope);
-        TOps.Store(TOps.MultiplyAdd(lastG, TOps.Load(ref keptSigmoid, count - width), TOps.MultiplyAdd(lastU, lastSlope, negativeOffset)), ref dx, count - width);
-    }
+    private static unsafe void BackwardFromKept(ref float x, ref float g, ref float keptSigmoid, ref float keptWeight, ref float dx, int length, nuint ahead, bool streaming, in GateCoefficients gate, in BackwardCoefficients coefficients) =>
+        VectorWriter<TF, TD, TOps>.Write(
+            (float*)Unsafe.AsPointer(ref dx), (nuint)length, ahead, streaming,
+            new KeptGradientStep(
+                (float*)Unsafe.AsPointer(ref x), (float*)Unsafe.AsPointer(ref g), (float*)Unsafe.AsPointer(ref keptSigmoid), (float*)Unsafe.AsPointer(ref keptWeight),
+                new BackwardVectors<TF, TD, TOps>(gate), TOps.Create((float)-coefficients.Slope), TOps.Create((float)-coefficients.Offset)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Accumulate(TF first, TF second, ref TD r0, ref TD r1, ref TD q0, ref TD q1)
@@ -340,6 +301,46 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
         static abstract bool ReadsGradient { get; }
 
         TF Invoke(TF x, TF g);
+    }
+
+    /// <summary>One vector of <see cref="Elementwise"/>: the operator applied to x (and g).</summary>
+    private readonly unsafe struct OperatorStep<TOperator>(float* x, float* g, TOperator op) : IVectorStep<TF>
+        where TOperator : struct, IElementwiseOperator
+    {
+        private readonly TOperator _op = op;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TF At(nuint index)
+        {
+            var value = TOps.Load(ref *x, index);
+            return _op.Invoke(value, TOperator.ReadsGradient ? TOps.Load(ref *g, index) : value);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Prefetch(nuint index)
+        {
+            Kernels.Prefetch.Line(ref *x, index);
+            if (TOperator.ReadsGradient)
+            {
+                Kernels.Prefetch.Line(ref *g, index);
+            }
+        }
+    }
+
+    /// <summary>One vector of <see cref="BackwardFromKept"/>.</summary>
+    private readonly unsafe struct KeptGradientStep(float* x, float* g, float* keptSigmoid, float* keptWeight, BackwardVectors<TF, TD, TOps> constants, TF negativeSlope, TF negativeOffset) : IVectorStep<TF>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TF At(nuint index)
+        {
+            var u = constants.Centred(TOps.Load(ref *x, index));
+            var slope = TOps.Add(TOps.Load(ref *keptWeight, index), negativeSlope);
+            return TOps.MultiplyAdd(TOps.Load(ref *g, index), TOps.Load(ref *keptSigmoid, index), TOps.MultiplyAdd(u, slope, negativeOffset));
+        }
+
+        public void Prefetch(nuint index)
+        {
+        }
     }
 
     /// <summary>The forward gate y = x / (1 + 2^t).</summary>

@@ -18,6 +18,9 @@ internal interface ISimdOps<TF, TD>
 
     static abstract void Store(TF value, ref float destination, nuint index);
 
+    /// <summary>A non-temporal store to <paramref name="destination"/>, which must be aligned to the vector's size.</summary>
+    static abstract unsafe void StoreStreaming(TF value, float* destination);
+
     static abstract TF Create(float value);
 
     static abstract TF Add(TF left, TF right);

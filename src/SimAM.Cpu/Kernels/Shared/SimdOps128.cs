@@ -22,6 +22,9 @@ internal readonly struct SimdOps128 : ISimdOps<Vector128<float>, Vector128<doubl
     public static void Store(Vector128<float> value, ref float destination, nuint index) => value.StoreUnsafe(ref destination, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(Vector128<float> value, float* destination) => Vector128.StoreAlignedNonTemporal(value, destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Create(float value) => Vector128.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -21,6 +21,9 @@ internal readonly struct SimdOps256 : ISimdOps<Vector256<float>, Vector256<doubl
     public static void Store(Vector256<float> value, ref float destination, nuint index) => value.StoreUnsafe(ref destination, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(Vector256<float> value, float* destination) => Vector256.StoreAlignedNonTemporal(value, destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Create(float value) => Vector256.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -21,6 +21,9 @@ internal readonly struct SimdOps512 : ISimdOps<Vector512<float>, Vector512<doubl
     public static void Store(Vector512<float> value, ref float destination, nuint index) => value.StoreUnsafe(ref destination, index);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreStreaming(Vector512<float> value, float* destination) => Vector512.StoreAlignedNonTemporal(value, destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Create(float value) => Vector512.Create(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
