@@ -62,11 +62,11 @@ internal static class ChannelDispatch
         var variant = call.Options.Variant;
         if (call.IsBackward)
         {
-            ChannelVectorRunner<TElement, TLane, TKernel>.Backward<TVariant>(call.Input<TElement>(), call.GradOutput<TElement>(), call.Output<TElement>(), call.Statistics, view, call.Lambda, variant, call.Threads);
+            ChannelVectorRunner<TElement, TLane, TKernel>.Backward<TVariant>(call.Input<TElement>(), call.GradOutput<TElement>(), call.Output<TElement>(), call.Statistics, view, call.Lambda, variant, call.Threads, call.Streams);
         }
         else
         {
-            ChannelVectorRunner<TElement, TLane, TKernel>.Forward<TVariant>(call.Input<TElement>(), call.Output<TElement>(), call.Statistics, view, call.Lambda, variant, call.Threads);
+            ChannelVectorRunner<TElement, TLane, TKernel>.Forward<TVariant>(call.Input<TElement>(), call.Output<TElement>(), call.Statistics, view, call.Lambda, variant, call.Threads, call.Streams);
         }
     }
 }

@@ -14,9 +14,9 @@ public class StoreTests
 {
     /// <summary>
     /// Whole planes and planes under one vector, planes that need chunks on several workers, small planes in lane
-    /// batches with a remainder, and tails at every width.
+    /// batches with a remainder, and tails at every width; channels last, C = 3, 40, 7, 2 (flat) and 97 (row by row).
     /// </summary>
-    private static readonly int[][] s_shapes = [[2, 5, 37, 3], [1, 3, 300, 40], [1, 37, 7, 7], [2, 3, 5, 2]];
+    private static readonly int[][] s_shapes = [[2, 5, 37, 3], [1, 3, 300, 40], [1, 37, 7, 7], [2, 3, 5, 2], [2, 7, 97]];
 
     /// <summary>Element offsets of the buffers: aligned to the widest vector (0) and not (1, 5, 13).</summary>
     private static readonly int[] s_offsets = [0, 1, 5, 13];

@@ -46,7 +46,7 @@ internal readonly struct ChannelVectorDoubleKernel : IChannelVectorKernel<double
         AddCentred(x, lanes, means, squares, squared: true);
 
     /// <inheritdoc/>
-    public static void Forward<TEnergy>(ReadOnlySpan<double> x, Span<double> y, in ChannelLanes lanes, ReadOnlySpan<double> gate, in EnergyConstants energy)
+    public static void Forward<TEnergy>(ReadOnlySpan<double> x, Span<double> y, in ChannelLanes lanes, ReadOnlySpan<double> gate, in EnergyConstants energy, bool streaming)
         where TEnergy : IEnergy
     {
         Span<double> scratch = stackalloc double[2 * BlockLength];
@@ -85,7 +85,7 @@ internal readonly struct ChannelVectorDoubleKernel : IChannelVectorKernel<double
     }
 
     /// <inheritdoc/>
-    public static void Backward<TEnergy>(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> dx, in ChannelLanes lanes, ReadOnlySpan<double> gate, ReadOnlySpan<double> gradient, in EnergyConstants energy)
+    public static void Backward<TEnergy>(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> dx, in ChannelLanes lanes, ReadOnlySpan<double> gate, ReadOnlySpan<double> gradient, in EnergyConstants energy, bool streaming)
         where TEnergy : IEnergy
     {
         Span<double> scratch = stackalloc double[4 * BlockLength];

@@ -91,12 +91,12 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
     }
 
     /// <inheritdoc/>
-    public static void Forward<TEnergy>(ReadOnlySpan<float> x, Span<float> y, in ChannelLanes lanes, ReadOnlySpan<float> gate, in EnergyConstants energy)
+    public static void Forward<TEnergy>(ReadOnlySpan<float> x, Span<float> y, in ChannelLanes lanes, ReadOnlySpan<float> gate, in EnergyConstants energy, bool streaming)
         where TEnergy : IEnergy
     {
         if (!lanes.RowWise && x.Length < TOps.Count)
         {
-            TNarrower.Forward<TEnergy>(x, y, lanes, gate, energy);
+            TNarrower.Forward<TEnergy>(x, y, lanes, gate, energy, streaming);
             return;
         }
 
@@ -109,12 +109,12 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
             var channels = lanes.Channels;
             for (var row = 0; row < x.Length; row += channels)
             {
-                GateRun<TEnergy>(ref Unsafe.Add(ref input, row), ref Unsafe.Add(ref output, row), channels, channels, tables, constants);
+                GateRun<TEnergy>(ref Unsafe.Add(ref input, row), ref Unsafe.Add(ref output, row), channels, channels, tables, constants, streaming);
             }
         }
         else
         {
-            GateRun<TEnergy>(ref input, ref output, x.Length, lanes.Period, tables, constants);
+            GateRun<TEnergy>(ref input, ref output, x.Length, lanes.Period, tables, constants, streaming);
         }
     }
 
@@ -149,12 +149,12 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
     }
 
     /// <inheritdoc/>
-    public static void Backward<TEnergy>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in ChannelLanes lanes, ReadOnlySpan<float> gate, ReadOnlySpan<float> gradient, in EnergyConstants energy)
+    public static void Backward<TEnergy>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in ChannelLanes lanes, ReadOnlySpan<float> gate, ReadOnlySpan<float> gradient, in EnergyConstants energy, bool streaming)
         where TEnergy : IEnergy
     {
         if (!lanes.RowWise && x.Length < TOps.Count)
         {
-            TNarrower.Backward<TEnergy>(x, g, dx, lanes, gate, gradient, energy);
+            TNarrower.Backward<TEnergy>(x, g, dx, lanes, gate, gradient, energy, streaming);
             return;
         }
 
@@ -169,12 +169,12 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
             var channels = lanes.Channels;
             for (var row = 0; row < x.Length; row += channels)
             {
-                GradientRun<TEnergy>(ref Unsafe.Add(ref input, row), ref Unsafe.Add(ref gradOutput, row), ref Unsafe.Add(ref output, row), channels, channels, tables, slopes, constants);
+                GradientRun<TEnergy>(ref Unsafe.Add(ref input, row), ref Unsafe.Add(ref gradOutput, row), ref Unsafe.Add(ref output, row), channels, channels, tables, slopes, constants, streaming);
             }
         }
         else
         {
-            GradientRun<TEnergy>(ref input, ref gradOutput, ref output, x.Length, lanes.Period, tables, slopes, constants);
+            GradientRun<TEnergy>(ref input, ref gradOutput, ref output, x.Length, lanes.Period, tables, slopes, constants, streaming);
         }
     }
 
@@ -246,21 +246,41 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         }
     }
 
-    private static void GateRun<TEnergy>(ref float x, ref float y, int length, int period, in GateTables tables, in EnergyVectors constants)
+    private static unsafe void GateRun<TEnergy>(ref float x, ref float y, int length, int period, in GateTables tables, in EnergyVectors constants, bool streaming)
         where TEnergy : IEnergy
     {
         var width = TOps.Count;
         var lastStart = length - width;
         var last = TOps.Load(ref x, (nuint)lastStart);
-        var lane = 0;
-        for (var i = 0; i < lastStart; i += width)
+
+        // Streaming, as in VectorWriter: non-temporal stores from the first aligned element, the first vector
+        // (computed before anything is stored, as y may be x) stored after them.
+        var destination = (float*)Unsafe.AsPointer(ref y);
+        var start = streaming ? (int)VectorWriter<TF, TD, TOps>.AlignedStart(destination) : 0;
+        var first = streaming ? Gate<TEnergy>(TOps.Load(ref x, 0), tables, 0, constants) : default;
+        var lane = start;
+        for (var i = start; i < lastStart; i += width)
         {
-            TOps.Store(Gate<TEnergy>(TOps.Load(ref x, (nuint)i), tables, lane, constants), ref y, (nuint)i);
-            lane += width;
-            if (lane == period)
+            var value = Gate<TEnergy>(TOps.Load(ref x, (nuint)i), tables, lane, constants);
+            if (streaming)
             {
-                lane = 0;
+                TOps.StoreStreaming(value, destination + i);
             }
+            else
+            {
+                TOps.Store(value, ref y, (nuint)i);
+            }
+
+            lane += width;
+            if (lane >= period)
+            {
+                lane -= period;
+            }
+        }
+
+        if (streaming)
+        {
+            TOps.Store(first, ref y, 0);
         }
 
         TOps.Store(Gate<TEnergy>(last, tables, lastStart % period, constants), ref y, (nuint)lastStart);
@@ -296,24 +316,42 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         }
     }
 
-    private static void GradientRun<TEnergy>(ref float x, ref float g, ref float dx, int length, int period, in GateTables tables, in GateTables slopes, in EnergyVectors constants)
+    private static unsafe void GradientRun<TEnergy>(ref float x, ref float g, ref float dx, int length, int period, in GateTables tables, in GateTables slopes, in EnergyVectors constants, bool streaming)
         where TEnergy : IEnergy
     {
         var width = TOps.Count;
         var lastStart = length - width;
 
-        // dx may be x or g itself: read the overlapped last vectors before anything is stored.
+        // dx may be x or g itself: read the overlapped last vectors (and, streaming, the first) before anything is
+        // stored; streaming stores as in GateRun.
         var lastX = TOps.Load(ref x, (nuint)lastStart);
         var lastG = TOps.Load(ref g, (nuint)lastStart);
-        var lane = 0;
-        for (var i = 0; i < lastStart; i += width)
+        var destination = (float*)Unsafe.AsPointer(ref dx);
+        var start = streaming ? (int)VectorWriter<TF, TD, TOps>.AlignedStart(destination) : 0;
+        var first = streaming ? Gradient<TEnergy>(TOps.Load(ref x, 0), TOps.Load(ref g, 0), tables, slopes, 0, constants) : default;
+        var lane = start;
+        for (var i = start; i < lastStart; i += width)
         {
-            TOps.Store(Gradient<TEnergy>(TOps.Load(ref x, (nuint)i), TOps.Load(ref g, (nuint)i), tables, slopes, lane, constants), ref dx, (nuint)i);
-            lane += width;
-            if (lane == period)
+            var value = Gradient<TEnergy>(TOps.Load(ref x, (nuint)i), TOps.Load(ref g, (nuint)i), tables, slopes, lane, constants);
+            if (streaming)
             {
-                lane = 0;
+                TOps.StoreStreaming(value, destination + i);
             }
+            else
+            {
+                TOps.Store(value, ref dx, (nuint)i);
+            }
+
+            lane += width;
+            if (lane >= period)
+            {
+                lane -= period;
+            }
+        }
+
+        if (streaming)
+        {
+            TOps.Store(first, ref dx, 0);
         }
 
         TOps.Store(Gradient<TEnergy>(lastX, lastG, tables, slopes, lastStart % period, constants), ref dx, (nuint)lastStart);

@@ -43,7 +43,7 @@ internal readonly struct ChannelVectorScalarKernel : IChannelVectorKernel<float,
     }
 
     /// <inheritdoc/>
-    public static void Forward<TEnergy>(ReadOnlySpan<float> x, Span<float> y, in ChannelLanes lanes, ReadOnlySpan<float> gate, in EnergyConstants energy)
+    public static void Forward<TEnergy>(ReadOnlySpan<float> x, Span<float> y, in ChannelLanes lanes, ReadOnlySpan<float> gate, in EnergyConstants energy, bool streaming)
         where TEnergy : IEnergy
     {
         var tables = new Tables(gate, lanes.TableLength);
@@ -72,7 +72,7 @@ internal readonly struct ChannelVectorScalarKernel : IChannelVectorKernel<float,
     }
 
     /// <inheritdoc/>
-    public static void Backward<TEnergy>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in ChannelLanes lanes, ReadOnlySpan<float> gate, ReadOnlySpan<float> gradient, in EnergyConstants energy)
+    public static void Backward<TEnergy>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in ChannelLanes lanes, ReadOnlySpan<float> gate, ReadOnlySpan<float> gradient, in EnergyConstants energy, bool streaming)
         where TEnergy : IEnergy
     {
         var tables = new Tables(gate, lanes.TableLength);

@@ -67,7 +67,7 @@ internal readonly struct ConvertingChannelKernel<T, TWork, TInner> : IChannelVec
     }
 
     /// <inheritdoc/>
-    public static void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in ChannelLanes lanes, ReadOnlySpan<TWork> gate, in EnergyConstants energy)
+    public static void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in ChannelLanes lanes, ReadOnlySpan<TWork> gate, in EnergyConstants energy, bool streaming)
         where TEnergy : IEnergy
     {
         var block = BlockLength(lanes);
@@ -77,7 +77,7 @@ internal readonly struct ConvertingChannelKernel<T, TWork, TInner> : IChannelVec
         {
             // The block is read in full before any of it is written: y may be x itself.
             var values = Conversion.Convert(x, start, buffer[..block]);
-            TInner.Forward<TEnergy>(values, values, lanes, gate, energy);
+            TInner.Forward<TEnergy>(values, values, lanes, gate, energy, false);
             Conversion.ConvertBack(values, y.Slice(start, values.Length));
         }
 
@@ -101,7 +101,7 @@ internal readonly struct ConvertingChannelKernel<T, TWork, TInner> : IChannelVec
     }
 
     /// <inheritdoc/>
-    public static void Backward<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in ChannelLanes lanes, ReadOnlySpan<TWork> gate, ReadOnlySpan<TWork> gradient, in EnergyConstants energy)
+    public static void Backward<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in ChannelLanes lanes, ReadOnlySpan<TWork> gate, ReadOnlySpan<TWork> gradient, in EnergyConstants energy, bool streaming)
         where TEnergy : IEnergy
     {
         var block = BlockLength(lanes);
@@ -111,7 +111,7 @@ internal readonly struct ConvertingChannelKernel<T, TWork, TInner> : IChannelVec
         {
             // Both blocks are read before dx is written: dx may be x or g itself.
             var values = Conversion.Convert(x, start, buffer[..block]);
-            TInner.Backward<TEnergy>(values, Conversion.Convert(g, start, buffer.Slice(block, block)), values, lanes, gate, gradient, energy);
+            TInner.Backward<TEnergy>(values, Conversion.Convert(g, start, buffer.Slice(block, block)), values, lanes, gate, gradient, energy, false);
             Conversion.ConvertBack(values, dx.Slice(start, values.Length));
         }
 

@@ -47,7 +47,7 @@ internal interface IChannelVectorKernel<T, TLane>
     /// y = x·sigmoid(E). <paramref name="gate"/> holds three tables (μ_high, r·√log2 e, μ_low term); y is x
     /// itself or does not overlap it.
     /// </summary>
-    static abstract void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, in EnergyConstants energy)
+    static abstract void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, in EnergyConstants energy, bool streaming)
         where TEnergy : IEnergy;
 
     /// <summary>
@@ -62,6 +62,6 @@ internal interface IChannelVectorKernel<T, TLane>
     /// holds the tables P, −D, −B (P with σ divided out).
     /// dx may be x or g itself.
     /// </summary>
-    static abstract void Backward<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, ReadOnlySpan<TLane> gradient, in EnergyConstants energy)
+    static abstract void Backward<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, Span<T> dx, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, ReadOnlySpan<TLane> gradient, in EnergyConstants energy, bool streaming)
         where TEnergy : IEnergy;
 }

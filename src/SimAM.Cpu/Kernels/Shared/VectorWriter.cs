@@ -48,8 +48,7 @@ internal static unsafe class VectorWriter<TF, TD, TOps>
         if (streaming)
         {
             var first = step.At(0);
-            var misaligned = (nuint)destination / sizeof(float) % width;
-            var start = misaligned == 0 ? 0 : width - misaligned;
+            var start = AlignedStart(destination);
             for (var i = start; i < lastStart; i += width)
             {
                 if (Prefetch.StartsLine<TF, TD, TOps>(i - start))
@@ -77,5 +76,17 @@ internal static unsafe class VectorWriter<TF, TD, TOps>
         }
 
         TOps.Store(last, ref *destination, lastStart);
+    }
+
+    /// <summary>
+    /// The index of the first element of <paramref name="destination"/> that starts a vector-aligned address, where
+    /// non-temporal stores can begin; the elements before it are covered by an ordinary store of the first vector.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static nuint AlignedStart(float* destination)
+    {
+        var width = (nuint)TOps.Count;
+        var misaligned = (nuint)destination / sizeof(float) % width;
+        return misaligned == 0 ? 0 : width - misaligned;
     }
 }

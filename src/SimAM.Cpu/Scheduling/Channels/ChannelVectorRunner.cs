@@ -21,17 +21,17 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
     where TKernel : IChannelVectorKernel<T, TLane>
 {
     /// <summary>Runs a forward pass; <paramref name="statistics"/> receives the N·C plane statistics, or is empty.</summary>
-    public static void Forward<TEnergy>(ReadOnlySpan<T> input, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
+    public static void Forward<TEnergy>(ReadOnlySpan<T> input, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism, bool streaming)
         where TEnergy : IEnergy =>
-        Run<TEnergy>(input, default, output, statistics, view, lambda, variant, maxDegreeOfParallelism, backward: false);
+        Run<TEnergy>(input, default, output, statistics, view, lambda, variant, maxDegreeOfParallelism, backward: false, streaming);
 
     /// <summary>Runs a backward pass; statistics are the forward pass's, or empty to recompute them.</summary>
-    public static void Backward<TEnergy>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, ReadOnlySpan<PlaneStatistics> statistics, in TensorGeometry view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism)
+    public static void Backward<TEnergy>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> gradInput, ReadOnlySpan<PlaneStatistics> statistics, in TensorGeometry view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism, bool streaming)
         where TEnergy : IEnergy =>
         // Given statistics are only read: the pass writes statistics only into its own buffer, when none are given.
-        Run<TEnergy>(input, gradOutput, gradInput, MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(statistics), statistics.Length), view, lambda, variant, maxDegreeOfParallelism, backward: true);
+        Run<TEnergy>(input, gradOutput, gradInput, MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(statistics), statistics.Length), view, lambda, variant, maxDegreeOfParallelism, backward: true, streaming);
 
-    private static void Run<TEnergy>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism, bool backward)
+    private static void Run<TEnergy>(ReadOnlySpan<T> input, ReadOnlySpan<T> gradOutput, Span<T> output, Span<PlaneStatistics> statistics, in TensorGeometry view, double lambda, SimAmVariant variant, int maxDegreeOfParallelism, bool backward, bool streaming)
         where TEnergy : IEnergy
     {
         var plan = CreatePlan(view, maxDegreeOfParallelism);
@@ -45,14 +45,14 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
             fixed (T* y = output)
             fixed (PlaneStatistics* stats = planeStatistics)
             {
-                var call = new Call(x, g, y, stats, view, plan, lambda, EnergyConstants.Create(variant, view.PlaneSize));
+                var call = new Call(x, g, y, stats, view, plan, lambda, EnergyConstants.Create(variant, view.PlaneSize), streaming);
                 if (!plan.Split && backward)
                 {
-                    Workers.Run(plan.Workers, new WholeSamplesBackward<TEnergy>(call, recompute: own is not null));
+                    Workers.Run(plan.Workers, new WholeSamplesBackward<TEnergy>(call, recompute: own is not null), streaming);
                 }
                 else if (!plan.Split)
                 {
-                    Workers.Run(plan.Workers, new WholeSamplesForward<TEnergy>(call));
+                    Workers.Run(plan.Workers, new WholeSamplesForward<TEnergy>(call), streaming);
                 }
                 else
                 {
@@ -100,11 +100,11 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
                 {
                     Workers.Run(plan.Workers, new ChunkPhase<ChunkGradientSums<TEnergy>>(call, new ChunkGradientSums<TEnergy>(all, chunkSums)));
                     FoldGradientSums(call, all, chunkSums);
-                    Workers.Run(plan.Workers, new ChunkPhase<ChunkGradients<TEnergy>>(call, new ChunkGradients<TEnergy>(all)));
+                    Workers.Run(plan.Workers, new ChunkPhase<ChunkGradients<TEnergy>>(call, new ChunkGradients<TEnergy>(all)), call.Streaming);
                 }
                 else
                 {
-                    Workers.Run(plan.Workers, new ChunkPhase<ChunkGate<TEnergy>>(call, new ChunkGate<TEnergy>(all)));
+                    Workers.Run(plan.Workers, new ChunkPhase<ChunkGate<TEnergy>>(call, new ChunkGate<TEnergy>(all)), call.Streaming);
                 }
             }
         }
@@ -219,7 +219,7 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
         where TEnergy : IEnergy
     {
         var destination = call.MutableChunk(call.Y, sample, chunk);
-        TKernel.Forward<TEnergy>(call.Chunk(call.X, sample, chunk), destination, call.Plan.Lanes, gate, call.Energy);
+        TKernel.Forward<TEnergy>(call.Chunk(call.X, sample, chunk), destination, call.Plan.Lanes, gate, call.Energy, call.Streaming);
         ChannelSteps<T, TLane, TKernel>.FillNaN(destination, call.SampleStatistics(sample));
     }
 
@@ -227,7 +227,7 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
         where TEnergy : IEnergy
     {
         var destination = call.MutableChunk(call.Y, sample, chunk);
-        TKernel.Backward<TEnergy>(call.Chunk(call.X, sample, chunk), call.Chunk(call.G, sample, chunk), destination, call.Plan.Lanes, gate, gradient, call.Energy);
+        TKernel.Backward<TEnergy>(call.Chunk(call.X, sample, chunk), call.Chunk(call.G, sample, chunk), destination, call.Plan.Lanes, gate, gradient, call.Energy, call.Streaming);
         ChannelSteps<T, TLane, TKernel>.FillNaN(destination, call.SampleStatistics(sample));
     }
 
@@ -238,7 +238,7 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
         new(tables + ((long)sample * 6 * plan.Lanes.TableLength) + (3 * plan.Lanes.TableLength), 3 * plan.Lanes.TableLength);
 
     /// <summary>Everything a worker needs to know about the call: raw pointers (struct actions cannot hold spans).</summary>
-    private readonly struct Call(T* x, T* g, T* y, PlaneStatistics* statistics, TensorGeometry view, ChannelPlan plan, double lambda, EnergyConstants energy)
+    private readonly struct Call(T* x, T* g, T* y, PlaneStatistics* statistics, TensorGeometry view, ChannelPlan plan, double lambda, EnergyConstants energy, bool streaming)
     {
         public T* X { get; } = x;
 
@@ -254,6 +254,9 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
         public double Lambda { get; } = lambda;
 
         public EnergyConstants Energy { get; } = energy;
+
+        /// <summary>Gets a value indicating whether the output is written with non-temporal stores.</summary>
+        public bool Streaming { get; } = streaming;
 
         public Span<PlaneStatistics> SampleStatistics(int sample) =>
             new(statistics + ((long)sample * View.Channels), View.Channels);
