@@ -37,7 +37,7 @@ public sealed class BenchOptionsTests : IDisposable
         Assert.StartsWith("cpu (", root.GetProperty("backend").GetString(), StringComparison.Ordinal);
         var first = root.GetProperty("results")[0];
         Assert.Equal(4 * 16 * 16 * 2 / 1e6, first.GetProperty("megabytes").GetDouble(), 12);
-        foreach (var name in new[] { "forwardMs", "backwardMs", "memcpyMs", "threeStreamMs", "tensorPrimitivesChainMs", "scalarPortMs" })
+        foreach (var name in new[] { "forwardMs", "backwardMs", "memcpyMs", "floorMs", "forwardOverFloor", "threeStreamMs", "tensorPrimitivesChainMs", "scalarPortMs" })
         {
             Assert.True(first.GetProperty(name).GetDouble() > 0, name);
         }
@@ -110,7 +110,7 @@ public sealed class BenchOptionsTests : IDisposable
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("SimAM: backend opencl (", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("fwd/bwd: ISimAmBackend.Forward/Backward of the backend named above", result.Stdout, StringComparison.Ordinal);
-        foreach (var column in new[] { "fwd ms", "fwd GB/s", "x memcpy", "bwd ms", "bwd GB/s", "x 3-stream floor", "vs TP chain" })
+        foreach (var column in new[] { "fwd ms", "x floor", "x memcpy", "bwd ms", "x 3-stream", "vs TP chain" })
         {
             Assert.Contains(column, result.Stdout, StringComparison.Ordinal);
         }
@@ -133,12 +133,13 @@ public sealed class BenchOptionsTests : IDisposable
     [Fact]
     public void Float16_results_count_two_bytes_per_value()
     {
-        var r = new BenchResult([1, 1, 1000], 1000, ForwardMs: 0.002, BackwardMs: 0.006, MemcpyMs: 0.001, ThreeStreamMs: 0.003, ChainMs: 0.01, ScalarMs: 0.05, ElementSize: 2);
+        var r = new BenchResult([1, 1, 1000], 1000, ForwardMs: 0.002, BackwardMs: 0.006, MemcpyMs: 0.001, FloorMs: 0.0008, ThreeStreamMs: 0.003, ChainMs: 0.01, ScalarMs: 0.05, ElementSize: 2);
 
         Assert.Equal(2000, r.Bytes);
         Assert.Equal(2 * 2000 / (0.002 * 1e6), r.ForwardGBps, 12);
         Assert.Equal(3 * 2000 / (0.006 * 1e6), r.BackwardGBps, 12);
         Assert.Equal(2, r.ForwardOverMemcpy, 12);
+        Assert.Equal(2.5, r.ForwardOverFloor, 12);
     }
 
     [Theory]

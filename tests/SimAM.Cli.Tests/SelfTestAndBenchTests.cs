@@ -61,7 +61,7 @@ public sealed class SelfTestAndBenchTests : IDisposable
         Assert.Contains("| shape", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("| [2,8,16,16]", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("| [1,4,100]", result.Stdout, StringComparison.Ordinal);
-        foreach (var column in new[] { "MB", "fwd ms", "fwd GB/s", "x memcpy", "bwd ms", "x 3-stream floor", "vs TP chain" })
+        foreach (var column in new[] { "MB", "fwd ms", "x floor", "x memcpy", "bwd ms", "x 3-stream", "vs TP chain" })
         {
             Assert.Contains(column, result.Stdout, StringComparison.Ordinal);
         }
@@ -81,7 +81,7 @@ public sealed class SelfTestAndBenchTests : IDisposable
         var first = results[0];
         Assert.Equal([2, 8, 16, 16], first.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal(2 * 8 * 16 * 16, first.GetProperty("elements").GetInt64());
-        foreach (var name in new[] { "forwardMs", "backwardMs", "memcpyMs", "threeStreamMs", "tensorPrimitivesChainMs" })
+        foreach (var name in new[] { "forwardMs", "backwardMs", "memcpyMs", "floorMs", "forwardOverFloor", "threeStreamMs", "tensorPrimitivesChainMs" })
         {
             Assert.True(first.GetProperty(name).GetDouble() > 0, name);
         }
@@ -128,12 +128,13 @@ public sealed class SelfTestAndBenchTests : IDisposable
     [Fact]
     public void Bench_result_ratios_follow_from_the_times()
     {
-        var r = new BenchResult([1, 1, 1000], 1000, ForwardMs: 0.002, BackwardMs: 0.006, MemcpyMs: 0.001, ThreeStreamMs: 0.003, ChainMs: 0.01, ScalarMs: 0.05);
+        var r = new BenchResult([1, 1, 1000], 1000, ForwardMs: 0.002, BackwardMs: 0.006, MemcpyMs: 0.001, FloorMs: 0.0008, ThreeStreamMs: 0.003, ChainMs: 0.01, ScalarMs: 0.05);
 
         Assert.Equal(4000, r.Bytes);
         Assert.Equal(2 * 4000 / (0.002 * 1e6), r.ForwardGBps, 12);
         Assert.Equal(3 * 4000 / (0.006 * 1e6), r.BackwardGBps, 12);
         Assert.Equal(2, r.ForwardOverMemcpy, 12);
+        Assert.Equal(2.5, r.ForwardOverFloor, 12);
         Assert.Equal(2, r.BackwardOverThreeStream, 12);
         Assert.Equal(5, r.SpeedupOverChain, 12);
         Assert.Equal(25, r.SpeedupOverScalar, 12);

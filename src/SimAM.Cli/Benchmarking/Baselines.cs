@@ -1,5 +1,7 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Threading.Tasks;
 
 namespace SimAM.Cli.Benchmarking;
@@ -7,8 +9,11 @@ namespace SimAM.Cli.Benchmarking;
 /// <summary>
 /// What SimAM's times are compared with, each using every core the same way as the engine:
 /// <list type="bullet">
-/// <item><description><see cref="Memcpy"/>: the floor of any forward pass (read x, write y: 2 streams).</description></item>
-/// <item><description><see cref="ThreeStream"/>: the floor of any backward pass (read x and g, write dx: 3 streams).</description></item>
+/// <item><description><see cref="Memcpy"/> and <see cref="StreamingCopy"/>: the floor of any forward pass (read x, write y: 2 streams).
+/// A copy with ordinary stores also reads y's old lines before it writes them (a third stream on tensors larger than
+/// the cache); non-temporal stores do not. The streaming floor is the fastest of both, serial or parallel.</description></item>
+/// <item><description><see cref="ThreeStream"/> and <see cref="StreamingThreeStream"/>: the floor of any backward pass (read x and g,
+/// write dx: 3 streams), likewise the fastest of the four.</description></item>
 /// <item><description><see cref="TensorPrimitivesChain"/>: SimAM written the straightforward way with <see cref="TensorPrimitives"/>, one call per step.</description></item>
 /// <item><description><see cref="ScalarPort"/>: the reference module ported line by line to scalar float code.</description></item>
 /// </list>
@@ -19,26 +24,50 @@ internal static class Baselines
     /// <summary>Gets the number of chunks the floors split a tensor into: one per logical processor.</summary>
     public static int Chunks => Environment.ProcessorCount;
 
-    /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> in parallel chunks.</summary>
+    /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> (<see cref="Span{T}.CopyTo"/>), in parallel chunks or on this thread.</summary>
     /// <param name="source">The tensor.</param>
     /// <param name="destination">A buffer of the same length.</param>
-    public static void Memcpy(float[] source, float[] destination) =>
-        Parallel.For(0, Chunks, chunk =>
-        {
-            var (start, length) = Range(source.Length, chunk);
-            source.AsSpan(start, length).CopyTo(destination.AsSpan(start, length));
-        });
+    /// <param name="parallel">One chunk per logical processor, or the whole tensor on the calling thread.</param>
+    public static void Memcpy(float[] source, float[] destination, bool parallel = true) =>
+        Split(source.Length, parallel, (start, length) => source.AsSpan(start, length).CopyTo(destination.AsSpan(start, length)));
 
-    /// <summary>dx = x + g in parallel chunks: two streams in, one out, the least any backward pass moves.</summary>
+    /// <summary>dx = x + g (<see cref="TensorPrimitives.Add(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>): two streams in, one out.</summary>
     /// <param name="x">The first input.</param>
     /// <param name="g">The second input.</param>
     /// <param name="dx">The output.</param>
-    public static void ThreeStream(float[] x, float[] g, float[] dx) =>
-        Parallel.For(0, Chunks, chunk =>
+    /// <param name="parallel">One chunk per logical processor, or the whole tensor on the calling thread.</param>
+    public static void ThreeStream(float[] x, float[] g, float[] dx, bool parallel = true) =>
+        Split(x.Length, parallel, (start, length) => TensorPrimitives.Add(x.AsSpan(start, length), g.AsSpan(start, length), dx.AsSpan(start, length)));
+
+    /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> with non-temporal stores: one read stream, one write stream.</summary>
+    /// <param name="source">The tensor.</param>
+    /// <param name="destination">A buffer of the same length.</param>
+    /// <param name="parallel">One chunk per logical processor, or the whole tensor on the calling thread.</param>
+    public static unsafe void StreamingCopy(float[] source, float[] destination, bool parallel = true)
+    {
+        fixed (float* x = source)
+        fixed (float* y = destination)
         {
-            var (start, length) = Range(x.Length, chunk);
-            TensorPrimitives.Add(x.AsSpan(start, length), g.AsSpan(start, length), dx.AsSpan(start, length));
-        });
+            var (from, to) = ((nint)x, (nint)y);
+            Split(source.Length, parallel, (start, length) => Stream((float*)from + start, null, (float*)to + start, length));
+        }
+    }
+
+    /// <summary>dx = x + g with non-temporal stores.</summary>
+    /// <param name="x">The first input.</param>
+    /// <param name="g">The second input.</param>
+    /// <param name="dx">The output.</param>
+    /// <param name="parallel">One chunk per logical processor, or the whole tensor on the calling thread.</param>
+    public static unsafe void StreamingThreeStream(float[] x, float[] g, float[] dx, bool parallel = true)
+    {
+        fixed (float* a = x)
+        fixed (float* b = g)
+        fixed (float* c = dx)
+        {
+            var (first, second, output) = ((nint)a, (nint)b, (nint)c);
+            Split(x.Length, parallel, (start, length) => Stream((float*)first + start, (float*)second + start, (float*)output + start, length));
+        }
+    }
 
     /// <summary>
     /// SimAM forward as a chain of <see cref="TensorPrimitives"/> calls per plane, into a scratch buffer:
@@ -127,6 +156,70 @@ internal static class Baselines
         }
 
         return scratch;
+    }
+
+    /// <summary>
+    /// y = x (or x + g) with ordinary stores up to y's first 64-byte boundary, then non-temporal stores of the widest
+    /// vector this processor accelerates, then a scalar tail; fenced, so that the caller sees every value.
+    /// </summary>
+    private static unsafe void Stream(float* x, float* g, float* y, int length)
+    {
+        var i = 0;
+        for (; i < length && ((nuint)(y + i) & 63) != 0; i++)
+        {
+            y[i] = g == null ? x[i] : x[i] + g[i];
+        }
+
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= length; i += 16)
+            {
+                var v = Vector512.Load(x + i);
+                Vector512.StoreAlignedNonTemporal(g == null ? v : v + Vector512.Load(g + i), y + i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + 8 <= length; i += 8)
+            {
+                var v = Vector256.Load(x + i);
+                Vector256.StoreAlignedNonTemporal(g == null ? v : v + Vector256.Load(g + i), y + i);
+            }
+        }
+        else
+        {
+            for (; i + 4 <= length; i += 4)
+            {
+                var v = Vector128.Load(x + i);
+                Vector128.StoreAlignedNonTemporal(g == null ? v : v + Vector128.Load(g + i), y + i);
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            y[i] = g == null ? x[i] : x[i] + g[i];
+        }
+
+        if (Sse.IsSupported)
+        {
+            Sse.StoreFence();
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> on (start, length) ranges: one per logical processor in parallel, or one on this thread.</summary>
+    private static void Split(int total, bool parallel, Action<int, int> body)
+    {
+        if (!parallel)
+        {
+            body(0, total);
+            return;
+        }
+
+        Parallel.For(0, Chunks, chunk =>
+        {
+            var (start, length) = Range(total, chunk);
+            body(start, length);
+        });
     }
 
     /// <summary>Splits <paramref name="total"/> items into <see cref="Chunks"/> nearly equal ranges.</summary>

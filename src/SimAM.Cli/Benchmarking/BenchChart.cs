@@ -21,7 +21,7 @@ internal static class BenchChart
 
     private static readonly (string Name, string Colour, Func<BenchResult, double> GBps)[] s_series =
     [
-        ("memcpy floor", "#b0b0b0", r => r.MemcpyGBps),
+        ("streaming floor", "#b0b0b0", r => r.FloorGBps),
         ("SimAM forward", "#21918c", r => r.ForwardGBps),
         ("TensorPrimitives chain", "#fde725", r => r.ChainGBps),
         ("3-stream floor", "#d0d0d0", r => r.ThreeStreamGBps),

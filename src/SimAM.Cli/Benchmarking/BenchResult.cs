@@ -7,8 +7,9 @@ namespace SimAM.Cli.Benchmarking;
 /// <param name="Elements">N·C·S values.</param>
 /// <param name="ForwardMs">SimAm.Forward (or the backend's forward).</param>
 /// <param name="BackwardMs">SimAm.Backward with the forward pass's saved statistics (or the backend's backward).</param>
-/// <param name="MemcpyMs">Parallel copy of the tensor's bytes (the forward floor).</param>
-/// <param name="ThreeStreamMs">Parallel dx = x + g over the tensor's bytes (the backward floor).</param>
+/// <param name="MemcpyMs">Parallel copy of the tensor's bytes (<see cref="System.Span{T}.CopyTo"/>, ordinary stores).</param>
+/// <param name="FloorMs">The streaming floor: the fastest of the copy and a read + non-temporal write, serial or parallel (the forward floor).</param>
+/// <param name="ThreeStreamMs">The 3-stream floor: the fastest of dx = x + g with ordinary or non-temporal stores, serial or parallel (the backward floor).</param>
 /// <param name="ChainMs">The TensorPrimitives chain (the straightforward forward, float32).</param>
 /// <param name="ScalarMs">The scalar port of the reference module (float32).</param>
 /// <param name="ElementSize">The bytes per value of the tensors SimAM ran on: 4 for float32, 2 for float16.</param>
@@ -18,6 +19,7 @@ internal sealed record BenchResult(
     double ForwardMs,
     double BackwardMs,
     double MemcpyMs,
+    double FloorMs,
     double ThreeStreamMs,
     double ChainMs,
     double ScalarMs,
@@ -38,11 +40,17 @@ internal sealed record BenchResult(
     /// <summary>Gets the memcpy floor's throughput in GB/s (2× the tensor).</summary>
     public double MemcpyGBps => GBps(2, MemcpyMs);
 
+    /// <summary>Gets the streaming floor's throughput in GB/s (2× the tensor).</summary>
+    public double FloorGBps => GBps(2, FloorMs);
+
     /// <summary>Gets the 3-stream floor's throughput in GB/s (3× the tensor).</summary>
     public double ThreeStreamGBps => GBps(3, ThreeStreamMs);
 
     /// <summary>Gets the TensorPrimitives chain's throughput in GB/s, counted as a forward pass (2× the tensor).</summary>
     public double ChainGBps => GBps(2, ChainMs);
+
+    /// <summary>Gets the forward time as a multiple of the streaming floor (1.0 would be the least any forward pass can take).</summary>
+    public double ForwardOverFloor => ForwardMs / FloorMs;
 
     /// <summary>Gets the forward time as a multiple of the memcpy time (1.0 would be copy speed).</summary>
     public double ForwardOverMemcpy => ForwardMs / MemcpyMs;

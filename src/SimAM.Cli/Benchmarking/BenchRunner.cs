@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Linq;
 using System.Numerics.Tensors;
 
 namespace SimAM.Cli.Benchmarking;
@@ -30,8 +31,8 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
 
     /// <summary>
     /// Gets the stages of one shape, in the order <see cref="Run"/> reports them to its progress callback: every measured
-    /// call is first checked against the engine, then all six (forward, backward, memcpy, 3-stream, TensorPrimitives
-    /// chain, scalar port) are timed together in interleaved rounds (see <see cref="Timing"/>).
+    /// call is first checked against the engine, then all (forward, backward, TensorPrimitives chain, scalar port and the
+    /// candidates of both floors) are timed together in interleaved rounds (see <see cref="Timing"/>).
     /// </summary>
     public static IReadOnlyList<string> Steps { get; } = ["checking", "timing"];
 
@@ -91,11 +92,12 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
         [
             measured.Forward,
             measured.Backward,
-            measured.Copy,
-            measured.ThreeStream,
             () => Baselines.TensorPrimitivesChain(x, baselineOutput, planeSize, lambda, scratch),
             () => Baselines.ScalarPort(x, baselineOutput, planeSize, lambda),
+            .. measured.CopyFloors,
+            .. measured.ThreeStreamFloors,
         ];
+        var engineAt = actions.Count;
         if (measured.EngineForward is { } engineForward && measured.EngineBackward is { } engineBackward)
         {
             actions.Add(engineForward);
@@ -105,10 +107,13 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
         var medians = timing.MedianMilliseconds(actions);
         onStepDone?.Invoke(Steps[1]);
 
-        return new BenchResult(dims, elements, medians[0], medians[1], medians[2], medians[3], medians[4], medians[5], setup.ElementSize)
+        // Each floor is the fastest of its candidates; the first copy candidate is the parallel CopyTo (the memcpy column).
+        var copies = medians.Skip(4).Take(measured.CopyFloors.Count).ToList();
+        var threeStreams = medians.Skip(4 + copies.Count).Take(measured.ThreeStreamFloors.Count);
+        return new BenchResult(dims, elements, medians[0], medians[1], copies[0], copies.Min(), threeStreams.Min(), medians[2], medians[3], setup.ElementSize)
         {
-            EngineForwardMs = medians.Count > 6 ? medians[6] : 0,
-            EngineBackwardMs = medians.Count > 7 ? medians[7] : 0,
+            EngineForwardMs = medians.Count > engineAt ? medians[engineAt] : 0,
+            EngineBackwardMs = medians.Count > engineAt + 1 ? medians[engineAt + 1] : 0,
         };
     }
 
@@ -161,8 +166,8 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
         return new Measured(
             calls.Forward,
             calls.Backward,
-            calls.Copy,
-            calls.ThreeStream,
+            [calls.Copy],
+            [calls.ThreeStream],
             dx,
             calls.Resources,
             () => SimAm.Forward(x, y, nchw, lambda),
@@ -276,21 +281,40 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
     }
 
     /// <summary>
-    /// What one shape times: SimAM's forward and backward, the two floors, a buffer the baselines may reuse, what to
-    /// free afterwards, and (on a device) the CPU engine's forward and backward.
+    /// What one shape times: SimAM's forward and backward, the candidates of each floor (the first copy candidate is
+    /// the memcpy column), a buffer the baselines may reuse, what to free afterwards, and (on a device) the CPU
+    /// engine's forward and backward.
     /// </summary>
     private sealed record Measured(
         Action Forward,
         Action Backward,
-        Action Copy,
-        Action ThreeStream,
+        IReadOnlyList<Action> CopyFloors,
+        IReadOnlyList<Action> ThreeStreamFloors,
         float[] BaselineOutput,
         IDisposable? Resources = null,
         Action? EngineForward = null,
         Action? EngineBackward = null)
     {
-        /// <summary>The CPU floors over the given buffers: a parallel copy of the first, and output = first + second.</summary>
+        /// <summary>
+        /// The CPU floors over the given buffers: a copy of the first, and output = first + second, each with ordinary
+        /// and with non-temporal stores, in parallel and on one thread.
+        /// </summary>
         public static Measured WithCpuFloors(Action forward, Action backward, float[] first, float[] second, float[] output) =>
-            new(forward, backward, () => Baselines.Memcpy(first, output), () => Baselines.ThreeStream(first, second, output), output);
+            new(
+                forward,
+                backward,
+                [
+                    () => Baselines.Memcpy(first, output),
+                    () => Baselines.Memcpy(first, output, parallel: false),
+                    () => Baselines.StreamingCopy(first, output),
+                    () => Baselines.StreamingCopy(first, output, parallel: false),
+                ],
+                [
+                    () => Baselines.ThreeStream(first, second, output),
+                    () => Baselines.ThreeStream(first, second, output, parallel: false),
+                    () => Baselines.StreamingThreeStream(first, second, output),
+                    () => Baselines.StreamingThreeStream(first, second, output, parallel: false),
+                ],
+                output);
     }
 }
