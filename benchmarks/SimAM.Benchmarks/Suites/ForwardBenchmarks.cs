@@ -40,7 +40,10 @@ public class ForwardBenchmarks
     {
         Setup();
 
-        // Spinning off, as in gam-compare, simam-compare and the GAM suite, so that the numbers of the three agree.
+        // Spinning off, as in simam-compare (by default), gam-compare and the GAM suite, so that this row measures what
+        // they do. In simam-compare's rounds on 2 cores, spinning on made ORT much faster only on [1,64,56,56] (0.51 -> 0.22 ms),
+        // within 10% or slower on the larger shapes, and its spinning threads held the cores the engine's next call needed
+        // (docs/performance.md, "Peers").
         _session = new OrtSimAmSession(_buffers.Input, _buffers.Output, Shape.Dimensions, Environment.ProcessorCount, spinning: false);
 
         // A peer that computes something else would make the row meaningless: check it against the engine once.
@@ -79,7 +82,7 @@ public class ForwardBenchmarks
     [Benchmark(Description = "scalar port")]
     public void Scalar() => Baselines.ScalarPort(_buffers.Input, _buffers.Output, Shape.PlaneSize, SimAm.DefaultLambda);
 
-    /// <summary>ONNX Runtime (graph optimisations on, intra-op threads = cores) on the same bound input and output buffers.</summary>
+    /// <summary>ONNX Runtime (graph optimisations on, intra-op threads = cores, no spinning) on the same bound input and output buffers.</summary>
     [Benchmark(Description = "ONNX Runtime")]
     public void OnnxRuntime() => _session!.Run();
 }
