@@ -10,7 +10,7 @@ output and never need Python. Run this only to export them again:
 
 One file per tensor rank of the benchmark shapes, since the mean runs over dims 2.. and the traced graph
 names them: rank 3 [N, C, L], rank 4 [N, C, H, W], rank 5 [N, C, D, H, W]. Every axis is dynamic (input
-"x", output "y"); the plane size n - 1 is traced from the input's shape (Shape, Gather, ReduceProd-like
+"x", output "y"); the plane size n - 1 is traced from the input's shape (Shape, Gather, Mul, Sub and Cast
 nodes), not frozen at the tracing sample's. The module is the one of tests/torch/generate_golden.py (the
 authors' simam_module generalised to any rank), exported in float32 with lambda rounded to float32 as
 the engine holds it. Each file is checked with onnx.checker; ONNX Runtime is not needed here (the .NET
