@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using SimAM.Benchmarks.Gam;
 using SimAM.Benchmarks.Infrastructure;
+using SimAM.Benchmarks.Peers;
 using SimAM.Benchmarks.Suites;
 
 // gam-compare: the GAM module against ONNX Runtime in this process (see Gam/GamCompare.cs):
@@ -8,6 +9,13 @@ using SimAM.Benchmarks.Suites;
 if (args.Length > 0 && args[0] == GamCompare.CommandName)
 {
     return GamCompare.Run(args[1..], System.Console.Out);
+}
+
+// simam-compare: SimAM's forward against ONNX Runtime in this process (see Peers/SimAmCompare.cs):
+//   dotnet run -c Release --project benchmarks/SimAM.Benchmarks -- simam-compare [--quick] [--shape N,C,...]... [--json FILE]
+if (args.Length > 0 && args[0] == SimAmCompare.CommandName)
+{
+    return SimAmCompare.Run(args[1..], System.Console.Out);
 }
 
 // Otherwise the whole BenchmarkDotNet suite runs unless a --filter narrows it:
