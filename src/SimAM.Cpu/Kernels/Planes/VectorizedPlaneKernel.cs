@@ -142,6 +142,10 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
     public static unsafe void ForwardLanes(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics) =>
         LanePerPlaneKernel<TF, TD, TOps>.Forward(x, y, planeSize, batches, indexTable, lambda, statistics);
 
+    /// <inheritdoc/>
+    public static unsafe void BackwardLanes(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics) =>
+        LanePerPlaneKernel<TF, TD, TOps>.Backward(x, g, dx, planeSize, batches, indexTable, lambda, statistics);
+
     /// <summary>
     /// Count, mean and M2 = Σ(x − μ)² of a chunk in one pass, in double, from the deviations d = x − c about the
     /// chunk's first value c: μ = c + Σd/n and M2 = Σd² − (Σd)²/n.
