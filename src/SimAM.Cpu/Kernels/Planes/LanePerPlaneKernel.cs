@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace SimAM.Kernels.Planes;
 
 /// <summary>
-/// The forward pass of small and middling planes (2×2 up to 16×16) a vector's worth of planes at a time: a
+/// The forward and backward passes of small and middling planes (2×2 up to 16×16) a vector's worth of planes at a time: a
 /// vector of <c>Count</c> lanes holds one number per plane, so the chain from the sums to the gate constants
 /// (mean, variance, √, division, the float splits) runs once per batch, in vectors, instead of once per plane
 /// as a chain of scalar latencies.

@@ -6,8 +6,8 @@ namespace SimAM.Kernels;
 /// <summary>
 /// A plane's backward constants in vectors, and the per-value steps of the backward pass built on them: u, s and
 /// its slope, and a'. The backward pass needs u itself (not scaled by √log2(e) as the forward gate does), so it has
-/// its own constants. The plane kernel fills every lane with one plane's constants; the lane-per-plane kernel gives
-/// each lane its own plane's.
+/// its own constants. Both the plane kernel and the lane-per-plane kernel fill every lane with one plane's constants
+/// (the latter from its batch's vectors of lane constants, one plane after another).
 /// </summary>
 internal readonly struct BackwardVectors<TF, TD, TOps>
     where TF : struct
