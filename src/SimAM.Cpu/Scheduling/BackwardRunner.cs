@@ -95,6 +95,16 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
         {
             var layout = plan.Chunks;
             var (start, end) = plan.Range(i, planeCount);
+            var lanes = TVariant.IsExact ? 0 : TKernel.PlanesPerLaneBatch(layout.PlaneSize);
+            if (lanes != 0)
+            {
+                // As in the forward pass: whole groups of `lanes` planes counted from plane 0, the planes after the
+                // last whole group on the last worker, so which kernel takes a plane does not depend on the thread count.
+                var groups = planeCount / lanes;
+                var (first, last) = plan.Range(i, groups);
+                LaneBatches(first * lanes, last * lanes, lanes, layout.PlaneSize);
+                (start, end) = i == plan.Workers - 1 ? (groups * lanes, planeCount) : (0, 0);
+            }
 
             // A plane of one chunk (under 5120 values) keeps s and a' from its reduction pass on the stack,
             // so the elementwise pass does not evaluate the exponential again; larger planes recompute them.
@@ -137,6 +147,21 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
                 }
             }
         }
+
+        /// <summary>Small planes, a SIMD vector of them at a time, from <paramref name="start"/> to <paramref name="end"/> (whole batches).</summary>
+        private void LaneBatches(int start, int end, int lanes, int planeSize)
+        {
+            if (start == end)
+            {
+                return;
+            }
+
+            Span<int> indexTable = stackalloc int[TKernel.LaneIndexTableLength(planeSize)];
+            TKernel.FillLaneIndexTable(indexTable, planeSize);
+            var offset = (long)start * planeSize;
+            TKernel.BackwardLanes(x + offset, g + offset, dx + offset, planeSize, (end - start) / lanes, indexTable, lambda, given == null ? null : given + start);
+        }
+
         /// <summary>One-chunk planes of a kernel that runs all passes of a plane at once (converting it once).</summary>
         private void FusedPlanes(int start, int end)
         {

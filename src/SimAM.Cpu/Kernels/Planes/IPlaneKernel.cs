@@ -47,12 +47,12 @@ internal interface IPlaneKernel<T>
         where TVariant : IEnergy;
 
     /// <summary>
-    /// Gets how many planes of <paramref name="planeSize"/> values one <see cref="ForwardLanes"/> call takes
+    /// Gets how many planes of <paramref name="planeSize"/> values one <see cref="ForwardLanes"/> or <see cref="BackwardLanes"/> call takes
     /// (one per SIMD lane), or 0 where the kernel has no lane-per-plane path for that size (the default).
     /// </summary>
     static virtual int PlanesPerLaneBatch(int planeSize) => 0;
 
-    /// <summary>Gets the length of the index table <see cref="ForwardLanes"/> needs.</summary>
+    /// <summary>Gets the length of the index table <see cref="ForwardLanes"/> and <see cref="BackwardLanes"/> need.</summary>
     static virtual int LaneIndexTableLength(int planeSize) => 0;
 
     /// <summary>Fills the index table for <paramref name="planeSize"/>; done once per call, not per batch.</summary>
@@ -65,6 +65,15 @@ internal interface IPlaneKernel<T>
     /// neighbouring planes, one plane per SIMD lane; only called where that is not 0.
     /// </summary>
     static virtual unsafe void ForwardLanes(T* x, T* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming) =>
+        throw new NotSupportedException("This kernel has no lane-per-plane path.");
+
+    /// <summary>
+    /// The fast variant's backward pass of <paramref name="batches"/> batches of <see cref="PlanesPerLaneBatch"/>
+    /// neighbouring planes, one plane per SIMD lane, with the forward pass's <paramref name="statistics"/> or (null)
+    /// statistics computed as <see cref="ForwardLanes"/> computes them; only called where that is not 0.
+    /// <paramref name="dx"/> may be <paramref name="x"/> or <paramref name="g"/> itself.
+    /// </summary>
+    static virtual unsafe void BackwardLanes(T* x, T* g, T* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics) =>
         throw new NotSupportedException("This kernel has no lane-per-plane path.");
 
     /// <summary>

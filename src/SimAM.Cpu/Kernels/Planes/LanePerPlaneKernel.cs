@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace SimAM.Kernels.Planes;
 
 /// <summary>
-/// The forward pass of small and middling planes (2×2 up to 16×16) a vector's worth of planes at a time: a
+/// The forward and backward passes of small and middling planes (2×2 up to 16×16) a vector's worth of planes at a time: a
 /// vector of <c>Count</c> lanes holds one number per plane, so the chain from the sums to the gate constants
 /// (mean, variance, √, division, the float splits) runs once per batch, in vectors, instead of once per plane
 /// as a chain of scalar latencies.
@@ -41,6 +41,9 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
 {
     /// <summary>A plane of one value has no variance (S − 1 = 0); it takes the plane kernels' NaN path.</summary>
     public const int MinPlaneSize = 2;
+
+    /// <summary>The forward gate's u is scaled by √log2(e), so that t = −u² − ½·log2(e) is one FMA (see GateOperator).</summary>
+    private static double ForwardScale => Math.Sqrt(FastSigmoid.Log2E);
 
     /// <summary>
     /// Gets the largest plane this kernel takes: sixteen vectors (256 values at 512 bits, 128 at 256, 64 at 128).
@@ -94,7 +97,8 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         for (var batch = 0; batch < batches; batch++)
         {
             var batchStatistics = statistics == null ? scratch : new Span<PlaneStatistics>(statistics + ((nint)batch * lanes), lanes);
-            var constants = GateConstants(moments, planeSize, lambda, batchStatistics, out var finite);
+            Statistics(moments, planeSize, batchStatistics);
+            var constants = GateConstants(batchStatistics, lambda, ForwardScale, out var finite, out _);
             if (batch + 1 < batches)
             {
                 moments = Moments(x + span, planeSize, indexTable);
@@ -106,17 +110,237 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
             {
                 // A plane holding NaN or ±∞ gets NaN everywhere (its lane computed garbage above); its neighbours'
                 // lanes never read it after the reduction.
-                for (var lane = 0; lane < lanes; lane++)
-                {
-                    if (!batchStatistics[lane].IsFinite)
-                    {
-                        new Span<float>(y + ((nint)lane * planeSize), planeSize).Fill(float.NaN);
-                    }
-                }
+                FillNaNPlanes(y, planeSize, batchStatistics);
             }
 
             x += span;
             y += span;
+        }
+    }
+
+    /// <summary>
+    /// The fast variant's backward pass of <paramref name="batches"/> batches of <c>Count</c> planes of
+    /// <paramref name="planeSize"/> values from <paramref name="x"/> on, with the forward pass's statistics from
+    /// <paramref name="statistics"/>, or (when it is null) statistics computed as <see cref="Forward"/> computes them,
+    /// so both give the same bits. <paramref name="dx"/> may be <paramref name="x"/> or <paramref name="g"/> itself. A
+    /// plane whose statistics are not finite gets NaN.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Plane by plane, the backward pass is a chain of scalar latencies per plane (√ and division for r, the split
+    /// μ·r, the reduction's horizontal sums, two divisions for B and D) around little vector work. Here those chains
+    /// run once per batch, in vectors: the gate constants of every lane, then each plane's reduction pass with its
+    /// lane's constants broadcast (the plane kernel's loop, keeping s and a' for the whole batch), then B and D of
+    /// every lane, then each plane's gradient pass from the kept values. The batches are software-pipelined as in
+    /// <see cref="Forward"/>: the next batch's statistics and constants come between a batch's B and D and its
+    /// gradient pass. The reduction pass prefetches the next batch's x and g, the gradient pass its dx lines.
+    /// </para>
+    /// <para>
+    /// Planes under <see cref="SmallPlaneBackward.Limit"/> values take the double-precision small-plane path plane by
+    /// plane (float u and s miss the bound there; see its remarks), with statistics from this kernel's reductions
+    /// when they are recomputed.
+    /// </para>
+    /// </remarks>
+    public static void Backward(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics)
+    {
+        var lanes = TOps.Count;
+        var span = (nint)lanes * planeSize;
+
+        // Two batches' own statistics: the next batch's are formed before this batch's non-finite planes are filled.
+        Span<PlaneStatistics> own = stackalloc PlaneStatistics[2 * lanes];
+        if (planeSize < SmallPlaneBackward.Limit)
+        {
+            for (var batch = 0; batch < batches; batch++)
+            {
+                var offset = batch * span;
+                SmallPlanes(x + offset, g + offset, dx + offset, planeSize, BatchStatistics(x + offset, planeSize, indexTable, statistics, batch, own), lambda);
+            }
+
+            return;
+        }
+
+        // s and a' of a whole batch (at most 2·16 vectors of 16 vectors: 32 KiB), and every lane's constants:
+        // −(μr)_hi, r, −(μr)_lo, 2r, −D and −B.
+        Span<float> kept = stackalloc float[2 * (int)span];
+        Span<float> constants = stackalloc float[6 * lanes];
+        Span<double> sums = stackalloc double[2 * lanes];
+        var batchStatistics = BatchStatistics(x, planeSize, indexTable, statistics, 0, own);
+        var gate = GateConstants(batchStatistics, lambda, 1, out var finite, out var twoRoot);
+        for (var batch = 0; batch < batches; batch++)
+        {
+            StoreConstants(constants, 0, gate.First, gate.Root, gate.Second);
+            TOps.Store(twoRoot, ref constants[3 * lanes], 0);
+            var ahead = (nuint)(batch + 1 < batches ? span : 0);
+            Reduction(x, g, planeSize, constants, kept, sums, ahead);
+            Coefficients(sums, planeSize, constants);
+            var current = batchStatistics;
+            var currentFinite = finite;
+            if (batch + 1 < batches)
+            {
+                batchStatistics = BatchStatistics(x + span, planeSize, indexTable, statistics, batch + 1, own);
+                gate = GateConstants(batchStatistics, lambda, 1, out finite, out twoRoot);
+            }
+
+            Gradients(x, g, dx, planeSize, constants, kept, ahead);
+            if (!currentFinite)
+            {
+                FillNaNPlanes(dx, planeSize, current);
+            }
+
+            x += span;
+            g += span;
+            dx += span;
+        }
+    }
+
+    /// <summary>
+    /// The statistics of batch <paramref name="batch"/>: the given ones, or computed from <paramref name="x"/> (the
+    /// batch's first value) into one half of <paramref name="own"/> as <see cref="Forward"/> computes them.
+    /// </summary>
+    private static ReadOnlySpan<PlaneStatistics> BatchStatistics(float* x, int planeSize, ReadOnlySpan<int> indexTable, PlaneStatistics* given, int batch, Span<PlaneStatistics> own)
+    {
+        var lanes = TOps.Count;
+        if (given != null)
+        {
+            return new ReadOnlySpan<PlaneStatistics>(given + ((nint)batch * lanes), lanes);
+        }
+
+        var statistics = own.Slice((batch % 2) * lanes, lanes);
+        Statistics(Moments(x, planeSize, indexTable), planeSize, statistics);
+        return statistics;
+    }
+
+    /// <summary>Planes under <see cref="SmallPlaneBackward.Limit"/> values, one at a time in double (see <see cref="Backward"/>).</summary>
+    private static void SmallPlanes(float* x, float* g, float* dx, int planeSize, ReadOnlySpan<PlaneStatistics> statistics, double lambda)
+    {
+        Span<float> kept = stackalloc float[2 * SmallPlaneBackward.Limit];
+        var sigmoidHigh = kept[..planeSize];
+        var sigmoidLow = kept.Slice(SmallPlaneBackward.Limit, planeSize);
+        for (var lane = 0; lane < statistics.Length; lane++)
+        {
+            var offset = (nint)lane * planeSize;
+            var destination = new Span<float>(dx + offset, planeSize);
+            if (!statistics[lane].IsFinite)
+            {
+                destination.Fill(float.NaN);
+                continue;
+            }
+
+            var gate = new GateCoefficients(statistics[lane], lambda);
+            var values = new ReadOnlySpan<float>(x + offset, planeSize);
+            var gradients = new ReadOnlySpan<float>(g + offset, planeSize);
+            var sums = SmallPlaneBackward.BackwardSums(values, gradients, gate, sigmoidHigh, sigmoidLow);
+            SmallPlaneBackward.Backward(values, gradients, sigmoidHigh, sigmoidLow, destination, gate, new BackwardCoefficients(sums, planeSize));
+        }
+    }
+
+    /// <summary>Three vectors of lane constants into <paramref name="constants"/> from lane group <paramref name="group"/> on.</summary>
+    private static void StoreConstants(Span<float> constants, int group, TF first, TF second, TF third)
+    {
+        var lanes = TOps.Count;
+        TOps.Store(first, ref constants[group * lanes], 0);
+        TOps.Store(second, ref constants[(group + 1) * lanes], 0);
+        TOps.Store(third, ref constants[(group + 2) * lanes], 0);
+    }
+
+    /// <summary>A lane's backward constants from <paramref name="constants"/>, broadcast to every lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static BackwardVectors<TF, TD, TOps> LaneVectors(ReadOnlySpan<float> constants, int lane)
+    {
+        var lanes = TOps.Count;
+        return new BackwardVectors<TF, TD, TOps>(
+            TOps.Create(constants[lane]), TOps.Create(constants[lanes + lane]), TOps.Create(constants[(2 * lanes) + lane]), TOps.Create(constants[(3 * lanes) + lane]));
+    }
+
+    /// <summary>
+    /// Each plane's reduction pass (the plane kernel's loop, with its lane's constants): Σ a'·u into the first half
+    /// of <paramref name="sums"/> and Σ a'·u² into the second, s and a' of every value into the halves of
+    /// <paramref name="kept"/> at the value's place in the batch.
+    /// </summary>
+    private static void Reduction(float* x, float* g, int planeSize, ReadOnlySpan<float> constants, Span<float> kept, Span<double> sums, nuint ahead)
+    {
+        var lanes = TOps.Count;
+        ref var keptSigmoid = ref kept[0];
+        ref var keptWeight = ref kept[kept.Length / 2];
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            var offset = (nint)lane * planeSize;
+            var planeSums = LaneVectors(constants, lane).Sums(
+                ref Unsafe.AsRef<float>(x + offset), ref Unsafe.AsRef<float>(g + offset), planeSize, true,
+                ref Unsafe.Add(ref keptSigmoid, offset), ref Unsafe.Add(ref keptWeight, offset), ahead);
+            sums[lane] = planeSums.WeightedU;
+            sums[lanes + lane] = planeSums.WeightedUSquared;
+        }
+    }
+
+    /// <summary>
+    /// −D = −4·Σ(a'·u²)/(S − 1) and −B = −Σ(a'·u)/S of every lane, rounded as BackwardCoefficients and the plane
+    /// kernel round them (dividing by −S negates exactly), into constant groups 4 and 5.
+    /// </summary>
+    private static void Coefficients(ReadOnlySpan<double> sums, int planeSize, Span<float> constants)
+    {
+        var lanes = TOps.Count;
+        ref var weightedU = ref Unsafe.As<double, TD>(ref MemoryMarshal.GetReference(sums));
+        ref var weightedUSquared = ref Unsafe.As<double, TD>(ref Unsafe.AsRef(in sums[lanes]));
+        var four = TOps.CreateDouble(4);
+        var negativeSize = TOps.CreateDouble(-planeSize);
+        var negativeDegrees = TOps.CreateDouble(-(planeSize - 1));
+        var negativeSlope = TOps.Narrow(
+            TOps.DivideDouble(TOps.MultiplyDouble(four, weightedUSquared), negativeDegrees),
+            TOps.DivideDouble(TOps.MultiplyDouble(four, Unsafe.Add(ref weightedUSquared, 1)), negativeDegrees));
+        var negativeOffset = TOps.Narrow(TOps.DivideDouble(weightedU, negativeSize), TOps.DivideDouble(Unsafe.Add(ref weightedU, 1), negativeSize));
+        TOps.Store(negativeSlope, ref constants[4 * lanes], 0);
+        TOps.Store(negativeOffset, ref constants[5 * lanes], 0);
+    }
+
+    /// <summary>
+    /// Each plane's gradient pass from the kept s and a'. The overlapped last vector of a plane is loaded before the
+    /// plane's first store, since dx may be x or g itself; it recomputes and re-stores the same bits.
+    /// </summary>
+    private static void Gradients(float* x, float* g, float* dx, int planeSize, ReadOnlySpan<float> constants, ReadOnlySpan<float> kept, nuint ahead)
+    {
+        var lanes = TOps.Count;
+        var width = (nuint)lanes;
+        var size = (nuint)planeSize;
+        var last = size - width;
+        ref var keptSigmoid = ref MemoryMarshal.GetReference(kept);
+        ref var keptWeight = ref Unsafe.Add(ref keptSigmoid, kept.Length / 2);
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            var offset = (nint)lane * planeSize;
+            var vectors = LaneVectors(constants, lane);
+            var negativeSlope = TOps.Create(constants[(4 * lanes) + lane]);
+            var negativeOffset = TOps.Create(constants[(5 * lanes) + lane]);
+            ref var input = ref Unsafe.AsRef<float>(x + offset);
+            ref var gradient = ref Unsafe.AsRef<float>(g + offset);
+            ref var output = ref Unsafe.AsRef<float>(dx + offset);
+            ref var sigmoid = ref Unsafe.Add(ref keptSigmoid, offset);
+            ref var weight = ref Unsafe.Add(ref keptWeight, offset);
+            var lastX = TOps.Load(ref input, last);
+            var lastG = TOps.Load(ref gradient, last);
+            for (nuint i = 0; i < last; i += width)
+            {
+                if (Prefetch.StartsLine<TF, TD, TOps>(i))
+                {
+                    Prefetch.Line(ref output, i + ahead);
+                }
+
+                TOps.Store(vectors.Gradient(TOps.Load(ref input, i), TOps.Load(ref gradient, i), TOps.Load(ref sigmoid, i), TOps.Load(ref weight, i), negativeSlope, negativeOffset), ref output, i);
+            }
+
+            TOps.Store(vectors.Gradient(lastX, lastG, TOps.Load(ref sigmoid, last), TOps.Load(ref weight, last), negativeSlope, negativeOffset), ref output, last);
+        }
+    }
+
+    /// <summary>NaN over every plane of the batch whose statistics are not finite (its lane computed garbage).</summary>
+    private static void FillNaNPlanes(float* destination, int planeSize, ReadOnlySpan<PlaneStatistics> statistics)
+    {
+        for (var lane = 0; lane < statistics.Length; lane++)
+        {
+            if (!statistics[lane].IsFinite)
+            {
+                new Span<float>(destination + ((nint)lane * planeSize), planeSize).Fill(float.NaN);
+            }
         }
     }
 
@@ -136,51 +360,70 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         return moments;
     }
 
-    /// <summary>
-    /// The statistics of a batch (into <paramref name="statistics"/>) and its gate constants, rounded exactly as
-    /// GateCoefficients and Centring round them: r = ½/√(v + λ) scaled by √log2(e) (0 for a constant plane), r to
-    /// float, then μ·r split into two floats.
-    /// </summary>
-    private static GateVectors GateConstants(in BatchMoments moments, int planeSize, double lambda, Span<PlaneStatistics> statistics, out bool finite)
+    /// <summary>A batch's means and variances v = M2/(S − 1) from its moments, into <paramref name="statistics"/>.</summary>
+    private static void Statistics(in BatchMoments moments, int planeSize, Span<PlaneStatistics> statistics)
     {
         var degrees = TOps.CreateDouble(planeSize - 1);
-        var varianceLower = TOps.DivideDouble(moments.SquaresLower, degrees);
-        var varianceUpper = TOps.DivideDouble(moments.SquaresUpper, degrees);
-
         var half = TOps.Count / 2;
         Span<double> means = stackalloc double[TOps.Count];
         Span<double> variances = stackalloc double[TOps.Count];
         Unsafe.As<double, TD>(ref means[0]) = moments.MeanLower;
         Unsafe.As<double, TD>(ref means[half]) = moments.MeanUpper;
-        Unsafe.As<double, TD>(ref variances[0]) = varianceLower;
-        Unsafe.As<double, TD>(ref variances[half]) = varianceUpper;
-        var constant = false;
+        Unsafe.As<double, TD>(ref variances[0]) = TOps.DivideDouble(moments.SquaresLower, degrees);
+        Unsafe.As<double, TD>(ref variances[half]) = TOps.DivideDouble(moments.SquaresUpper, degrees);
         for (var lane = 0; lane < statistics.Length; lane++)
         {
             statistics[lane] = new PlaneStatistics(means[lane], variances[lane]);
+        }
+    }
+
+    /// <summary>
+    /// The gate constants of a batch, rounded exactly as GateCoefficients and Centring round them: r = ½/√(v + λ)
+    /// scaled by <paramref name="scale"/> (0 for a constant plane), r to float, then μ·r split into two floats; and
+    /// 2r to float, as <see cref="BackwardVectors{TF, TD, TOps}"/> rounds it. <paramref name="finite"/> tells whether
+    /// every plane's statistics are finite.
+    /// </summary>
+    private static GateVectors GateConstants(ReadOnlySpan<PlaneStatistics> statistics, double lambda, double scale, out bool finite, out TF twoRoot)
+    {
+        var half = TOps.Count / 2;
+        Span<double> means = stackalloc double[TOps.Count];
+        Span<double> variances = stackalloc double[TOps.Count];
+        var constant = false;
+        for (var lane = 0; lane < means.Length; lane++)
+        {
+            means[lane] = statistics[lane].Mean;
+            variances[lane] = statistics[lane].Variance;
             constant |= variances[lane] == 0;
         }
+
+        var meanLower = Unsafe.As<double, TD>(ref means[0]);
+        var meanUpper = Unsafe.As<double, TD>(ref means[half]);
+        var varianceLower = Unsafe.As<double, TD>(ref variances[0]);
+        var varianceUpper = Unsafe.As<double, TD>(ref variances[half]);
 
         // 0·v is 0 for finite v and NaN for NaN or ±∞, so the sum is 0 exactly when every statistic is finite.
         var zeroes = TOps.CreateDouble(0);
         var check = TOps.AddDouble(
-            TOps.MultiplyAddDouble(moments.MeanLower, zeroes, TOps.MultiplyDouble(varianceLower, zeroes)),
-            TOps.MultiplyAddDouble(moments.MeanUpper, zeroes, TOps.MultiplyDouble(varianceUpper, zeroes)));
+            TOps.MultiplyAddDouble(meanLower, zeroes, TOps.MultiplyDouble(varianceLower, zeroes)),
+            TOps.MultiplyAddDouble(meanUpper, zeroes, TOps.MultiplyDouble(varianceUpper, zeroes)));
         finite = TOps.SumDouble(check) == 0;
 
         var lambdaVector = TOps.CreateDouble(lambda);
-        var scale = TOps.CreateDouble(Math.Sqrt(FastSigmoid.Log2E));
-        var rootLower = TOps.MultiplyDouble(TOps.DivideDouble(TOps.CreateDouble(0.5), TOps.SqrtDouble(TOps.AddDouble(varianceLower, lambdaVector))), scale);
-        var rootUpper = TOps.MultiplyDouble(TOps.DivideDouble(TOps.CreateDouble(0.5), TOps.SqrtDouble(TOps.AddDouble(varianceUpper, lambdaVector))), scale);
+        var scaleVector = TOps.CreateDouble(scale);
+        var rootLower = TOps.MultiplyDouble(TOps.DivideDouble(TOps.CreateDouble(0.5), TOps.SqrtDouble(TOps.AddDouble(varianceLower, lambdaVector))), scaleVector);
+        var rootUpper = TOps.MultiplyDouble(TOps.DivideDouble(TOps.CreateDouble(0.5), TOps.SqrtDouble(TOps.AddDouble(varianceUpper, lambdaVector))), scaleVector);
+        var two = TOps.CreateDouble(2);
         var root = TOps.Narrow(rootLower, rootUpper);
+        twoRoot = TOps.Narrow(TOps.MultiplyDouble(rootLower, two), TOps.MultiplyDouble(rootUpper, two));
         if (constant)
         {
             root = ZeroRootOfConstantPlanes(root, variances);
+            twoRoot = ZeroRootOfConstantPlanes(twoRoot, variances);
         }
 
         TOps.Widen(root, out rootLower, out rootUpper);
-        var productLower = TOps.MultiplyDouble(moments.MeanLower, rootLower);
-        var productUpper = TOps.MultiplyDouble(moments.MeanUpper, rootUpper);
+        var productLower = TOps.MultiplyDouble(meanLower, rootLower);
+        var productUpper = TOps.MultiplyDouble(meanUpper, rootUpper);
         var high = TOps.Narrow(productLower, productUpper);
         TOps.Widen(high, out var highLower, out var highUpper);
         var zero = TOps.Create(0f);

@@ -21,7 +21,7 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower>
         for (; i + width <= count; i += width)
         {
             constants.Weighted(TOps.Load(ref x, (nuint)i), TOps.Load(ref g, (nuint)i), out var first, out var second);
-            Accumulate(first, second, ref r0, ref r1, ref q0, ref q1);
+            BackwardVectors<TF, TD, TOps>.Accumulate(first, second, ref r0, ref r1, ref q0, ref q1);
         }
 
         if (i < count)
@@ -29,7 +29,7 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower>
             var start = count - width;
             var firstLane = width - (count - i);
             constants.Weighted(TOps.Load(ref x, (nuint)start), TOps.Load(ref g, (nuint)start), out var first, out var second);
-            Accumulate(TOps.KeepLanesFrom(first, firstLane), TOps.KeepLanesFrom(second, firstLane), ref r0, ref r1, ref q0, ref q1);
+            BackwardVectors<TF, TD, TOps>.Accumulate(TOps.KeepLanesFrom(first, firstLane), TOps.KeepLanesFrom(second, firstLane), ref r0, ref r1, ref q0, ref q1);
         }
 
         // Back from z = u·√log2(e) to u, and from a° = σ·a to sums of a' = 2r·a: the units of BackwardCoefficients

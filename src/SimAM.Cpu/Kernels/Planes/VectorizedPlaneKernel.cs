@@ -142,6 +142,10 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
     public static unsafe void ForwardLanes(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming) =>
         LanePerPlaneKernel<TF, TD, TOps>.Forward(x, y, planeSize, batches, indexTable, lambda, statistics, streaming);
 
+    /// <inheritdoc/>
+    public static unsafe void BackwardLanes(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics) =>
+        LanePerPlaneKernel<TF, TD, TOps>.Backward(x, g, dx, planeSize, batches, indexTable, lambda, statistics);
+
     /// <summary>
     /// Count, mean and M2 = Σ(x − μ)² of a chunk in one pass, in double, from the deviations d = x − c about the
     /// chunk's first value c: μ = c + Σd/n and M2 = Σd² − (Σd)²/n.
@@ -220,56 +224,8 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
 
     /// <summary>The first backward pass: recomputes s and accumulates Σ a·u and Σ a·u².</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static BackwardSums BackwardSums(ref float x, ref float g, int length, in GateCoefficients gate, bool keep, ref float keptSigmoid, ref float keptWeight, nuint ahead)
-    {
-        var width = (nuint)TOps.Count;
-        var count = (nuint)length;
-        var constants = new BackwardVectors<TF, TD, TOps>(gate);
-
-        // Products are summed in float over blocks of 4 vectors, the blocks in double.
-        TD r0 = default, r1 = default, q0 = default, q1 = default;
-        nuint i = 0;
-        while (i + width <= count)
-        {
-            var blockEnd = Math.Min(i + (4 * width), count - (count % width));
-            TF first = default, second = default;
-            for (; i < blockEnd; i += width)
-            {
-                if (keep && Prefetch.StartsLine<TF, TD, TOps>(i))
-                {
-                    Prefetch.Line(ref x, i + ahead);
-                    Prefetch.Line(ref g, i + ahead);
-                }
-
-                constants.Weighted(TOps.Load(ref x, i), TOps.Load(ref g, i), out var weightedU, out var weightedU2, out var sigmoid, out var weight);
-                if (keep)
-                {
-                    TOps.Store(sigmoid, ref keptSigmoid, i);
-                    TOps.Store(weight, ref keptWeight, i);
-                }
-
-                first = TOps.Add(first, weightedU);
-                second = TOps.Add(second, weightedU2);
-            }
-
-            Accumulate(first, second, ref r0, ref r1, ref q0, ref q1);
-        }
-
-        if (i < count)
-        {
-            var firstLane = (int)(width - (count - i));
-            constants.Weighted(TOps.Load(ref x, count - width), TOps.Load(ref g, count - width), out var weightedU, out var weightedU2, out var sigmoid, out var weight);
-            if (keep)
-            {
-                TOps.Store(sigmoid, ref keptSigmoid, count - width);
-                TOps.Store(weight, ref keptWeight, count - width);
-            }
-
-            Accumulate(TOps.KeepLanesFrom(weightedU, firstLane), TOps.KeepLanesFrom(weightedU2, firstLane), ref r0, ref r1, ref q0, ref q1);
-        }
-
-        return new BackwardSums(TOps.SumDouble(TOps.AddDouble(r0, r1)), TOps.SumDouble(TOps.AddDouble(q0, q1)));
-    }
+    private static BackwardSums BackwardSums(ref float x, ref float g, int length, in GateCoefficients gate, bool keep, ref float keptSigmoid, ref float keptWeight, nuint ahead) =>
+        new BackwardVectors<TF, TD, TOps>(gate).Sums(ref x, ref g, length, keep, ref keptSigmoid, ref keptWeight, ahead);
 
     /// <summary>
     /// The elementwise backward pass from the s and a' the reduction pass kept: dx = g·s + u·(a' − D) − B, with
@@ -282,17 +238,6 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
             new KeptGradientStep(
                 (float*)Unsafe.AsPointer(ref x), (float*)Unsafe.AsPointer(ref g), (float*)Unsafe.AsPointer(ref keptSigmoid), (float*)Unsafe.AsPointer(ref keptWeight),
                 new BackwardVectors<TF, TD, TOps>(gate), TOps.Create((float)-coefficients.Slope), TOps.Create((float)-coefficients.Offset)));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate(TF first, TF second, ref TD r0, ref TD r1, ref TD q0, ref TD q1)
-    {
-        TOps.Widen(first, out var lower, out var upper);
-        r0 = TOps.AddDouble(r0, lower);
-        r1 = TOps.AddDouble(r1, upper);
-        TOps.Widen(second, out lower, out upper);
-        q0 = TOps.AddDouble(q0, lower);
-        q1 = TOps.AddDouble(q1, upper);
-    }
 
     /// <summary>What one step of <see cref="Elementwise"/> computes from a vector of x (and of g).</summary>
     private interface IElementwiseOperator

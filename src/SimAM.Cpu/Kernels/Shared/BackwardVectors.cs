@@ -1,3 +1,4 @@
+using System;
 using System.Runtime.CompilerServices;
 
 namespace SimAM.Kernels;
@@ -5,8 +6,8 @@ namespace SimAM.Kernels;
 /// <summary>
 /// A plane's backward constants in vectors, and the per-value steps of the backward pass built on them: u, s and
 /// its slope, and a'. The backward pass needs u itself (not scaled by √log2(e) as the forward gate does), so it has
-/// its own constants. The plane kernel fills every lane with one plane's constants; the lane-per-plane kernel gives
-/// each lane its own plane's.
+/// its own constants. Both the plane kernel and the lane-per-plane kernel fill every lane with one plane's constants
+/// (the latter from its batch's vectors of lane constants, one plane after another).
 /// </summary>
 internal readonly struct BackwardVectors<TF, TD, TOps>
     where TF : struct
@@ -79,5 +80,80 @@ internal readonly struct BackwardVectors<TF, TD, TOps>
         weight = ScaledWeight(x, g, slope);
         weightedU = TOps.Multiply(weight, u);
         weightedUSquared = TOps.Multiply(weightedU, u);
+    }
+
+    /// <summary>
+    /// The gradient step from a kept s and a': dx = g·s + u·(a' − D) − B, with only u recomputed (one FMA and one add
+    /// instead of the exponential).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TF Gradient(TF x, TF g, TF sigmoid, TF weight, TF negativeSlope, TF negativeOffset) =>
+        TOps.MultiplyAdd(g, sigmoid, TOps.MultiplyAdd(Centred(x), TOps.Add(weight, negativeSlope), negativeOffset));
+
+    /// <summary>
+    /// The reduction pass over one plane or chunk of at least a vector: recomputes s and accumulates Σ a'·u and
+    /// Σ a'·u², the products summed in float over blocks of 4 vectors and the blocks in double; the overlapped last
+    /// vector has the lanes already counted masked. With <paramref name="keep"/> it stores s and a' of every value and
+    /// prefetches x and g <paramref name="ahead"/> elements further on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public BackwardSums Sums(ref float x, ref float g, int length, bool keep, ref float keptSigmoid, ref float keptWeight, nuint ahead)
+    {
+        var width = (nuint)TOps.Count;
+        var count = (nuint)length;
+        TD r0 = default, r1 = default, q0 = default, q1 = default;
+        nuint i = 0;
+        while (i + width <= count)
+        {
+            var blockEnd = Math.Min(i + (4 * width), count - (count % width));
+            TF first = default, second = default;
+            for (; i < blockEnd; i += width)
+            {
+                if (keep && Prefetch.StartsLine<TF, TD, TOps>(i))
+                {
+                    Prefetch.Line(ref x, i + ahead);
+                    Prefetch.Line(ref g, i + ahead);
+                }
+
+                Weighted(TOps.Load(ref x, i), TOps.Load(ref g, i), out var weightedU, out var weightedU2, out var sigmoid, out var weight);
+                if (keep)
+                {
+                    TOps.Store(sigmoid, ref keptSigmoid, i);
+                    TOps.Store(weight, ref keptWeight, i);
+                }
+
+                first = TOps.Add(first, weightedU);
+                second = TOps.Add(second, weightedU2);
+            }
+
+            Accumulate(first, second, ref r0, ref r1, ref q0, ref q1);
+        }
+
+        if (i < count)
+        {
+            var firstLane = (int)(width - (count - i));
+            Weighted(TOps.Load(ref x, count - width), TOps.Load(ref g, count - width), out var weightedU, out var weightedU2, out var sigmoid, out var weight);
+            if (keep)
+            {
+                TOps.Store(sigmoid, ref keptSigmoid, count - width);
+                TOps.Store(weight, ref keptWeight, count - width);
+            }
+
+            Accumulate(TOps.KeepLanesFrom(weightedU, firstLane), TOps.KeepLanesFrom(weightedU2, firstLane), ref r0, ref r1, ref q0, ref q1);
+        }
+
+        return new BackwardSums(TOps.SumDouble(TOps.AddDouble(r0, r1)), TOps.SumDouble(TOps.AddDouble(q0, q1)));
+    }
+
+    /// <summary>Adds a block's float sums of a'·u and a'·u² into the double accumulators (the widened halves).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Accumulate(TF first, TF second, ref TD r0, ref TD r1, ref TD q0, ref TD q1)
+    {
+        TOps.Widen(first, out var lower, out var upper);
+        r0 = TOps.AddDouble(r0, lower);
+        r1 = TOps.AddDouble(r1, upper);
+        TOps.Widen(second, out lower, out upper);
+        q0 = TOps.AddDouble(q0, lower);
+        q1 = TOps.AddDouble(q1, upper);
     }
 }
