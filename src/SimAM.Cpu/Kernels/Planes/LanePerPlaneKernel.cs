@@ -141,7 +141,7 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     /// when they are recomputed.
     /// </para>
     /// </remarks>
-    public static void Backward(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics)
+    public static void Backward(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming)
     {
         var lanes = TOps.Count;
         var span = (nint)lanes * planeSize;
@@ -181,7 +181,7 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
                 gate = GateConstants(batchStatistics, lambda, 1, out finite, out twoRoot);
             }
 
-            Gradients(x, g, dx, planeSize, constants, kept, ahead);
+            Gradients(x, g, dx, planeSize, constants, kept, ahead, streaming);
             if (!currentFinite)
             {
                 FillNaNPlanes(dx, planeSize, current);
@@ -294,41 +294,20 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     }
 
     /// <summary>
-    /// Each plane's gradient pass from the kept s and a'. The overlapped last vector of a plane is loaded before the
-    /// plane's first store, since dx may be x or g itself; it recomputes and re-stores the same bits.
+    /// Each plane's gradient pass from the kept s and a', through the plane kernel's own loop
+    /// (<see cref="BackwardVectors{TF, TD, TOps}.WriteGradients"/>) with the lane's constants broadcast.
     /// </summary>
-    private static void Gradients(float* x, float* g, float* dx, int planeSize, ReadOnlySpan<float> constants, ReadOnlySpan<float> kept, nuint ahead)
+    private static void Gradients(float* x, float* g, float* dx, int planeSize, ReadOnlySpan<float> constants, ReadOnlySpan<float> kept, nuint ahead, bool streaming)
     {
         var lanes = TOps.Count;
-        var width = (nuint)lanes;
-        var size = (nuint)planeSize;
-        var last = size - width;
-        ref var keptSigmoid = ref MemoryMarshal.GetReference(kept);
-        ref var keptWeight = ref Unsafe.Add(ref keptSigmoid, kept.Length / 2);
+        var keptSigmoid = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(kept));
+        var keptWeight = keptSigmoid + (kept.Length / 2);
         for (var lane = 0; lane < lanes; lane++)
         {
             var offset = (nint)lane * planeSize;
-            var vectors = LaneVectors(constants, lane);
-            var negativeSlope = TOps.Create(constants[(4 * lanes) + lane]);
-            var negativeOffset = TOps.Create(constants[(5 * lanes) + lane]);
-            ref var input = ref Unsafe.AsRef<float>(x + offset);
-            ref var gradient = ref Unsafe.AsRef<float>(g + offset);
-            ref var output = ref Unsafe.AsRef<float>(dx + offset);
-            ref var sigmoid = ref Unsafe.Add(ref keptSigmoid, offset);
-            ref var weight = ref Unsafe.Add(ref keptWeight, offset);
-            var lastX = TOps.Load(ref input, last);
-            var lastG = TOps.Load(ref gradient, last);
-            for (nuint i = 0; i < last; i += width)
-            {
-                if (Prefetch.StartsLine<TF, TD, TOps>(i))
-                {
-                    Prefetch.Line(ref output, i + ahead);
-                }
-
-                TOps.Store(vectors.Gradient(TOps.Load(ref input, i), TOps.Load(ref gradient, i), TOps.Load(ref sigmoid, i), TOps.Load(ref weight, i), negativeSlope, negativeOffset), ref output, i);
-            }
-
-            TOps.Store(vectors.Gradient(lastX, lastG, TOps.Load(ref sigmoid, last), TOps.Load(ref weight, last), negativeSlope, negativeOffset), ref output, last);
+            LaneVectors(constants, lane).WriteGradients(
+                x + offset, g + offset, keptSigmoid + offset, keptWeight + offset, dx + offset, (nuint)planeSize,
+                TOps.Create(constants[(4 * lanes) + lane]), TOps.Create(constants[(5 * lanes) + lane]), ahead, streaming);
         }
     }
 

@@ -143,8 +143,8 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
         LanePerPlaneKernel<TF, TD, TOps>.Forward(x, y, planeSize, batches, indexTable, lambda, statistics, streaming);
 
     /// <inheritdoc/>
-    public static unsafe void BackwardLanes(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics) =>
-        LanePerPlaneKernel<TF, TD, TOps>.Backward(x, g, dx, planeSize, batches, indexTable, lambda, statistics);
+    public static unsafe void BackwardLanes(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming) =>
+        LanePerPlaneKernel<TF, TD, TOps>.Backward(x, g, dx, planeSize, batches, indexTable, lambda, statistics, streaming);
 
     /// <summary>
     /// Count, mean and M2 = Σ(x − μ)² of a chunk in one pass, in double, from the deviations d = x − c about the
@@ -233,11 +233,9 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
     /// prefetched: the reduction pass prefetched x and g.
     /// </summary>
     private static unsafe void BackwardFromKept(ref float x, ref float g, ref float keptSigmoid, ref float keptWeight, ref float dx, int length, nuint ahead, bool streaming, in GateCoefficients gate, in BackwardCoefficients coefficients) =>
-        VectorWriter<TF, TD, TOps>.Write(
-            (float*)Unsafe.AsPointer(ref dx), (nuint)length, ahead, streaming,
-            new KeptGradientStep(
-                (float*)Unsafe.AsPointer(ref x), (float*)Unsafe.AsPointer(ref g), (float*)Unsafe.AsPointer(ref keptSigmoid), (float*)Unsafe.AsPointer(ref keptWeight),
-                new BackwardVectors<TF, TD, TOps>(gate), TOps.Create((float)-coefficients.Slope), TOps.Create((float)-coefficients.Offset)));
+        new BackwardVectors<TF, TD, TOps>(gate).WriteGradients(
+            (float*)Unsafe.AsPointer(ref x), (float*)Unsafe.AsPointer(ref g), (float*)Unsafe.AsPointer(ref keptSigmoid), (float*)Unsafe.AsPointer(ref keptWeight),
+            (float*)Unsafe.AsPointer(ref dx), (nuint)length, TOps.Create((float)-coefficients.Slope), TOps.Create((float)-coefficients.Offset), ahead, streaming);
 
     /// <summary>What one step of <see cref="Elementwise"/> computes from a vector of x (and of g).</summary>
     private interface IElementwiseOperator
@@ -269,22 +267,6 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
             {
                 Kernels.Prefetch.Line(ref *g, index);
             }
-        }
-    }
-
-    /// <summary>One vector of <see cref="BackwardFromKept"/>.</summary>
-    private readonly unsafe struct KeptGradientStep(float* x, float* g, float* keptSigmoid, float* keptWeight, BackwardVectors<TF, TD, TOps> constants, TF negativeSlope, TF negativeOffset) : IVectorStep<TF>
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public TF At(nuint index)
-        {
-            var u = constants.Centred(TOps.Load(ref *x, index));
-            var slope = TOps.Add(TOps.Load(ref *keptWeight, index), negativeSlope);
-            return TOps.MultiplyAdd(TOps.Load(ref *g, index), TOps.Load(ref *keptSigmoid, index), TOps.MultiplyAdd(u, slope, negativeOffset));
-        }
-
-        public void Prefetch(nuint index)
-        {
         }
     }
 

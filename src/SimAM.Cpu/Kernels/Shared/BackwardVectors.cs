@@ -91,6 +91,14 @@ internal readonly struct BackwardVectors<TF, TD, TOps>
         TOps.MultiplyAdd(g, sigmoid, TOps.MultiplyAdd(Centred(x), TOps.Add(weight, negativeSlope), negativeOffset));
 
     /// <summary>
+    /// The gradient pass over one plane from the s and a' its reduction pass kept (<see cref="Gradient"/> per vector),
+    /// written by <see cref="VectorWriter{TF, TD, TOps}"/>: dx may be x or g itself; only dx is prefetched (the
+    /// reduction pass prefetched x and g), <paramref name="ahead"/> elements further on.
+    /// </summary>
+    public unsafe void WriteGradients(float* x, float* g, float* keptSigmoid, float* keptWeight, float* dx, nuint length, TF negativeSlope, TF negativeOffset, nuint ahead, bool streaming) =>
+        VectorWriter<TF, TD, TOps>.Write(dx, length, ahead, streaming, new KeptGradientStep(this, x, g, keptSigmoid, keptWeight, negativeSlope, negativeOffset));
+
+    /// <summary>
     /// The reduction pass over one plane or chunk of at least a vector: recomputes s and accumulates Σ a'·u and
     /// Σ a'·u², the products summed in float over blocks of 4 vectors and the blocks in double; the overlapped last
     /// vector has the lanes already counted masked. With <paramref name="keep"/> it stores s and a' of every value and
@@ -155,5 +163,17 @@ internal readonly struct BackwardVectors<TF, TD, TOps>
         TOps.Widen(second, out lower, out upper);
         q0 = TOps.AddDouble(q0, lower);
         q1 = TOps.AddDouble(q1, upper);
+    }
+
+    /// <summary>One vector of <see cref="WriteGradients"/>.</summary>
+    private readonly unsafe struct KeptGradientStep(BackwardVectors<TF, TD, TOps> constants, float* x, float* g, float* keptSigmoid, float* keptWeight, TF negativeSlope, TF negativeOffset) : IVectorStep<TF>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TF At(nuint index) =>
+            constants.Gradient(TOps.Load(ref *x, index), TOps.Load(ref *g, index), TOps.Load(ref *keptSigmoid, index), TOps.Load(ref *keptWeight, index), negativeSlope, negativeOffset);
+
+        public void Prefetch(nuint index)
+        {
+        }
     }
 }
