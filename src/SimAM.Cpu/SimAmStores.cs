@@ -8,9 +8,10 @@ namespace SimAM;
 public enum SimAmStores
 {
     /// <summary>
-    /// The default: non-temporal stores where the output would not stay in cache anyway (the call's tensors are
-    /// larger than the last-level cache a call can keep; see docs/performance.md), ordinary stores otherwise and
-    /// always for an in-place call.
+    /// The default: non-temporal stores where the output would not stay in cache anyway (the call's tensors are larger
+    /// than the last-level cache a call can keep) and the kernel writes each plane from L1 right after reducing it
+    /// (channels-first planes under 5120 values); ordinary stores otherwise and always for an in-place call. See
+    /// docs/performance.md for the cut-off and the measurements behind it.
     /// </summary>
     Auto = 0,
 
@@ -21,8 +22,9 @@ public enum SimAmStores
     Cached = 1,
 
     /// <summary>
-    /// Non-temporal stores wherever the kernel writes whole aligned vectors: the output goes to memory without
-    /// being read first and without evicting the input, but a next layer reads it back from memory.
+    /// Non-temporal stores for every whole cache line of the output: it goes to memory without being read first and
+    /// without evicting the input, but a next layer reads it back from memory. An in-place call still writes through
+    /// the cache (it has read every line it writes).
     /// </summary>
     Streaming = 2,
 }

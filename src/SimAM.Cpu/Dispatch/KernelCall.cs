@@ -22,10 +22,14 @@ internal readonly unsafe struct KernelCall<T>(T* x, T* g, T* y, int length, Plan
 
     /// <summary>
     /// Gets a value indicating whether the output is written with non-temporal stores: what <see cref="SimAmOptions.Stores"/>
-    /// asks for, where Auto weighs every tensor the call reads and writes against the cache.
+    /// asks for, where Auto weighs every tensor the call reads and writes against the cache, for the calls where
+    /// streaming pays (see <see cref="Scheduling.StorePolicy.Streams"/>).
     /// </summary>
     public bool Streams => Scheduling.StorePolicy.Streams(
-        options.Stores, (long)length * sizeof(T) * (backward ? 3 : 2), inPlace: y == x || (backward && y == g));
+        options.Stores,
+        (long)length * sizeof(T) * (backward ? 3 : 2),
+        inPlace: y == x || (backward && y == g),
+        planesInL1: options.Layout == SimAmLayout.ChannelsFirst && new Scheduling.ChunkLayout(geometry.PlaneSize).ChunksPerPlane == 1);
 
     /// <summary>Tells whether an exact-variant call has planes small enough to run in double.</summary>
     public bool IsSmallExact => options.Variant == SimAmVariant.Exact && geometry.PlaneSize <= Kernels.EnergyConstants.SmallExactPlane;

@@ -159,7 +159,7 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
             Span<int> indexTable = stackalloc int[TKernel.LaneIndexTableLength(planeSize)];
             TKernel.FillLaneIndexTable(indexTable, planeSize);
             var offset = (long)start * planeSize;
-            TKernel.BackwardLanes(x + offset, g + offset, dx + offset, planeSize, (end - start) / lanes, indexTable, lambda, given == null ? null : given + start, streaming);
+            TKernel.BackwardLanes(x + offset, g + offset, dx + offset, planeSize, (end - start) / lanes, indexTable, lambda, given == null ? null : given + start);
         }
 
         /// <summary>One-chunk planes of a kernel that runs all passes of a plane at once (converting it once).</summary>

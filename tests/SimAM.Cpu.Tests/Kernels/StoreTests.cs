@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using SimAM.Scheduling;
 using SimAM.Tests.Reference;
 using Xunit;
 
@@ -81,19 +82,34 @@ public class StoreTests
     }
 
     [Fact]
-    public void Auto_is_the_default_and_gives_the_cached_bits_on_a_tensor_larger_than_the_cache()
+    public void Auto_is_the_default_and_gives_the_cached_bits_on_a_tensor_it_streams()
     {
         Assert.Equal(SimAmStores.Auto, SimAmOptions.Default.Stores);
 
-        // 3 × 2.8 Mi floats: 34 MB in, 34 MB out, more than any cache a call counts on, so Auto streams here.
-        int[] shape = [1, 3, 1700, 1700];
+        // 38.5 MB in and as much out, more than any cache a call counts on, in planes of one chunk: Auto streams.
+        int[] shape = [12, 256, 56, 56];
         var count = shape.Aggregate(1, (a, b) => a * b);
+        Assert.True(StorePolicy.Streams(SimAmStores.Auto, 2L * count * sizeof(float), inPlace: false, planesInL1: true));
         var x = TestData.Normal(count, seed: 11);
         var expected = new float[count];
         var actual = new float[count];
         SimAm.Forward(x, expected, shape, SimAm.DefaultLambda, new SimAmOptions { Stores = SimAmStores.Cached });
         SimAm.Forward(x, actual, shape);
         Bits.AssertIdentical(expected, actual, "Auto on a large tensor");
+    }
+
+    [Theory]
+    [InlineData(SimAmStores.Auto, 64L << 20, false, true, true)]
+    [InlineData(SimAmStores.Auto, 64L << 20, true, true, false)]
+    [InlineData(SimAmStores.Auto, 64L << 20, false, false, false)]
+    [InlineData(SimAmStores.Auto, 64L << 10, false, true, false)]
+    [InlineData(SimAmStores.Cached, 64L << 20, false, true, false)]
+    [InlineData(SimAmStores.Streaming, 1L << 20, false, false, true)]
+    [InlineData(SimAmStores.Streaming, 1L << 20, true, true, false)]
+    public void Auto_streams_large_out_of_place_calls_on_planes_in_L1_and_an_in_place_call_never_streams(SimAmStores stores, long bytes, bool inPlace, bool planesInL1, bool expected)
+    {
+        Assert.InRange(StorePolicy.CacheBytes, 64L << 10, StorePolicy.LargestSliceBytes);
+        Assert.Equal(expected, StorePolicy.Streams(stores, bytes, inPlace, planesInL1));
     }
 
     [Fact]

@@ -246,45 +246,14 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         }
     }
 
+    /// <summary>The gate over a run of lanes starting at lane 0, written by <see cref="VectorWriter{TF, TD, TOps}"/>.</summary>
+    // Its own method, with the writer's loops inlined into it: inlined into its caller, the JIT ran out of budget
+    // and called the step for every vector.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static unsafe void GateRun<TEnergy>(ref float x, ref float y, int length, int period, in GateTables tables, in EnergyVectors constants, bool streaming)
-        where TEnergy : IEnergy
-    {
-        var width = TOps.Count;
-        var lastStart = length - width;
-        var last = TOps.Load(ref x, (nuint)lastStart);
-
-        // Streaming, as in VectorWriter: non-temporal stores from the first aligned element, the first vector
-        // (computed before anything is stored, as y may be x) stored after them.
-        var destination = (float*)Unsafe.AsPointer(ref y);
-        var start = streaming ? (int)VectorWriter<TF, TD, TOps>.AlignedStart(destination) : 0;
-        var first = streaming ? Gate<TEnergy>(TOps.Load(ref x, 0), tables, 0, constants) : default;
-        var lane = start;
-        for (var i = start; i < lastStart; i += width)
-        {
-            var value = Gate<TEnergy>(TOps.Load(ref x, (nuint)i), tables, lane, constants);
-            if (streaming)
-            {
-                TOps.StoreStreaming(value, destination + i);
-            }
-            else
-            {
-                TOps.Store(value, ref y, (nuint)i);
-            }
-
-            lane += width;
-            if (lane >= period)
-            {
-                lane -= period;
-            }
-        }
-
-        if (streaming)
-        {
-            TOps.Store(first, ref y, 0);
-        }
-
-        TOps.Store(Gate<TEnergy>(last, tables, lastStart % period, constants), ref y, (nuint)lastStart);
-    }
+        where TEnergy : IEnergy =>
+        VectorWriter<TF, TD, TOps>.Write(
+            (float*)Unsafe.AsPointer(ref y), (nuint)length, 0, streaming, new GateStep<TEnergy>((float*)Unsafe.AsPointer(ref x), tables, constants, period));
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void GradientSumsRun<TEnergy>(ref float x, ref float g, int length, int period, in GateTables tables, in EnergyVectors constants, ref double weighted, ref double weightedSquares)
@@ -316,46 +285,15 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         }
     }
 
+    /// <summary>The gradient over a run of lanes starting at lane 0, written by <see cref="VectorWriter{TF, TD, TOps}"/>.</summary>
+    // Its own method, with the writer's loops inlined into it: inlined into its caller, the JIT ran out of budget
+    // and called the step for every vector.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static unsafe void GradientRun<TEnergy>(ref float x, ref float g, ref float dx, int length, int period, in GateTables tables, in GateTables slopes, in EnergyVectors constants, bool streaming)
-        where TEnergy : IEnergy
-    {
-        var width = TOps.Count;
-        var lastStart = length - width;
-
-        // dx may be x or g itself: read the overlapped last vectors (and, streaming, the first) before anything is
-        // stored; streaming stores as in GateRun.
-        var lastX = TOps.Load(ref x, (nuint)lastStart);
-        var lastG = TOps.Load(ref g, (nuint)lastStart);
-        var destination = (float*)Unsafe.AsPointer(ref dx);
-        var start = streaming ? (int)VectorWriter<TF, TD, TOps>.AlignedStart(destination) : 0;
-        var first = streaming ? Gradient<TEnergy>(TOps.Load(ref x, 0), TOps.Load(ref g, 0), tables, slopes, 0, constants) : default;
-        var lane = start;
-        for (var i = start; i < lastStart; i += width)
-        {
-            var value = Gradient<TEnergy>(TOps.Load(ref x, (nuint)i), TOps.Load(ref g, (nuint)i), tables, slopes, lane, constants);
-            if (streaming)
-            {
-                TOps.StoreStreaming(value, destination + i);
-            }
-            else
-            {
-                TOps.Store(value, ref dx, (nuint)i);
-            }
-
-            lane += width;
-            if (lane >= period)
-            {
-                lane -= period;
-            }
-        }
-
-        if (streaming)
-        {
-            TOps.Store(first, ref dx, 0);
-        }
-
-        TOps.Store(Gradient<TEnergy>(lastX, lastG, tables, slopes, lastStart % period, constants), ref dx, (nuint)lastStart);
-    }
+        where TEnergy : IEnergy =>
+        VectorWriter<TF, TD, TOps>.Write(
+            (float*)Unsafe.AsPointer(ref dx), (nuint)length, 0, streaming,
+            new GradientStep<TEnergy>((float*)Unsafe.AsPointer(ref x), (float*)Unsafe.AsPointer(ref g), tables, slopes, constants, period));
 
     /// <summary>z = (x − μ_hi)·r′ + μ_lo·r′ with r′ = r·√log2(e): μ split in two floats, as in the planar kernels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -436,6 +374,68 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Write(ref double table, int lane, TD value) =>
         Unsafe.WriteUnaligned(ref Unsafe.As<double, byte>(ref Unsafe.Add(ref table, lane)), value);
+
+    /// <summary>
+    /// The lane of a run's vectors: vector by vector it advances by the width and wraps at the period, with no division
+    /// (the period is a multiple of the width in flat mode, and row mode runs one row, within the overhang, per run).
+    /// </summary>
+    private struct LaneCounter(int period)
+    {
+        private int _lane;
+
+        public readonly int Of(nuint index) => (int)(index % (nuint)period);
+
+        public void Seek(nuint index) => _lane = Of(index);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Advance()
+        {
+            var lane = _lane;
+            _lane += TOps.Count;
+            if (_lane >= period)
+            {
+                _lane -= period;
+            }
+
+            return lane;
+        }
+    }
+
+    /// <summary>One vector of <see cref="GateRun"/>.</summary>
+    private unsafe struct GateStep<TEnergy>(float* x, GateTables tables, EnergyVectors constants, int period) : IVectorStep<TF>
+        where TEnergy : IEnergy
+    {
+        private LaneCounter _lanes = new(period);
+
+        public readonly TF At(nuint index) => Gate<TEnergy>(TOps.Load(ref *x, index), tables, _lanes.Of(index), constants);
+
+        public void Seek(nuint index) => _lanes.Seek(index);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TF Next(nuint index) => Gate<TEnergy>(TOps.Load(ref *x, index), tables, _lanes.Advance(), constants);
+
+        public readonly void Prefetch(nuint index)
+        {
+        }
+    }
+
+    /// <summary>One vector of <see cref="GradientRun"/>.</summary>
+    private unsafe struct GradientStep<TEnergy>(float* x, float* g, GateTables tables, GateTables slopes, EnergyVectors constants, int period) : IVectorStep<TF>
+        where TEnergy : IEnergy
+    {
+        private LaneCounter _lanes = new(period);
+
+        public readonly TF At(nuint index) => Gradient<TEnergy>(TOps.Load(ref *x, index), TOps.Load(ref *g, index), tables, slopes, _lanes.Of(index), constants);
+
+        public void Seek(nuint index) => _lanes.Seek(index);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TF Next(nuint index) => Gradient<TEnergy>(TOps.Load(ref *x, index), TOps.Load(ref *g, index), tables, slopes, _lanes.Advance(), constants);
+
+        public readonly void Prefetch(nuint index)
+        {
+        }
+    }
 
     /// <summary>The variant's constants as vectors, built once per call.</summary>
     private readonly struct EnergyVectors

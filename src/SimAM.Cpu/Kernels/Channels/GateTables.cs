@@ -6,24 +6,23 @@ namespace SimAM.Kernels.Channels;
 
 /// <summary>
 /// Three consecutive tables of one span (the gate's μ_high, r′, μ_low·r′, or the gradient's P, −D, −B),
-/// as references the vector loads index by lane.
+/// as references the vector loads index by lane. The tables live in pinned scratch (the runner's), so they are held
+/// as pointers: an output step (<see cref="IVectorStep{TF}"/>) is a plain struct and carries them.
 /// </summary>
-internal readonly ref struct GateTables
+internal readonly unsafe struct GateTables
 {
-    private readonly ref float _first;
-    private readonly ref float _second;
-    private readonly ref float _third;
+    private readonly float* _first;
+    private readonly int _tableLength;
 
     public GateTables(ReadOnlySpan<float> tables, int tableLength)
     {
-        _first = ref MemoryMarshal.GetReference(tables);
-        _second = ref Unsafe.Add(ref _first, tableLength);
-        _third = ref Unsafe.Add(ref _first, 2 * tableLength);
+        _first = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(tables));
+        _tableLength = tableLength;
     }
 
-    public ref float First => ref _first;
+    public ref float First => ref *_first;
 
-    public ref float Second => ref _second;
+    public ref float Second => ref _first[_tableLength];
 
-    public ref float Third => ref _third;
+    public ref float Third => ref _first[2 * _tableLength];
 }

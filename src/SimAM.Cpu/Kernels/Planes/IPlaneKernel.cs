@@ -73,7 +73,7 @@ internal interface IPlaneKernel<T>
     /// statistics computed as <see cref="ForwardLanes"/> computes them; only called where that is not 0.
     /// <paramref name="dx"/> may be <paramref name="x"/> or <paramref name="g"/> itself.
     /// </summary>
-    static virtual unsafe void BackwardLanes(T* x, T* g, T* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming) =>
+    static virtual unsafe void BackwardLanes(T* x, T* g, T* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics) =>
         throw new NotSupportedException("This kernel has no lane-per-plane path.");
 
     /// <summary>

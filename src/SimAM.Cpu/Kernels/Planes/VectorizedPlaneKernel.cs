@@ -143,8 +143,8 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
         LanePerPlaneKernel<TF, TD, TOps>.Forward(x, y, planeSize, batches, indexTable, lambda, statistics, streaming);
 
     /// <inheritdoc/>
-    public static unsafe void BackwardLanes(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming) =>
-        LanePerPlaneKernel<TF, TD, TOps>.Backward(x, g, dx, planeSize, batches, indexTable, lambda, statistics, streaming);
+    public static unsafe void BackwardLanes(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics) =>
+        LanePerPlaneKernel<TF, TD, TOps>.Backward(x, g, dx, planeSize, batches, indexTable, lambda, statistics);
 
     /// <summary>
     /// Count, mean and M2 = Σ(x − μ)² of a chunk in one pass, in double, from the deviations d = x − c about the
@@ -216,6 +216,9 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
     /// reloads its constants on every iteration. Each step also prefetches the inputs <paramref name="ahead"/>
     /// elements further on (see <see cref="Prefetch"/>).
     /// </summary>
+    // Its own method, with the writer's loops inlined into it: inlined into its caller, the JIT ran out of budget
+    // and called the step for every vector.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static unsafe void Elementwise<TOperator>(ref float x, ref float g, ref float destination, int length, nuint ahead, bool streaming, TOperator op)
         where TOperator : struct, IElementwiseOperator =>
         VectorWriter<TF, TD, TOps>.Write(
@@ -232,6 +235,9 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
     /// only u recomputed (one FMA and one add instead of the exponential). dx may be x or g itself. Only dx is
     /// prefetched: the reduction pass prefetched x and g.
     /// </summary>
+    // Its own method, with the writer's loops inlined into it: inlined into its caller, the JIT ran out of budget
+    // and called the step for every vector.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static unsafe void BackwardFromKept(ref float x, ref float g, ref float keptSigmoid, ref float keptWeight, ref float dx, int length, nuint ahead, bool streaming, in GateCoefficients gate, in BackwardCoefficients coefficients) =>
         new BackwardVectors<TF, TD, TOps>(gate).WriteGradients(
             (float*)Unsafe.AsPointer(ref x), (float*)Unsafe.AsPointer(ref g), (float*)Unsafe.AsPointer(ref keptSigmoid), (float*)Unsafe.AsPointer(ref keptWeight),
@@ -258,6 +264,13 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
             var value = TOps.Load(ref *x, index);
             return _op.Invoke(value, TOperator.ReadsGradient ? TOps.Load(ref *g, index) : value);
         }
+
+        public void Seek(nuint index)
+        {
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TF Next(nuint index) => At(index);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Prefetch(nuint index)

@@ -95,6 +95,9 @@ internal readonly struct BackwardVectors<TF, TD, TOps>
     /// written by <see cref="VectorWriter{TF, TD, TOps}"/>: dx may be x or g itself; only dx is prefetched (the
     /// reduction pass prefetched x and g), <paramref name="ahead"/> elements further on.
     /// </summary>
+    // Its own method, with the writer's loops inlined into it: inlined into its caller, the JIT ran out of budget
+    // and called the step for every vector.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public unsafe void WriteGradients(float* x, float* g, float* keptSigmoid, float* keptWeight, float* dx, nuint length, TF negativeSlope, TF negativeOffset, nuint ahead, bool streaming) =>
         VectorWriter<TF, TD, TOps>.Write(dx, length, ahead, streaming, new KeptGradientStep(this, x, g, keptSigmoid, keptWeight, negativeSlope, negativeOffset));
 
@@ -171,6 +174,13 @@ internal readonly struct BackwardVectors<TF, TD, TOps>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public TF At(nuint index) =>
             constants.Gradient(TOps.Load(ref *x, index), TOps.Load(ref *g, index), TOps.Load(ref *keptSigmoid, index), TOps.Load(ref *keptWeight, index), negativeSlope, negativeOffset);
+
+        public void Seek(nuint index)
+        {
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TF Next(nuint index) => At(index);
 
         public void Prefetch(nuint index)
         {
