@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Running;
 using SimAM.Benchmarks.Gam;
 using SimAM.Benchmarks.Infrastructure;
+using SimAM.Benchmarks.Paths;
 using SimAM.Benchmarks.Peers;
 using SimAM.Benchmarks.Suites;
 
@@ -16,6 +17,14 @@ if (args.Length > 0 && args[0] == GamCompare.CommandName)
 if (args.Length > 0 && args[0] == SimAmCompare.CommandName)
 {
     return SimAmCompare.Run(args[1..], System.Console.Out);
+}
+
+// simam-paths: every path of SimAM (NCHW, NHWC, Half, exact; forward, backward with saved and recomputed statistics)
+// against the streaming and 3-stream floors and float NCHW fast, in one process (see Paths/SimAmPaths.cs):
+//   dotnet run -c Release --project benchmarks/SimAM.Benchmarks -- simam-paths [--quick] [--shape N,C,...]... [--json FILE]
+if (args.Length > 0 && args[0] == SimAmPaths.CommandName)
+{
+    return SimAmPaths.Run(args[1..], System.Console.Out);
 }
 
 // Otherwise the whole BenchmarkDotNet suite runs unless a --filter narrows it:
