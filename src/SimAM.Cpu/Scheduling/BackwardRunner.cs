@@ -98,12 +98,9 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
             var lanes = TVariant.IsExact ? 0 : TKernel.PlanesPerLaneBatch(layout.PlaneSize);
             if (lanes != 0)
             {
-                // As in the forward pass: whole groups of `lanes` planes counted from plane 0, the planes after the
-                // last whole group on the last worker, so which kernel takes a plane does not depend on the thread count.
-                var groups = planeCount / lanes;
-                var (first, last) = plan.Range(i, groups);
-                LaneBatches(first * lanes, last * lanes, lanes, layout.PlaneSize);
-                (start, end) = i == plan.Workers - 1 ? (groups * lanes, planeCount) : (0, 0);
+                var (batches, rest) = plan.LaneShare(i, planeCount, lanes);
+                LaneBatches(batches.Start, batches.End, lanes, layout.PlaneSize);
+                (start, end) = rest;
             }
 
             // A plane of one chunk (under 5120 values) keeps s and a' from its reduction pass on the stack,

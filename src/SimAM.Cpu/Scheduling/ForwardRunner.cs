@@ -88,16 +88,9 @@ internal static unsafe class ForwardRunner<T, TKernel, TVariant>
                 return;
             }
 
-            // Workers share out whole groups of `lanes` planes counted from plane 0, and the last worker also takes
-            // the planes after the last whole group. The lane-per-plane kernel rounds the statistics differently from
-            // the plane kernels, so which of them takes a plane must not depend on where the thread count cuts.
-            var groups = planeCount / lanes;
-            var (first, last) = plan.Range(i, groups);
-            LaneBatches(first * lanes, last * lanes, lanes, planeSize);
-            if (i == plan.Workers - 1)
-            {
-                PlaneBatches(groups * lanes, planeCount);
-            }
+            var (batches, rest) = plan.LaneShare(i, planeCount, lanes);
+            LaneBatches(batches.Start, batches.End, lanes, planeSize);
+            PlaneBatches(rest.Start, rest.End);
         }
 
         /// <summary>Small planes, a SIMD vector of them at a time, from <paramref name="start"/> to <paramref name="end"/> (whole batches).</summary>

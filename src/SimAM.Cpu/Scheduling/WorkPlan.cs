@@ -56,6 +56,19 @@ internal readonly struct WorkPlan(int workers, bool splitPlanes, ChunkLayout chu
         return (split ? workers : Math.Min(workers, items), split);
     }
 
+    /// <summary>
+    /// What worker <paramref name="worker"/> takes when small planes go <paramref name="lanes"/> at a time (one per SIMD
+    /// lane): whole groups of <paramref name="lanes"/> planes counted from plane 0, and, on the last worker, the planes
+    /// after the last whole group, one at a time. The lane-per-plane kernels round the statistics differently from the
+    /// plane kernels, so which of them takes a plane must not depend on where the thread count cuts.
+    /// </summary>
+    public ((int Start, int End) Lanes, (int Start, int End) Planes) LaneShare(int worker, int planeCount, int lanes)
+    {
+        var groups = planeCount / lanes;
+        var (first, last) = Range(worker, groups);
+        return ((first * lanes, last * lanes), worker == Workers - 1 ? (groups * lanes, planeCount) : (0, 0));
+    }
+
     /// <summary>The contiguous range [start, end) of <paramref name="count"/> items that worker <paramref name="worker"/> takes.</summary>
     public (int Start, int End) Range(int worker, int count) =>
         ((int)((long)count * worker / Workers), (int)((long)count * (worker + 1) / Workers));

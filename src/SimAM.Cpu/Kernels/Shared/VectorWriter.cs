@@ -38,9 +38,10 @@ internal interface IVectorStep<TF>
 /// Non-temporal stores write whole 64-byte lines and nothing else: a line that a non-temporal store and an ordinary
 /// store both write is flushed from the write-combining buffer and read back from memory for the ordinary one, a stall
 /// per plane that cost more than streaming saved. So the elements before the first line boundary and after the last
-/// take ordinary stores of whole vectors and then single lanes, and no vector overlaps a streamed line. The output
-/// lines are not prefetched: a non-temporal store needs no copy of the line, which is what saves the read. A streaming
-/// call never works in place (<see cref="Scheduling.StorePolicy"/>), but the last vector is still computed first.
+/// take ordinary stores of whole vectors and then single lanes, and no vector overlaps a streamed line. Only those two
+/// partial lines of the next pass are prefetched (without, their stores waited on memory once per plane): a
+/// non-temporal store needs no copy of its line, which is what saves the read. A streaming call never works in place
+/// (<see cref="Scheduling.StorePolicy"/>), but the last vector is still computed first.
 /// </para>
 /// </remarks>
 internal static unsafe class VectorWriter<TF, TD, TOps>
