@@ -13,11 +13,11 @@ namespace SimAM.Kernels.Channels;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Sums are double: Σx must be exact to float's last bit for μ (an error δ in μ moves every E to first
-/// order), and Σ(x − μ_chunk)² is formed from x widened to double, so nothing is lost to cancellation on
-/// planes far from zero. Whole periods are reduced down column tiles in registers
-/// (<see cref="ChannelColumns{TF,TD,TOps}"/>); the last, partial period and the gradient sums add into the
-/// double table lanes vector by vector. The tables are a few KiB and stay in L1.
+/// Sums are double, and the moments take one pass: d = x − c, c the channel's value in the chunk's first row,
+/// is formed from x widened to double and Σd, Σd² accumulate per lane (see <see cref="AddDeviations"/>), so
+/// nothing is lost to cancellation on planes far from zero. Whole periods are reduced down column tiles in
+/// registers (<see cref="ChannelColumns{TF,TD,TOps}"/>); the last, partial period and the gradient sums add into
+/// the double table lanes vector by vector. The tables are a few KiB and stay in L1.
 /// </para>
 /// <para>
 /// Tails are never a scalar loop: the last vector of a run (or of a row in row mode) overlaps the one
@@ -42,51 +42,28 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
     public static double WeightScaleOf(float scaledRoot) => WeightScale.Of(scaledRoot);
 
     /// <inheritdoc/>
-    public static void AddSums(ReadOnlySpan<float> x, in ChannelLanes lanes, Span<double> sums)
+    public static void AddDeviations(ReadOnlySpan<float> x, in ChannelLanes lanes, ReadOnlySpan<double> origins, Span<double> sums, Span<double> squares)
     {
         if (!lanes.RowWise && x.Length < TOps.Count)
         {
-            TNarrower.AddSums(x, lanes, sums);
+            TNarrower.AddDeviations(x, lanes, origins, sums, squares);
             return;
         }
 
         ref var start = ref MemoryMarshal.GetReference(x);
-        ref var table = ref MemoryMarshal.GetReference(sums);
+        ref var centre = ref MemoryMarshal.GetReference(origins);
+        ref var first = ref MemoryMarshal.GetReference(sums);
+        ref var second = ref MemoryMarshal.GetReference(squares);
         var period = lanes.Period;
         var periods = x.Length / period;
         if (periods > 0)
         {
-            ChannelColumns<TF, TD, TOps>.Sum(ref start, periods, period, ref table);
+            ChannelColumns<TF, TD, TOps>.Deviations(ref start, periods, period, ref centre, ref first, ref second);
         }
 
         if (periods * period < x.Length)
         {
-            SumRun(ref start, periods * period, x.Length, period, ref table);
-        }
-    }
-
-    /// <inheritdoc/>
-    public static void AddSquares(ReadOnlySpan<float> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> squares)
-    {
-        if (!lanes.RowWise && x.Length < TOps.Count)
-        {
-            TNarrower.AddSquares(x, lanes, means, squares);
-            return;
-        }
-
-        ref var start = ref MemoryMarshal.GetReference(x);
-        ref var table = ref MemoryMarshal.GetReference(squares);
-        ref var centre = ref MemoryMarshal.GetReference(means);
-        var period = lanes.Period;
-        var periods = x.Length / period;
-        if (periods > 0)
-        {
-            ChannelColumns<TF, TD, TOps>.Squares(ref start, periods, period, ref centre, ref table);
-        }
-
-        if (periods * period < x.Length)
-        {
-            SquareRun(ref start, periods * period, x.Length, period, ref centre, ref table);
+            DeviationRun(ref start, periods * period, x.Length, period, ref centre, ref first, ref second);
         }
     }
 
@@ -179,20 +156,17 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
     }
 
     /// <summary>
-    /// Σx per lane over the last, partial period of a flat run (from <paramref name="from"/>, a multiple of
+    /// Σd and Σd² per lane over the last, partial period of a flat run (from <paramref name="from"/>, a multiple of
     /// the period, to <paramref name="length"/>), vector by vector, with a masked overlapped tail.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SumRun(ref float x, int from, int length, int period, ref double table)
+    private static void DeviationRun(ref float x, int from, int length, int period, ref double origins, ref double sums, ref double squares)
     {
         var width = TOps.Count;
-        var half = width / 2;
         int i = from, lane = 0;
         for (; i + width <= length; i += width)
         {
-            TOps.Widen(TOps.Load(ref x, (nuint)i), out var lower, out var upper);
-            AddTo(ref table, lane, lower);
-            AddTo(ref table, lane + half, upper);
+            ChannelColumns<TF, TD, TOps>.AddVector(TOps.Load(ref x, (nuint)i), ref Unsafe.Add(ref origins, lane), ref Unsafe.Add(ref sums, lane), ref Unsafe.Add(ref squares, lane), 0);
             lane += width;
             if (lane == period)
             {
@@ -203,46 +177,8 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         if (i < length)
         {
             var start = length - width;
-            var tail = TOps.KeepLanesFrom(TOps.Load(ref x, (nuint)start), width - (length - i));
-            TOps.Widen(tail, out var lower, out var upper);
             lane = start % period;
-            AddTo(ref table, lane, lower);
-            AddTo(ref table, lane + half, upper);
-        }
-    }
-
-    /// <summary>Σ(x − mean)² per lane over the last, partial period of a flat run, in double.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SquareRun(ref float x, int from, int length, int period, ref double means, ref double table)
-    {
-        var width = TOps.Count;
-        var half = width / 2;
-        int i = from, lane = 0;
-        for (; i + width <= length; i += width)
-        {
-            TOps.Widen(TOps.Load(ref x, (nuint)i), out var lower, out var upper);
-            var c0 = TOps.SubtractDouble(lower, Read(ref means, lane));
-            var c1 = TOps.SubtractDouble(upper, Read(ref means, lane + half));
-            Write(ref table, lane, TOps.MultiplyAddDouble(c0, c0, Read(ref table, lane)));
-            Write(ref table, lane + half, TOps.MultiplyAddDouble(c1, c1, Read(ref table, lane + half)));
-            lane += width;
-            if (lane == period)
-            {
-                lane = 0;
-            }
-        }
-
-        if (i < length)
-        {
-            var start = length - width;
-            TOps.Widen(TOps.Load(ref x, (nuint)start), out var lower, out var upper);
-            TOps.Widen(TOps.KeepLanesFrom(TOps.Create(1f), width - (length - i)), out var keepLower, out var keepUpper);
-            lane = start % period;
-            var zero = TOps.CreateDouble(0);
-            var c0 = TOps.SubtractDouble(lower, Read(ref means, lane));
-            var c1 = TOps.SubtractDouble(upper, Read(ref means, lane + half));
-            Write(ref table, lane, TOps.MultiplyAddDouble(TOps.MultiplyAddDouble(c0, c0, zero), keepLower, Read(ref table, lane)));
-            Write(ref table, lane + half, TOps.MultiplyAddDouble(TOps.MultiplyAddDouble(c1, c1, zero), keepUpper, Read(ref table, lane + half)));
+            ChannelColumns<TF, TD, TOps>.AddVector(TOps.Load(ref x, (nuint)start), ref Unsafe.Add(ref origins, lane), ref Unsafe.Add(ref sums, lane), ref Unsafe.Add(ref squares, lane), width - (length - i));
         }
     }
 

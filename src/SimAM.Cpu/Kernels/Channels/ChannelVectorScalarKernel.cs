@@ -22,23 +22,14 @@ internal readonly struct ChannelVectorScalarKernel : IChannelVectorKernel<float,
     public static double WeightScaleOf(float scaledRoot) => WeightScale.Of(scaledRoot);
 
     /// <inheritdoc/>
-    public static void AddSums(ReadOnlySpan<float> x, in ChannelLanes lanes, Span<double> sums)
+    public static void AddDeviations(ReadOnlySpan<float> x, in ChannelLanes lanes, ReadOnlySpan<double> origins, Span<double> sums, Span<double> squares)
     {
         var period = lanes.Period;
         for (int i = 0, lane = 0; i < x.Length; i++, lane = Next(lane, period))
         {
-            sums[lane] += x[i];
-        }
-    }
-
-    /// <inheritdoc/>
-    public static void AddSquares(ReadOnlySpan<float> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> squares)
-    {
-        var period = lanes.Period;
-        for (int i = 0, lane = 0; i < x.Length; i++, lane = Next(lane, period))
-        {
-            var centred = x[i] - means[lane];
-            squares[lane] += centred * centred;
+            var deviation = x[i] - origins[lane];
+            sums[lane] += deviation;
+            squares[lane] += deviation * deviation;
         }
     }
 

@@ -39,28 +39,14 @@ internal readonly struct ConvertingChannelKernel<T, TWork, TInner> : IChannelVec
     public static double WeightScaleOf(TWork scaledRoot) => TInner.WeightScaleOf(scaledRoot);
 
     /// <inheritdoc/>
-    public static void AddSums(ReadOnlySpan<T> x, in ChannelLanes lanes, Span<double> sums)
+    public static void AddDeviations(ReadOnlySpan<T> x, in ChannelLanes lanes, ReadOnlySpan<double> origins, Span<double> sums, Span<double> squares)
     {
         var block = BlockLength(lanes);
         var rented = Rent(block);
         Span<TWork> buffer = rented is null ? stackalloc TWork[2 * StackBlock] : rented;
         for (var start = 0; start < x.Length; start += block)
         {
-            TInner.AddSums(Conversion.Convert(x, start, buffer[..block]), lanes, sums);
-        }
-
-        Return(rented);
-    }
-
-    /// <inheritdoc/>
-    public static void AddSquares(ReadOnlySpan<T> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> squares)
-    {
-        var block = BlockLength(lanes);
-        var rented = Rent(block);
-        Span<TWork> buffer = rented is null ? stackalloc TWork[2 * StackBlock] : rented;
-        for (var start = 0; start < x.Length; start += block)
-        {
-            TInner.AddSquares(Conversion.Convert(x, start, buffer[..block]), lanes, means, squares);
+            TInner.AddDeviations(Conversion.Convert(x, start, buffer[..block]), lanes, origins, sums, squares);
         }
 
         Return(rented);

@@ -18,31 +18,45 @@ internal static class ChannelSteps<T, TLane, TKernel>
     where TLane : unmanaged, IFloatingPointIeee754<TLane>
     where TKernel : IChannelVectorKernel<T, TLane>
 {
-    /// <summary>A chunk's per-channel mean and centred sum of squares (two passes; the second reads the chunk from cache).</summary>
+    /// <summary>
+    /// A chunk's per-channel mean and centred sum of squares M2, in one pass: per lane, Σd and Σd² of the deviations
+    /// d = x − c from the origin c, the lane's channel value in the chunk's first row; folded per channel,
+    /// μ = c + Σd/n and M2 = Σd² − (Σd)²/n, as the channels-first kernels' shifted moments.
+    /// </summary>
+    /// <remarks>
+    /// One pass instead of two or three (Σx, for double tensors the mean's correction Σ(x − μ), then Σ(x − μ)²) reads
+    /// the chunk once. It stays accurate because c belongs to the channel's chunk: (c − μ)² ≤ M2, so
+    /// Σd² = M2 + n·(c − μ)² ≤ (n + 1)·M2 and the cancellation in Σd² − (Σd)²/n costs at most a factor n + 1 on the
+    /// rounding of the double sums — a worst case (c an outlier of √n standard deviations) far below float
+    /// precision, and for typical data Σd² is about 2·M2. A constant channel gives d = 0 throughout, so exactly
+    /// μ = c and M2 = 0 (the double kernel no longer needs the corrected mean for that). Every deviation is formed
+    /// and squared in double, so float and Half tensors cannot overflow.
+    /// </remarks>
     public static void ChunkMoments(ReadOnlySpan<T> chunk, int rows, in ChannelLanes lanes, in ChannelScratch<TLane> scratch, Span<double> mean, Span<double> squares)
     {
-        var sums = scratch.Lanes(0);
-        sums.Clear();
-        TKernel.AddSums(chunk, lanes, sums);
-        FoldLanes(sums, lanes, mean);
-        TensorPrimitives.Divide(mean, rows, mean);
-
-        var laneMeans = scratch.Lanes(2);
-        Repeat<double>(mean, laneMeans);
-        if (TKernel.CorrectsMean)
+        var channels = mean.Length;
+        var origins = scratch.Lanes(2);
+        for (var c = 0; c < channels; c++)
         {
-            // The corrected two-pass mean: μ + Σ(x − μ)/n, exact for a constant channel (squares is scratch here).
-            sums.Clear();
-            TKernel.AddDeviations(chunk, lanes, laneMeans, sums);
-            FoldLanes(sums, lanes, squares);
-            TensorPrimitives.Divide(squares, rows, squares);
-            TensorPrimitives.Add(mean, squares, mean);
-            Repeat<double>(mean, laneMeans);
+            origins[c] = double.CreateTruncating(chunk[c]);
         }
+
+        Repeat<double>(origins[..channels], origins);
+        var sums = scratch.Lanes(0);
         var laneSquares = scratch.Lanes(1);
+        sums.Clear();
         laneSquares.Clear();
-        TKernel.AddSquares(chunk, lanes, laneMeans, laneSquares);
+        TKernel.AddDeviations(chunk, lanes, origins, sums, laneSquares);
+        FoldLanes(sums, lanes, mean);
         FoldLanes(laneSquares, lanes, squares);
+
+        // mean holds Σd: shift = Σd/n into the folded lanes' scratch, M2 = Σd² − Σd·shift (never below 0), μ = c + shift.
+        var shift = sums[..channels];
+        TensorPrimitives.Divide(mean, rows, shift);
+        TensorPrimitives.Multiply(mean, shift, mean);
+        TensorPrimitives.Subtract(squares, mean, squares);
+        TensorPrimitives.Max(squares, 0, squares);
+        TensorPrimitives.Add(origins[..channels], shift, mean);
     }
 
     /// <summary>
