@@ -40,7 +40,7 @@ internal readonly struct ChannelVectorDoubleKernel : IChannelVectorKernel<double
     }
 
     /// <inheritdoc/>
-    public static void Forward<TEnergy>(ReadOnlySpan<double> x, Span<double> y, in ChannelLanes lanes, ReadOnlySpan<double> gate, in EnergyConstants energy, bool streaming)
+    public static void Forward<TEnergy>(ReadOnlySpan<double> x, Span<double> y, in ChannelLanes lanes, ReadOnlySpan<double> gate, in EnergyConstants energy, int prefetchAhead, bool streaming)
         where TEnergy : IEnergy
     {
         Span<double> scratch = stackalloc double[2 * BlockLength];

@@ -32,6 +32,13 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
     where TOps : ISimdOps<TF, TD>
     where TNarrower : IChannelVectorKernel<float, float>
 {
+    /// <summary>
+    /// How far ahead, in elements, a gate that prefetches the next sample's input asks for its own output lines (256
+    /// bytes): the writer prefetches input and output at one distance, and the next sample's output lines, asked for a
+    /// whole sample before they are written, only crowd out the input they were fetched with (measured 7% slower).
+    /// </summary>
+    private const nuint OutputAhead = 64;
+
     /// <inheritdoc/>
     public static int Width => TOps.Count;
 
@@ -68,12 +75,12 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
     }
 
     /// <inheritdoc/>
-    public static void Forward<TEnergy>(ReadOnlySpan<float> x, Span<float> y, in ChannelLanes lanes, ReadOnlySpan<float> gate, in EnergyConstants energy, bool streaming)
+    public static void Forward<TEnergy>(ReadOnlySpan<float> x, Span<float> y, in ChannelLanes lanes, ReadOnlySpan<float> gate, in EnergyConstants energy, int prefetchAhead, bool streaming)
         where TEnergy : IEnergy
     {
         if (!lanes.RowWise && x.Length < TOps.Count)
         {
-            TNarrower.Forward<TEnergy>(x, y, lanes, gate, energy, streaming);
+            TNarrower.Forward<TEnergy>(x, y, lanes, gate, energy, prefetchAhead, streaming);
             return;
         }
 
@@ -86,12 +93,12 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
             var channels = lanes.Channels;
             for (var row = 0; row < x.Length; row += channels)
             {
-                GateRun<TEnergy>(ref Unsafe.Add(ref input, row), ref Unsafe.Add(ref output, row), channels, channels, tables, constants, streaming);
+                GateRun<TEnergy>(ref Unsafe.Add(ref input, row), ref Unsafe.Add(ref output, row), channels, channels, tables, constants, (nuint)prefetchAhead, streaming);
             }
         }
         else
         {
-            GateRun<TEnergy>(ref input, ref output, x.Length, lanes.Period, tables, constants, streaming);
+            GateRun<TEnergy>(ref input, ref output, x.Length, lanes.Period, tables, constants, (nuint)prefetchAhead, streaming);
         }
     }
 
@@ -182,14 +189,20 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         }
     }
 
-    /// <summary>The gate over a run of lanes starting at lane 0, written by <see cref="VectorWriter{TF, TD, TOps}"/>.</summary>
+    /// <summary>
+    /// The gate over a run of lanes starting at lane 0, written by <see cref="VectorWriter{TF, TD, TOps}"/>. With
+    /// <paramref name="ahead"/> set (beyond <see cref="OutputAhead"/>: a smaller sample is in cache anyway), each line's
+    /// step asks for the input line <paramref name="ahead"/> elements on, and the writer for the output line
+    /// <see cref="OutputAhead"/> elements on.
+    /// </summary>
     // Its own method, with the writer's loops inlined into it: inlined into its caller, the JIT ran out of budget
     // and called the step for every vector.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe void GateRun<TEnergy>(ref float x, ref float y, int length, int period, in GateTables tables, in EnergyVectors constants, bool streaming)
+    private static unsafe void GateRun<TEnergy>(ref float x, ref float y, int length, int period, in GateTables tables, in EnergyVectors constants, nuint ahead, bool streaming)
         where TEnergy : IEnergy =>
         VectorWriter<TF, TD, TOps>.Write(
-            (float*)Unsafe.AsPointer(ref y), (nuint)length, 0, streaming, new GateStep<TEnergy>((float*)Unsafe.AsPointer(ref x), tables, constants, period));
+            (float*)Unsafe.AsPointer(ref y), (nuint)length, ahead > OutputAhead ? OutputAhead : 0, streaming,
+            new GateStep<TEnergy>((float*)Unsafe.AsPointer(ref x), tables, constants, period, ahead > OutputAhead ? ahead - OutputAhead : 0));
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void GradientSumsRun<TEnergy>(ref float x, ref float g, int length, int period, in GateTables tables, in EnergyVectors constants, ref double weighted, ref double weightedSquares)
@@ -337,8 +350,8 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         }
     }
 
-    /// <summary>One vector of <see cref="GateRun"/>.</summary>
-    private unsafe struct GateStep<TEnergy>(float* x, GateTables tables, EnergyVectors constants, int period) : IVectorStep<TF>
+    /// <summary>One vector of <see cref="GateRun"/>; its prefetch asks for the input line <paramref name="shift"/> elements past the writer's.</summary>
+    private unsafe struct GateStep<TEnergy>(float* x, GateTables tables, EnergyVectors constants, int period, nuint shift) : IVectorStep<TF>
         where TEnergy : IEnergy
     {
         private LaneCounter _lanes = new(period);
@@ -350,9 +363,8 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public TF Next(nuint index) => Gate<TEnergy>(TOps.Load(ref *x, index), tables, _lanes.Advance(), constants);
 
-        public readonly void Prefetch(nuint index)
-        {
-        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Prefetch(nuint index) => Kernels.Prefetch.Line(ref *x, index + shift);
     }
 
     /// <summary>One vector of <see cref="GradientRun"/>.</summary>

@@ -34,7 +34,7 @@ internal readonly struct ChannelVectorScalarKernel : IChannelVectorKernel<float,
     }
 
     /// <inheritdoc/>
-    public static void Forward<TEnergy>(ReadOnlySpan<float> x, Span<float> y, in ChannelLanes lanes, ReadOnlySpan<float> gate, in EnergyConstants energy, bool streaming)
+    public static void Forward<TEnergy>(ReadOnlySpan<float> x, Span<float> y, in ChannelLanes lanes, ReadOnlySpan<float> gate, in EnergyConstants energy, int prefetchAhead, bool streaming)
         where TEnergy : IEnergy
     {
         var tables = new Tables(gate, lanes.TableLength);

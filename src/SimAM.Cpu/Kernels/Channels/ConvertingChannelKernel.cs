@@ -53,7 +53,7 @@ internal readonly struct ConvertingChannelKernel<T, TWork, TInner> : IChannelVec
     }
 
     /// <inheritdoc/>
-    public static void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in ChannelLanes lanes, ReadOnlySpan<TWork> gate, in EnergyConstants energy, bool streaming)
+    public static void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in ChannelLanes lanes, ReadOnlySpan<TWork> gate, in EnergyConstants energy, int prefetchAhead, bool streaming)
         where TEnergy : IEnergy
     {
         var block = BlockLength(lanes);
@@ -63,7 +63,7 @@ internal readonly struct ConvertingChannelKernel<T, TWork, TInner> : IChannelVec
         {
             // The block is read in full before any of it is written: y may be x itself.
             var values = Conversion.Convert(x, start, buffer[..block]);
-            TInner.Forward<TEnergy>(values, values, lanes, gate, energy, false);
+            TInner.Forward<TEnergy>(values, values, lanes, gate, energy, 0, false);
             Conversion.ConvertBack(values, y.Slice(start, values.Length));
         }
 

@@ -32,9 +32,11 @@ internal interface IChannelVectorKernel<T, TLane>
 
     /// <summary>
     /// y = x·sigmoid(E). <paramref name="gate"/> holds three tables (μ_high, r·√log2 e, μ_low term); y is x
-    /// itself or does not overlap it.
+    /// itself or does not overlap it. Vector kernels ask for the lines of x <paramref name="prefetchAhead"/> elements on
+    /// (0: none, and then no prefetch at all) as they go: the scheduler points that at the same chunk of the next sample,
+    /// which it reduces right after.
     /// </summary>
-    static abstract void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, in EnergyConstants energy, bool streaming)
+    static abstract void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, in EnergyConstants energy, int prefetchAhead, bool streaming)
         where TEnergy : IEnergy;
 
     /// <summary>
