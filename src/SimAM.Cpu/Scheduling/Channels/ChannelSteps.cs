@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using SimAM.Kernels;
 using SimAM.Kernels.Channels;
 
@@ -36,11 +37,7 @@ internal static class ChannelSteps<T, TLane, TKernel>
     {
         var channels = mean.Length;
         var origins = scratch.Lanes(2);
-        for (var c = 0; c < channels; c++)
-        {
-            origins[c] = double.CreateTruncating(chunk[c]);
-        }
-
+        TensorPrimitives.ConvertTruncating(chunk[..channels], origins[..channels]);
         Repeat<double>(origins[..channels], origins);
         var sums = scratch.Lanes(0);
         var laneSquares = scratch.Lanes(1);
@@ -177,8 +174,18 @@ internal static class ChannelSteps<T, TLane, TKernel>
     /// A channel holding NaN or ±∞ gets NaN throughout, as in the reference module (its statistics are NaN
     /// there too); nothing reaches any other channel.
     /// </summary>
+    /// <remarks>
+    /// Statistics are finite together when their sum is (a NaN or ±∞ makes it NaN or ±∞); only when it is not, which
+    /// is also the case for a sum of huge finite values, are the channels looked at one by one. Looking at every
+    /// channel of every chunk cost as much as the gate itself when a chunk holds only a few rows of many channels.
+    /// </remarks>
     public static void FillNaN(Span<T> chunk, ReadOnlySpan<PlaneStatistics> statistics)
     {
+        if (double.IsFinite(TensorPrimitives.Sum(MemoryMarshal.Cast<PlaneStatistics, double>(statistics))))
+        {
+            return;
+        }
+
         var channels = statistics.Length;
         for (var c = 0; c < channels; c++)
         {
