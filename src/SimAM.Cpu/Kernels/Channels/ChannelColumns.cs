@@ -63,19 +63,16 @@ internal static class ChannelColumns<TF, TD, TOps>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddVector(TF value, ref double origins, ref double sums, ref double squares, int firstLane)
     {
-        var half = TOps.Count / 2;
         TOps.Widen(value, out var lower, out var upper);
-        var d0 = TOps.SubtractDouble(lower, Read(ref origins, 0));
-        var d1 = TOps.SubtractDouble(upper, Read(ref origins, half));
+        TD s = default, t = default, q = default, r = default;
+        ShiftedSums<TF, TD, TOps>.Add(lower, upper, Read(ref origins, 0), Read(ref origins, TOps.Count / 2), ref s, ref t, ref q, ref r);
         if (firstLane != 0)
         {
-            Keep(firstLane, ref d0, ref d1);
+            Keep(firstLane, ref s, ref t);
+            Keep(firstLane, ref q, ref r);
         }
 
-        Write(ref sums, 0, TOps.AddDouble(Read(ref sums, 0), d0));
-        Write(ref sums, half, TOps.AddDouble(Read(ref sums, half), d1));
-        Write(ref squares, 0, TOps.MultiplyAddDouble(d0, d0, Read(ref squares, 0)));
-        Write(ref squares, half, TOps.MultiplyAddDouble(d1, d1, Read(ref squares, half)));
+        Store(ref sums, ref squares, 0, s, t, q, r);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -165,17 +162,12 @@ internal static class ChannelColumns<TF, TD, TOps>
         Store(ref sums, ref squares, 0, s0, t0, q0, r0);
     }
 
-    /// <summary>Adds d = x − c and d² of one vector, both halves, d formed in double.</summary>
+    /// <summary>Loads one vector and adds its d = x − c and d², both halves, d formed in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Add(ref float x, nuint index, TD originLower, TD originUpper, ref TD sumLower, ref TD sumUpper, ref TD squaresLower, ref TD squaresUpper)
     {
         TOps.LoadWidened(ref x, index, out var lower, out var upper);
-        lower = TOps.SubtractDouble(lower, originLower);
-        upper = TOps.SubtractDouble(upper, originUpper);
-        sumLower = TOps.AddDouble(sumLower, lower);
-        sumUpper = TOps.AddDouble(sumUpper, upper);
-        squaresLower = TOps.MultiplyAddDouble(lower, lower, squaresLower);
-        squaresUpper = TOps.MultiplyAddDouble(upper, upper, squaresUpper);
+        ShiftedSums<TF, TD, TOps>.Add(lower, upper, originLower, originUpper, ref sumLower, ref sumUpper, ref squaresLower, ref squaresUpper);
     }
 
     /// <summary>Zeroes the lanes below <paramref name="firstLane"/> of a widened pair (a multiplication by 0 or 1).</summary>
