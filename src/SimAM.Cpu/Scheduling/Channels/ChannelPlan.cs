@@ -13,8 +13,9 @@ namespace SimAM.Scheduling.Channels;
 internal readonly struct ChannelPlan(ChannelLanes lanes, int rowsPerChunk, int chunksPerSample, int workers, bool split)
 {
     /// <summary>
-    /// About 16 Ki values (64 KiB of floats) per chunk: a chunk prefetched during the previous sample's gate chunk
-    /// is still in L2 when it is reduced, and per-chunk bookkeeping (folding C lanes) stays a few percent.
+    /// About 16 Ki values (64 KiB of floats) per chunk when C is small (see <see cref="MinimumRows"/> for large C):
+    /// enough chunks for a batch-1 call to share out, and a chunk prefetched during the previous sample's gate chunk
+    /// is still in L2 when it is reduced.
     /// </summary>
     public const int ChunkTarget = 1 << 14;
 
