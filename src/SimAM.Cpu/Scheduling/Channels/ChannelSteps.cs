@@ -29,7 +29,8 @@ internal static class ChannelSteps<T, TLane, TKernel>
     /// the chunk once. It stays accurate because c belongs to the channel's chunk: (c − μ)² ≤ M2, so
     /// Σd² = M2 + n·(c − μ)² ≤ (n + 1)·M2 and the cancellation in Σd² − (Σd)²/n costs at most a factor n + 1 on the
     /// rounding of the double sums — a worst case (c an outlier of √n standard deviations) far below float
-    /// precision, and for typical data Σd² is about 2·M2. A constant channel gives d = 0 throughout, so exactly
+    /// precision, though for double tensors up to log2(n + 1) bits more than the corrected two-pass sums lost; for
+    /// typical data Σd² is about 2·M2. A constant channel gives d = 0 throughout, so exactly
     /// μ = c and M2 = 0 (the double kernel no longer needs the corrected mean for that). Every deviation is formed
     /// and squared in double, so float and Half tensors cannot overflow.
     /// </remarks>
