@@ -3,241 +3,191 @@ using System.Runtime.CompilerServices;
 namespace SimAM.Kernels.Channels;
 
 /// <summary>
-/// The channel-vector reductions over whole periods (rows in row mode), down the columns: a tile of up to
-/// eight vector columns is summed over all the periods of a chunk in registers and added to its table
-/// lanes once. Accumulating into the tables vector by vector instead waits on the store of the previous
-/// period's update (about ten cycles a vector measured on Zen 4) and ran at half the memory speed.
+/// The channel-vector moments over whole periods (rows in row mode), down the columns: a tile of vector
+/// columns accumulates Σd and Σd², d = x − c about each lane's origin c, over all the periods of a chunk in
+/// registers and adds them to its table lanes once. Accumulating into the tables vector by vector instead
+/// waits on the store of the previous period's update (about ten cycles a vector measured on Zen 4) and ran
+/// at half the memory speed.
 /// </summary>
 /// <remarks>
-/// A tile reads 4 to 8 consecutive vectors of each period (256 to 512 contiguous bytes), so the first pass
-/// over a chunk still streams; the next tile finds the rest of each row in L2. Tiles are eight vectors
-/// wide with AVX-512 (16 accumulators of its 32 registers), four otherwise.
+/// A column holds four double accumulators (Σd and Σd² of each half) and its two origin vectors: tiles are four
+/// columns wide with AVX-512 (24 of its 32 registers), two otherwise (12 of 16), so nothing spills. A tile
+/// reads 2 to 4 consecutive vectors of each period (128 to 256 contiguous bytes); the next tile finds the rest
+/// of each row in L2.
 /// </remarks>
 internal static class ChannelColumns<TF, TD, TOps>
     where TF : struct
     where TD : struct
     where TOps : ISimdOps<TF, TD>
 {
-    /// <summary>Σx per lane over <paramref name="periods"/> whole periods; row mode's overlapped last column is masked.</summary>
-    public static void Sum(ref float x, int periods, int period, ref double table)
+    /// <summary>
+    /// Σd and Σd² per lane over <paramref name="periods"/> whole periods, in double (see
+    /// <see cref="ChannelVectorKernel{TF, TD, TOps, TNarrower}.AddDeviations"/>); row mode's overlapped last column
+    /// drops the lanes the column before counted.
+    /// </summary>
+    public static void Deviations(ref float x, int periods, int period, ref double origins, ref double sums, ref double squares)
     {
         var width = TOps.Count;
         var columns = period / width;
         var column = 0;
         if (width >= 16)
         {
-            for (; column + 8 <= columns; column += 8)
+            for (; column + 4 <= columns; column += 4)
             {
-                SumTile8(ref Unsafe.Add(ref x, column * width), periods, period, ref Unsafe.Add(ref table, column * width));
+                var at = column * width;
+                Tile4(ref Unsafe.Add(ref x, at), periods, period, ref Unsafe.Add(ref origins, at), ref Unsafe.Add(ref sums, at), ref Unsafe.Add(ref squares, at));
             }
         }
 
-        for (; column + 4 <= columns; column += 4)
-        {
-            SumTile4(ref Unsafe.Add(ref x, column * width), periods, period, ref Unsafe.Add(ref table, column * width));
-        }
-
-        for (; column < columns; column++)
-        {
-            SumTile1(ref Unsafe.Add(ref x, column * width), periods, period, ref Unsafe.Add(ref table, column * width), 0);
-        }
-
-        if (period % width != 0)
-        {
-            SumTile1(ref Unsafe.Add(ref x, period - width), periods, period, ref Unsafe.Add(ref table, period - width), width - (period % width));
-        }
-    }
-
-    /// <summary>Σ(x − mean)² per lane over whole periods, in double; row mode's overlapped last column is masked.</summary>
-    public static void Squares(ref float x, int periods, int period, ref double means, ref double table)
-    {
-        var width = TOps.Count;
-        var columns = period / width;
-        var column = 0;
-        for (; column + 4 <= columns; column += 4)
+        for (; column + 2 <= columns; column += 2)
         {
             var at = column * width;
-            SquareTile4(ref Unsafe.Add(ref x, at), periods, period, ref Unsafe.Add(ref means, at), ref Unsafe.Add(ref table, at));
+            Tile2(ref Unsafe.Add(ref x, at), periods, period, ref Unsafe.Add(ref origins, at), ref Unsafe.Add(ref sums, at), ref Unsafe.Add(ref squares, at));
         }
 
         for (; column < columns; column++)
         {
             var at = column * width;
-            SquareTile1(ref Unsafe.Add(ref x, at), periods, period, ref Unsafe.Add(ref means, at), ref Unsafe.Add(ref table, at), 0);
+            Tile1(ref Unsafe.Add(ref x, at), periods, period, ref Unsafe.Add(ref origins, at), ref Unsafe.Add(ref sums, at), ref Unsafe.Add(ref squares, at), 0);
         }
 
         if (period % width != 0)
         {
             var at = period - width;
-            SquareTile1(ref Unsafe.Add(ref x, at), periods, period, ref Unsafe.Add(ref means, at), ref Unsafe.Add(ref table, at), width - (period % width));
+            Tile1(ref Unsafe.Add(ref x, at), periods, period, ref Unsafe.Add(ref origins, at), ref Unsafe.Add(ref sums, at), ref Unsafe.Add(ref squares, at), width - (period % width));
         }
     }
 
+    /// <summary>Adds d = x − origin and d² of one vector into its lanes, vector by vector (the last, partial period of a run).</summary>
+    /// <remarks>Lanes below <paramref name="firstLane"/> (an overlapped tail) are dropped.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddVector(TF value, ref double origins, ref double sums, ref double squares, int firstLane)
+    {
+        TOps.Widen(value, out var lower, out var upper);
+        TD s = default, t = default, q = default, r = default;
+        ShiftedSums<TF, TD, TOps>.Add(lower, upper, Read(ref origins, 0), Read(ref origins, TOps.Count / 2), ref s, ref t, ref q, ref r);
+        if (firstLane != 0)
+        {
+            Keep(firstLane, ref s, ref t);
+            Keep(firstLane, ref q, ref r);
+        }
+
+        Store(ref sums, ref squares, 0, s, t, q, r);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SumTile8(ref float x, int periods, int period, ref double table)
+    private static void Tile4(ref float x, int periods, int period, ref double origins, ref double sums, ref double squares)
     {
         var w = (nuint)TOps.Count;
-        TD l0 = default, u0 = default, l1 = default, u1 = default, l2 = default, u2 = default, l3 = default, u3 = default;
-        TD l4 = default, u4 = default, l5 = default, u5 = default, l6 = default, u6 = default, l7 = default, u7 = default;
+        var half = (int)w / 2;
+        var lanes = (int)w;
+        var c0 = Read(ref origins, 0);
+        var e0 = Read(ref origins, half);
+        var c1 = Read(ref origins, lanes);
+        var e1 = Read(ref origins, lanes + half);
+        var c2 = Read(ref origins, 2 * lanes);
+        var e2 = Read(ref origins, (2 * lanes) + half);
+        var c3 = Read(ref origins, 3 * lanes);
+        var e3 = Read(ref origins, (3 * lanes) + half);
+        TD s0 = default, t0 = default, q0 = default, r0 = default, s1 = default, t1 = default, q1 = default, r1 = default;
+        TD s2 = default, t2 = default, q2 = default, r2 = default, s3 = default, t3 = default, q3 = default, r3 = default;
         nuint at = 0;
         for (var p = 0; p < periods; p++, at += (nuint)period)
         {
-            Add(TOps.Load(ref x, at), ref l0, ref u0);
-            Add(TOps.Load(ref x, at + w), ref l1, ref u1);
-            Add(TOps.Load(ref x, at + (2 * w)), ref l2, ref u2);
-            Add(TOps.Load(ref x, at + (3 * w)), ref l3, ref u3);
-            Add(TOps.Load(ref x, at + (4 * w)), ref l4, ref u4);
-            Add(TOps.Load(ref x, at + (5 * w)), ref l5, ref u5);
-            Add(TOps.Load(ref x, at + (6 * w)), ref l6, ref u6);
-            Add(TOps.Load(ref x, at + (7 * w)), ref l7, ref u7);
+            Add(ref x, at, c0, e0, ref s0, ref t0, ref q0, ref r0);
+            Add(ref x, at + w, c1, e1, ref s1, ref t1, ref q1, ref r1);
+            Add(ref x, at + (2 * w), c2, e2, ref s2, ref t2, ref q2, ref r2);
+            Add(ref x, at + (3 * w), c3, e3, ref s3, ref t3, ref q3, ref r3);
         }
 
-        var half = (int)w / 2;
-        var lanes = (int)w;
-        Store(ref table, 0, half, l0, u0);
-        Store(ref table, lanes, half, l1, u1);
-        Store(ref table, 2 * lanes, half, l2, u2);
-        Store(ref table, 3 * lanes, half, l3, u3);
-        Store(ref table, 4 * lanes, half, l4, u4);
-        Store(ref table, 5 * lanes, half, l5, u5);
-        Store(ref table, 6 * lanes, half, l6, u6);
-        Store(ref table, 7 * lanes, half, l7, u7);
+        Store(ref sums, ref squares, 0, s0, t0, q0, r0);
+        Store(ref sums, ref squares, lanes, s1, t1, q1, r1);
+        Store(ref sums, ref squares, 2 * lanes, s2, t2, q2, r2);
+        Store(ref sums, ref squares, 3 * lanes, s3, t3, q3, r3);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SumTile4(ref float x, int periods, int period, ref double table)
+    private static void Tile2(ref float x, int periods, int period, ref double origins, ref double sums, ref double squares)
     {
         var w = (nuint)TOps.Count;
-        TD l0 = default, u0 = default, l1 = default, u1 = default, l2 = default, u2 = default, l3 = default, u3 = default;
+        var half = (int)w / 2;
+        var lanes = (int)w;
+        var c0 = Read(ref origins, 0);
+        var e0 = Read(ref origins, half);
+        var c1 = Read(ref origins, lanes);
+        var e1 = Read(ref origins, lanes + half);
+        TD s0 = default, t0 = default, q0 = default, r0 = default, s1 = default, t1 = default, q1 = default, r1 = default;
         nuint at = 0;
         for (var p = 0; p < periods; p++, at += (nuint)period)
         {
-            Add(TOps.Load(ref x, at), ref l0, ref u0);
-            Add(TOps.Load(ref x, at + w), ref l1, ref u1);
-            Add(TOps.Load(ref x, at + (2 * w)), ref l2, ref u2);
-            Add(TOps.Load(ref x, at + (3 * w)), ref l3, ref u3);
+            Add(ref x, at, c0, e0, ref s0, ref t0, ref q0, ref r0);
+            Add(ref x, at + w, c1, e1, ref s1, ref t1, ref q1, ref r1);
         }
 
-        var half = (int)w / 2;
-        var lanes = (int)w;
-        Store(ref table, 0, half, l0, u0);
-        Store(ref table, lanes, half, l1, u1);
-        Store(ref table, 2 * lanes, half, l2, u2);
-        Store(ref table, 3 * lanes, half, l3, u3);
+        Store(ref sums, ref squares, 0, s0, t0, q0, r0);
+        Store(ref sums, ref squares, lanes, s1, t1, q1, r1);
     }
 
-    /// <summary>One column, two periods at a time (four independent accumulators).</summary>
+    /// <summary>One column, two periods at a time (two independent chains of each sum).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SumTile1(ref float x, int periods, int period, ref double table, int firstLane)
+    private static void Tile1(ref float x, int periods, int period, ref double origins, ref double sums, ref double squares, int firstLane)
     {
-        TD l0 = default, u0 = default, l1 = default, u1 = default;
+        var c = Read(ref origins, 0);
+        var e = Read(ref origins, TOps.Count / 2);
+        TD s0 = default, t0 = default, q0 = default, r0 = default, s1 = default, t1 = default, q1 = default, r1 = default;
         nuint at = 0;
         var p = 0;
         for (; p + 2 <= periods; p += 2, at += 2 * (nuint)period)
         {
-            Add(Masked(TOps.Load(ref x, at), firstLane), ref l0, ref u0);
-            Add(Masked(TOps.Load(ref x, at + (nuint)period), firstLane), ref l1, ref u1);
+            Add(ref x, at, c, e, ref s0, ref t0, ref q0, ref r0);
+            Add(ref x, at + (nuint)period, c, e, ref s1, ref t1, ref q1, ref r1);
         }
 
         if (p < periods)
         {
-            Add(Masked(TOps.Load(ref x, at), firstLane), ref l0, ref u0);
+            Add(ref x, at, c, e, ref s0, ref t0, ref q0, ref r0);
         }
 
-        Store(ref table, 0, TOps.Count / 2, TOps.AddDouble(l0, l1), TOps.AddDouble(u0, u1));
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SquareTile4(ref float x, int periods, int period, ref double means, ref double table)
-    {
-        var w = (nuint)TOps.Count;
-        var half = (int)w / 2;
-        var lanes = (int)w;
-        var m0 = Read(ref means, 0);
-        var n0 = Read(ref means, half);
-        var m1 = Read(ref means, lanes);
-        var n1 = Read(ref means, lanes + half);
-        var m2 = Read(ref means, 2 * lanes);
-        var n2 = Read(ref means, (2 * lanes) + half);
-        var m3 = Read(ref means, 3 * lanes);
-        var n3 = Read(ref means, (3 * lanes) + half);
-        TD l0 = default, u0 = default, l1 = default, u1 = default, l2 = default, u2 = default, l3 = default, u3 = default;
-        nuint at = 0;
-        for (var p = 0; p < periods; p++, at += (nuint)period)
-        {
-            AddSquare(TOps.Load(ref x, at), m0, n0, ref l0, ref u0);
-            AddSquare(TOps.Load(ref x, at + w), m1, n1, ref l1, ref u1);
-            AddSquare(TOps.Load(ref x, at + (2 * w)), m2, n2, ref l2, ref u2);
-            AddSquare(TOps.Load(ref x, at + (3 * w)), m3, n3, ref l3, ref u3);
-        }
-
-        Store(ref table, 0, half, l0, u0);
-        Store(ref table, lanes, half, l1, u1);
-        Store(ref table, 2 * lanes, half, l2, u2);
-        Store(ref table, 3 * lanes, half, l3, u3);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void SquareTile1(ref float x, int periods, int period, ref double means, ref double table, int firstLane)
-    {
-        var half = TOps.Count / 2;
-        var mean = Read(ref means, 0);
-        var meanUpper = Read(ref means, half);
-        TD l0 = default, u0 = default, l1 = default, u1 = default;
-        nuint at = 0;
-        var p = 0;
-        for (; p + 2 <= periods; p += 2, at += 2 * (nuint)period)
-        {
-            AddSquare(TOps.Load(ref x, at), mean, meanUpper, ref l0, ref u0);
-            AddSquare(TOps.Load(ref x, at + (nuint)period), mean, meanUpper, ref l1, ref u1);
-        }
-
-        if (p < periods)
-        {
-            AddSquare(TOps.Load(ref x, at), mean, meanUpper, ref l0, ref u0);
-        }
-
-        var lower = TOps.AddDouble(l0, l1);
-        var upper = TOps.AddDouble(u0, u1);
+        s0 = TOps.AddDouble(s0, s1);
+        t0 = TOps.AddDouble(t0, t1);
+        q0 = TOps.AddDouble(q0, q1);
+        r0 = TOps.AddDouble(r0, r1);
         if (firstLane != 0)
         {
             // Row mode's overlapped last column: the lanes the column before counted are dropped.
-            TOps.Widen(TOps.KeepLanesFrom(TOps.Create(1f), firstLane), out var keepLower, out var keepUpper);
-            var zero = TOps.CreateDouble(0);
-            lower = TOps.MultiplyAddDouble(lower, keepLower, zero);
-            upper = TOps.MultiplyAddDouble(upper, keepUpper, zero);
+            Keep(firstLane, ref s0, ref t0);
+            Keep(firstLane, ref q0, ref r0);
         }
 
-        Store(ref table, 0, half, lower, upper);
+        Store(ref sums, ref squares, 0, s0, t0, q0, r0);
     }
 
+    /// <summary>Loads one vector and adds its d = x − c and d², both halves, d formed in double.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Add(TF value, ref TD lower, ref TD upper)
+    private static void Add(ref float x, nuint index, TD originLower, TD originUpper, ref TD sumLower, ref TD sumUpper, ref TD squaresLower, ref TD squaresUpper)
     {
-        TOps.Widen(value, out var l, out var u);
-        lower = TOps.AddDouble(lower, l);
-        upper = TOps.AddDouble(upper, u);
+        TOps.LoadWidened(ref x, index, out var lower, out var upper);
+        ShiftedSums<TF, TD, TOps>.Add(lower, upper, originLower, originUpper, ref sumLower, ref sumUpper, ref squaresLower, ref squaresUpper);
     }
 
+    /// <summary>Zeroes the lanes below <paramref name="firstLane"/> of a widened pair (a multiplication by 0 or 1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddSquare(TF value, TD meanLower, TD meanUpper, ref TD lower, ref TD upper)
+    private static void Keep(int firstLane, ref TD lower, ref TD upper)
     {
-        TOps.Widen(value, out var l, out var u);
-        l = TOps.SubtractDouble(l, meanLower);
-        u = TOps.SubtractDouble(u, meanUpper);
-        lower = TOps.MultiplyAddDouble(l, l, lower);
-        upper = TOps.MultiplyAddDouble(u, u, upper);
+        TOps.Widen(TOps.KeepLanesFrom(TOps.Create(1f), firstLane), out var keepLower, out var keepUpper);
+        lower = TOps.MultiplyDouble(lower, keepLower);
+        upper = TOps.MultiplyDouble(upper, keepUpper);
     }
 
+    /// <summary>Adds a column's sums and sums of squares, two halves each, into its table lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TF Masked(TF value, int firstLane) => firstLane == 0 ? value : TOps.KeepLanesFrom(value, firstLane);
-
-    /// <summary>Adds a column's two halves into its table lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(ref double table, int lane, int half, TD lower, TD upper)
+    private static void Store(ref double sums, ref double squares, int lane, TD sumLower, TD sumUpper, TD squaresLower, TD squaresUpper)
     {
-        Write(ref table, lane, TOps.AddDouble(Read(ref table, lane), lower));
-        Write(ref table, lane + half, TOps.AddDouble(Read(ref table, lane + half), upper));
+        var half = TOps.Count / 2;
+        Write(ref sums, lane, TOps.AddDouble(Read(ref sums, lane), sumLower));
+        Write(ref sums, lane + half, TOps.AddDouble(Read(ref sums, lane + half), sumUpper));
+        Write(ref squares, lane, TOps.AddDouble(Read(ref squares, lane), squaresLower));
+        Write(ref squares, lane + half, TOps.AddDouble(Read(ref squares, lane + half), squaresUpper));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

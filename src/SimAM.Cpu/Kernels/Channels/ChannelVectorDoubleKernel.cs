@@ -25,28 +25,22 @@ internal readonly struct ChannelVectorDoubleKernel : IChannelVectorKernel<double
     public static double WeightScaleOf(double scaledRoot) => 1;
 
     /// <inheritdoc/>
-    public static void AddSums(ReadOnlySpan<double> x, in ChannelLanes lanes, Span<double> sums)
+    public static void AddDeviations(ReadOnlySpan<double> x, in ChannelLanes lanes, ReadOnlySpan<double> origins, Span<double> sums, Span<double> squares)
     {
+        Span<double> deviations = stackalloc double[BlockLength];
         for (var walk = new LaneWalk(x.Length, lanes.Period); walk.Next(out var start, out var lane, out var length);)
         {
-            var destination = sums.Slice(lane, length);
-            TensorPrimitives.Add(destination, x.Slice(start, length), destination);
+            var d = deviations[..length];
+            var first = sums.Slice(lane, length);
+            var second = squares.Slice(lane, length);
+            TensorPrimitives.Subtract(x.Slice(start, length), origins.Slice(lane, length), d);
+            TensorPrimitives.Add(first, d, first);
+            TensorPrimitives.MultiplyAdd(d, d, second, second);
         }
     }
 
     /// <inheritdoc/>
-    public static bool CorrectsMean => true;
-
-    /// <inheritdoc/>
-    public static void AddDeviations(ReadOnlySpan<double> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> deviations) =>
-        AddCentred(x, lanes, means, deviations, squared: false);
-
-    /// <inheritdoc/>
-    public static void AddSquares(ReadOnlySpan<double> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> squares) =>
-        AddCentred(x, lanes, means, squares, squared: true);
-
-    /// <inheritdoc/>
-    public static void Forward<TEnergy>(ReadOnlySpan<double> x, Span<double> y, in ChannelLanes lanes, ReadOnlySpan<double> gate, in EnergyConstants energy, bool streaming)
+    public static void Forward<TEnergy>(ReadOnlySpan<double> x, Span<double> y, in ChannelLanes lanes, ReadOnlySpan<double> gate, in EnergyConstants energy, int prefetchAhead, bool streaming)
         where TEnergy : IEnergy
     {
         Span<double> scratch = stackalloc double[2 * BlockLength];
@@ -175,26 +169,6 @@ internal readonly struct ChannelVectorDoubleKernel : IChannelVectorKernel<double
             }
 
             return true;
-        }
-    }
-
-    /// <summary>Adds x − mean, or (x − mean)², into its lane of <paramref name="destination"/>.</summary>
-    private static void AddCentred(ReadOnlySpan<double> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> destination, bool squared)
-    {
-        Span<double> centred = stackalloc double[BlockLength];
-        for (var walk = new LaneWalk(x.Length, lanes.Period); walk.Next(out var start, out var lane, out var length);)
-        {
-            var c = centred[..length];
-            var sums = destination.Slice(lane, length);
-            TensorPrimitives.Subtract(x.Slice(start, length), means.Slice(lane, length), c);
-            if (squared)
-            {
-                TensorPrimitives.MultiplyAdd(c, c, sums, sums);
-            }
-            else
-            {
-                TensorPrimitives.Add(sums, c, sums);
-            }
         }
     }
 }

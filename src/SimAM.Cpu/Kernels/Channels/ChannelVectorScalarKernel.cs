@@ -22,28 +22,19 @@ internal readonly struct ChannelVectorScalarKernel : IChannelVectorKernel<float,
     public static double WeightScaleOf(float scaledRoot) => WeightScale.Of(scaledRoot);
 
     /// <inheritdoc/>
-    public static void AddSums(ReadOnlySpan<float> x, in ChannelLanes lanes, Span<double> sums)
+    public static void AddDeviations(ReadOnlySpan<float> x, in ChannelLanes lanes, ReadOnlySpan<double> origins, Span<double> sums, Span<double> squares)
     {
         var period = lanes.Period;
         for (int i = 0, lane = 0; i < x.Length; i++, lane = Next(lane, period))
         {
-            sums[lane] += x[i];
+            var deviation = x[i] - origins[lane];
+            sums[lane] += deviation;
+            squares[lane] += deviation * deviation;
         }
     }
 
     /// <inheritdoc/>
-    public static void AddSquares(ReadOnlySpan<float> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> squares)
-    {
-        var period = lanes.Period;
-        for (int i = 0, lane = 0; i < x.Length; i++, lane = Next(lane, period))
-        {
-            var centred = x[i] - means[lane];
-            squares[lane] += centred * centred;
-        }
-    }
-
-    /// <inheritdoc/>
-    public static void Forward<TEnergy>(ReadOnlySpan<float> x, Span<float> y, in ChannelLanes lanes, ReadOnlySpan<float> gate, in EnergyConstants energy, bool streaming)
+    public static void Forward<TEnergy>(ReadOnlySpan<float> x, Span<float> y, in ChannelLanes lanes, ReadOnlySpan<float> gate, in EnergyConstants energy, int prefetchAhead, bool streaming)
         where TEnergy : IEnergy
     {
         var tables = new Tables(gate, lanes.TableLength);

@@ -39,35 +39,21 @@ internal readonly struct ConvertingChannelKernel<T, TWork, TInner> : IChannelVec
     public static double WeightScaleOf(TWork scaledRoot) => TInner.WeightScaleOf(scaledRoot);
 
     /// <inheritdoc/>
-    public static void AddSums(ReadOnlySpan<T> x, in ChannelLanes lanes, Span<double> sums)
+    public static void AddDeviations(ReadOnlySpan<T> x, in ChannelLanes lanes, ReadOnlySpan<double> origins, Span<double> sums, Span<double> squares)
     {
         var block = BlockLength(lanes);
         var rented = Rent(block);
         Span<TWork> buffer = rented is null ? stackalloc TWork[2 * StackBlock] : rented;
         for (var start = 0; start < x.Length; start += block)
         {
-            TInner.AddSums(Conversion.Convert(x, start, buffer[..block]), lanes, sums);
+            TInner.AddDeviations(Conversion.Convert(x, start, buffer[..block]), lanes, origins, sums, squares);
         }
 
         Return(rented);
     }
 
     /// <inheritdoc/>
-    public static void AddSquares(ReadOnlySpan<T> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> squares)
-    {
-        var block = BlockLength(lanes);
-        var rented = Rent(block);
-        Span<TWork> buffer = rented is null ? stackalloc TWork[2 * StackBlock] : rented;
-        for (var start = 0; start < x.Length; start += block)
-        {
-            TInner.AddSquares(Conversion.Convert(x, start, buffer[..block]), lanes, means, squares);
-        }
-
-        Return(rented);
-    }
-
-    /// <inheritdoc/>
-    public static void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in ChannelLanes lanes, ReadOnlySpan<TWork> gate, in EnergyConstants energy, bool streaming)
+    public static void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in ChannelLanes lanes, ReadOnlySpan<TWork> gate, in EnergyConstants energy, int prefetchAhead, bool streaming)
         where TEnergy : IEnergy
     {
         var block = BlockLength(lanes);
@@ -77,7 +63,7 @@ internal readonly struct ConvertingChannelKernel<T, TWork, TInner> : IChannelVec
         {
             // The block is read in full before any of it is written: y may be x itself.
             var values = Conversion.Convert(x, start, buffer[..block]);
-            TInner.Forward<TEnergy>(values, values, lanes, gate, energy, false);
+            TInner.Forward<TEnergy>(values, values, lanes, gate, energy, 0, false);
             Conversion.ConvertBack(values, y.Slice(start, values.Length));
         }
 

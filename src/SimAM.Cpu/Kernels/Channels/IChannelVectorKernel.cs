@@ -24,30 +24,19 @@ internal interface IChannelVectorKernel<T, TLane>
     /// </summary>
     static abstract double WeightScaleOf(TLane scaledRoot);
 
-    /// <summary>Adds every value of <paramref name="x"/> into its lane of <paramref name="sums"/>, in double.</summary>
-    static abstract void AddSums(ReadOnlySpan<T> x, in ChannelLanes lanes, Span<double> sums);
-
-    /// <summary>Adds (x − mean)² into its lane of <paramref name="squares"/>, in double; <paramref name="means"/> is per lane.</summary>
-    static abstract void AddSquares(ReadOnlySpan<T> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> squares);
-
     /// <summary>
-    /// Gets a value indicating whether the mean from <see cref="AddSums"/> needs correcting by the mean deviation from it
-    /// (<see cref="AddDeviations"/>). Sums of float or Half values in double are exact for a constant channel, so
-    /// its mean is exact; sums of double values round, and a constant channel of large values then showed a
-    /// variance of that rounding.
+    /// Adds the deviation d = x − origin and d² into their lanes of <paramref name="sums"/> and <paramref name="squares"/>,
+    /// d formed in double; <paramref name="origins"/> is per lane (see <see cref="Scheduling.Channels.ChannelSteps{T, TLane, TKernel}.ChunkMoments"/>).
     /// </summary>
-    static virtual bool CorrectsMean => false;
-
-    /// <summary>Adds x − mean into its lane of <paramref name="deviations"/>; <paramref name="means"/> is per lane.</summary>
-    /// <exception cref="NotSupportedException">The kernel does not correct its means (<see cref="CorrectsMean"/> is false).</exception>
-    static virtual void AddDeviations(ReadOnlySpan<T> x, in ChannelLanes lanes, ReadOnlySpan<double> means, Span<double> deviations) =>
-        throw new NotSupportedException("Only kernels that correct their means add deviations.");
+    static abstract void AddDeviations(ReadOnlySpan<T> x, in ChannelLanes lanes, ReadOnlySpan<double> origins, Span<double> sums, Span<double> squares);
 
     /// <summary>
     /// y = x·sigmoid(E). <paramref name="gate"/> holds three tables (μ_high, r·√log2 e, μ_low term); y is x
-    /// itself or does not overlap it.
+    /// itself or does not overlap it. Vector kernels ask for the lines of x <paramref name="prefetchAhead"/> elements on
+    /// (0: none, and then no prefetch at all) as they go: the scheduler points that at the same chunk of the next sample,
+    /// which it reduces right after.
     /// </summary>
-    static abstract void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, in EnergyConstants energy, bool streaming)
+    static abstract void Forward<TEnergy>(ReadOnlySpan<T> x, Span<T> y, in ChannelLanes lanes, ReadOnlySpan<TLane> gate, in EnergyConstants energy, int prefetchAhead, bool streaming)
         where TEnergy : IEnergy;
 
     /// <summary>

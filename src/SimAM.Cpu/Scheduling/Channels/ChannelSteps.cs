@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using SimAM.Kernels;
 using SimAM.Kernels.Channels;
 
@@ -18,31 +19,42 @@ internal static class ChannelSteps<T, TLane, TKernel>
     where TLane : unmanaged, IFloatingPointIeee754<TLane>
     where TKernel : IChannelVectorKernel<T, TLane>
 {
-    /// <summary>A chunk's per-channel mean and centred sum of squares (two passes; the second reads the chunk from cache).</summary>
+    /// <summary>
+    /// A chunk's per-channel mean and centred sum of squares M2, in one pass: per lane, Σd and Σd² of the deviations
+    /// d = x − c from the origin c, the lane's channel value in the chunk's first row; folded per channel,
+    /// μ = c + Σd/n and M2 = Σd² − (Σd)²/n, as the channels-first kernels' shifted moments.
+    /// </summary>
+    /// <remarks>
+    /// One pass instead of two or three (Σx, for double tensors the mean's correction Σ(x − μ), then Σ(x − μ)²) reads
+    /// the chunk once. It stays accurate because c belongs to the channel's chunk: (c − μ)² ≤ M2, so
+    /// Σd² = M2 + n·(c − μ)² ≤ (n + 1)·M2 and the cancellation in Σd² − (Σd)²/n costs at most a factor n + 1 on the
+    /// rounding of the double sums — a worst case (c an outlier of √n standard deviations) far below float
+    /// precision, though for double tensors up to log2(n + 1) bits more than the corrected two-pass sums lost; for
+    /// typical data Σd² is about 2·M2. A constant channel gives d = 0 throughout, so exactly
+    /// μ = c and M2 = 0 (the double kernel no longer needs the corrected mean for that). Every deviation is formed
+    /// and squared in double, so float and Half tensors cannot overflow.
+    /// </remarks>
     public static void ChunkMoments(ReadOnlySpan<T> chunk, int rows, in ChannelLanes lanes, in ChannelScratch<TLane> scratch, Span<double> mean, Span<double> squares)
     {
+        var channels = mean.Length;
+        var origins = scratch.Lanes(2);
+        TensorPrimitives.ConvertTruncating(chunk[..channels], origins[..channels]);
+        Repeat<double>(origins[..channels], origins);
         var sums = scratch.Lanes(0);
-        sums.Clear();
-        TKernel.AddSums(chunk, lanes, sums);
-        FoldLanes(sums, lanes, mean);
-        TensorPrimitives.Divide(mean, rows, mean);
-
-        var laneMeans = scratch.Lanes(2);
-        Repeat<double>(mean, laneMeans);
-        if (TKernel.CorrectsMean)
-        {
-            // The corrected two-pass mean: μ + Σ(x − μ)/n, exact for a constant channel (squares is scratch here).
-            sums.Clear();
-            TKernel.AddDeviations(chunk, lanes, laneMeans, sums);
-            FoldLanes(sums, lanes, squares);
-            TensorPrimitives.Divide(squares, rows, squares);
-            TensorPrimitives.Add(mean, squares, mean);
-            Repeat<double>(mean, laneMeans);
-        }
         var laneSquares = scratch.Lanes(1);
+        sums.Clear();
         laneSquares.Clear();
-        TKernel.AddSquares(chunk, lanes, laneMeans, laneSquares);
+        TKernel.AddDeviations(chunk, lanes, origins, sums, laneSquares);
+        FoldLanes(sums, lanes, mean);
         FoldLanes(laneSquares, lanes, squares);
+
+        // mean holds Σd: shift = Σd/n into the folded lanes' scratch, M2 = Σd² − Σd·shift (never below 0), μ = c + shift.
+        var shift = sums[..channels];
+        TensorPrimitives.Divide(mean, rows, shift);
+        TensorPrimitives.Multiply(mean, shift, mean);
+        TensorPrimitives.Subtract(squares, mean, squares);
+        TensorPrimitives.Max(squares, 0, squares);
+        TensorPrimitives.Add(origins[..channels], shift, mean);
     }
 
     /// <summary>
@@ -163,8 +175,18 @@ internal static class ChannelSteps<T, TLane, TKernel>
     /// A channel holding NaN or ±∞ gets NaN throughout, as in the reference module (its statistics are NaN
     /// there too); nothing reaches any other channel.
     /// </summary>
+    /// <remarks>
+    /// Statistics are finite together when their sum is (a NaN or ±∞ makes it NaN or ±∞); only when it is not, which
+    /// is also the case for a sum of huge finite values, are the channels looked at one by one. Looking at every
+    /// channel of every chunk cost as much as the gate itself when a chunk holds only a few rows of many channels.
+    /// </remarks>
     public static void FillNaN(Span<T> chunk, ReadOnlySpan<PlaneStatistics> statistics)
     {
+        if (double.IsFinite(TensorPrimitives.Sum(MemoryMarshal.Cast<PlaneStatistics, double>(statistics))))
+        {
+            return;
+        }
+
         var channels = statistics.Length;
         for (var c = 0; c < channels; c++)
         {

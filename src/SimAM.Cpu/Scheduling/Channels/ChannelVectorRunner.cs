@@ -200,26 +200,34 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
     /// <summary>Whole-sample mode: moments of every chunk, folded in order, into the sample's statistics.</summary>
     private static void ReduceSample(in Call call, int sample, in ChannelScratch<TLane> scratch)
     {
-        var plan = call.Plan;
-        var mean = scratch.Channel(0);
-        var squares = scratch.Channel(1);
-        long count = 0;
-        for (var chunk = 0; chunk < plan.ChunksPerSample; chunk++)
+        for (var chunk = 0; chunk < call.Plan.ChunksPerSample; chunk++)
         {
-            var rows = plan.Rows(chunk, call.View.PlaneSize);
-            ChannelSteps<T, TLane, TKernel>.ChunkMoments(call.Chunk(call.X, sample, chunk), rows, plan.Lanes, scratch, scratch.Channel(2), scratch.Channel(3));
-            ChannelSteps<T, TLane, TKernel>.Combine(count, rows, mean, squares, scratch.Channel(2), scratch.Channel(3), scratch.Channel(4));
-            count += rows;
+            ReduceChunk(call, sample, chunk, scratch);
         }
-
-        ChannelSteps<T, TLane, TKernel>.Statistics(mean, squares, call.View.PlaneSize, call.SampleStatistics(sample));
     }
 
-    private static void Gate<TEnergy>(in Call call, int sample, int chunk, ReadOnlySpan<TLane> gate)
+    /// <summary>
+    /// Whole-sample mode: a chunk's moments merged into the sample's running ones (scratch rows 0 and 1; chunks come in
+    /// order), and after the last chunk the sample's statistics.
+    /// </summary>
+    private static void ReduceChunk(in Call call, int sample, int chunk, in ChannelScratch<TLane> scratch)
+    {
+        var plan = call.Plan;
+        var rows = plan.Rows(chunk, call.View.PlaneSize);
+        var countBefore = (long)plan.FirstRow(chunk);
+        ChannelSteps<T, TLane, TKernel>.ChunkMoments(call.Chunk(call.X, sample, chunk), rows, plan.Lanes, scratch, scratch.Channel(2), scratch.Channel(3));
+        ChannelSteps<T, TLane, TKernel>.Combine(countBefore, rows, scratch.Channel(0), scratch.Channel(1), scratch.Channel(2), scratch.Channel(3), scratch.Channel(4));
+        if (chunk == plan.ChunksPerSample - 1)
+        {
+            ChannelSteps<T, TLane, TKernel>.Statistics(scratch.Channel(0), scratch.Channel(1), call.View.PlaneSize, call.SampleStatistics(sample));
+        }
+    }
+
+    private static void Gate<TEnergy>(in Call call, int sample, int chunk, ReadOnlySpan<TLane> gate, int prefetchAhead = 0)
         where TEnergy : IEnergy
     {
         var destination = call.MutableChunk(call.Y, sample, chunk);
-        TKernel.Forward<TEnergy>(call.Chunk(call.X, sample, chunk), destination, call.Plan.Lanes, gate, call.Energy, call.Streaming);
+        TKernel.Forward<TEnergy>(call.Chunk(call.X, sample, chunk), destination, call.Plan.Lanes, gate, call.Energy, prefetchAhead, call.Streaming);
         ChannelSteps<T, TLane, TKernel>.FillNaN(destination, call.SampleStatistics(sample));
     }
 
@@ -267,6 +275,16 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
             new(tensor + ((long)sample * View.SampleLength) + ((long)Plan.FirstRow(chunk) * View.Channels), Plan.Rows(chunk, View.PlaneSize) * View.Channels);
     }
 
+    /// <summary>
+    /// Whole-sample mode, forward: each worker's samples in order, the next sample reduced chunk by chunk between the
+    /// gate's chunks of this one.
+    /// </summary>
+    /// <remarks>
+    /// The reduction meets memory and the gate is compute bound, so, as the channels-first runners do from plane to
+    /// plane, the gate of each chunk asks for the same chunk of the next sample (one sample length on), and the
+    /// reduction right after it finds that chunk in cache. Reducing the whole next sample after the gate instead would
+    /// find the first chunks evicted by the rest: a sample is larger than L2.
+    /// </remarks>
     private readonly struct WholeSamplesForward<TEnergy>(Call call) : IAction
         where TEnergy : IEnergy
     {
@@ -277,13 +295,23 @@ internal static unsafe class ChannelVectorRunner<T, TLane, TKernel>
             try
             {
                 var (start, end) = plan.Range(i, call.View.Samples);
+                if (start < end)
+                {
+                    ReduceSample(call, start, scratch);
+                }
+
                 for (var sample = start; sample < end; sample++)
                 {
-                    ReduceSample(call, sample, scratch);
+                    var next = sample + 1 < end;
+                    var ahead = next ? call.View.SampleLength : 0;
                     ChannelSteps<T, TLane, TKernel>.GateTables(call.SampleStatistics(sample), call.Lambda, scratch.Gate, plan.Lanes.TableLength);
                     for (var chunk = 0; chunk < plan.ChunksPerSample; chunk++)
                     {
-                        Gate<TEnergy>(call, sample, chunk, scratch.Gate);
+                        Gate<TEnergy>(call, sample, chunk, scratch.Gate, ahead);
+                        if (next)
+                        {
+                            ReduceChunk(call, sample + 1, chunk, scratch);
+                        }
                     }
                 }
             }
