@@ -520,12 +520,7 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         for (var k = 1; k < planeSize; k++)
         {
             TOps.Widen(TOps.Gather(x + k, offsets), out var lower, out var upper);
-            lower = TOps.SubtractDouble(lower, originLower);
-            upper = TOps.SubtractDouble(upper, originUpper);
-            sumLower = TOps.AddDouble(sumLower, lower);
-            sumUpper = TOps.AddDouble(sumUpper, upper);
-            sumOfSquaresLower = TOps.MultiplyAddDouble(lower, lower, sumOfSquaresLower);
-            sumOfSquaresUpper = TOps.MultiplyAddDouble(upper, upper, sumOfSquaresUpper);
+            ShiftedSums<TF, TD, TOps>.Add(lower, upper, originLower, originUpper, ref sumLower, ref sumUpper, ref sumOfSquaresLower, ref sumOfSquaresUpper);
         }
 
         var size = TOps.CreateDouble(planeSize);

@@ -174,14 +174,14 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
         {
             TOps.LoadWidened(ref x, i, out var lower0, out var upper0);
             TOps.LoadWidened(ref x, i + width, out var lower1, out var upper1);
-            AddDeviations(lower0, upper0, centre, ref s0, ref s1, ref q0, ref q1);
-            AddDeviations(lower1, upper1, centre, ref s2, ref s3, ref q2, ref q3);
+            ShiftedSums<TF, TD, TOps>.Add(lower0, upper0, centre, centre, ref s0, ref s1, ref q0, ref q1);
+            ShiftedSums<TF, TD, TOps>.Add(lower1, upper1, centre, centre, ref s2, ref s3, ref q2, ref q3);
         }
 
         if (i + width <= count)
         {
             TOps.LoadWidened(ref x, i, out var lower, out var upper);
-            AddDeviations(lower, upper, centre, ref s0, ref s1, ref q0, ref q1);
+            ShiftedSums<TF, TD, TOps>.Add(lower, upper, centre, centre, ref s0, ref s1, ref q0, ref q1);
             i += width;
         }
 
@@ -189,7 +189,7 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
         {
             // Lanes already counted become c itself, so they contribute exactly zero.
             TOps.WidenFrom(TOps.Load(ref x, count - width), (int)(width - (count - i)), centre, out var lower, out var upper);
-            AddDeviations(lower, upper, centre, ref s0, ref s1, ref q0, ref q1);
+            ShiftedSums<TF, TD, TOps>.Add(lower, upper, centre, centre, ref s0, ref s1, ref q0, ref q1);
         }
 
         var sum = TOps.SumDouble(TOps.AddDouble(TOps.AddDouble(s0, s1), TOps.AddDouble(s2, s3)));
@@ -198,16 +198,6 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
         return new ChunkMoments(length, origin + shift, Math.Max(squares - (sum * shift), 0));
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddDeviations(TD lower, TD upper, TD centre, ref TD sum0, ref TD sum1, ref TD squares0, ref TD squares1)
-    {
-        lower = TOps.SubtractDouble(lower, centre);
-        upper = TOps.SubtractDouble(upper, centre);
-        sum0 = TOps.AddDouble(sum0, lower);
-        sum1 = TOps.AddDouble(sum1, upper);
-        squares0 = TOps.MultiplyAddDouble(lower, lower, squares0);
-        squares1 = TOps.MultiplyAddDouble(upper, upper, squares1);
-    }
 
     /// <summary>
     /// The one elementwise pass, for the forward gate (y = x / (1 + 2^t), t = −(u² + ½)·log2(e)) and the
