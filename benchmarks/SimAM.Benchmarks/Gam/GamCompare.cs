@@ -10,6 +10,8 @@ using SimAM.Cli.Benchmarking.Gam;
 using SimAM.Cli.Commands;
 using SimAM.Cli.Npy;
 using SimAM.Gam;
+using static SimAM.Benchmarks.Infrastructure.Differences;
+using static SimAM.Benchmarks.Infrastructure.CommandArguments;
 
 namespace SimAM.Benchmarks.Gam;
 
@@ -242,62 +244,6 @@ internal static class GamCompare
         return x;
     }
 
-    private static double MaxAbs(ReadOnlySpan<float> values)
-    {
-        var max = 0.0;
-        foreach (var v in values)
-        {
-            max = Math.Max(max, Math.Abs(v));
-        }
-
-        return max;
-    }
-
-    private static double MaxAbs(ReadOnlySpan<double> values)
-    {
-        var max = 0.0;
-        foreach (var v in values)
-        {
-            max = Math.Max(max, Math.Abs(v));
-        }
-
-        return max;
-    }
-
-    private static double MaxAbsDifference(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        var max = 0.0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            var d = Math.Abs((double)a[i] - b[i]);
-            if (double.IsNaN(d))
-            {
-                return d;
-            }
-
-            max = Math.Max(max, d);
-        }
-
-        return max;
-    }
-
-    private static double MaxAbsDifference(ReadOnlySpan<float> a, ReadOnlySpan<double> b)
-    {
-        var max = 0.0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            var d = Math.Abs(a[i] - b[i]);
-            if (double.IsNaN(d))
-            {
-                return d;
-            }
-
-            max = Math.Max(max, d);
-        }
-
-        return max;
-    }
-
     private static void WriteCase(Utf8JsonWriter json, GamBenchCase c)
     {
         json.WriteString("name", GamCaseFiles.Name(c));
@@ -418,16 +364,6 @@ internal static class GamCompare
             }
 
             return parsed;
-        }
-
-        private static string Value(string[] args, ref int i)
-        {
-            if (i + 1 >= args.Length)
-            {
-                throw new ArgumentException($"{args[i]} needs a value");
-            }
-
-            return args[++i];
         }
     }
 }

@@ -8,6 +8,7 @@ using System.Numerics.Tensors;
 using System.Text.Json;
 using SimAM.Cli.Benchmarking;
 using SimAM.Cli.Commands;
+using static SimAM.Benchmarks.Infrastructure.CommandArguments;
 
 namespace SimAM.Benchmarks.Paths;
 
@@ -569,31 +570,6 @@ internal static class SimAmPaths
             }
 
             return parsed;
-        }
-
-        private static int[] ParseShape(string text)
-        {
-            var parts = text.Trim('[', ']').Split(',', StringSplitOptions.TrimEntries);
-            var shape = new int[parts.Length];
-            for (var i = 0; i < parts.Length; i++)
-            {
-                if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
-                {
-                    throw new ArgumentException($"--shape {text}: expected comma-separated positive integers, as 8,256,56,56");
-                }
-            }
-
-            return shape;
-        }
-
-        private static string Value(string[] args, ref int i)
-        {
-            if (i + 1 >= args.Length)
-            {
-                throw new ArgumentException($"{args[i]} needs a value");
-            }
-
-            return args[++i];
         }
     }
 }

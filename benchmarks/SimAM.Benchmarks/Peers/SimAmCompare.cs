@@ -8,6 +8,8 @@ using System.Text.Json;
 using SimAM.Benchmarks.Gam;
 using SimAM.Cli.Benchmarking;
 using SimAM.Cli.Commands;
+using static SimAM.Benchmarks.Infrastructure.Differences;
+using static SimAM.Benchmarks.Infrastructure.CommandArguments;
 
 namespace SimAM.Benchmarks.Peers;
 
@@ -178,62 +180,6 @@ internal static class SimAmCompare
         while (Stopwatch.GetElapsedTime(start).TotalSeconds < seconds);
     }
 
-    private static double MaxAbs(ReadOnlySpan<float> values)
-    {
-        var max = 0.0;
-        foreach (var v in values)
-        {
-            max = Math.Max(max, Math.Abs(v));
-        }
-
-        return max;
-    }
-
-    private static double MaxAbs(ReadOnlySpan<double> values)
-    {
-        var max = 0.0;
-        foreach (var v in values)
-        {
-            max = Math.Max(max, Math.Abs(v));
-        }
-
-        return max;
-    }
-
-    private static double MaxAbsDifference(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        var max = 0.0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            var d = Math.Abs((double)a[i] - b[i]);
-            if (double.IsNaN(d))
-            {
-                return d;
-            }
-
-            max = Math.Max(max, d);
-        }
-
-        return max;
-    }
-
-    private static double MaxAbsDifference(ReadOnlySpan<float> a, ReadOnlySpan<double> b)
-    {
-        var max = 0.0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            var d = Math.Abs(a[i] - b[i]);
-            if (double.IsNaN(d))
-            {
-                return d;
-            }
-
-            max = Math.Max(max, d);
-        }
-
-        return max;
-    }
-
     private static void WriteJson(Stream stream, IReadOnlyList<Result> results, SortedDictionary<int, IReadOnlyList<string>> graphs, BenchEnvironment environment, bool spinning, string tiered)
     {
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -347,31 +293,6 @@ internal static class SimAmCompare
             }
 
             return parsed;
-        }
-
-        private static int[] ParseShape(string text)
-        {
-            var parts = text.Trim('[', ']').Split(',', StringSplitOptions.TrimEntries);
-            var shape = new int[parts.Length];
-            for (var i = 0; i < parts.Length; i++)
-            {
-                if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
-                {
-                    throw new ArgumentException($"--shape {text}: expected comma-separated positive integers, as 8,256,56,56");
-                }
-            }
-
-            return shape;
-        }
-
-        private static string Value(string[] args, ref int i)
-        {
-            if (i + 1 >= args.Length)
-            {
-                throw new ArgumentException($"{args[i]} needs a value");
-            }
-
-            return args[++i];
         }
     }
 }
