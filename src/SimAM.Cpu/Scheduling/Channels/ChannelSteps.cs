@@ -182,7 +182,7 @@ internal static class ChannelSteps<T, TLane, TKernel>
     /// </remarks>
     public static void FillNaN(Span<T> chunk, ReadOnlySpan<PlaneStatistics> statistics)
     {
-        if (double.IsFinite(TensorPrimitives.Sum(MemoryMarshal.Cast<PlaneStatistics, double>(statistics))))
+        if (double.IsFinite(Sums.Of(MemoryMarshal.Cast<PlaneStatistics, double>(statistics))))
         {
             return;
         }
