@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
@@ -12,6 +11,7 @@ using SimAM.Cli.Npy;
 using SimAM.Gam;
 using static SimAM.Benchmarks.Infrastructure.Differences;
 using static SimAM.Benchmarks.Infrastructure.CommandArguments;
+using static SimAM.Benchmarks.Infrastructure.Reporting;
 
 namespace SimAM.Benchmarks.Gam;
 
@@ -292,20 +292,6 @@ internal static class GamCompare
         json.WriteEndArray();
         json.WriteEndObject();
     }
-
-    private static void WriteNumberOrNull(Utf8JsonWriter json, string name, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            json.WriteNumber(name, value);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
-    }
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private sealed record Result(GamBenchCase Case, double GamMs, double OrtMs, double MaxAbsY, double GamVersusOrt, double GamError, double OrtError);
 

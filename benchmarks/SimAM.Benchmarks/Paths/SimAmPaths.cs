@@ -9,6 +9,7 @@ using System.Text.Json;
 using SimAM.Cli.Benchmarking;
 using SimAM.Cli.Commands;
 using static SimAM.Benchmarks.Infrastructure.CommandArguments;
+using static SimAM.Benchmarks.Infrastructure.Reporting;
 
 namespace SimAM.Benchmarks.Paths;
 
@@ -491,8 +492,6 @@ internal static class SimAmPaths
         json.WriteEndArray();
         json.WriteEndObject();
     }
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>One shape's medians (in the order of <see cref="s_paths"/>) and check errors, and the ratios of the table.</summary>
     private sealed record Result(int[] Shape, double Megabytes, double[] Medians, SortedDictionary<string, double> Errors)

@@ -10,6 +10,7 @@ using SimAM.Cli.Benchmarking;
 using SimAM.Cli.Commands;
 using static SimAM.Benchmarks.Infrastructure.Differences;
 using static SimAM.Benchmarks.Infrastructure.CommandArguments;
+using static SimAM.Benchmarks.Infrastructure.Reporting;
 
 namespace SimAM.Benchmarks.Peers;
 
@@ -231,20 +232,6 @@ internal static class SimAmCompare
         json.WriteEndArray();
         json.WriteEndObject();
     }
-
-    private static void WriteNumberOrNull(Utf8JsonWriter json, string name, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            json.WriteNumber(name, value);
-        }
-        else
-        {
-            json.WriteNull(name);
-        }
-    }
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
     private sealed record Result(int[] Shape, double Megabytes, double EngineMs, double OrtMs, double MaxAbsY, double EngineVersusOrt, double EngineError, double OrtError);
 
