@@ -189,19 +189,20 @@ internal static class SimAmPaths
     {
         var elements = shape.Aggregate(1, (a, d) => a * d);
         var (n, c) = (shape[0], shape[1]);
-        var planeSize = elements / (n * c);
         int[] channelsLast = [n, .. shape[2..], c];
         var channelsLastOptions = new SimAmOptions { Layout = SimAmLayout.ChannelsLast };
         var exactOptions = new SimAmOptions { Variant = SimAmVariant.Exact };
 
         // The input of simam bench (uniform in [-1, 1), seeds 1 and 2), rounded to float16 as its --dtype float16 does:
         // then the float32 and float16 paths compute on the very same numbers, and only the output's rounding differs.
-        var x = RandomHalfValues(elements, seed: 1);
-        var g = RandomHalfValues(elements, seed: 2);
-        var xLast = ToChannelsLast(x, n, c, planeSize);
-        var gLast = ToChannelsLast(g, n, c, planeSize);
-        var xHalf = ToHalf(x);
-        var gHalf = ToHalf(g);
+        var x = BenchTensors.Random(elements, seed: 1);
+        var g = BenchTensors.Random(elements, seed: 2);
+        BenchTensors.RoundToHalf(x);
+        BenchTensors.RoundToHalf(g);
+        var xLast = BenchTensors.ToChannelsLast(x, n, c);
+        var gLast = BenchTensors.ToChannelsLast(g, n, c);
+        var xHalf = BenchTensors.ToHalf(x);
+        var gHalf = BenchTensors.ToHalf(g);
 
         // One output per path, so that no check reads another path's values, and the floors write their own.
         var floorOutput = new float[elements];
@@ -228,14 +229,8 @@ internal static class SimAmPaths
 
         Action[] actions =
         [
-            () => Baselines.Memcpy(x, floorOutput),
-            () => Baselines.Memcpy(x, floorOutput, parallel: false),
-            () => Baselines.StreamingCopy(x, floorOutput),
-            () => Baselines.StreamingCopy(x, floorOutput, parallel: false),
-            () => Baselines.ThreeStream(x, g, floorOutput),
-            () => Baselines.ThreeStream(x, g, floorOutput, parallel: false),
-            () => Baselines.StreamingThreeStream(x, g, floorOutput),
-            () => Baselines.StreamingThreeStream(x, g, floorOutput, parallel: false),
+            .. Baselines.ForwardFloors(x, floorOutput),
+            .. Baselines.BackwardFloors(x, g, floorOutput),
             () => SimAm.Forward(x, y, shape, Lambda),
             () => SimAm.Backward(x, g, dx, shape, statistics, Lambda),
             () => SimAm.Backward(x, g, dxRecomputed, shape, Lambda),
@@ -286,7 +281,6 @@ internal static class SimAmPaths
         int[] shape, float[] x, float[] g, float[] y, float[] dx, float[] dxRecomputed, float[] yLast, float[] dxLast, Half[] yHalf, Half[] dxHalf, float[] yExact, float[] dxExact, SimAmOptions exactOptions)
     {
         var (n, c) = (shape[0], shape[1]);
-        var planeSize = x.Length / (n * c);
         var x64 = Array.ConvertAll(x, v => (double)v);
         var g64 = Array.ConvertAll(g, v => (double)v);
         var yExact64 = new double[x.Length];
@@ -313,8 +307,8 @@ internal static class SimAmPaths
         }
 
         Expect("backward_recompute", dxRecomputed, dx, Float32Tolerance);
-        Expect("nhwc_forward", ToChannelsFirst(yLast, n, c, planeSize), y, Float32Tolerance);
-        Expect("nhwc_backward_saved", ToChannelsFirst(dxLast, n, c, planeSize), dx, Float32Tolerance);
+        Expect("nhwc_forward", BenchTensors.ToChannelsFirst(yLast, n, c), y, Float32Tolerance);
+        Expect("nhwc_backward_saved", BenchTensors.ToChannelsFirst(dxLast, n, c), dx, Float32Tolerance);
         Expect("half_forward", ToSingle(yHalf), y, Float16Tolerance);
         Expect("half_backward_saved", ToSingle(dxHalf), dx, Float16Tolerance);
         Expect("exact_forward", yExact, Array.ConvertAll(yExact64, v => (float)v), Float32Tolerance);
@@ -349,68 +343,10 @@ internal static class SimAmPaths
         }
     }
 
-    /// <summary>Uniform in [-1, 1), each value rounded to the nearest float16 number.</summary>
-    private static float[] RandomHalfValues(int length, int seed)
-    {
-        var random = new Random(seed);
-        var values = new float[length];
-        for (var i = 0; i < length; i++)
-        {
-            values[i] = (float)(Half)((random.NextSingle() * 2f) - 1f);
-        }
-
-        return values;
-    }
-
-    private static Half[] ToHalf(float[] values)
-    {
-        var result = new Half[values.Length];
-        TensorPrimitives.ConvertToHalf(values, result);
-        return result;
-    }
-
     private static float[] ToSingle(Half[] values)
     {
         var result = new float[values.Length];
         TensorPrimitives.ConvertToSingle(values, result);
-        return result;
-    }
-
-    /// <summary>[N, C, S] to [N, S, C]: the same logical tensor with its channels last.</summary>
-    private static float[] ToChannelsLast(float[] values, int n, int c, int s)
-    {
-        var result = new float[values.Length];
-        for (var sample = 0; sample < n; sample++)
-        {
-            for (var channel = 0; channel < c; channel++)
-            {
-                var source = ((sample * c) + channel) * s;
-                for (var i = 0; i < s; i++)
-                {
-                    result[(((sample * s) + i) * c) + channel] = values[source + i];
-                }
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>[N, S, C] back to [N, C, S].</summary>
-    private static float[] ToChannelsFirst(float[] values, int n, int c, int s)
-    {
-        var result = new float[values.Length];
-        for (var sample = 0; sample < n; sample++)
-        {
-            for (var channel = 0; channel < c; channel++)
-            {
-                var target = ((sample * c) + channel) * s;
-                for (var i = 0; i < s; i++)
-                {
-                    result[target + i] = values[(((sample * s) + i) * c) + channel];
-                }
-            }
-        }
-
         return result;
     }
 

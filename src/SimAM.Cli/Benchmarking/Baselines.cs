@@ -70,6 +70,35 @@ internal static class Baselines
     }
 
     /// <summary>
+    /// The candidates of the streaming floor, the fastest of which is the least a forward pass can take: a copy of
+    /// <paramref name="x"/> into <paramref name="output"/> with ordinary and with non-temporal stores, each parallel
+    /// and serial. The first is the parallel <see cref="Memcpy"/>.
+    /// </summary>
+    /// <param name="x">The tensor.</param>
+    /// <param name="output">A buffer of the same length.</param>
+    /// <returns>The four calls.</returns>
+    public static Action[] ForwardFloors(float[] x, float[] output) =>
+    [
+        () => Memcpy(x, output),
+        () => Memcpy(x, output, parallel: false),
+        () => StreamingCopy(x, output),
+        () => StreamingCopy(x, output, parallel: false),
+    ];
+
+    /// <summary>The candidates of the 3-stream floor likewise: output = x + g, ordinary and non-temporal, parallel and serial.</summary>
+    /// <param name="x">The first input.</param>
+    /// <param name="g">The second input.</param>
+    /// <param name="output">The output.</param>
+    /// <returns>The four calls.</returns>
+    public static Action[] BackwardFloors(float[] x, float[] g, float[] output) =>
+    [
+        () => ThreeStream(x, g, output),
+        () => ThreeStream(x, g, output, parallel: false),
+        () => StreamingThreeStream(x, g, output),
+        () => StreamingThreeStream(x, g, output, parallel: false),
+    ];
+
+    /// <summary>
     /// SimAM forward as a chain of <see cref="TensorPrimitives"/> calls per plane, into a scratch buffer:
     /// Sum → mean; Subtract; Multiply (square); Sum → variance; Multiply by k; Add ½; Sigmoid; Multiply by x.
     /// Planes are split over <see cref="Chunks"/> parallel workers, each with its own scratch buffer.

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Linq;
 using System.Numerics.Tensors;
@@ -61,13 +60,13 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
 
         var planeSize = elements / planes;
         var dims = setup.EngineShape(nchw);
-        var x = RandomTensor(elements, seed: 1);
-        var g = RandomTensor(elements, seed: 2);
+        var x = BenchTensors.Random(elements, seed: 1);
+        var g = BenchTensors.Random(elements, seed: 2);
         if (setup.DType == BenchDType.Float16)
         {
             // The float32 baselines then see exactly the values the float16 tensors hold.
-            RoundToHalf(x);
-            RoundToHalf(g);
+            BenchTensors.RoundToHalf(x);
+            BenchTensors.RoundToHalf(g);
         }
 
         // What every measured call, and the chain, must compute: the float32 channels-first engine.
@@ -181,8 +180,8 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
     /// </summary>
     private Measured PrepareHalf(float[] x, float[] g, int[] nchw, int[] dims, int planes, float[] expected)
     {
-        var xh = ToHalf(Arrange(x, nchw));
-        var gh = ToHalf(Arrange(g, nchw));
+        var xh = BenchTensors.ToHalf(Arrange(x, nchw));
+        var gh = BenchTensors.ToHalf(Arrange(g, nchw));
         var yh = new Half[xh.Length];
         var dxh = new Half[xh.Length];
         var options = new SimAmOptions { Layout = setup.Layout };
@@ -202,58 +201,8 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
     }
 
     /// <summary>Gets <paramref name="nchw"/>-shaped data in the setup's layout: the array itself channels first, a permuted copy channels last.</summary>
-    private float[] Arrange(float[] values, int[] nchw)
-    {
-        if (setup.Layout != SimAmLayout.ChannelsLast)
-        {
-            return values;
-        }
-
-        var (n, c) = (nchw[0], nchw[1]);
-        var s = values.Length / (n * c);
-        var result = new float[values.Length];
-        for (var sample = 0; sample < n; sample++)
-        {
-            for (var channel = 0; channel < c; channel++)
-            {
-                var source = ((sample * c) + channel) * s;
-                for (var i = 0; i < s; i++)
-                {
-                    result[(((sample * s) + i) * c) + channel] = values[source + i];
-                }
-            }
-        }
-
-        return result;
-    }
-
-    private static Half[] ToHalf(float[] values)
-    {
-        var result = new Half[values.Length];
-        TensorPrimitives.ConvertToHalf(values, result);
-        return result;
-    }
-
-    private static void RoundToHalf(float[] values)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)(Half)values[i];
-        }
-    }
-
-    [SuppressMessage("Security", "CA5394:Do not use insecure randomness", Justification = "Benchmark data, not security.")]
-    private static float[] RandomTensor(int length, int seed)
-    {
-        var random = new Random(seed);
-        var values = new float[length];
-        for (var i = 0; i < length; i++)
-        {
-            values[i] = (random.NextSingle() * 2f) - 1f;
-        }
-
-        return values;
-    }
+    private float[] Arrange(float[] values, int[] nchw) =>
+        setup.Layout == SimAmLayout.ChannelsLast ? BenchTensors.ToChannelsLast(values, nchw[0], nchw[1]) : values;
 
     /// <summary>Compares a result in <paramref name="layout"/> with the float32 channels-first engine's.</summary>
     private static void CheckSameResult(float[] expected, float[] actual, int[] nchw, SimAmLayout layout, float tolerance, string what)
@@ -300,21 +249,6 @@ internal sealed class BenchRunner(Timing timing, BenchSetup setup, float lambda 
         /// and with non-temporal stores, in parallel and on one thread.
         /// </summary>
         public static Measured WithCpuFloors(Action forward, Action backward, float[] first, float[] second, float[] output) =>
-            new(
-                forward,
-                backward,
-                [
-                    () => Baselines.Memcpy(first, output),
-                    () => Baselines.Memcpy(first, output, parallel: false),
-                    () => Baselines.StreamingCopy(first, output),
-                    () => Baselines.StreamingCopy(first, output, parallel: false),
-                ],
-                [
-                    () => Baselines.ThreeStream(first, second, output),
-                    () => Baselines.ThreeStream(first, second, output, parallel: false),
-                    () => Baselines.StreamingThreeStream(first, second, output),
-                    () => Baselines.StreamingThreeStream(first, second, output, parallel: false),
-                ],
-                output);
+            new(forward, backward, Baselines.ForwardFloors(first, output), Baselines.BackwardFloors(first, second, output), output);
     }
 }
