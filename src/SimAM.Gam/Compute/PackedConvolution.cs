@@ -3,19 +3,24 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using SimAM.Gam.Compute.Lanes;
 
 namespace SimAM.Gam.Compute;
 
 /// <summary>
-/// The convolution for small feature maps: positions are numbered over the whole batch (n·H·W + h·W + w, data only),
-/// and each tile's inputs are first gathered from the padded planes into a packed panel ([channel][kh][kw][position],
-/// zeros coming from the padding for free), which the same micro-kernel then reads as a plain GEMM. On a 7×7 map the
-/// direct path computes (W + 3)-wide rows in 48-position tiles, 96 positions for 49 pixels; here every lane is a
-/// pixel, at the price of one gathered value per reduction step and position, shared by all output-channel blocks.
+/// The convolution for small feature maps: positions are numbered over the whole batch, image row first
+/// ((h·N + n)·W + w, data only), and each tile's inputs are first gathered from the padded planes into a packed panel
+/// ([channel][kh][kw][position], zeros coming from the padding for free), which the same micro-kernel then reads as a
+/// plain GEMM. On a 7×7 map the direct path computes (W + 3)-wide rows in 48-position tiles, 96 positions for 49
+/// pixels; here every lane is a pixel, at the price of one gathered value per reduction step and position, shared by
+/// all output-channel blocks.
 /// </summary>
+/// <remarks>
+/// Numbering rows first puts every lane of a tile in the same image row or two (N·W positions per row), so the kernel
+/// rows kh that read only the zero rows above or below the map for all of a tile's lanes are skipped: on a 7×7 map
+/// 37 of the 49 taps' rows remain on average, and since a skipped product is an exact zero, every sum is the same to
+/// the bit.
+/// </remarks>
 /// <typeparam name="T">float or double.</typeparam>
 /// <typeparam name="TV">The vector type of the width.</typeparam>
 /// <typeparam name="TLanes">The width.</typeparam>
@@ -41,9 +46,10 @@ internal static class PackedConvolution<T, TV, TLanes>
         where TEpilogue : struct, ITileEpilogue<T>
     {
         var nr = GamStages<T, TV, TLanes>.TilePositions;
-        var plane = geometry.Height * geometry.Width;
-        var positions = batch * plane;
+        var positions = batch * geometry.Height * geometry.Width;
+        var rowPositions = batch * geometry.Width;
         Span<long> bases = stackalloc long[nr];
+        Span<Segment> segments = stackalloc Segment[nr];
         ref var tile0 = ref MemoryMarshal.GetReference(tile);
         ref var panel0 = ref MemoryMarshal.GetReference(panel);
         for (var t = from; t < to; t++)
@@ -52,31 +58,48 @@ internal static class PackedConvolution<T, TV, TLanes>
             for (var j = 0; j < nr; j++)
             {
                 var p = first + j;
-                bases[j] = p < positions ? PaddedIndex(geometry, inputChannels, p / plane, p % plane) : -1;
+                bases[j] = p < positions ? geometry.BatchIndex(inputChannels, batch, p) : -1;
             }
 
+            var tileSegments = Segments(bases, segments);
+
+            // The kernel rows that reach the map from some image row of the tile: the others multiply zeros only.
+            var lowRow = first / rowPositions;
+            var highRow = (Math.Min(first + nr, positions) - 1) / rowPositions;
+            var firstKernelRow = Math.Max(0, PaddedGeometry.Pad - highRow);
+            var lastKernelRow = Math.Min(GamWeights.KernelSize - 1, geometry.Height - 1 + PaddedGeometry.Pad - lowRow);
+            var firstTap = firstKernelRow * GamWeights.KernelSize;
+            var taps = (lastKernelRow - firstKernelRow + 1) * GamWeights.KernelSize;
             for (var g = 0; g < filter.Groups; g++)
             {
                 for (var c0 = 0; c0 < filter.InPerGroup; c0 += chunk)
                 {
                     var channels = Math.Min(chunk, filter.InPerGroup - c0);
                     var last = c0 + channels == filter.InPerGroup;
-                    Pack(geometry, inputs, (g * filter.InPerGroup) + c0, channels, bases, panel);
+                    Pack(geometry, inputs, (g * filter.InPerGroup) + c0, channels, tileSegments, nr, panel, firstKernelRow, lastKernelRow);
                     for (var b = 0; b < filter.BlocksPerGroup; b++)
                     {
                         ref var partial = ref partials[filter.FirstChannel(g, b) * nr];
-                        MicroKernel.Block<T, TV, TLanes>(
-                            filter.Rows,
-                            ref Unsafe.Add(ref filter.Panel(g, b), (nint)c0 * Taps * filter.Rows),
-                            ref panel0,
-                            ref offsets[0],
-                            channels * Taps,
-                            c0 > 0,
-                            ref partial,
-                            nr,
-                            ref last ? ref tile0 : ref partial,
-                            nr,
-                            filter.RowsIn(b));
+                        ref var weights = ref Unsafe.Add(ref filter.Panel(g, b), (nint)c0 * Taps * filter.Rows);
+                        if (taps == Taps)
+                        {
+                            MicroKernel.Block<T, TV, TLanes>(
+                                filter.Rows, ref weights, ref panel0, ref offsets[0], channels * Taps, c0 > 0, ref partial, nr, ref last ? ref tile0 : ref partial, nr, filter.RowsIn(b));
+                        }
+                        else
+                        {
+                            // The kept taps of one channel are consecutive steps of the panel and the filter, but not across
+                            // channels: one reduction per channel, the sums parked in the tile's partials between them.
+                            for (var ci = 0; ci < channels; ci++)
+                            {
+                                var step = (ci * Taps) + firstTap;
+                                var done = last && ci == channels - 1;
+                                MicroKernel.Block<T, TV, TLanes>(
+                                    filter.Rows, ref Unsafe.Add(ref weights, step * filter.Rows), ref panel0, ref offsets[step], taps, c0 + ci > 0,
+                                    ref partial, nr, ref done ? ref tile0 : ref partial, nr, filter.RowsIn(b));
+                            }
+                        }
+
                         if (last)
                         {
                             epilogue.Apply(g, b, first, tile);
@@ -87,123 +110,81 @@ internal static class PackedConvolution<T, TV, TLanes>
         }
     }
 
-    /// <summary>Gets the index in an all-samples padded buffer of sample n's position p in channel 0.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static long PaddedIndex(in PaddedGeometry geometry, int channels, int n, int p) =>
-        ((long)n * channels * geometry.PlaneStride) + geometry.PositionOf(p / geometry.Width, p % geometry.Width);
-
-    /// <summary>panel[ci, kh, kw, j] = input plane (firstChannel + ci) at the tile's position j shifted by the tap; 0 past the batch.</summary>
-    /// <remarks>
-    /// A tile's positions keep their offsets from tap to tap, so with AVX2 each row of the panel is one 8-lane gather per
-    /// 8 positions with the tile's index vector plus the tap's offset (float; about 4× fewer instructions than a
-    /// scalar copy), or with AVX-512 a permute of two loads where 16 positions lie close together (<see cref="PackVectorized"/>).
-    /// Tiles that run past the batch, double, and processors without AVX2 take the scalar copy.
-    /// </remarks>
-    private static void Pack(in PaddedGeometry geometry, T[] inputs, int firstChannel, int channels, ReadOnlySpan<long> bases, Span<T> panel)
+    /// <summary>
+    /// Splits a tile's lanes into runs whose inputs lie next to each other in one padded plane (part of an image row of one
+    /// sample; W values at most) and the run of lanes past the batch (base −1), which reads zeros.
+    /// </summary>
+    private static ReadOnlySpan<Segment> Segments(ReadOnlySpan<long> bases, Span<Segment> segments)
     {
-        var nr = bases.Length;
-        var stride = geometry.PlaneStride;
-        ref var source = ref MemoryMarshal.GetArrayDataReference(inputs);
-        if (typeof(T) == typeof(float) && Avx2.IsSupported && nr % Vector256<int>.Count == 0 && bases[nr - 1] >= 0
-            && (long)inputs.Length < int.MaxValue)
+        var count = 0;
+        for (var j = 0; j < bases.Length;)
         {
-            PackVectorized(geometry, ref Unsafe.As<T, float>(ref source), firstChannel, channels, bases, MemoryMarshal.Cast<T, float>(panel));
-            return;
-        }
-
-        var k = 0;
-        for (var ci = 0; ci < channels; ci++)
-        {
-            var channelOffset = (long)(firstChannel + ci) * stride;
-            for (var kh = 0; kh < GamWeights.KernelSize; kh++)
+            var end = j + 1;
+            while (end < bases.Length && (bases[j] < 0 ? bases[end] < 0 : bases[end] == bases[j] + (end - j)))
             {
-                for (var kw = 0; kw < GamWeights.KernelSize; kw++)
-                {
-                    var offset = channelOffset + geometry.FirstTapOffset + (kh * geometry.RowStride) + kw;
-                    var row = panel.Slice(k * nr, nr);
-                    for (var j = 0; j < row.Length; j++)
-                    {
-                        var at = bases[j];
-                        row[j] = at < 0 ? T.Zero : Unsafe.Add(ref source, (nint)(at + offset));
-                    }
-
-                    k++;
-                }
+                end++;
             }
+
+            segments[count++] = new Segment(j, bases[j], end - j);
+            j = end;
         }
+
+        return segments[..count];
     }
 
     /// <summary>
-    /// The panel in units of 8 lanes (AVX2), or 16 where AVX-512 is there and the tile is whole units of 16. A 16-lane unit
-    /// that lies within 32 consecutive values of one padded plane (small maps: a few rows of W + 3) is two loads and one
-    /// two-register permute (vpermt2ps) with an index vector fixed for the whole tile, where gathers cost 16 loads; any
-    /// other unit (across a sample boundary, or without AVX-512) is one 8-lane gather per 8 lanes.
+    /// panel[ci, kh, kw, j] = input plane (firstChannel + ci) at the tile's position j shifted by the tap, for the kernel rows
+    /// <paramref name="firstRow"/> to <paramref name="lastRow"/> (the other rows are left as they are: the tile skips them); 0 past the batch.
     /// </summary>
-    private static unsafe void PackVectorized(in PaddedGeometry geometry, ref float source, int firstChannel, int channels, ReadOnlySpan<long> bases, Span<float> panel)
+    /// <remarks>
+    /// Each segment of a row is copied in whole vectors, the last of which may run past the segment into lanes (or the next
+    /// row) that a later copy writes, so a segment of a few values is one load and one store; only a copy that would leave
+    /// the panel stops at its end. A 7×7 map's tile is about eight segments, against a gather per value.
+    /// </remarks>
+    private static void Pack(
+        in PaddedGeometry geometry, T[] inputs, int firstChannel, int channels, ReadOnlySpan<Segment> segments, int nr, Span<T> panel, int firstRow, int lastRow)
     {
-        const int Half = 8;
-        var nr = bases.Length;
-        var lanes = Avx512F.IsSupported && nr % (2 * Half) == 0 ? 2 * Half : Half;
-        var units = nr / lanes;
-        Span<int> starts = stackalloc int[units];
-        Span<Vector256<int>> gathers = stackalloc Vector256<int>[nr / Half];
-        Span<Vector512<int>> permutes = stackalloc Vector512<int>[units];
-        Span<int> distances = stackalloc int[2 * Half];
-        for (var u = 0; u < units; u++)
+        var n = TLanes.Count;
+        ref var source = ref MemoryMarshal.GetArrayDataReference(inputs);
+        ref var target = ref MemoryMarshal.GetReference(panel);
+        var panelEnd = panel.Length;
+        for (var ci = 0; ci < channels; ci++)
         {
-            var unit = bases.Slice(lanes * u, lanes);
-            var permutable = lanes == 2 * Half;
-            for (var j = 0; j < lanes; j++)
+            var channelOffset = ((long)(firstChannel + ci) * geometry.PlaneStride) + geometry.FirstTapOffset;
+            for (var kh = firstRow; kh <= lastRow; kh++)
             {
-                var distance = unit[j] - unit[0];
-                permutable &= distance >= 0 && distance < 2 * lanes;
-                distances[j] = (int)distance;
-            }
-
-            starts[u] = permutable ? (int)unit[0] : -1;
-            permutes[u] = permutable ? Vector512.Create<int>(distances) : default;
-            for (var h = 0; h < lanes / Half; h++)
-            {
-                var part = unit.Slice(Half * h, Half);
-                gathers[(u * lanes / Half) + h] = Vector256.Create((int)part[0], (int)part[1], (int)part[2], (int)part[3], (int)part[4], (int)part[5], (int)part[6], (int)part[7]);
-            }
-        }
-
-        fixed (float* origin = &source)
-        fixed (float* target = panel)
-        {
-            var row = target;
-            for (var ci = 0; ci < channels; ci++)
-            {
-                var channel = origin + ((long)(firstChannel + ci) * geometry.PlaneStride) + geometry.FirstTapOffset;
-                for (var kh = 0; kh < GamWeights.KernelSize; kh++)
+                for (var kw = 0; kw < GamWeights.KernelSize; kw++)
                 {
-                    var tapRow = channel + (kh * geometry.RowStride);
-                    for (var kw = 0; kw < GamWeights.KernelSize; kw++)
+                    var offset = channelOffset + (kh * geometry.RowStride) + kw;
+                    var row = ((ci * Taps) + (kh * GamWeights.KernelSize) + kw) * nr;
+                    foreach (var segment in segments)
                     {
-                        var tap = tapRow + kw;
-                        for (var u = 0; u < units; u++)
+                        var at = row + segment.Lane;
+                        var from = segment.Base + offset;
+                        for (var done = 0; done < segment.Length; done += n)
                         {
-                            var destination = row + (lanes * u);
-                            if (starts[u] >= 0)
+                            if (at + done + n <= panelEnd)
                             {
-                                var at = tap + starts[u];
-                                Avx512F.PermuteVar16x32x2(Vector512.Load(at), permutes[u], Vector512.Load(at + (2 * Half))).Store(destination);
+                                var values = segment.Base < 0 ? TLanes.Zero : TLanes.Load(ref Unsafe.Add(ref source, (nint)(from + done)));
+                                TLanes.Store(values, ref Unsafe.Add(ref target, at + done));
                                 continue;
                             }
 
-                            for (var h = 0; h < lanes / Half; h++)
+                            for (var j = done; j < segment.Length; j++)
                             {
-                                Avx2.GatherVector256(tap, gathers[(u * lanes / Half) + h], 4).Store(destination + (Half * h));
+                                Unsafe.Add(ref target, at + j) = segment.Base < 0 ? T.Zero : Unsafe.Add(ref source, (nint)(from + j));
                             }
-                        }
 
-                        row += nr;
+                            break;
+                        }
                     }
                 }
             }
         }
     }
+
+    /// <summary>A run of a tile's lanes from <see cref="Lane"/> whose inputs are consecutive from padded index <see cref="Base"/> (−1: past the batch, zeros).</summary>
+    private readonly record struct Segment(int Lane, long Base, int Length);
 }
 
 /// <summary>Stores packed-convolution tiles into all-samples padded planes: + shift, optional ReLU (data positions only); with <c>accumulate</c>, added to what the planes hold.</summary>
@@ -214,8 +195,15 @@ internal readonly struct PackedStoreEpilogue<T>(PackedFilter<T> filter, PaddedGe
     public void Apply(int group, int block, int tileStart, Span<T> tile)
     {
         var nr = tile.Length / filter.Rows;
-        var plane = geometry.Height * geometry.Width;
-        var count = Math.Min(nr, (batch * plane) - tileStart);
+        var count = Math.Min(nr, (batch * geometry.Height * geometry.Width) - tileStart);
+
+        // Where each lane goes in channel 0, found once for all rows of the block.
+        Span<long> targets = stackalloc long[count];
+        for (var j = 0; j < count; j++)
+        {
+            targets[j] = geometry.BatchIndex(channels, batch, tileStart + j);
+        }
+
         for (var r = 0; r < filter.RowsIn(block); r++)
         {
             var channel = filter.FirstChannel(group, block) + r;
@@ -226,20 +214,14 @@ internal readonly struct PackedStoreEpilogue<T>(PackedFilter<T> filter, PaddedGe
                 TensorPrimitives.Max(row, T.Zero, row);
             }
 
-            row = row[..count];
-
-            var channelOffset = (long)channel * geometry.PlaneStride;
+            var channelPlanes = planes.AsSpan((int)((long)channel * geometry.PlaneStride));
             for (var j = 0; j < count; j++)
             {
-                var p = tileStart + j;
-                ref var target = ref planes[channelOffset + PaddedIndexOf(p, plane, channels)];
+                ref var target = ref channelPlanes[(int)targets[j]];
                 target = accumulate ? target + row[j] : row[j];
             }
         }
     }
-
-    private long PaddedIndexOf(int p, int plane, int planes) =>
-        ((long)(p / plane) * planes * geometry.PlaneStride) + geometry.PositionOf(p % plane / geometry.Width, p % plane % geometry.Width);
 }
 
 /// <summary>The second packed convolution's eval epilogue: s = sigmoid(tile + shift), then y = x1 ⊙ s per pixel, after the shuffle.</summary>
@@ -254,13 +236,24 @@ internal readonly unsafe struct PackedFinishEpilogue<T>(GamPlan<T> plan, T[] x1,
         var plane = plan.PlaneSize;
         var count = Math.Min(nr, (plan.Batch * plane) - tileStart);
         var filter = plan.Conv2;
+
+        // Each lane's x1 and y index in channel 0, found once for all rows of the block.
+        Span<long> sources = stackalloc long[count];
+        Span<long> targets = stackalloc long[count];
+        for (var j = 0; j < count; j++)
+        {
+            var (n, h, w) = geometry.BatchPixel(plan.Batch, tileStart + j);
+            sources[j] = ((long)n * plan.Channels * geometry.PlaneStride) + geometry.PositionOf(h, w);
+            targets[j] = ((long)n * plan.Channels * plane) + (h * geometry.Width) + w;
+        }
+
         for (var r = 0; r < filter.RowsIn(block); r++)
         {
             var o = filter.FirstChannel(group, block) + r;
 
             // The whole row, not just the pixels the tile holds: TensorPrimitives computes short spans with its scalar
-            // path, whose last bits differ from its vector path, and a pixel's bits would then depend on where its sample
-            // sits in the batch.
+            // path, whose last bits differ from its vector path, and a pixel's bits would then depend on where it sits
+            // in the batch.
             var row = tile.Slice(r * nr, nr);
             TensorPrimitives.Add(row, filter.Shift[o], row);
             TensorPrimitives.Sigmoid(row, row);
@@ -269,27 +262,23 @@ internal readonly unsafe struct PackedFinishEpilogue<T>(GamPlan<T> plan, T[] x1,
             {
                 for (var c = 0; c < plan.Channels; c++)
                 {
-                    Gate(c, s, tileStart);
+                    Gate(c, s, sources, targets);
                 }
             }
             else
             {
-                Gate(plan.ShuffledChannel(o), s, tileStart);
+                Gate(plan.ShuffledChannel(o), s, sources, targets);
             }
         }
     }
 
-    private void Gate(int c, ReadOnlySpan<T> s, int tileStart)
+    private void Gate(int c, ReadOnlySpan<T> s, ReadOnlySpan<long> sources, ReadOnlySpan<long> targets)
     {
-        var geometry = plan.Geometry;
-        var plane = plan.PlaneSize;
+        var x1Channel = (long)c * plan.Geometry.PlaneStride;
+        var outputChannel = (long)c * plan.PlaneSize;
         for (var j = 0; j < s.Length; j++)
         {
-            var p = tileStart + j;
-            var n = p / plane;
-            var q = p % plane;
-            var at = ((((long)n * plan.Channels) + c) * geometry.PlaneStride) + geometry.PositionOf(q / geometry.Width, q % geometry.Width);
-            output[((((long)n * plan.Channels) + c) * plane) + q] = x1[at] * s[j];
+            output[outputChannel + targets[j]] = x1[x1Channel + sources[j]] * s[j];
         }
     }
 }

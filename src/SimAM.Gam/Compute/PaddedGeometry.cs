@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace SimAM.Gam.Compute;
 
@@ -59,6 +60,28 @@ internal readonly struct PaddedGeometry
     public int FirstTapOffset => -((Pad * RowStride) + Pad);
 
     public int PositionOf(int h, int w) => DataStart + (h * RowStride) + w;
+
+    /// <summary>
+    /// Gets the sample, row and column of position <paramref name="p"/> of the whole batch's pixels numbered image row
+    /// first, (h·N + n)·W + w: the packed convolutions' order, which keeps a tile's lanes in one or two image rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public (int Sample, int Row, int Column) BatchPixel(int batch, int p)
+    {
+        var rowPositions = batch * Width;
+        var h = p / rowPositions;
+        var rest = p - (h * rowPositions);
+        var n = rest / Width;
+        return (n, h, rest - (n * Width));
+    }
+
+    /// <summary>Gets the index of batch position <paramref name="p"/> (see <see cref="BatchPixel"/>) in channel 0 of a buffer of <paramref name="channels"/> padded planes per sample.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long BatchIndex(int channels, int batch, int p)
+    {
+        var (n, h, w) = BatchPixel(batch, p);
+        return ((long)n * channels * PlaneStride) + PositionOf(h, w);
+    }
 
     /// <summary>Gets the runs of data positions among [start, start + length): each a part of one image row.</summary>
     public DataRunEnumerator DataRuns(int start, int length) => new(this, start, start + length);
