@@ -50,7 +50,9 @@ internal static class GradientKernel
     /// gradient[s·<paramref name="gradientSampleStride"/> + r·<paramref name="gradientStride"/> + i] · input[s·<paramref name="inputSampleStride"/> + offsets[t] + i]
     /// for r &lt; <paramref name="validRows"/> (at most <see cref="Rows"/>) and every t. <paramref name="length"/> is a multiple of the vector
     /// width; the caller guarantees that the gradient is zero wherever it has no data. <paramref name="tapRows"/> says that
-    /// the offsets are rows of their own rather than shifts within one row (it only sizes the blocks).
+    /// the offsets are rows of their own rather than shifts within one row (it only sizes the blocks). <paramref name="tapRanges"/>,
+    /// if given, holds per tap the first and end position outside which its input is known to be zero: a register tile then
+    /// runs only over the union of its taps' ranges (in whole vectors), skipping products that are exactly zero.
     /// </summary>
     /// <remarks>
     /// The taps go through register tiles of <see cref="Rows"/> × 6 where the width has 32 registers (AVX-512: 24 accumulators,
@@ -62,7 +64,8 @@ internal static class GradientKernel
     /// </remarks>
     public static void Run<T, TV, TLanes>(
         ref T gradient, int gradientStride, int validRows, ref T input, ReadOnlySpan<int> offsets, int length,
-        int samples, nint gradientSampleStride, nint inputSampleStride, Span<double> sums, int rowStride, Span<T> scratch, bool tapRows = false)
+        int samples, nint gradientSampleStride, nint inputSampleStride, Span<double> sums, int rowStride, Span<T> scratch, bool tapRows = false,
+        ReadOnlySpan<int> tapRanges = default)
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV>
@@ -85,12 +88,23 @@ internal static class GradientKernel
                 var t = 0;
                 for (; wide == WideTaps && t + WideTaps <= offsets.Length; t += WideTaps)
                 {
-                    Tile6<T, TV, TLanes>(ref blockGradient, gradientStride, validRows, ref blockInput, offsets.Slice(t, WideTaps), count, ref accumulators[Rows * t * n]);
+                    var (skip, run) = Span(tapRanges, t, WideTaps, start, count, n);
+                    if (run > 0)
+                    {
+                        Tile6<T, TV, TLanes>(
+                            ref Unsafe.Add(ref blockGradient, skip), gradientStride, validRows, ref Unsafe.Add(ref blockInput, skip), offsets.Slice(t, WideTaps), run, ref accumulators[Rows * t * n]);
+                    }
                 }
 
                 for (; t < offsets.Length; t += Taps)
                 {
-                    Tile3<T, TV, TLanes>(ref blockGradient, gradientStride, validRows, ref blockInput, offsets.Slice(t, Math.Min(Taps, offsets.Length - t)), count, ref accumulators[Rows * t * n]);
+                    var taps = Math.Min(Taps, offsets.Length - t);
+                    var (skip, run) = Span(tapRanges, t, taps, start, count, n);
+                    if (run > 0)
+                    {
+                        Tile3<T, TV, TLanes>(
+                            ref Unsafe.Add(ref blockGradient, skip), gradientStride, validRows, ref Unsafe.Add(ref blockInput, skip), offsets.Slice(t, taps), run, ref accumulators[Rows * t * n]);
+                    }
                 }
             }
 
@@ -101,6 +115,30 @@ internal static class GradientKernel
                 pending = 0;
             }
         }
+    }
+
+    /// <summary>
+    /// Gets the part of the block [<paramref name="start"/>, start + <paramref name="count"/>) that taps [<paramref name="first"/>,
+    /// first + <paramref name="taps"/>) must cover, as an offset into the block and a length, both whole vectors of
+    /// <paramref name="lanes"/>: the whole block without <paramref name="ranges"/>.
+    /// </summary>
+    private static (int Skip, int Length) Span(ReadOnlySpan<int> ranges, int first, int taps, int start, int count, int lanes)
+    {
+        if (ranges.IsEmpty)
+        {
+            return (0, count);
+        }
+
+        int low = int.MaxValue, high = 0;
+        for (var t = first; t < first + taps; t++)
+        {
+            low = Math.Min(low, ranges[2 * t]);
+            high = Math.Max(high, ranges[(2 * t) + 1]);
+        }
+
+        var from = Math.Max(start, low / lanes * lanes);
+        var to = Math.Min(start + count, (high + lanes - 1) / lanes * lanes);
+        return to > from ? (from - start, to - from) : (0, 0);
     }
 
     /// <summary>Gets the scratch <see cref="Run{T, TV, TLanes}"/> needs for <paramref name="taps"/> taps at <paramref name="lanes"/> lanes: a vector per accumulator, the last tile whole.</summary>

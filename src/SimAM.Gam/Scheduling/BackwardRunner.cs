@@ -450,7 +450,7 @@ internal static class BackwardRunner
             AddRows(target, ((first * inPer) + input) * Taps, inPer * Taps, sums, rows, Taps);
         }
 
-        /// <summary>Copies one channel's output gradient, every sample's data positions, into its packed row (the batch's pixels in order).</summary>
+        /// <summary>Copies one channel's output gradient, every sample's data positions, into its packed row (the batch's pixels image row first, as the packed convolutions number them).</summary>
         private readonly void PackGradient(int channel, T[] planes, int channels)
         {
             var plan = _plan;
@@ -465,16 +465,17 @@ internal static class BackwardRunner
                 var plane = Planes(planes, n, channels).Slice(channel * stride, stride);
                 for (var h = 0; h < geometry.Height; h++)
                 {
-                    plane.Slice(geometry.PositionOf(h, 0), geometry.Width).CopyTo(row.Slice((n * plan.PlaneSize) + (h * geometry.Width), geometry.Width));
+                    plane.Slice(geometry.PositionOf(h, 0), geometry.Width).CopyTo(row.Slice(((h * plan.Batch) + n) * geometry.Width, geometry.Width));
                 }
             }
         }
 
         /// <summary>
         /// One weight-gradient item of a convolution over small maps: one input channel's 49 shifted copies of the batch's
-        /// pixels are gathered once ([tap][pixel], zeros from the padding), then every block of four output channels of its
-        /// group runs the weight-gradient kernel on packed rows, every lane a pixel and every load aligned (on a 7×7 map the
-        /// padded planes would give 49 pixels in 80 lanes).
+        /// pixels are gathered once ([tap][pixel], image row first, zeros from the padding), then every block of four output
+        /// channels of its group runs the weight-gradient kernel on packed rows, every lane a pixel and every load aligned (on
+        /// a 7×7 map the padded planes would give 49 pixels in 80 lanes), each tap only over the image rows where its shifted
+        /// copy is not all padding.
         /// </summary>
         private readonly void PackedWeightGradient(int worker, int item, PackedFilter<T> filter, T[] inputs, double[] target)
         {
@@ -497,7 +498,7 @@ internal static class BackwardRunner
                     var plane = Planes(inputs, n, inChannels).Slice(((group * inPer) + input) * stride, stride);
                     for (var h = 0; h < geometry.Height; h++)
                     {
-                        plane.Slice(geometry.PositionOf(h, 0) + offset, geometry.Width).CopyTo(tapRow.Slice((n * plan.PlaneSize) + (h * geometry.Width), geometry.Width));
+                        plane.Slice(geometry.PositionOf(h, 0) + offset, geometry.Width).CopyTo(tapRow.Slice(((h * plan.Batch) + n) * geometry.Width, geometry.Width));
                     }
                 }
             }
@@ -510,7 +511,8 @@ internal static class BackwardRunner
                 var output = (group * filter.OutPerGroup) + first;
                 sums.Clear();
                 GradientKernel.Run<T, TV, TLanes>(
-                    ref Unsafe.Add(ref packed0, (nint)output * row), row, rows, ref MemoryMarshal.GetReference(columns), plan.PackedTapOffsets, row, 1, 0, 0, sums, Taps, _workspace.WorkerGradientScratch[worker], tapRows: true);
+                    ref Unsafe.Add(ref packed0, (nint)output * row), row, rows, ref MemoryMarshal.GetReference(columns), plan.PackedTapOffsets, row, 1, 0, 0, sums, Taps, _workspace.WorkerGradientScratch[worker], tapRows: true,
+                    tapRanges: plan.PackedTapRanges);
                 AddRows(target, ((output * inPer) + input) * Taps, inPer * Taps, sums, rows, Taps);
             }
         }
