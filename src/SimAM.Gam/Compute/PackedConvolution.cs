@@ -64,19 +64,14 @@ internal static class PackedConvolution<T, TV, TLanes>
             var tileSegments = Segments(bases, segments);
 
             // The kernel rows that reach the map from some image row of the tile: the others multiply zeros only.
-            var lowRow = first / rowPositions;
-            var highRow = (Math.Min(first + nr, positions) - 1) / rowPositions;
-            var firstKernelRow = Math.Max(0, PaddedGeometry.Pad - highRow);
-            var lastKernelRow = Math.Min(GamWeights.KernelSize - 1, geometry.Height - 1 + PaddedGeometry.Pad - lowRow);
-            var firstTap = firstKernelRow * GamWeights.KernelSize;
-            var taps = (lastKernelRow - firstKernelRow + 1) * GamWeights.KernelSize;
+            var (firstTap, taps) = geometry.KernelRows(first / rowPositions, (Math.Min(first + nr, positions) - 1) / rowPositions);
             for (var g = 0; g < filter.Groups; g++)
             {
                 for (var c0 = 0; c0 < filter.InPerGroup; c0 += chunk)
                 {
                     var channels = Math.Min(chunk, filter.InPerGroup - c0);
                     var last = c0 + channels == filter.InPerGroup;
-                    Pack(geometry, inputs, (g * filter.InPerGroup) + c0, channels, tileSegments, nr, panel, firstKernelRow, lastKernelRow);
+                    Pack(geometry, inputs, (g * filter.InPerGroup) + c0, channels, tileSegments, nr, panel, firstTap, taps);
                     for (var b = 0; b < filter.BlocksPerGroup; b++)
                     {
                         ref var partial = ref partials[filter.FirstChannel(g, b) * nr];
@@ -133,8 +128,8 @@ internal static class PackedConvolution<T, TV, TLanes>
     }
 
     /// <summary>
-    /// panel[ci, kh, kw, j] = input plane (firstChannel + ci) at the tile's position j shifted by the tap, for the kernel rows
-    /// <paramref name="firstRow"/> to <paramref name="lastRow"/> (the other rows are left as they are: the tile skips them); 0 past the batch.
+    /// panel[ci, kh, kw, j] = input plane (firstChannel + ci) at the tile's position j shifted by the tap, for the
+    /// <paramref name="taps"/> taps from <paramref name="firstTap"/> (the other rows are left as they are: the tile skips them); 0 past the batch.
     /// </summary>
     /// <remarks>
     /// Each segment of a row is copied in whole vectors, the last of which may run past the segment into lanes (or the next
@@ -142,7 +137,7 @@ internal static class PackedConvolution<T, TV, TLanes>
     /// the panel stops at its end. A 7×7 map's tile is about eight segments, against a gather per value.
     /// </remarks>
     private static void Pack(
-        in PaddedGeometry geometry, T[] inputs, int firstChannel, int channels, ReadOnlySpan<Segment> segments, int nr, Span<T> panel, int firstRow, int lastRow)
+        in PaddedGeometry geometry, T[] inputs, int firstChannel, int channels, ReadOnlySpan<Segment> segments, int nr, Span<T> panel, int firstTap, int taps)
     {
         var n = TLanes.Count;
         ref var source = ref MemoryMarshal.GetArrayDataReference(inputs);
@@ -151,32 +146,29 @@ internal static class PackedConvolution<T, TV, TLanes>
         for (var ci = 0; ci < channels; ci++)
         {
             var channelOffset = ((long)(firstChannel + ci) * geometry.PlaneStride) + geometry.FirstTapOffset;
-            for (var kh = firstRow; kh <= lastRow; kh++)
+            for (var tap = firstTap; tap < firstTap + taps; tap++)
             {
-                for (var kw = 0; kw < GamWeights.KernelSize; kw++)
+                var offset = channelOffset + (tap / GamWeights.KernelSize * geometry.RowStride) + (tap % GamWeights.KernelSize);
+                var row = ((ci * Taps) + tap) * nr;
+                foreach (var segment in segments)
                 {
-                    var offset = channelOffset + (kh * geometry.RowStride) + kw;
-                    var row = ((ci * Taps) + (kh * GamWeights.KernelSize) + kw) * nr;
-                    foreach (var segment in segments)
+                    var at = row + segment.Lane;
+                    var from = segment.Base + offset;
+                    for (var done = 0; done < segment.Length; done += n)
                     {
-                        var at = row + segment.Lane;
-                        var from = segment.Base + offset;
-                        for (var done = 0; done < segment.Length; done += n)
+                        if (at + done + n <= panelEnd)
                         {
-                            if (at + done + n <= panelEnd)
-                            {
-                                var values = segment.Base < 0 ? TLanes.Zero : TLanes.Load(ref Unsafe.Add(ref source, (nint)(from + done)));
-                                TLanes.Store(values, ref Unsafe.Add(ref target, at + done));
-                                continue;
-                            }
-
-                            for (var j = done; j < segment.Length; j++)
-                            {
-                                Unsafe.Add(ref target, at + j) = segment.Base < 0 ? T.Zero : Unsafe.Add(ref source, (nint)(from + j));
-                            }
-
-                            break;
+                            var values = segment.Base < 0 ? TLanes.Zero : TLanes.Load(ref Unsafe.Add(ref source, (nint)(from + done)));
+                            TLanes.Store(values, ref Unsafe.Add(ref target, at + done));
+                            continue;
                         }
+
+                        for (var j = done; j < segment.Length; j++)
+                        {
+                            Unsafe.Add(ref target, at + j) = segment.Base < 0 ? T.Zero : Unsafe.Add(ref source, (nint)(from + j));
+                        }
+
+                        break;
                     }
                 }
             }

@@ -62,6 +62,19 @@ internal readonly struct PaddedGeometry
     public int PositionOf(int h, int w) => DataStart + (h * RowStride) + w;
 
     /// <summary>
+    /// Gets the taps a tile whose outputs lie in image rows <paramref name="lowRow"/> to <paramref name="highRow"/> must
+    /// reduce over, as a range of the (kh, kw) order: kernel row kh reads image row h + kh − 3, and the kernel rows that
+    /// read only the zero rows above or below the map for every row of the tile contribute exact zeros, so they are left out.
+    /// </summary>
+    public (int FirstTap, int Taps) KernelRows(int lowRow, int highRow)
+    {
+        const int K = GamWeights.KernelSize;
+        var first = Math.Max(0, Pad - Math.Min(highRow, Height - 1));
+        var last = Math.Min(K - 1, Height - 1 + Pad - lowRow);
+        return (first * K, (last - first + 1) * K);
+    }
+
+    /// <summary>
     /// Gets the sample, row and column of position <paramref name="p"/> of the whole batch's pixels numbered image row
     /// first, (h·N + n)·W + w: the packed convolutions' order, which keeps a tile's lanes in one or two image rows.
     /// </summary>
