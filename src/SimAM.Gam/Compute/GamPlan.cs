@@ -101,16 +101,16 @@ internal sealed class GamPlan<T>
         // The packed weight gradients' rows: the batch's pixels, rounded up to whole vectors at any width (zeros after).
         PackedRow = (Positions + 15) & ~15;
         PackedTapOffsets = new int[Taps];
-        PackedTapRanges = new int[2 * Taps];
-        var rowPositions = batch * width;
+        TapRanges = new int[2 * Taps];
+        var rowPositions = Packed ? batch * width : Geometry.RowStride;
         for (var t = 0; t < Taps; t++)
         {
             PackedTapOffsets[t] = t * PackedRow;
 
             // Tap row kh reads image row h + kh − 3: only the rows h where that lies in the map have anything but zeros.
             var kh = t / GamWeights.KernelSize;
-            PackedTapRanges[2 * t] = Math.Max(0, PaddedGeometry.Pad - kh) * rowPositions;
-            PackedTapRanges[(2 * t) + 1] = Math.Min(height, height + PaddedGeometry.Pad - kh) * rowPositions;
+            TapRanges[2 * t] = Math.Max(0, PaddedGeometry.Pad - kh) * rowPositions;
+            TapRanges[(2 * t) + 1] = Math.Min(height, height + PaddedGeometry.Pad - kh) * rowPositions;
         }
 
         HiddenPlaneOffsets = new int[Hidden];
@@ -149,10 +149,11 @@ internal sealed class GamPlan<T>
     public int[] PackedTapOffsets { get; }
 
     /// <summary>
-    /// Gets, per tap of the gathered columns, the first and the end position (image row first numbering) outside which its
-    /// column holds only the zeros of the padding rows: [first₀, end₀, first₁, end₁, …].
+    /// Gets, per tap of a weight gradient, the first and the end position outside which its input holds only the zeros of
+    /// the padding rows: [first₀, end₀, first₁, end₁, …], over the gathered columns (the batch's pixels image row first) of a
+    /// packed plan, else over one padded plane's positions from its first pixel.
     /// </summary>
-    public int[] PackedTapRanges { get; }
+    public int[] TapRanges { get; }
 
     /// <summary>Gets one padded plane per hidden channel: the steps of the second linear layer's weight gradient.</summary>
     public int[] HiddenPlaneOffsets { get; }

@@ -445,7 +445,8 @@ internal static class BackwardRunner
             ref var gradient = ref Unsafe.Add(ref gradients0, (nint)((first * stride) + geometry.DataStart));
             ref var values = ref Unsafe.Add(ref inputs0, (nint)(((group * inPer) + input) * stride + geometry.DataStart));
             GradientKernel.Run<T, TV, TLanes>(
-                ref gradient, (int)stride, rows, ref values, plan.TapOffsets, length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, Taps, _workspace.WorkerGradientScratch[worker]);
+                ref gradient, (int)stride, rows, ref values, plan.TapOffsets, length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, Taps, _workspace.WorkerGradientScratch[worker],
+                tapRanges: plan.TapRanges);
 
             AddRows(target, ((first * inPer) + input) * Taps, inPer * Taps, sums, rows, Taps);
         }
@@ -512,7 +513,7 @@ internal static class BackwardRunner
                 sums.Clear();
                 GradientKernel.Run<T, TV, TLanes>(
                     ref Unsafe.Add(ref packed0, (nint)output * row), row, rows, ref MemoryMarshal.GetReference(columns), plan.PackedTapOffsets, row, 1, 0, 0, sums, Taps, _workspace.WorkerGradientScratch[worker], tapRows: true,
-                    tapRanges: plan.PackedTapRanges);
+                    tapRanges: plan.TapRanges);
                 AddRows(target, ((output * inPer) + input) * Taps, inPer * Taps, sums, rows, Taps);
             }
         }
