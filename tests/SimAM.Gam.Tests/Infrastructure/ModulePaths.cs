@@ -11,7 +11,7 @@ public enum ConvolutionPath
     /// <summary>The micro-kernel slides over the zero-padded planes (<c>PackedConvolution = false</c>).</summary>
     Direct,
 
-    /// <summary>Each tile's inputs are gathered over the whole batch's pixels first (<c>PackedConvolution = true</c>).</summary>
+    /// <summary>Each tile's inputs are copied into a panel over the whole batch's pixels first (<c>PackedConvolution = true</c>).</summary>
     Packed,
 
     /// <summary>The module's cost model chooses per shape (<c>PackedConvolution = null</c>, what users get).</summary>

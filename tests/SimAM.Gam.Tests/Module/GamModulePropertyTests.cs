@@ -242,6 +242,34 @@ public class GamModulePropertyTests
         public void In_eval_mode_each_sample_is_computed_as_if_alone_on_the_packed_path(RandomModule sample) =>
             AssertSamplesIndependent(sample, sample.Options(kernel, ConvolutionPath.Packed), $"{kernel}, Packed");
 
+        /// <summary>
+        /// The direct and the packed convolution give the same bits, in both modes and for both element types (train mode:
+        /// the running statistics too): each sums every output over (input channel, kh, kw) in the same order from zero,
+        /// and the kernel rows either leaves out at the top and bottom of the map (PaddedGeometry.KernelRows) only ever
+        /// multiply the zeros of the padding rows, so leaving them out changes no bit.
+        /// </summary>
+        [Property(MaxTest = MaxTest, Arbitrary = [typeof(Arbitraries)], Skip = ModulePaths.NotAccelerated, SkipUnless = ModulePaths.IsAccelerated)]
+        public void The_direct_and_the_packed_convolution_give_the_same_bits(RandomModule sample)
+        {
+            var x = sample.CreateInput();
+            var x64 = Accuracy.Widen(x);
+            foreach (var mode in Modes(sample))
+            {
+                var (directWeights, packedWeights) = (sample.CreateWeights(), sample.CreateWeights());
+                var direct = new GamModule(directWeights, sample.Options(kernel, ConvolutionPath.Direct));
+                var packed = new GamModule(packedWeights, sample.Options(kernel, ConvolutionPath.Packed));
+                var (expected, y) = (new float[x.Length], new float[x.Length]);
+                direct.Forward(x, expected, sample.Shape, mode);
+                packed.Forward(x, y, sample.Shape, mode);
+                Bits.AssertIdentical(expected, y, $"{kernel}, {mode}, float. [{sample}]");
+                var (expected64, y64) = (new double[x.Length], new double[x.Length]);
+                direct.Forward(x64, expected64, sample.Shape, mode);
+                packed.Forward(x64, y64, sample.Shape, mode);
+                Bits.AssertIdentical(expected64, y64, $"{kernel}, {mode}, double. [{sample}]");
+                Bits.AssertIdentical(directWeights, packedWeights, $"{kernel}, {mode}, weights and running statistics. [{sample}]");
+            }
+        }
+
         [Property(MaxTest = MaxTest, Arbitrary = [typeof(Arbitraries)], Skip = ModulePaths.NotAccelerated, SkipUnless = ModulePaths.IsAccelerated)]
         public void Zero_input_gives_zero_output_in_both_modes(RandomModule sample)
         {
