@@ -9,11 +9,11 @@ namespace SimAM.Gam.Compute;
 
 /// <summary>
 /// The convolution for small feature maps: positions are numbered over the whole batch, image row first
-/// ((h·N + n)·W + w, data only), and each tile's inputs are first gathered from the padded planes into a packed panel
+/// ((h·N + n)·W + w, data only), and each tile's inputs are first copied from the padded planes into a packed panel
 /// ([channel][kh][kw][position], zeros coming from the padding for free), which the same micro-kernel then reads as a
 /// plain GEMM. On a 7×7 map the direct path computes (W + 3)-wide rows in 48-position tiles, 96 positions for 49
-/// pixels; here every lane is a pixel, at the price of one gathered value per reduction step and position, shared by
-/// all output-channel blocks.
+/// pixels; here every lane is a pixel, at the price of one copied value per reduction step and position (a vector per
+/// run of consecutive inputs, see <see cref="Pack"/>), shared by all output-channel blocks.
 /// </summary>
 /// <remarks>
 /// Numbering rows first puts every lane of a tile in the same image row or two (N·W positions per row), so the kernel
