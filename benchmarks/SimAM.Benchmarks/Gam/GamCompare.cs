@@ -281,7 +281,7 @@ internal static class GamCompare
             WriteCase(json, r.Case);
             json.WriteNumber("gam_eval_ms", r.GamMs);
             json.WriteNumber("ort_ms", r.OrtMs);
-            json.WriteNumber("ort_over_gam", r.OrtMs / r.GamMs);
+            WriteNumberOrNull(json, "ort_over_gam", r.OrtMs / r.GamMs);
             json.WriteNumber("max_abs_y", r.MaxAbsY);
             WriteNumberOrNull(json, "gam_vs_ort", r.GamVersusOrt);
             WriteNumberOrNull(json, "gam_vs_float64", r.GamError);

@@ -164,7 +164,7 @@ internal static class SimAmPaths
             var r = MeasureShape(shape, timing, warmup);
             results.Add(r);
             output.WriteLine(Invariant(
-                $"| {BenchShapes.Format(shape)} | {r.Megabytes:F1} | {r.ForwardMs:F3} | {r.ForwardOverFloor:F2}x | {r.BackwardMs:F3} | {r.BackwardOverThreeStream:F2}x | {r.RecomputeOverSaved:F2} | {r.Relative("nhwc_forward", "forward"):F2} | {r.Relative("nhwc_backward_saved", "backward_saved"):F2} | {r.Relative("half_forward", "forward"):F2} | {r.Relative("half_backward_saved", "backward_saved"):F2} | {r.Relative("exact_forward", "forward"):F2} | {r.Relative("exact_backward_saved", "backward_saved"):F2} |"));
+                $"| {BenchShapes.Format(shape)} | {r.Megabytes:F1} | {r.ForwardMs:F3} | {Ratio(r.ForwardOverFloor, "x")} | {r.BackwardMs:F3} | {Ratio(r.BackwardOverThreeStream, "x")} | {Ratio(r.RecomputeOverSaved)} | {Ratio(r.Relative("nhwc_forward", "forward"))} | {Ratio(r.Relative("nhwc_backward_saved", "backward_saved"))} | {Ratio(r.Relative("half_forward", "forward"))} | {Ratio(r.Relative("half_backward_saved", "backward_saved"))} | {Ratio(r.Relative("exact_forward", "forward"))} | {Ratio(r.Relative("exact_backward_saved", "backward_saved"))} |"));
         }
 
         var loadAfter = LoadAverage();
@@ -407,11 +407,11 @@ internal static class SimAmPaths
             json.WriteNumber("streaming_floor_ms", r.FloorMs);
             json.WriteNumber("three_stream_floor_ms", r.ThreeStreamFloorMs);
             json.WriteStartObject("ratios");
-            json.WriteNumber("forward_over_floor", r.ForwardOverFloor);
-            json.WriteNumber("backward_saved_over_three_stream", r.BackwardOverThreeStream);
+            WriteNumberOrNull(json, "forward_over_floor", r.ForwardOverFloor);
+            WriteNumberOrNull(json, "backward_saved_over_three_stream", r.BackwardOverThreeStream);
             foreach (var (name, value) in r.RelativeRatios())
             {
-                json.WriteNumber(name, value);
+                WriteNumberOrNull(json, name, value);
             }
 
             json.WriteEndObject();

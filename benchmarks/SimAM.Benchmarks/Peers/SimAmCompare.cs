@@ -221,7 +221,7 @@ internal static class SimAmCompare
             json.WriteNumber("megabytes", r.Megabytes);
             json.WriteNumber("simam_forward_ms", r.EngineMs);
             json.WriteNumber("ort_ms", r.OrtMs);
-            json.WriteNumber("ort_over_simam", r.OrtMs / r.EngineMs);
+            WriteNumberOrNull(json, "ort_over_simam", r.OrtMs / r.EngineMs);
             json.WriteNumber("max_abs_y", r.MaxAbsY);
             WriteNumberOrNull(json, "simam_vs_ort", r.EngineVersusOrt);
             WriteNumberOrNull(json, "simam_vs_float64", r.EngineError);
