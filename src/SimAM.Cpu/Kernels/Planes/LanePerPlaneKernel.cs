@@ -88,24 +88,29 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     /// with little beside it); placed next to independent work, the core runs them in its shadow. The gate
     /// prefetches the batch after next, which that order reads next.
     /// </remarks>
-    public static void Forward(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming)
+    public static void Forward<TVariant>(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming)
+        where TVariant : IEnergy
     {
         var lanes = TOps.Count;
         var span = (nint)lanes * planeSize;
         Span<PlaneStatistics> scratch = stackalloc PlaneStatistics[lanes];
+        var energy = new ExactEnergyVectors<TF, TD, TOps>(EnergyConstants.Create<TVariant>(planeSize));
         var moments = Moments(x, planeSize, indexTable);
         for (var batch = 0; batch < batches; batch++)
         {
             var batchStatistics = statistics == null ? scratch : new Span<PlaneStatistics>(statistics + ((nint)batch * lanes), lanes);
             Statistics(moments, planeSize, batchStatistics);
-            var constants = GateConstants(batchStatistics, lambda, ForwardScale, out var finite, out _);
+            bool finite;
+            var constants = TVariant.IsExact
+                ? ExactGateConstants(batchStatistics, lambda, default, out finite)
+                : GateConstants(batchStatistics, lambda, ForwardScale, out finite, out _);
             if (batch + 1 < batches)
             {
                 moments = Moments(x + span, planeSize, indexTable);
             }
 
             var ahead = (nuint)(Math.Min(2, batches - 1 - batch) * span);
-            MemoryOrderGate(x, y, planeSize, indexTable, constants, ahead, streaming);
+            MemoryOrderGate<TVariant>(x, y, planeSize, indexTable, constants, energy, ahead, streaming);
             if (!finite)
             {
                 // A plane holding NaN or ±∞ gets NaN everywhere (its lane computed garbage above); its neighbours'
@@ -141,14 +146,15 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     /// when they are recomputed.
     /// </para>
     /// </remarks>
-    public static void Backward(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics)
+    public static void Backward<TVariant>(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics)
+        where TVariant : IEnergy
     {
         var lanes = TOps.Count;
         var span = (nint)lanes * planeSize;
 
         // Two batches' own statistics: the next batch's are formed before this batch's non-finite planes are filled.
         Span<PlaneStatistics> own = stackalloc PlaneStatistics[2 * lanes];
-        if (planeSize < SmallPlaneBackward.Limit)
+        if (!TVariant.IsExact && planeSize < SmallPlaneBackward.Limit)
         {
             for (var batch = 0; batch < batches; batch++)
             {
@@ -159,29 +165,56 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
             return;
         }
 
-        // s and a' of a whole batch (at most 2·16 vectors of 16 vectors: 32 KiB), and every lane's constants:
-        // −(μr)_hi, r, −(μr)_lo, 2r, −D and −B.
+        // s and a' (a° in the exact variant) of a whole batch (at most 2·16 vectors of 16 vectors: 32 KiB), and every
+        // lane's constants: in the fast variant −(μr)_hi, r, −(μr)_lo, 2r, −D and −B; in the exact one P, −D′ and −B′
+        // beside the lane's ExactCoefficients.
         Span<float> kept = stackalloc float[2 * (int)span];
         Span<float> constants = stackalloc float[6 * lanes];
         Span<double> sums = stackalloc double[2 * lanes];
+
+        // The exact variant's lane constants of two batches, as the statistics: the next batch's are formed before this
+        // batch's gradient pass.
+        Span<ExactCoefficients> exact = TVariant.IsExact ? stackalloc ExactCoefficients[2 * lanes] : default;
+        var energy = EnergyConstants.Create<TVariant>(planeSize);
         var batchStatistics = BatchStatistics(x, planeSize, indexTable, statistics, 0, own);
-        var gate = GateConstants(batchStatistics, lambda, 1, out var finite, out var twoRoot);
+        bool finite;
+        TF twoRoot = default;
+        var gate = TVariant.IsExact
+            ? ExactGateConstants(batchStatistics, lambda, exact[..lanes], out finite)
+            : GateConstants(batchStatistics, lambda, 1, out finite, out twoRoot);
         for (var batch = 0; batch < batches; batch++)
         {
-            StoreConstants(constants, 0, gate.First, gate.Root, gate.Second);
-            TOps.Store(twoRoot, ref constants[3 * lanes], 0);
             var ahead = (nuint)(batch + 1 < batches ? span : 0);
-            Reduction(x, g, planeSize, constants, kept, sums, ahead);
-            Coefficients(sums, planeSize, constants);
+            if (TVariant.IsExact)
+            {
+                ExactReduction(x, g, planeSize, exact.Slice((batch % 2) * lanes, lanes), energy, constants, kept, ahead);
+            }
+            else
+            {
+                StoreConstants(constants, 0, gate.First, gate.Root, gate.Second);
+                TOps.Store(twoRoot, ref constants[3 * lanes], 0);
+                Reduction(x, g, planeSize, constants, kept, sums, ahead);
+                Coefficients(sums, planeSize, constants);
+            }
+
             var current = batchStatistics;
             var currentFinite = finite;
             if (batch + 1 < batches)
             {
                 batchStatistics = BatchStatistics(x + span, planeSize, indexTable, statistics, batch + 1, own);
-                gate = GateConstants(batchStatistics, lambda, 1, out finite, out twoRoot);
+                gate = TVariant.IsExact
+                    ? ExactGateConstants(batchStatistics, lambda, exact.Slice(((batch + 1) % 2) * lanes, lanes), out finite)
+                    : GateConstants(batchStatistics, lambda, 1, out finite, out twoRoot);
             }
 
-            Gradients(x, g, dx, planeSize, constants, kept, ahead);
+            if (TVariant.IsExact)
+            {
+                ExactGradients(x, g, dx, planeSize, exact.Slice((batch % 2) * lanes, lanes), energy, constants, kept, ahead);
+            }
+            else
+            {
+                Gradients(x, g, dx, planeSize, constants, kept, ahead);
+            }
             if (!currentFinite)
             {
                 FillNaNPlanes(dx, planeSize, current);
@@ -291,6 +324,48 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         var negativeOffset = TOps.Narrow(TOps.DivideDouble(weightedU, negativeSize), TOps.DivideDouble(Unsafe.Add(ref weightedU, 1), negativeSize));
         TOps.Store(negativeSlope, ref constants[4 * lanes], 0);
         TOps.Store(negativeOffset, ref constants[5 * lanes], 0);
+    }
+
+    /// <summary>
+    /// The exact variant's reduction pass of every plane, through the plane kernel's own loop
+    /// (<see cref="ExactVectors{TF, TD, TOps}.Sums"/>) with the lane's constants broadcast, keeping s and a° of every
+    /// value in the halves of <paramref name="kept"/>; then the lane's gradient constants P, −D′ and −B′ into constant
+    /// groups 0, 1 and 2, formed from its sums as the plane kernel forms them.
+    /// </summary>
+    private static void ExactReduction(float* x, float* g, int planeSize, ReadOnlySpan<ExactCoefficients> coefficients, in EnergyConstants energy, Span<float> constants, Span<float> kept, nuint ahead)
+    {
+        var lanes = TOps.Count;
+        ref var keptSigmoid = ref kept[0];
+        ref var keptWeight = ref kept[kept.Length / 2];
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            var offset = (nint)lane * planeSize;
+            var (weightedZ, weightedZSquared) = new ExactVectors<TF, TD, TOps>(coefficients[lane], energy).Sums(
+                ref Unsafe.AsRef<float>(x + offset), ref Unsafe.AsRef<float>(g + offset), planeSize, true,
+                ref Unsafe.Add(ref keptSigmoid, offset), ref Unsafe.Add(ref keptWeight, offset), ahead);
+            var backward = new BackwardCoefficients(coefficients[lane].Sums(weightedZ, weightedZSquared), planeSize);
+            constants[lane] = coefficients[lane].Slope(energy);
+            constants[lanes + lane] = ExactCoefficients.NegativeCurvature(backward, energy);
+            constants[(2 * lanes) + lane] = ExactCoefficients.NegativeOffset(backward, energy);
+        }
+    }
+
+    /// <summary>
+    /// The exact variant's gradient pass of every plane from the kept s and a°, through the plane kernel's own loop
+    /// (<see cref="ExactVectors{TF, TD, TOps}.WriteGradients"/>), never streaming (see <see cref="Gradients"/>).
+    /// </summary>
+    private static void ExactGradients(float* x, float* g, float* dx, int planeSize, ReadOnlySpan<ExactCoefficients> coefficients, in EnergyConstants energy, ReadOnlySpan<float> constants, ReadOnlySpan<float> kept, nuint ahead)
+    {
+        var lanes = TOps.Count;
+        var keptSigmoid = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(kept));
+        var keptWeight = keptSigmoid + (kept.Length / 2);
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            var offset = (nint)lane * planeSize;
+            new ExactVectors<TF, TD, TOps>(coefficients[lane], energy).WriteGradients(
+                x + offset, g + offset, keptSigmoid + offset, keptWeight + offset, dx + offset, (nuint)planeSize,
+                TOps.Create(constants[lane]), TOps.Create(constants[lanes + lane]), TOps.Create(constants[(2 * lanes) + lane]), ahead, streaming: false);
+        }
     }
 
     /// <summary>
@@ -412,6 +487,36 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
             TOps.Subtract(zero, high),
             root,
             TOps.Subtract(zero, TOps.Narrow(TOps.SubtractDouble(productLower, highLower), TOps.SubtractDouble(productUpper, highUpper))));
+    }
+
+    /// <summary>
+    /// The exact variant's gate constants of a batch: each lane's <see cref="ExactCoefficients"/>, formed by the same
+    /// code as the plane kernel's, so the rounding of μ_hi, r′ and μ_lo·r′ is the plane kernel's. They are formed lane by
+    /// lane in scalar code: the lanes' chains are independent, so the core overlaps them, and a vector copy of the
+    /// formulas would be a second place to keep them in step. The coefficients go into <paramref name="coefficients"/>
+    /// unless it is empty; the vectors returned hold μ_hi, r′ and −(μ − μ_hi)·r′ (for
+    /// <see cref="ExactVectors{TF, TD, TOps}.Scaled(TF, TF, TF, TF)"/>).
+    /// </summary>
+    private static GateVectors ExactGateConstants(ReadOnlySpan<PlaneStatistics> statistics, double lambda, Span<ExactCoefficients> coefficients, out bool finite)
+    {
+        var lanes = TOps.Count;
+        Span<float> values = stackalloc float[3 * lanes];
+        finite = true;
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            var exact = new ExactCoefficients(new GateCoefficients(statistics[lane], lambda));
+            finite &= statistics[lane].IsFinite;
+            if (!coefficients.IsEmpty)
+            {
+                coefficients[lane] = exact;
+            }
+
+            values[lane] = exact.MeanHigh;
+            values[lanes + lane] = exact.Root;
+            values[(2 * lanes) + lane] = exact.Low;
+        }
+
+        return new GateVectors(TOps.Load(ref values[0], 0), TOps.Load(ref values[lanes], 0), TOps.Load(ref values[2 * lanes], 0));
     }
 
     /// <summary>r = 0 in the lanes of constant planes, as <see cref="GateCoefficients.RootOf"/> sets it.</summary>
@@ -538,14 +643,20 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     // Its own method, with the writer's loops inlined into it: inlined into its caller, the JIT ran out of budget
     // and called the step for every vector.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void MemoryOrderGate(float* x, float* y, int planeSize, ReadOnlySpan<int> indexTable, in GateVectors constants, nuint ahead, bool streaming)
+    private static void MemoryOrderGate<TVariant>(float* x, float* y, int planeSize, ReadOnlySpan<int> indexTable, in GateVectors constants, in ExactEnergyVectors<TF, TD, TOps> energy, nuint ahead, bool streaming)
+        where TVariant : IEnergy
     {
         var planes = (float*)Unsafe.AsPointer(ref Unsafe.Add(ref Unsafe.As<int, float>(ref MemoryMarshal.GetReference(indexTable)), TOps.Count));
-        VectorWriter<TF, TD, TOps>.Write(y, (nuint)planeSize * (nuint)TOps.Count, ahead, streaming, new LaneGateStep(x, planes, constants));
+        VectorWriter<TF, TD, TOps>.Write(y, (nuint)planeSize * (nuint)TOps.Count, ahead, streaming, new LaneGateStep<TVariant>(x, planes, constants, energy));
     }
 
-    /// <summary>One vector of <see cref="MemoryOrderGate"/>: each value's plane constants picked by permute.</summary>
-    private readonly struct LaneGateStep(float* x, float* planes, GateVectors constants) : IVectorStep<TF>
+    /// <summary>
+    /// One vector of <see cref="MemoryOrderGate"/>: each value's plane constants picked by permute, then the
+    /// variant's gate (the plane kernels' steps: the fast variant's FMA centring and gate, or the exact variant's z and
+    /// gate with the constants every plane of the call shares).
+    /// </summary>
+    private readonly struct LaneGateStep<TVariant>(float* x, float* planes, GateVectors constants, ExactEnergyVectors<TF, TD, TOps> energy) : IVectorStep<TF>
+        where TVariant : IEnergy
     {
         private readonly TF _negativeHalfLog2E = TOps.Create(FastSigmoid.NegativeHalfLog2E);
 
@@ -554,6 +665,11 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         {
             var lanes = TOps.Load(ref *planes, index);
             var value = TOps.Load(ref *x, index);
+            if (TVariant.IsExact)
+            {
+                return energy.Gate(value, ExactVectors<TF, TD, TOps>.Scaled(value, TOps.Permute(constants.First, lanes), TOps.Permute(constants.Root, lanes), TOps.Permute(constants.Second, lanes)));
+            }
+
             var u = TOps.Add(TOps.MultiplyAdd(value, TOps.Permute(constants.Root, lanes), TOps.Permute(constants.First, lanes)), TOps.Permute(constants.Second, lanes));
             return FastSigmoid.Gate<TF, TD, TOps>(value, u, _negativeHalfLog2E);
         }
@@ -628,6 +744,9 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         public TD SquaresUpper;
     }
 
-    /// <summary>A batch's gate constants, one lane per plane: −(μr)_hi, r and −(μr)_lo (see Centring).</summary>
+    /// <summary>
+    /// A batch's gate constants, one lane per plane: −(μr)_hi, r and −(μr)_lo (see Centring) in the fast variant; μ_hi, r′
+    /// and −(μ − μ_hi)·r′ (see <see cref="ExactCoefficients"/>) in the exact one.
+    /// </summary>
     private readonly record struct GateVectors(TF First, TF Root, TF Second);
 }
