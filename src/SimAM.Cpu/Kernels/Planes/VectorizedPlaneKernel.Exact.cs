@@ -29,8 +29,8 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower>
     private static unsafe void ExactBackwardFromKept(ref float x, ref float g, ref float keptSigmoid, ref float keptWeight, ref float dx, int length, nuint ahead, bool streaming, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients backward)
     {
         var coefficients = new ExactCoefficients(gate);
-        new ExactVectors<TF, TD, TOps>(coefficients, energy).WriteGradients(
-            (float*)Unsafe.AsPointer(ref x), (float*)Unsafe.AsPointer(ref g), (float*)Unsafe.AsPointer(ref keptSigmoid), (float*)Unsafe.AsPointer(ref keptWeight),
+        ExactVectors<TF, TD, TOps>.WriteGradients(
+            new ExactCentring<TF, TD, TOps>(coefficients), (float*)Unsafe.AsPointer(ref x), (float*)Unsafe.AsPointer(ref g), (float*)Unsafe.AsPointer(ref keptSigmoid), (float*)Unsafe.AsPointer(ref keptWeight),
             (float*)Unsafe.AsPointer(ref dx), (nuint)length, TOps.Create(coefficients.Slope(energy)), TOps.Create(ExactCoefficients.NegativeCurvature(backward, energy)),
             TOps.Create(ExactCoefficients.NegativeOffset(backward, energy)), ahead, streaming);
     }

@@ -93,6 +93,50 @@ internal readonly struct ExactEnergyVectors<TF, TD, TOps>
     /// <summary>The forward gate y = x / (1 + 2^t) of values <paramref name="x"/> with scaled deviations <paramref name="z"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TF Gate(TF x, TF z) => TOps.Divide(x, FastSigmoid.Denominator<TF, TD, TOps>(Exponent(z, out _)));
+
+    /// <summary>
+    /// a° = g·(x·σ)·s(1 − s)/d² and s, from z and the plane's σ (<see cref="ExactCoefficients.WeightScale"/>): σ is a
+    /// power of two, so x·σ is exact where g·x alone could overflow float.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TF Weight(TF x, TF g, TF z, TF scale, out TF s)
+    {
+        var t = Exponent(z, out var d);
+        s = TOps.Divide(One, FastSigmoid.Denominator<TF, TD, TOps>(t));
+        var a = TOps.Multiply(TOps.Multiply(g, TOps.Multiply(x, scale)), TOps.Multiply(s, TOps.Subtract(One, s)));
+        return TOps.Divide(a, TOps.Multiply(d, d));
+    }
+}
+
+/// <summary>
+/// z = (x − μ_hi)·r′ + μ_lo·r′ of one plane, its constants (<see cref="ExactCoefficients"/>) broadcast: all that the
+/// passes which take s and a° from an earlier pass recompute. Small, so that those passes, which run once per plane of
+/// a few vectors in the lane-per-plane kernel, copy three vectors rather than every exact constant.
+/// </summary>
+internal readonly struct ExactCentring<TF, TD, TOps>
+    where TF : struct
+    where TD : struct
+    where TOps : ISimdOps<TF, TD>
+{
+    private readonly TF _meanHigh;
+    private readonly TF _root;
+    private readonly TF _low;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ExactCentring(in ExactCoefficients coefficients)
+    {
+        _meanHigh = TOps.Create(coefficients.MeanHigh);
+        _root = TOps.Create(coefficients.Root);
+        _low = TOps.Create(coefficients.Low);
+    }
+
+    /// <summary>z = (x − μ_hi)·r′ + μ_lo·r′, μ split in two floats (the constants of <see cref="ExactCoefficients"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TF Scaled(TF x, TF meanHigh, TF root, TF low) => TOps.MultiplyAdd(TOps.Subtract(x, meanHigh), root, low);
+
+    /// <summary>z of this plane's values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TF Scaled(TF x) => Scaled(x, _meanHigh, _root, _low);
 }
 
 /// <summary>
@@ -105,28 +149,27 @@ internal readonly struct ExactVectors<TF, TD, TOps>
     where TD : struct
     where TOps : ISimdOps<TF, TD>
 {
-    private readonly TF _meanHigh;
-    private readonly TF _root;
-    private readonly TF _low;
+    private readonly ExactCentring<TF, TD, TOps> _centring;
     private readonly TF _scale;
     private readonly ExactEnergyVectors<TF, TD, TOps> _energy;
 
     public ExactVectors(in ExactCoefficients coefficients, in EnergyConstants energy)
+        : this(coefficients, new ExactEnergyVectors<TF, TD, TOps>(energy))
     {
-        _meanHigh = TOps.Create(coefficients.MeanHigh);
-        _root = TOps.Create(coefficients.Root);
-        _low = TOps.Create(coefficients.Low);
-        _scale = TOps.Create(coefficients.WeightScale);
-        _energy = new ExactEnergyVectors<TF, TD, TOps>(energy);
     }
 
-    /// <summary>z = (x − μ_hi)·r′ + μ_lo·r′, μ split in two floats (the constants of <see cref="ExactCoefficients"/>).</summary>
+    /// <summary>A plane's constants beside the ones every plane of the call shares (formed once per call).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TF Scaled(TF x, TF meanHigh, TF root, TF low) => TOps.MultiplyAdd(TOps.Subtract(x, meanHigh), root, low);
+    public ExactVectors(in ExactCoefficients coefficients, in ExactEnergyVectors<TF, TD, TOps> energy)
+    {
+        _centring = new ExactCentring<TF, TD, TOps>(coefficients);
+        _scale = TOps.Create(coefficients.WeightScale);
+        _energy = energy;
+    }
 
     /// <summary>z of this plane's values.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public TF Scaled(TF x) => Scaled(x, _meanHigh, _root, _low);
+    public TF Scaled(TF x) => _centring.Scaled(x);
 
     /// <summary>The forward gate y = x / (1 + 2^t).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -140,11 +183,7 @@ internal readonly struct ExactVectors<TF, TD, TOps>
     public TF Weight(TF x, TF g, out TF z, out TF s)
     {
         z = Scaled(x);
-        var t = _energy.Exponent(z, out var d);
-        var one = _energy.One;
-        s = TOps.Divide(one, FastSigmoid.Denominator<TF, TD, TOps>(t));
-        var a = TOps.Multiply(TOps.Multiply(g, TOps.Multiply(x, _scale)), TOps.Multiply(s, TOps.Subtract(one, s)));
-        return TOps.Divide(a, TOps.Multiply(d, d));
+        return _energy.Weight(x, g, z, _scale, out s);
     }
 
     /// <summary>
@@ -156,49 +195,49 @@ internal readonly struct ExactVectors<TF, TD, TOps>
         TOps.MultiplyAdd(g, sigmoid, TOps.MultiplyAdd(z, TOps.MultiplyAdd(slope, weight, negativeCurvature), negativeOffset));
 
     /// <summary>
-    /// The reduction pass over one plane or chunk of at least a vector: Σ a°·z and Σ a°·z² in double, each vector's
-    /// products widened and added (the overlapped last vector with the lanes already counted masked). With
-    /// <paramref name="keep"/> it stores s and a° of every value and prefetches x and g <paramref name="ahead"/>
-    /// elements further on. The sums are in z and a° units: <see cref="ExactCoefficients.Sums"/> converts them.
+    /// The reduction pass over one plane or chunk of at least a vector: Σ a°·z and Σ a°·z² (see
+    /// <see cref="Sums{TWeights}"/>), a° computed here. With <paramref name="keep"/> it stores s and a° of every value
+    /// and prefetches x and g <paramref name="ahead"/> elements further on.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public (double WeightedZ, double WeightedZSquared) Sums(ref float x, ref float g, int length, bool keep, ref float keptSigmoid, ref float keptWeight, nuint ahead)
+    public unsafe (double WeightedZ, double WeightedZSquared) Sums(ref float x, ref float g, int length, bool keep, ref float keptSigmoid, ref float keptWeight, nuint ahead) =>
+        Sums(
+            new ComputedWeights(
+                this, (float*)Unsafe.AsPointer(ref x), (float*)Unsafe.AsPointer(ref g), keep, (float*)Unsafe.AsPointer(ref keptSigmoid),
+                (float*)Unsafe.AsPointer(ref keptWeight), ahead),
+            (nuint)length);
+
+    /// <summary>
+    /// The reduction pass over one plane of at least a vector whose a° an earlier pass formed into
+    /// <paramref name="keptWeight"/>: only z is recomputed, so the sums are the same bits as <see cref="Sums(ref float, ref float, int, bool, ref float, ref float, nuint)"/>'s.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe (double WeightedZ, double WeightedZSquared) KeptSums(in ExactCentring<TF, TD, TOps> centring, float* x, float* keptWeight, nuint length) =>
+        Sums(new KeptWeights(centring, x, keptWeight), length);
+
+    /// <summary>
+    /// Σ a°·z and Σ a°·z² in double over one plane or chunk of at least a vector, each vector's products widened and
+    /// added (the overlapped last vector with the lanes already counted masked), in z and a° units:
+    /// <see cref="ExactCoefficients.Sums"/> converts them. Where a° comes from is the only difference between callers,
+    /// so every caller sums in the same order and gets the same bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (double WeightedZ, double WeightedZSquared) Sums<TWeights>(TWeights weights, nuint count)
+        where TWeights : struct, IWeights
     {
         var width = (nuint)TOps.Count;
-        var count = (nuint)length;
         TD r0 = default, r1 = default, q0 = default, q1 = default;
         nuint i = 0;
         for (; i + width <= count; i += width)
         {
-            if (keep && Prefetch.StartsLine<TF, TD, TOps>(i))
-            {
-                Prefetch.Line(ref x, i + ahead);
-                Prefetch.Line(ref g, i + ahead);
-            }
-
-            var a = Weight(TOps.Load(ref x, i), TOps.Load(ref g, i), out var z, out var s);
-            if (keep)
-            {
-                TOps.Store(s, ref keptSigmoid, i);
-                TOps.Store(a, ref keptWeight, i);
-            }
-
-            var weightedZ = TOps.Multiply(a, z);
+            var weightedZ = weights.At(i, out var z);
             BackwardVectors<TF, TD, TOps>.Accumulate(weightedZ, TOps.Multiply(weightedZ, z), ref r0, ref r1, ref q0, ref q1);
         }
 
         if (i < count)
         {
-            var start = count - width;
             var firstLane = (int)(width - (count - i));
-            var a = Weight(TOps.Load(ref x, start), TOps.Load(ref g, start), out var z, out var s);
-            if (keep)
-            {
-                TOps.Store(s, ref keptSigmoid, start);
-                TOps.Store(a, ref keptWeight, start);
-            }
-
-            var weightedZ = TOps.Multiply(a, z);
+            var weightedZ = weights.At(count - width, out var z);
             BackwardVectors<TF, TD, TOps>.Accumulate(TOps.KeepLanesFrom(weightedZ, firstLane), TOps.KeepLanesFrom(TOps.Multiply(weightedZ, z), firstLane), ref r0, ref r1, ref q0, ref q1);
         }
 
@@ -213,16 +252,57 @@ internal readonly struct ExactVectors<TF, TD, TOps>
     // Its own method, with the writer's loops inlined into it: inlined into its caller, the JIT ran out of budget
     // and called the step for every vector.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public unsafe void WriteGradients(float* x, float* g, float* keptSigmoid, float* keptWeight, float* dx, nuint length, TF slope, TF negativeCurvature, TF negativeOffset, nuint ahead, bool streaming) =>
-        VectorWriter<TF, TD, TOps>.Write(dx, length, ahead, streaming, new KeptGradientStep(this, x, g, keptSigmoid, keptWeight, slope, negativeCurvature, negativeOffset));
+    public static unsafe void WriteGradients(in ExactCentring<TF, TD, TOps> centring, float* x, float* g, float* keptSigmoid, float* keptWeight, float* dx, nuint length, TF slope, TF negativeCurvature, TF negativeOffset, nuint ahead, bool streaming) =>
+        VectorWriter<TF, TD, TOps>.Write(dx, length, ahead, streaming, new KeptGradientStep(centring, x, g, keptSigmoid, keptWeight, slope, negativeCurvature, negativeOffset));
+
+    /// <summary>Where <see cref="Sums{TWeights}"/> takes a° from.</summary>
+    private interface IWeights
+    {
+        /// <summary>a°·z of the vector at <paramref name="index"/>, and its z.</summary>
+        TF At(nuint index, out TF z);
+    }
+
+    /// <summary>a° computed from x and g, and kept (s and a°) when asked.</summary>
+    private readonly unsafe struct ComputedWeights(ExactVectors<TF, TD, TOps> constants, float* x, float* g, bool keep, float* keptSigmoid, float* keptWeight, nuint ahead) : IWeights
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TF At(nuint index, out TF z)
+        {
+            if (keep && Kernels.Prefetch.StartsLine<TF, TD, TOps>(index))
+            {
+                Kernels.Prefetch.Line(ref *x, index + ahead);
+                Kernels.Prefetch.Line(ref *g, index + ahead);
+            }
+
+            var a = constants.Weight(TOps.Load(ref *x, index), TOps.Load(ref *g, index), out z, out var s);
+            if (keep)
+            {
+                TOps.Store(s, ref *keptSigmoid, index);
+                TOps.Store(a, ref *keptWeight, index);
+            }
+
+            return TOps.Multiply(a, z);
+        }
+    }
+
+    /// <summary>a° kept by an earlier pass; z recomputed from x.</summary>
+    private readonly unsafe struct KeptWeights(ExactCentring<TF, TD, TOps> centring, float* x, float* keptWeight) : IWeights
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public TF At(nuint index, out TF z)
+        {
+            z = centring.Scaled(TOps.Load(ref *x, index));
+            return TOps.Multiply(TOps.Load(ref *keptWeight, index), z);
+        }
+    }
 
     /// <summary>One vector of <see cref="WriteGradients"/>.</summary>
-    private readonly unsafe struct KeptGradientStep(ExactVectors<TF, TD, TOps> constants, float* x, float* g, float* keptSigmoid, float* keptWeight, TF slope, TF negativeCurvature, TF negativeOffset) : IVectorStep<TF>
+    private readonly unsafe struct KeptGradientStep(ExactCentring<TF, TD, TOps> centring, float* x, float* g, float* keptSigmoid, float* keptWeight, TF slope, TF negativeCurvature, TF negativeOffset) : IVectorStep<TF>
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public TF At(nuint index) =>
             Gradient(
-                TOps.Load(ref *g, index), constants.Scaled(TOps.Load(ref *x, index)), TOps.Load(ref *keptSigmoid, index), TOps.Load(ref *keptWeight, index),
+                TOps.Load(ref *g, index), centring.Scaled(TOps.Load(ref *x, index)), TOps.Load(ref *keptSigmoid, index), TOps.Load(ref *keptWeight, index),
                 slope, negativeCurvature, negativeOffset);
 
         public void Seek(nuint index)
