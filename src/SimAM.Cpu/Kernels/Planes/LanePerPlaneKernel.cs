@@ -15,8 +15,8 @@ namespace SimAM.Kernels.Planes;
 /// Every lane follows its own plane through the reduction; the gate then runs over the batch's values in
 /// memory order, and each vector of values picks its planes' constants with one permute per constant, from a
 /// per-call table of which plane each value belongs to. The constants are formed with the plane kernel's
-/// roundings (<c>GateCoefficients</c>, then its <c>Centring</c> step), so a plane's output depends only on its
-/// statistics, whichever kernel ran it.
+/// roundings (<c>GateCoefficients</c>, then its <c>Centring</c> step; in the exact variant <c>ExactCoefficients</c>), so a
+/// plane's output depends only on its statistics, whichever kernel ran it. Both gate variants take this kernel.
 /// </para>
 /// <para>
 /// Planes of at least a vector (7×7, 14×14 at 512 bits) are reduced row by row with contiguous loads, as the
@@ -79,10 +79,12 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
 
     /// <summary>
     /// y = x·sigmoid(E) for <paramref name="batches"/> batches of <c>Count</c> planes of <paramref name="planeSize"/>
-    /// values from <paramref name="x"/> on, their statistics into <paramref name="statistics"/> unless it is null. A
-    /// plane holding NaN or ±∞ gets NaN, as in the plane kernels.
+    /// values from <paramref name="x"/> on, their statistics into <paramref name="statistics"/> unless it is null, in
+    /// the variant <typeparamref name="TVariant"/>. A plane holding NaN or ±∞ gets NaN, as in the plane kernels.
     /// </summary>
     /// <remarks>
+    /// The exact variant's lane constants are each plane's <see cref="ExactCoefficients"/>, formed lane by lane by the
+    /// plane kernel's code (see <see cref="ExactGateConstants"/>); everything else is shared.
     /// The batches are software-pipelined: the next batch's reductions come between a batch's gate constants and
     /// its gate. The constants are a chain of double divisions and square roots (about a hundred cycles of latency
     /// with little beside it); placed next to independent work, the core runs them in its shadow. The gate
@@ -124,7 +126,7 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     }
 
     /// <summary>
-    /// The fast variant's backward pass of <paramref name="batches"/> batches of <c>Count</c> planes of
+    /// The backward pass (either variant) of <paramref name="batches"/> batches of <c>Count</c> planes of
     /// <paramref name="planeSize"/> values from <paramref name="x"/> on, with the forward pass's statistics from
     /// <paramref name="statistics"/>, or (when it is null) statistics computed as <see cref="Forward"/> computes them,
     /// so both give the same bits. <paramref name="dx"/> may be <paramref name="x"/> or <paramref name="g"/> itself. A
@@ -141,7 +143,12 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     /// gradient pass. The reduction pass prefetches the next batch's x and g, the gradient pass its dx lines.
     /// </para>
     /// <para>
-    /// Planes under <see cref="SmallPlaneBackward.Limit"/> values take the double-precision small-plane path plane by
+    /// The exact variant forms s and a° of the whole batch in memory order (<see cref="ExactWeights"/>: its reduction
+    /// step is too long a chain to run four vectors deep plane by plane), then each plane's sums and gradient pass
+    /// from them with the plane kernel's loops (<see cref="ExactReduction"/>, <see cref="ExactGradients"/>).
+    /// </para>
+    /// <para>
+    /// Fast planes under <see cref="SmallPlaneBackward.Limit"/> values take the double-precision small-plane path plane by
     /// plane (float u and s miss the bound there; see its remarks), with statistics from this kernel's reductions
     /// when they are recomputed.
     /// </para>
