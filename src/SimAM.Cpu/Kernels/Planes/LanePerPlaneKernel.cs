@@ -226,6 +226,7 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
             {
                 Gradients(x, g, dx, planeSize, constants, kept, ahead);
             }
+
             if (!currentFinite)
             {
                 FillNaNPlanes(dx, planeSize, current);
