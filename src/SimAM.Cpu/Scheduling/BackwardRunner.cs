@@ -95,7 +95,7 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
         {
             var layout = plan.Chunks;
             var (start, end) = plan.Range(i, planeCount);
-            var lanes = TVariant.IsExact ? 0 : TKernel.PlanesPerLaneBatch(layout.PlaneSize);
+            var lanes = TKernel.PlanesPerLaneBatch(layout.PlaneSize);
             if (lanes != 0)
             {
                 var (batches, rest) = plan.LaneShare(i, planeCount, lanes);
@@ -156,7 +156,7 @@ internal static unsafe class BackwardRunner<T, TKernel, TVariant>
             Span<int> indexTable = stackalloc int[TKernel.LaneIndexTableLength(planeSize)];
             TKernel.FillLaneIndexTable(indexTable, planeSize);
             var offset = (long)start * planeSize;
-            TKernel.BackwardLanes(x + offset, g + offset, dx + offset, planeSize, (end - start) / lanes, indexTable, lambda, given == null ? null : given + start);
+            TKernel.BackwardLanes<TVariant>(x + offset, g + offset, dx + offset, planeSize, (end - start) / lanes, indexTable, lambda, given == null ? null : given + start);
         }
 
         /// <summary>One-chunk planes of a kernel that runs all passes of a plane at once (converting it once).</summary>

@@ -72,7 +72,7 @@ internal static unsafe class ForwardRunner<T, TKernel, TVariant>
         public void Invoke(int i)
         {
             var planeSize = plan.Chunks.PlaneSize;
-            var lanes = TVariant.IsExact ? 0 : TKernel.PlanesPerLaneBatch(planeSize);
+            var lanes = TKernel.PlanesPerLaneBatch(planeSize);
             if (lanes == 0)
             {
                 var (start, end) = plan.Range(i, planeCount);
@@ -104,7 +104,7 @@ internal static unsafe class ForwardRunner<T, TKernel, TVariant>
             Span<int> indexTable = stackalloc int[TKernel.LaneIndexTableLength(planeSize)];
             TKernel.FillLaneIndexTable(indexTable, planeSize);
             var offset = (long)start * planeSize;
-            TKernel.ForwardLanes(x + offset, y + offset, planeSize, (end - start) / lanes, indexTable, lambda, statistics == null ? null : statistics + start, streaming);
+            TKernel.ForwardLanes<TVariant>(x + offset, y + offset, planeSize, (end - start) / lanes, indexTable, lambda, statistics == null ? null : statistics + start, streaming);
         }
 
         /// <summary>One-chunk planes of a kernel that runs both passes of a plane at once (converting it once).</summary>

@@ -50,6 +50,20 @@ public class HalfPrecisionTests
 
     [Theory]
     [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
+    public void Lane_per_plane_batches_of_both_variants_are_within_the_half_precision_bound(SimAmKernel kernel)
+    {
+        // 37 planes: whole batches of 4, 8 or 16 planes through the lane-per-plane kernel (converted in blocks) and a
+        // remainder through the plane kernel; 17 values is the smallest exact plane that reaches a float kernel.
+        foreach (var variant in new[] { SimAmVariant.Fast, SimAmVariant.Exact })
+        {
+            Check(kernel, SimAmLayout.ChannelsFirst, variant, 1, 37, [7, 7], seed: 5, scale: 1f, offset: 0.5f, lambda: 1e-4f);
+            Check(kernel, SimAmLayout.ChannelsFirst, variant, 1, 37, [17], seed: 6, scale: 2f, offset: -1f, lambda: 0.1f);
+            Check(kernel, SimAmLayout.ChannelsFirst, variant, 2, 37, [14, 14], seed: 7, scale: 1f, offset: 0f, lambda: 1e-4f);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(KernelPaths.All), MemberType = typeof(KernelPaths))]
     public void A_plane_whose_float16_sum_of_squares_overflows_comes_out_right(SimAmKernel kernel)
     {
         // 56×56 values with a spread of several hundred: Σ(x − μ)² ≈ 3136·400² ≫ 65504, and many |x − μ| > 256.

@@ -170,7 +170,8 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
     /// Small planes convert a block of whole batches at once and run the inner lane-per-plane kernel on it: converted
     /// plane by plane, a 7×7 Half plane paid two conversion calls and the plane kernel's fixed costs for 49 values.
     /// </remarks>
-    public static unsafe void ForwardLanes(T* x, T* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming)
+    public static unsafe void ForwardLanes<TEnergy>(T* x, T* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming)
+        where TEnergy : IEnergy
     {
         var span = TInner.PlanesPerLaneBatch(planeSize) * planeSize;
         var perBlock = Math.Max(1, LaneBlockLength / span);
@@ -185,7 +186,7 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
                     var offset = (long)batch * span;
                     var block = buffer.AsSpan(0, count * span);
                     Convert(new ReadOnlySpan<T>(x + offset, block.Length), 0, block);
-                    TInner.ForwardLanes(values, values, planeSize, count, indexTable, lambda, statistics == null ? null : statistics + (offset / planeSize), streaming: false);
+                    TInner.ForwardLanes<TEnergy>(values, values, planeSize, count, indexTable, lambda, statistics == null ? null : statistics + (offset / planeSize), streaming: false);
                     ConvertBack(block, new Span<T>(y + offset, block.Length));
                 }
             }
@@ -202,7 +203,8 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
     /// large (<see cref="LaneBlockLength"/>) because each inner call has a fixed cost of several microseconds: one
     /// batch of 14×14 planes per call made the Half backward 4.7× the float one, four batches 1.8×.
     /// </remarks>
-    public static unsafe void BackwardLanes(T* x, T* g, T* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics)
+    public static unsafe void BackwardLanes<TEnergy>(T* x, T* g, T* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics)
+        where TEnergy : IEnergy
     {
         var span = TInner.PlanesPerLaneBatch(planeSize) * planeSize;
         var perBlock = Math.Max(1, LaneBlockLength / span);
@@ -221,7 +223,7 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
                     Convert(new ReadOnlySpan<T>(g + offset, length), 0, buffer.AsSpan(perBlock * span, length));
 
                     // The gradient replaces the converted x, which the inner kernel allows.
-                    TInner.BackwardLanes(values, gradients, values, planeSize, count, indexTable, lambda, statistics == null ? null : statistics + (offset / planeSize));
+                    TInner.BackwardLanes<TEnergy>(values, gradients, values, planeSize, count, indexTable, lambda, statistics == null ? null : statistics + (offset / planeSize));
                     ConvertBack(buffer.AsSpan(0, length), new Span<T>(dx + offset, length));
                 }
             }

@@ -61,19 +61,21 @@ internal interface IPlaneKernel<T>
     }
 
     /// <summary>
-    /// The fast variant's forward pass of <paramref name="batches"/> batches of <see cref="PlanesPerLaneBatch"/>
-    /// neighbouring planes, one plane per SIMD lane; only called where that is not 0.
+    /// The forward pass of <paramref name="batches"/> batches of <see cref="PlanesPerLaneBatch"/> neighbouring planes,
+    /// one plane per SIMD lane, in either variant; only called where that is not 0.
     /// </summary>
-    static virtual unsafe void ForwardLanes(T* x, T* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming) =>
+    static virtual unsafe void ForwardLanes<TVariant>(T* x, T* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming)
+        where TVariant : IEnergy =>
         throw new NotSupportedException("This kernel has no lane-per-plane path.");
 
     /// <summary>
-    /// The fast variant's backward pass of <paramref name="batches"/> batches of <see cref="PlanesPerLaneBatch"/>
-    /// neighbouring planes, one plane per SIMD lane, with the forward pass's <paramref name="statistics"/> or (null)
+    /// The backward pass of <paramref name="batches"/> batches of <see cref="PlanesPerLaneBatch"/> neighbouring planes,
+    /// one plane per SIMD lane, in either variant, with the forward pass's <paramref name="statistics"/> or (null)
     /// statistics computed as <see cref="ForwardLanes"/> computes them; only called where that is not 0.
     /// <paramref name="dx"/> may be <paramref name="x"/> or <paramref name="g"/> itself.
     /// </summary>
-    static virtual unsafe void BackwardLanes(T* x, T* g, T* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics) =>
+    static virtual unsafe void BackwardLanes<TVariant>(T* x, T* g, T* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics)
+        where TVariant : IEnergy =>
         throw new NotSupportedException("This kernel has no lane-per-plane path.");
 
     /// <summary>

@@ -15,8 +15,8 @@ namespace SimAM.Kernels.Planes;
 /// Every lane follows its own plane through the reduction; the gate then runs over the batch's values in
 /// memory order, and each vector of values picks its planes' constants with one permute per constant, from a
 /// per-call table of which plane each value belongs to. The constants are formed with the plane kernel's
-/// roundings (<c>GateCoefficients</c>, then its <c>Centring</c> step), so a plane's output depends only on its
-/// statistics, whichever kernel ran it.
+/// roundings (<c>GateCoefficients</c>, then its <c>Centring</c> step; in the exact variant <c>ExactCoefficients</c>), so a
+/// plane's output depends only on its statistics, whichever kernel ran it. Both gate variants take this kernel.
 /// </para>
 /// <para>
 /// Planes of at least a vector (7×7, 14×14 at 512 bits) are reduced row by row with contiguous loads, as the
@@ -79,33 +79,40 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
 
     /// <summary>
     /// y = x·sigmoid(E) for <paramref name="batches"/> batches of <c>Count</c> planes of <paramref name="planeSize"/>
-    /// values from <paramref name="x"/> on, their statistics into <paramref name="statistics"/> unless it is null. A
-    /// plane holding NaN or ±∞ gets NaN, as in the plane kernels.
+    /// values from <paramref name="x"/> on, their statistics into <paramref name="statistics"/> unless it is null, in
+    /// the variant <typeparamref name="TVariant"/>. A plane holding NaN or ±∞ gets NaN, as in the plane kernels.
     /// </summary>
     /// <remarks>
+    /// The exact variant's lane constants are each plane's <see cref="ExactCoefficients"/>, formed lane by lane by the
+    /// plane kernel's code (see <see cref="ExactGateConstants"/>); everything else is shared.
     /// The batches are software-pipelined: the next batch's reductions come between a batch's gate constants and
     /// its gate. The constants are a chain of double divisions and square roots (about a hundred cycles of latency
     /// with little beside it); placed next to independent work, the core runs them in its shadow. The gate
     /// prefetches the batch after next, which that order reads next.
     /// </remarks>
-    public static void Forward(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming)
+    public static void Forward<TVariant>(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming)
+        where TVariant : IEnergy
     {
         var lanes = TOps.Count;
         var span = (nint)lanes * planeSize;
         Span<PlaneStatistics> scratch = stackalloc PlaneStatistics[lanes];
+        var energy = new ExactEnergyVectors<TF, TD, TOps>(EnergyConstants.Create<TVariant>(planeSize));
         var moments = Moments(x, planeSize, indexTable);
         for (var batch = 0; batch < batches; batch++)
         {
             var batchStatistics = statistics == null ? scratch : new Span<PlaneStatistics>(statistics + ((nint)batch * lanes), lanes);
             Statistics(moments, planeSize, batchStatistics);
-            var constants = GateConstants(batchStatistics, lambda, ForwardScale, out var finite, out _);
+            bool finite;
+            var constants = TVariant.IsExact
+                ? ExactGateConstants(batchStatistics, lambda, default, out finite, out _)
+                : GateConstants(batchStatistics, lambda, ForwardScale, out finite, out _);
             if (batch + 1 < batches)
             {
                 moments = Moments(x + span, planeSize, indexTable);
             }
 
             var ahead = (nuint)(Math.Min(2, batches - 1 - batch) * span);
-            MemoryOrderGate(x, y, planeSize, indexTable, constants, ahead, streaming);
+            MemoryOrderGate<TVariant>(x, y, planeSize, indexTable, constants, energy, ahead, streaming);
             if (!finite)
             {
                 // A plane holding NaN or ±∞ gets NaN everywhere (its lane computed garbage above); its neighbours'
@@ -119,7 +126,7 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     }
 
     /// <summary>
-    /// The fast variant's backward pass of <paramref name="batches"/> batches of <c>Count</c> planes of
+    /// The backward pass (either variant) of <paramref name="batches"/> batches of <c>Count</c> planes of
     /// <paramref name="planeSize"/> values from <paramref name="x"/> on, with the forward pass's statistics from
     /// <paramref name="statistics"/>, or (when it is null) statistics computed as <see cref="Forward"/> computes them,
     /// so both give the same bits. <paramref name="dx"/> may be <paramref name="x"/> or <paramref name="g"/> itself. A
@@ -136,19 +143,25 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     /// gradient pass. The reduction pass prefetches the next batch's x and g, the gradient pass its dx lines.
     /// </para>
     /// <para>
-    /// Planes under <see cref="SmallPlaneBackward.Limit"/> values take the double-precision small-plane path plane by
+    /// The exact variant forms s and a° of the whole batch in memory order (<see cref="ExactWeights"/>: its reduction
+    /// step is too long a chain to run four vectors deep plane by plane), then each plane's sums and gradient pass
+    /// from them with the plane kernel's loops (<see cref="ExactReduction"/>, <see cref="ExactGradients"/>).
+    /// </para>
+    /// <para>
+    /// Fast planes under <see cref="SmallPlaneBackward.Limit"/> values take the double-precision small-plane path plane by
     /// plane (float u and s miss the bound there; see its remarks), with statistics from this kernel's reductions
     /// when they are recomputed.
     /// </para>
     /// </remarks>
-    public static void Backward(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics)
+    public static void Backward<TVariant>(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics)
+        where TVariant : IEnergy
     {
         var lanes = TOps.Count;
         var span = (nint)lanes * planeSize;
 
         // Two batches' own statistics: the next batch's are formed before this batch's non-finite planes are filled.
         Span<PlaneStatistics> own = stackalloc PlaneStatistics[2 * lanes];
-        if (planeSize < SmallPlaneBackward.Limit)
+        if (!TVariant.IsExact && planeSize < SmallPlaneBackward.Limit)
         {
             for (var batch = 0; batch < batches; batch++)
             {
@@ -159,29 +172,61 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
             return;
         }
 
-        // s and a' of a whole batch (at most 2·16 vectors of 16 vectors: 32 KiB), and every lane's constants:
-        // −(μr)_hi, r, −(μr)_lo, 2r, −D and −B.
+        // s and a' (a° in the exact variant) of a whole batch (at most 2·16 vectors of 16 vectors: 32 KiB), and every
+        // lane's constants: in the fast variant −(μr)_hi, r, −(μr)_lo, 2r, −D and −B; in the exact one P, −D′ and −B′
+        // beside the lane's ExactCoefficients.
         Span<float> kept = stackalloc float[2 * (int)span];
         Span<float> constants = stackalloc float[6 * lanes];
         Span<double> sums = stackalloc double[2 * lanes];
+
+        // The exact variant's lane constants of two batches, as the statistics: the next batch's are formed before this
+        // batch's gradient pass.
+        Span<ExactCoefficients> exact = TVariant.IsExact ? stackalloc ExactCoefficients[2 * lanes] : default;
+        var energy = EnergyConstants.Create<TVariant>(planeSize);
+        var energyVectors = new ExactEnergyVectors<TF, TD, TOps>(energy);
         var batchStatistics = BatchStatistics(x, planeSize, indexTable, statistics, 0, own);
-        var gate = GateConstants(batchStatistics, lambda, 1, out var finite, out var twoRoot);
+        bool finite;
+        TF twoRoot = default;
+        TF weightScale = default;
+        var gate = TVariant.IsExact
+            ? ExactGateConstants(batchStatistics, lambda, exact[..lanes], out finite, out weightScale)
+            : GateConstants(batchStatistics, lambda, 1, out finite, out twoRoot);
         for (var batch = 0; batch < batches; batch++)
         {
-            StoreConstants(constants, 0, gate.First, gate.Root, gate.Second);
-            TOps.Store(twoRoot, ref constants[3 * lanes], 0);
             var ahead = (nuint)(batch + 1 < batches ? span : 0);
-            Reduction(x, g, planeSize, constants, kept, sums, ahead);
-            Coefficients(sums, planeSize, constants);
+            if (TVariant.IsExact)
+            {
+                var coefficients = exact.Slice((batch % 2) * lanes, lanes);
+                ExactWeights(x, g, planeSize, indexTable, gate, weightScale, energyVectors, kept, ahead);
+                ExactReduction(x, planeSize, coefficients, energy, constants, kept);
+            }
+            else
+            {
+                StoreConstants(constants, 0, gate.First, gate.Root, gate.Second);
+                TOps.Store(twoRoot, ref constants[3 * lanes], 0);
+                Reduction(x, g, planeSize, constants, kept, sums, ahead);
+                Coefficients(sums, planeSize, constants);
+            }
+
             var current = batchStatistics;
             var currentFinite = finite;
             if (batch + 1 < batches)
             {
                 batchStatistics = BatchStatistics(x + span, planeSize, indexTable, statistics, batch + 1, own);
-                gate = GateConstants(batchStatistics, lambda, 1, out finite, out twoRoot);
+                gate = TVariant.IsExact
+                    ? ExactGateConstants(batchStatistics, lambda, exact.Slice(((batch + 1) % 2) * lanes, lanes), out finite, out weightScale)
+                    : GateConstants(batchStatistics, lambda, 1, out finite, out twoRoot);
             }
 
-            Gradients(x, g, dx, planeSize, constants, kept, ahead);
+            if (TVariant.IsExact)
+            {
+                ExactGradients(x, g, dx, planeSize, exact.Slice((batch % 2) * lanes, lanes), constants, kept, ahead);
+            }
+            else
+            {
+                Gradients(x, g, dx, planeSize, constants, kept, ahead);
+            }
+
             if (!currentFinite)
             {
                 FillNaNPlanes(dx, planeSize, current);
@@ -291,6 +336,82 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         var negativeOffset = TOps.Narrow(TOps.DivideDouble(weightedU, negativeSize), TOps.DivideDouble(Unsafe.Add(ref weightedU, 1), negativeSize));
         TOps.Store(negativeSlope, ref constants[4 * lanes], 0);
         TOps.Store(negativeOffset, ref constants[5 * lanes], 0);
+    }
+
+    /// <summary>
+    /// The exact variant's first backward pass over the batch in memory order, as <see cref="MemoryOrderGate"/> runs the
+    /// gate: s and a° of every value into the halves of <paramref name="kept"/>, each vector picking its planes' μ_hi,
+    /// r′, μ_lo·r′ and σ by permute. Plane by plane, this pass was a chain of three divisions and the exponential per
+    /// vector, four vectors deep on 7×7 planes, with the plane's sums and constants after it: the core ran little of
+    /// it in parallel (3.4 ns per value on one thread at 512 bits on Zen 5, against 0.9 for the plane kernel on 56×56).
+    /// In memory order every vector is independent. It prefetches the next batch's x and g (<paramref name="ahead"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ExactWeights(float* x, float* g, int planeSize, ReadOnlySpan<int> indexTable, in GateVectors constants, TF weightScale, in ExactEnergyVectors<TF, TD, TOps> energy, Span<float> kept, nuint ahead)
+    {
+        var width = (nuint)TOps.Count;
+        var length = (nuint)planeSize * width;
+        ref var planes = ref Unsafe.Add(ref Unsafe.As<int, float>(ref MemoryMarshal.GetReference(indexTable)), TOps.Count);
+        ref var keptSigmoid = ref kept[0];
+        ref var keptWeight = ref kept[kept.Length / 2];
+        var meanHigh = constants.First;
+        var root = constants.Root;
+        var low = constants.Second;
+        var exactEnergy = energy;
+        for (nuint i = 0; i < length; i += width)
+        {
+            if (Kernels.Prefetch.StartsLine<TF, TD, TOps>(i))
+            {
+                Kernels.Prefetch.Line(ref *x, i + ahead);
+                Kernels.Prefetch.Line(ref *g, i + ahead);
+            }
+
+            var lanes = TOps.Load(ref planes, i);
+            var value = TOps.Load(ref *x, i);
+            var z = ExactCentring<TF, TD, TOps>.Scaled(value, TOps.Permute(meanHigh, lanes), TOps.Permute(root, lanes), TOps.Permute(low, lanes));
+            var a = exactEnergy.Weight(value, TOps.Load(ref *g, i), z, TOps.Permute(weightScale, lanes), out var sigmoid);
+            TOps.Store(sigmoid, ref keptSigmoid, i);
+            TOps.Store(a, ref keptWeight, i);
+        }
+    }
+
+    /// <summary>
+    /// The exact variant's sums of every plane from the a° <see cref="ExactWeights"/> kept, through the plane kernel's
+    /// own summation (<see cref="ExactVectors{TF, TD, TOps}.KeptSums"/>, z recomputed with the lane's constants
+    /// broadcast, so the sums are the plane kernel's bits); then the lane's gradient constants P, −D′ and −B′ into
+    /// constant groups 0, 1 and 2, formed from its sums as the plane kernel forms them.
+    /// </summary>
+    private static void ExactReduction(float* x, int planeSize, ReadOnlySpan<ExactCoefficients> coefficients, in EnergyConstants energy, Span<float> constants, Span<float> kept)
+    {
+        var lanes = TOps.Count;
+        var keptWeight = (float*)Unsafe.AsPointer(ref kept[kept.Length / 2]);
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            var offset = (nint)lane * planeSize;
+            var (weightedZ, weightedZSquared) = ExactVectors<TF, TD, TOps>.KeptSums(new ExactCentring<TF, TD, TOps>(coefficients[lane]), x + offset, keptWeight + offset, (nuint)planeSize);
+            var backward = new BackwardCoefficients(coefficients[lane].Sums(weightedZ, weightedZSquared), planeSize);
+            constants[lane] = coefficients[lane].Slope(energy);
+            constants[lanes + lane] = ExactCoefficients.NegativeCurvature(backward, energy);
+            constants[(2 * lanes) + lane] = ExactCoefficients.NegativeOffset(backward, energy);
+        }
+    }
+
+    /// <summary>
+    /// The exact variant's gradient pass of every plane from the kept s and a°, through the plane kernel's own loop
+    /// (<see cref="ExactVectors{TF, TD, TOps}.WriteGradients"/>), never streaming (see <see cref="Gradients"/>).
+    /// </summary>
+    private static void ExactGradients(float* x, float* g, float* dx, int planeSize, ReadOnlySpan<ExactCoefficients> coefficients, ReadOnlySpan<float> constants, ReadOnlySpan<float> kept, nuint ahead)
+    {
+        var lanes = TOps.Count;
+        var keptSigmoid = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(kept));
+        var keptWeight = keptSigmoid + (kept.Length / 2);
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            var offset = (nint)lane * planeSize;
+            ExactVectors<TF, TD, TOps>.WriteGradients(
+                new ExactCentring<TF, TD, TOps>(coefficients[lane]), x + offset, g + offset, keptSigmoid + offset, keptWeight + offset, dx + offset, (nuint)planeSize,
+                TOps.Create(constants[lane]), TOps.Create(constants[lanes + lane]), TOps.Create(constants[(2 * lanes) + lane]), ahead, streaming: false);
+        }
     }
 
     /// <summary>
@@ -412,6 +533,38 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
             TOps.Subtract(zero, high),
             root,
             TOps.Subtract(zero, TOps.Narrow(TOps.SubtractDouble(productLower, highLower), TOps.SubtractDouble(productUpper, highUpper))));
+    }
+
+    /// <summary>
+    /// The exact variant's gate constants of a batch: each lane's <see cref="ExactCoefficients"/>, formed by the same
+    /// code as the plane kernel's, so the rounding of μ_hi, r′ and μ_lo·r′ is the plane kernel's. They are formed lane by
+    /// lane in scalar code: the lanes' chains are independent, so the core overlaps them, and a vector copy of the
+    /// formulas would be a second place to keep them in step. The coefficients go into <paramref name="coefficients"/>
+    /// unless it is empty; the vectors returned hold μ_hi, r′ and −(μ − μ_hi)·r′ (for
+    /// <see cref="ExactCentring{TF, TD, TOps}.Scaled(TF, TF, TF, TF)"/>), and <paramref name="weightScale"/> each lane's σ.
+    /// </summary>
+    private static GateVectors ExactGateConstants(ReadOnlySpan<PlaneStatistics> statistics, double lambda, Span<ExactCoefficients> coefficients, out bool finite, out TF weightScale)
+    {
+        var lanes = TOps.Count;
+        Span<float> values = stackalloc float[4 * lanes];
+        finite = true;
+        for (var lane = 0; lane < lanes; lane++)
+        {
+            var exact = new ExactCoefficients(new GateCoefficients(statistics[lane], lambda));
+            finite &= statistics[lane].IsFinite;
+            if (!coefficients.IsEmpty)
+            {
+                coefficients[lane] = exact;
+            }
+
+            values[lane] = exact.MeanHigh;
+            values[lanes + lane] = exact.Root;
+            values[(2 * lanes) + lane] = exact.Low;
+            values[(3 * lanes) + lane] = exact.WeightScale;
+        }
+
+        weightScale = TOps.Load(ref values[3 * lanes], 0);
+        return new GateVectors(TOps.Load(ref values[0], 0), TOps.Load(ref values[lanes], 0), TOps.Load(ref values[2 * lanes], 0));
     }
 
     /// <summary>r = 0 in the lanes of constant planes, as <see cref="GateCoefficients.RootOf"/> sets it.</summary>
@@ -538,14 +691,20 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
     // Its own method, with the writer's loops inlined into it: inlined into its caller, the JIT ran out of budget
     // and called the step for every vector.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void MemoryOrderGate(float* x, float* y, int planeSize, ReadOnlySpan<int> indexTable, in GateVectors constants, nuint ahead, bool streaming)
+    private static void MemoryOrderGate<TVariant>(float* x, float* y, int planeSize, ReadOnlySpan<int> indexTable, in GateVectors constants, in ExactEnergyVectors<TF, TD, TOps> energy, nuint ahead, bool streaming)
+        where TVariant : IEnergy
     {
         var planes = (float*)Unsafe.AsPointer(ref Unsafe.Add(ref Unsafe.As<int, float>(ref MemoryMarshal.GetReference(indexTable)), TOps.Count));
-        VectorWriter<TF, TD, TOps>.Write(y, (nuint)planeSize * (nuint)TOps.Count, ahead, streaming, new LaneGateStep(x, planes, constants));
+        VectorWriter<TF, TD, TOps>.Write(y, (nuint)planeSize * (nuint)TOps.Count, ahead, streaming, new LaneGateStep<TVariant>(x, planes, constants, energy));
     }
 
-    /// <summary>One vector of <see cref="MemoryOrderGate"/>: each value's plane constants picked by permute.</summary>
-    private readonly struct LaneGateStep(float* x, float* planes, GateVectors constants) : IVectorStep<TF>
+    /// <summary>
+    /// One vector of <see cref="MemoryOrderGate"/>: each value's plane constants picked by permute, then the
+    /// variant's gate (the plane kernels' steps: the fast variant's FMA centring and gate, or the exact variant's z and
+    /// gate with the constants every plane of the call shares).
+    /// </summary>
+    private readonly struct LaneGateStep<TVariant>(float* x, float* planes, GateVectors constants, ExactEnergyVectors<TF, TD, TOps> energy) : IVectorStep<TF>
+        where TVariant : IEnergy
     {
         private readonly TF _negativeHalfLog2E = TOps.Create(FastSigmoid.NegativeHalfLog2E);
 
@@ -554,6 +713,11 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         {
             var lanes = TOps.Load(ref *planes, index);
             var value = TOps.Load(ref *x, index);
+            if (TVariant.IsExact)
+            {
+                return energy.Gate(value, ExactCentring<TF, TD, TOps>.Scaled(value, TOps.Permute(constants.First, lanes), TOps.Permute(constants.Root, lanes), TOps.Permute(constants.Second, lanes)));
+            }
+
             var u = TOps.Add(TOps.MultiplyAdd(value, TOps.Permute(constants.Root, lanes), TOps.Permute(constants.First, lanes)), TOps.Permute(constants.Second, lanes));
             return FastSigmoid.Gate<TF, TD, TOps>(value, u, _negativeHalfLog2E);
         }
@@ -628,6 +792,9 @@ internal static unsafe class LanePerPlaneKernel<TF, TD, TOps>
         public TD SquaresUpper;
     }
 
-    /// <summary>A batch's gate constants, one lane per plane: −(μr)_hi, r and −(μr)_lo (see Centring).</summary>
+    /// <summary>
+    /// A batch's gate constants, one lane per plane: −(μr)_hi, r and −(μr)_lo (see Centring) in the fast variant; μ_hi, r′
+    /// and −(μ − μ_hi)·r′ (see <see cref="ExactCoefficients"/>) in the exact one.
+    /// </summary>
     private readonly record struct GateVectors(TF First, TF Root, TF Second);
 }

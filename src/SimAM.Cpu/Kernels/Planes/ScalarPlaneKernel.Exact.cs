@@ -28,49 +28,35 @@ internal readonly partial struct ScalarPlaneKernel
             weightedSquares += product * z;
         }
 
-        // Back from z = u·√log2(e) to u, and from a° = σ·a to sums of a' = 2r·a, the units of BackwardCoefficients
-        // (dividing by the power of two σ is exact).
-        var twoRoot = 2 * gate.Root / constants.WeightScale;
-        return new BackwardSums(twoRoot * weighted / EnergyConstants.RootLog2E, twoRoot * weightedSquares / FastSigmoid.Log2E);
+        return constants.Coefficients.Sums(weighted, weightedSquares);
     }
 
     private static void ExactBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients)
     {
         var constants = new ExactConstants(gate, energy);
-        var slope = (float)(2 * gate.Root * energy.Boost / EnergyConstants.RootLog2E / constants.WeightScale);
-        var curvature = (float)(coefficients.Slope * energy.Boost / EnergyConstants.RootLog2E);
-        var offset = (float)(coefficients.Offset * energy.Boost);
+        var slope = constants.Coefficients.Slope(energy);
+        var negativeCurvature = ExactCoefficients.NegativeCurvature(coefficients, energy);
+        var negativeOffset = ExactCoefficients.NegativeOffset(coefficients, energy);
         for (var i = 0; i < x.Length; i++)
         {
             var gradient = g[i];
             var a = constants.Weight(x[i], gradient, out var z, out var s);
-            dx[i] = (gradient * s) + (z * ((slope * a) - curvature)) - offset;
+            dx[i] = (gradient * s) + (z * ((slope * a) + negativeCurvature)) + negativeOffset;
         }
     }
 
-    private readonly struct ExactConstants
+    /// <summary>A plane's exact constants, rounded by <see cref="ExactCoefficients"/> as the vector kernels round them.</summary>
+    private readonly struct ExactConstants(in GateCoefficients gate, in EnergyConstants energy)
     {
-        private readonly float _meanHigh;
-        private readonly float _root;
-        private readonly float _low;
-        private readonly float _shrink;
-        private readonly float _boost;
+        private readonly float _shrink = (float)energy.Shrink;
+        private readonly float _boost = (float)energy.Boost;
 
-        public ExactConstants(in GateCoefficients gate, in EnergyConstants energy)
-        {
-            _meanHigh = (float)gate.Mean;
-            var scaledRoot = gate.Root * EnergyConstants.RootLog2E;
-            _root = (float)scaledRoot;
-            _low = (float)(-(gate.Mean - _meanHigh) * scaledRoot);
-            _shrink = (float)energy.Shrink;
-            _boost = (float)energy.Boost;
-            WeightScale = SimAM.Kernels.WeightScale.Of(_root);
-        }
+        public ExactCoefficients Coefficients { get; } = new(gate);
 
         /// <summary>Gets σ, the power of two x is scaled by in the backward weight (<see cref="SimAM.Kernels.WeightScale"/>).</summary>
-        public float WeightScale { get; }
+        public float WeightScale => Coefficients.WeightScale;
 
-        public float Scaled(float x) => ((x - _meanHigh) * _root) + _low;
+        public float Scaled(float x) => ((x - Coefficients.MeanHigh) * Coefficients.Root) + Coefficients.Low;
 
         public float Exponent(float z, out float d)
         {

@@ -60,7 +60,9 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
     public static BackwardSums BackwardSums<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate, in EnergyConstants energy)
         where TVariant : IEnergy =>
         TVariant.IsExact
-            ? x.Length < TOps.Count ? TNarrower.BackwardSums<TVariant>(x, g, gate, energy) : ExactSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, energy)
+            ? x.Length < TOps.Count
+                ? TNarrower.BackwardSums<TVariant>(x, g, gate, energy)
+                : ExactSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, energy, false, ref Unsafe.NullRef<float>(), ref Unsafe.NullRef<float>(), 0)
             : x.Length < SmallPlaneBackward.Limit
             ? SmallPlaneBackward.BackwardSums(x, g, gate)
             : x.Length < TOps.Count
@@ -68,12 +70,18 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
             : BackwardSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, false, ref Unsafe.NullRef<float>(), ref Unsafe.NullRef<float>(), 0);
 
     /// <inheritdoc/>
-    /// <remarks>The exact variant keeps nothing: its elementwise pass recomputes s and a°.</remarks>
+    /// <remarks>
+    /// The exact variant keeps s and a° (its weight before the slope P), which spares its elementwise pass the
+    /// exponential and three divisions per value; its small planes never take <see cref="SmallPlaneBackward"/> (they
+    /// run in double before they reach a float kernel).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static BackwardSums BackwardSums<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate, in EnergyConstants energy, Span<float> keptSigmoid, Span<float> keptWeight, int prefetchAhead)
         where TVariant : IEnergy =>
         TVariant.IsExact
-            ? BackwardSums<TVariant>(x, g, gate, energy)
+            ? x.Length < TOps.Count
+                ? TNarrower.BackwardSums<TVariant>(x, g, gate, energy, keptSigmoid, keptWeight, prefetchAhead)
+                : ExactSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, energy, true, ref MemoryMarshal.GetReference(keptSigmoid), ref MemoryMarshal.GetReference(keptWeight), (nuint)prefetchAhead)
             : x.Length < SmallPlaneBackward.Limit
             ? SmallPlaneBackward.BackwardSums(x, g, gate, keptSigmoid, keptWeight)
             : x.Length < TOps.Count
@@ -87,7 +95,16 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
     {
         if (TVariant.IsExact)
         {
-            Backward<TVariant>(x, g, dx, gate, energy, coefficients, prefetchAhead, streaming);
+            if (x.Length < TOps.Count)
+            {
+                TNarrower.Backward<TVariant>(x, g, keptSigmoid, keptWeight, dx, gate, energy, coefficients, prefetchAhead, streaming);
+            }
+            else
+            {
+                ExactBackwardFromKept(
+                    ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), ref MemoryMarshal.GetReference(keptSigmoid),
+                    ref MemoryMarshal.GetReference(keptWeight), ref MemoryMarshal.GetReference(dx), x.Length, (nuint)prefetchAhead, streaming, gate, energy, coefficients);
+            }
         }
         else if (x.Length < SmallPlaneBackward.Limit)
         {
@@ -139,12 +156,14 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
         LanePerPlaneKernel<TF, TD, TOps>.FillIndexTable(table, planeSize);
 
     /// <inheritdoc/>
-    public static unsafe void ForwardLanes(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming) =>
-        LanePerPlaneKernel<TF, TD, TOps>.Forward(x, y, planeSize, batches, indexTable, lambda, statistics, streaming);
+    public static unsafe void ForwardLanes<TVariant>(float* x, float* y, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics, bool streaming)
+        where TVariant : IEnergy =>
+        LanePerPlaneKernel<TF, TD, TOps>.Forward<TVariant>(x, y, planeSize, batches, indexTable, lambda, statistics, streaming);
 
     /// <inheritdoc/>
-    public static unsafe void BackwardLanes(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics) =>
-        LanePerPlaneKernel<TF, TD, TOps>.Backward(x, g, dx, planeSize, batches, indexTable, lambda, statistics);
+    public static unsafe void BackwardLanes<TVariant>(float* x, float* g, float* dx, int planeSize, int batches, ReadOnlySpan<int> indexTable, double lambda, PlaneStatistics* statistics)
+        where TVariant : IEnergy =>
+        LanePerPlaneKernel<TF, TD, TOps>.Backward<TVariant>(x, g, dx, planeSize, batches, indexTable, lambda, statistics);
 
     /// <summary>
     /// Count, mean and M2 = Σ(x − μ)² of a chunk in one pass, in double, from the deviations d = x − c about the
