@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using SimAM.Kernels;
 using SimAM.Tests.Breadth;
 using SimAM.Tests.Reference;
 using Xunit;
@@ -16,7 +17,7 @@ namespace SimAM.Tests.Kernels;
 public class ExactLanePerPlaneTests
 {
     /// <summary>Gets the plane sizes of <see cref="LanePerPlaneTests.Sizes"/> that reach a float kernel in the exact variant.</summary>
-    public static int[] Sizes { get; } = [.. LanePerPlaneTests.Sizes.Where(size => size > 16)];
+    public static int[] Sizes { get; } = [.. LanePerPlaneTests.Sizes.Where(size => size > EnergyConstants.SmallExactPlane)];
 
     private static SimAmOptions Options(SimAmKernel kernel, int threads = -1) =>
         new() { Kernel = kernel, Variant = SimAmVariant.Exact, MaxDegreeOfParallelism = threads };

@@ -67,9 +67,11 @@ internal readonly partial struct ScalarPlaneKernel
 
         public float Weight(float x, float g, out float z, out float s)
         {
+            // The slope as e·s², not s(1 − s) from a rounded s (see ExactEnergyVectors.Weight).
             z = Scaled(x);
-            s = 1f / (1f + float.Exp2(Exponent(z, out var d)));
-            return g * (x * WeightScale) * (s * (1 - s)) / (d * d);
+            var e = float.Exp2(Exponent(z, out var d));
+            s = 1f / (1f + e);
+            return g * (x * WeightScale) * (e * s * s) / (d * d);
         }
     }
 }
