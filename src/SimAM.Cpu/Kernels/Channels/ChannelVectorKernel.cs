@@ -272,7 +272,8 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
 
     /// <summary>
     /// s, z and a° = g·(x·σ)·s(1 − s) (divided by d² in the exact variant) of one vector, σ the power of two of
-    /// <see cref="WeightScale"/> for each lane's channel: x·σ is exact, and g·x alone could overflow float.
+    /// <see cref="WeightScale"/> for each lane's channel: x·σ is exact, and g·x alone could overflow float. The slope
+    /// s(1 − s) is formed from the rounded s up to <see cref="FastSigmoid.SlopeSwitch"/> and as e·s² above it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TF Weight<TEnergy>(TF x, TF g, in GateTables tables, int lane, in EnergyVectors constants, out TF z, out TF s)
@@ -280,9 +281,12 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
     {
         z = Scaled(x, tables, lane);
         var t = Exponent<TEnergy>(z, constants, out var d);
-        s = TOps.Divide(constants.One, FastSigmoid.Denominator<TF, TD, TOps>(t));
+        var e = FastSigmoid.Exp2<TF, TD, TOps>(t);
+        s = TOps.Divide(constants.One, TOps.Add(constants.One, e));
+        var slope = TOps.SelectGreater(
+            s, TOps.Create(FastSigmoid.SlopeSwitch), TOps.Multiply(TOps.Multiply(e, s), s), TOps.Multiply(s, TOps.Subtract(constants.One, s)));
         var scaledX = TOps.Multiply(x, TOps.PowerOfTwoFloor(TOps.Load(ref tables.Second, (nuint)lane)));
-        var a = TOps.Multiply(TOps.Multiply(g, scaledX), TOps.Multiply(s, TOps.Subtract(constants.One, s)));
+        var a = TOps.Multiply(TOps.Multiply(g, scaledX), slope);
         return TEnergy.IsExact ? TOps.Divide(a, TOps.Multiply(d, d)) : a;
     }
 

@@ -100,9 +100,12 @@ internal readonly struct ChannelVectorScalarKernel : IChannelVectorKernel<float,
     {
         z = tables.Scaled(x, lane);
         var t = Exponent<TEnergy>(z, energy, out var d);
-        s = 1f / (1f + float.Exp2(t));
-        // x·σ, σ a power of two (WeightScale): exact, where g·x alone could overflow.
-        var a = (g * (x * WeightScale.Of(tables.Second[lane]))) * (s * (1 - s));
+        var e = float.Exp2(t);
+        s = 1f / (1f + e);
+        // x·σ, σ a power of two (WeightScale): exact, where g·x alone could overflow. The slope as the vector kernels
+        // form it (FastSigmoid.SlopeSwitch).
+        var slope = s > FastSigmoid.SlopeSwitch ? e * s * s : s * (1 - s);
+        var a = (g * (x * WeightScale.Of(tables.Second[lane]))) * slope;
         return TEnergy.IsExact ? a / (d * d) : a;
     }
 

@@ -41,6 +41,9 @@ internal interface ISimdOps<TF, TD>
     /// <summary>Lane-wise maximum with the hardware's semantics (no NaN reaches it in the kernels).</summary>
     static abstract TF Max(TF left, TF right);
 
+    /// <summary>Each lane of <paramref name="ifGreater"/> where <paramref name="left"/> &gt; <paramref name="right"/>, else of <paramref name="otherwise"/>.</summary>
+    static abstract TF SelectGreater(TF left, TF right, TF ifGreater, TF otherwise);
+
     /// <summary>
     /// left / right, correctly rounded. Used once per vector for x / (1 + e): the divider runs beside
     /// the FMA pipes, so on current cores this is cheaper than a reciprocal estimate plus a Newton step

@@ -52,6 +52,9 @@ internal readonly struct SimdOps128 : ISimdOps<Vector128<float>, Vector128<doubl
     public static Vector128<float> Max(Vector128<float> left, Vector128<float> right) =>
         Sse.IsSupported ? Sse.Max(left, right) : Vector128.Max(left, right);
 
+    public static Vector128<float> SelectGreater(Vector128<float> left, Vector128<float> right, Vector128<float> ifGreater, Vector128<float> otherwise) =>
+        Vector128.ConditionalSelect(Vector128.GreaterThan(left, right), ifGreater, otherwise);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Divide(Vector128<float> left, Vector128<float> right) => left / right;
 

@@ -47,6 +47,9 @@ internal readonly struct SimdOps256 : ISimdOps<Vector256<float>, Vector256<doubl
     public static Vector256<float> Max(Vector256<float> left, Vector256<float> right) =>
         Avx.IsSupported ? Avx.Max(left, right) : Vector256.Max(left, right);
 
+    public static Vector256<float> SelectGreater(Vector256<float> left, Vector256<float> right, Vector256<float> ifGreater, Vector256<float> otherwise) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(left, right), ifGreater, otherwise);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Divide(Vector256<float> left, Vector256<float> right) => left / right;
 

@@ -47,6 +47,9 @@ internal readonly struct SimdOps512 : ISimdOps<Vector512<float>, Vector512<doubl
     public static Vector512<float> Max(Vector512<float> left, Vector512<float> right) =>
         Avx512F.IsSupported ? Avx512F.Max(left, right) : Vector512.Max(left, right);
 
+    public static Vector512<float> SelectGreater(Vector512<float> left, Vector512<float> right, Vector512<float> ifGreater, Vector512<float> otherwise) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(left, right), ifGreater, otherwise);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Divide(Vector512<float> left, Vector512<float> right) => left / right;
 
