@@ -165,25 +165,7 @@ public class ExactLanePerPlaneTests
             var inPlace = (float[])x.Clone();
             SimAm.Forward(inPlace, inPlace, shape, SimAm.DefaultLambda, options);
             Bits.AssertIdentical(y, inPlace, $"{name} forward in place");
-            foreach (var intoInput in new[] { true, false })
-            {
-                foreach (var given in new[] { true, false })
-                {
-                    var values = (float[])x.Clone();
-                    var gradients = (float[])g.Clone();
-                    var destination = intoInput ? values : gradients;
-                    if (given)
-                    {
-                        SimAm.Backward(values, gradients, destination, shape, statistics, SimAm.DefaultLambda, options);
-                    }
-                    else
-                    {
-                        SimAm.Backward(values, gradients, destination, shape, SimAm.DefaultLambda, options);
-                    }
-
-                    Bits.AssertIdentical(serial, destination, $"{name} in place (dx = {(intoInput ? "x" : "g")}, {(given ? "given" : "recomputed")} statistics)");
-                }
-            }
+            LanePerPlaneBackwardTests.AssertBackwardInPlace(x, g, shape, statistics, options, serial, name);
         }
     }
 

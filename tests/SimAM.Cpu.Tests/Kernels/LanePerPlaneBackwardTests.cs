@@ -118,25 +118,7 @@ public class LanePerPlaneBackwardTests
             SimAm.Backward(x, g, shifted.AsSpan(1), shape, statistics, SimAm.DefaultLambda, options);
             Bits.AssertIdentical(serial, shifted.AsSpan(1), $"{name} unaligned");
 
-            foreach (var intoInput in new[] { true, false })
-            {
-                foreach (var given in new[] { true, false })
-                {
-                    var values = (float[])x.Clone();
-                    var gradients = (float[])g.Clone();
-                    var destination = intoInput ? values : gradients;
-                    if (given)
-                    {
-                        SimAm.Backward(values, gradients, destination, shape, statistics, SimAm.DefaultLambda, options);
-                    }
-                    else
-                    {
-                        SimAm.Backward(values, gradients, destination, shape, SimAm.DefaultLambda, options);
-                    }
-
-                    Bits.AssertIdentical(serial, destination, $"{name} in place (dx = {(intoInput ? "x" : "g")}, {(given ? "given" : "recomputed")} statistics)");
-                }
-            }
+            AssertBackwardInPlace(x, g, shape, statistics, options, serial, name);
         }
     }
 
@@ -163,5 +145,29 @@ public class LanePerPlaneBackwardTests
         }
 
         return false;
+    }
+
+    /// <summary>dx written over x or over g, with given and with recomputed statistics, has the bits of <paramref name="serial"/>.</summary>
+    internal static void AssertBackwardInPlace(float[] x, float[] g, int[] shape, PlaneStatistics[] statistics, SimAmOptions options, float[] serial, string name)
+    {
+        foreach (var intoInput in new[] { true, false })
+        {
+            foreach (var given in new[] { true, false })
+            {
+                var values = (float[])x.Clone();
+                var gradients = (float[])g.Clone();
+                var destination = intoInput ? values : gradients;
+                if (given)
+                {
+                    SimAm.Backward(values, gradients, destination, shape, statistics, SimAm.DefaultLambda, options);
+                }
+                else
+                {
+                    SimAm.Backward(values, gradients, destination, shape, SimAm.DefaultLambda, options);
+                }
+
+                Bits.AssertIdentical(serial, destination, $"{name} in place (dx = {(intoInput ? "x" : "g")}, {(given ? "given" : "recomputed")} statistics)");
+            }
+        }
     }
 }
