@@ -8,19 +8,12 @@ using Xunit;
 namespace SimAM.Benchmarks.Tests;
 
 /// <summary>
-/// <c>simam-paths</c>: its arguments are checked before anything is measured, and a run on two tiny shapes (quick timing,
-/// no warm-up: well under a second) checks every path, prints one table row per shape and writes every median and ratio.
+/// <c>simam-paths</c>: its arguments are checked before anything is measured (--help and --json with the other
+/// sub-commands, <see cref="CommandStartTests"/>), and a run on two tiny shapes (quick timing, no warm-up: well under a
+/// second) checks every path, prints one table row per shape and writes every median and ratio.
 /// </summary>
 public class SimAmPathsTests
 {
-    [Fact]
-    public void Help_prints_the_usage()
-    {
-        var output = new StringWriter();
-        Assert.Equal(0, SimAmPaths.Run(["--help"], output));
-        Assert.Contains("usage: simam-paths", output.ToString(), StringComparison.Ordinal);
-    }
-
     [Theory]
     [InlineData("--shape", "8,256")]
     [InlineData("--shape", "1,2,1")]
@@ -36,13 +29,6 @@ public class SimAmPathsTests
         var output = new StringWriter();
         Assert.Equal(2, SimAmPaths.Run(args, output));
         Assert.Empty(output.ToString());
-    }
-
-    [Fact]
-    public void A_json_file_in_a_missing_folder_is_refused_before_measuring()
-    {
-        var path = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "paths.json");
-        Assert.Equal(2, SimAmPaths.Run(["--shape", "1,2,7", "--json", path], new StringWriter()));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using SimAM.Benchmarks.Infrastructure;
 using SimAM.Cli.Benchmarking;
 using SimAM.Cli.Benchmarking.Gam;
 using SimAM.Cli.Commands;
@@ -48,22 +49,9 @@ internal static class GamCompare
     /// <returns>The exit code.</returns>
     public static int Run(string[] args, TextWriter output)
     {
-        Arguments parsed;
-        try
+        if (Start("gam-compare", Usage, args, output, out Arguments parsed) is { } exit)
         {
-            parsed = Arguments.Parse(args);
-        }
-        catch (ArgumentException exception)
-        {
-            Console.Error.WriteLine($"gam-compare: {exception.Message}");
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-
-        if (parsed.Help)
-        {
-            output.WriteLine(Usage);
-            return 0;
+            return exit;
         }
 
         var cases = GamBenchCase.Standard.Where(c => parsed.Cases.Count == 0 || parsed.Cases.Contains(GamCaseFiles.Name(c))).ToArray();
@@ -92,7 +80,6 @@ internal static class GamCompare
             return 2;
         }
 
-        TensorFiles.EnsureDirectoryExists(parsed.Json);
         return Measure(cases, directory, parsed, output);
     }
 
@@ -295,7 +282,7 @@ internal static class GamCompare
 
     private sealed record Result(GamBenchCase Case, double GamMs, double OrtMs, double MaxAbsY, double GamVersusOrt, double GamError, double OrtError);
 
-    private sealed class Arguments
+    private sealed class Arguments : ICommandArguments<Arguments>
     {
         public string? Models { get; private set; }
 

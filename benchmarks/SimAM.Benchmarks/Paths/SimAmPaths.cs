@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using System.Numerics.Tensors;
 using System.Text.Json;
+using SimAM.Benchmarks.Infrastructure;
 using SimAM.Cli.Benchmarking;
 using SimAM.Cli.Commands;
 using static SimAM.Benchmarks.Infrastructure.CommandArguments;
@@ -76,22 +77,9 @@ internal static class SimAmPaths
     /// <returns>The exit code: 0, 1 when a path disagrees with float NCHW fast, 2 for bad arguments.</returns>
     public static int Run(string[] args, TextWriter output)
     {
-        Arguments parsed;
-        try
+        if (Start(CommandName, Usage, args, output, out Arguments parsed) is { } exit)
         {
-            parsed = Arguments.Parse(args);
-        }
-        catch (ArgumentException exception)
-        {
-            Console.Error.WriteLine($"{CommandName}: {exception.Message}");
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-
-        if (parsed.Help)
-        {
-            output.WriteLine(Usage);
-            return 0;
+            return exit;
         }
 
         var shapes = parsed.Shapes.Count > 0 ? parsed.Shapes : BenchShapes.Standard;
@@ -102,16 +90,6 @@ internal static class SimAmPaths
                 Console.Error.WriteLine($"{CommandName}: {BenchShapes.Format(shape)}: {problem}");
                 return 2;
             }
-        }
-
-        try
-        {
-            TensorFiles.EnsureDirectoryExists(parsed.Json);
-        }
-        catch (CliException exception)
-        {
-            Console.Error.WriteLine($"{CommandName}: --json {exception.Message}");
-            return 2;
         }
 
         try
@@ -462,7 +440,7 @@ internal static class SimAmPaths
         private double Median(string path) => Medians[Array.IndexOf(s_paths, path)];
     }
 
-    private sealed class Arguments
+    private sealed class Arguments : ICommandArguments<Arguments>
     {
         public string? Json { get; private set; }
 

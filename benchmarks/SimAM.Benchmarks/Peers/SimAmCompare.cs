@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using System.Text.Json;
 using SimAM.Benchmarks.Gam;
+using SimAM.Benchmarks.Infrastructure;
 using SimAM.Cli.Benchmarking;
 using SimAM.Cli.Commands;
 using static SimAM.Benchmarks.Infrastructure.Differences;
@@ -43,22 +44,9 @@ internal static class SimAmCompare
     /// <returns>The exit code.</returns>
     public static int Run(string[] args, TextWriter output)
     {
-        Arguments parsed;
-        try
+        if (Start("simam-compare", Usage, args, output, out Arguments parsed) is { } exit)
         {
-            parsed = Arguments.Parse(args);
-        }
-        catch (ArgumentException exception)
-        {
-            Console.Error.WriteLine($"simam-compare: {exception.Message}");
-            Console.Error.WriteLine(Usage);
-            return 2;
-        }
-
-        if (parsed.Help)
-        {
-            output.WriteLine(Usage);
-            return 0;
+            return exit;
         }
 
         var shapes = parsed.Shapes.Count > 0 ? parsed.Shapes : BenchShapes.Standard;
@@ -71,7 +59,6 @@ internal static class SimAmCompare
             }
         }
 
-        TensorFiles.EnsureDirectoryExists(parsed.Json);
         return Measure(shapes, parsed, output);
     }
 
@@ -235,7 +222,7 @@ internal static class SimAmCompare
 
     private sealed record Result(int[] Shape, double Megabytes, double EngineMs, double OrtMs, double MaxAbsY, double EngineVersusOrt, double EngineError, double OrtError);
 
-    private sealed class Arguments
+    private sealed class Arguments : ICommandArguments<Arguments>
     {
         public string? Json { get; private set; }
 
