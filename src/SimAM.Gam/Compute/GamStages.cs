@@ -145,25 +145,11 @@ internal static class GamStages<T, TV, TLanes>
                 ref var inputs = ref input[((group * filter.InPerGroup) + c0) * stride + start + geometry.FirstTapOffset];
                 var (firstTap, keptTaps) = geometry.KernelRows(
                     (start - geometry.DataStart) / geometry.RowStride, (start + nr - 1 - geometry.DataStart) / geometry.RowStride);
-                if (keptTaps == taps)
-                {
-                    MicroKernel.Block<T, TV, TLanes>(
-                        filter.Rows, ref weights, ref inputs, ref offsets[0], channels * taps, c0 > 0 || accumulate, ref partial, stride,
-                        ref last ? ref tileStart0 : ref partial, last ? nr : stride, rows);
-                }
-                else
-                {
-                    // A tile at the top or bottom of the map: the kernel rows that read only padding rows are left out, one
-                    // channel at a time (its kept taps are consecutive steps), the sums parked at the tile's own positions.
-                    for (var ci = 0; ci < channels; ci++)
-                    {
-                        var step = (ci * taps) + firstTap;
-                        var done = last && ci == channels - 1;
-                        MicroKernel.Block<T, TV, TLanes>(
-                            filter.Rows, ref System.Runtime.CompilerServices.Unsafe.Add(ref weights, step * filter.Rows), ref inputs, ref offsets[step], keptTaps,
-                            c0 + ci > 0 || accumulate, ref partial, stride, ref done ? ref tileStart0 : ref partial, done ? nr : stride, rows);
-                    }
-                }
+                // At the top or bottom of the map the kernel rows that read only padding rows are left out; the kept taps of
+                // each channel are consecutive steps, one run per channel.
+                MicroKernel.Block<T, TV, TLanes>(
+                    filter.Rows, ref System.Runtime.CompilerServices.Unsafe.Add(ref weights, firstTap * filter.Rows), ref inputs, ref offsets[firstTap], keptTaps,
+                    channels, taps, c0 > 0 || accumulate, ref partial, stride, ref last ? ref tileStart0 : ref partial, last ? nr : stride, rows);
 
                 if (last)
                 {

@@ -29,7 +29,8 @@ internal static class MicroKernel
     public const int Vectors = 3;
 
     /// <summary>
-    /// tile[r, j] = (accumulate ? partial[r, j] : 0) + Σ over steps k of panel[k, r] · input[offsets[k] + j], for
+    /// tile[r, j] = (accumulate ? partial[r, j] : 0) + Σ over runs q and steps k of panel[q·runStride + k, r] ·
+    /// input[offsets[q·runStride + k] + j], for
     /// r &lt; <see cref="Rows"/> and j &lt; Vectors · TLanes.Count. The rows of <paramref name="partial"/> are
     /// <paramref name="partialStride"/> apart, those of <paramref name="tile"/> <paramref name="tileStride"/>, and only
     /// the first <paramref name="validRows"/> rows are read and written (a block at the end of a group has fewer real
@@ -44,7 +45,7 @@ internal static class MicroKernel
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T, TV, TLanes>(
-        ref T panel, ref T input, ref int offsets, int steps, bool accumulate, ref T partial, int partialStride, ref T tile, int tileStride, int validRows)
+        ref T panel, ref T input, ref int offsets, int steps, int runs, int runStride, bool accumulate, ref T partial, int partialStride, ref T tile, int tileStride, int validRows)
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV>
@@ -84,30 +85,34 @@ internal static class MicroKernel
             c00 = c01 = c02 = c10 = c11 = c12 = c20 = c21 = c22 = c30 = c31 = c32 = TLanes.Zero;
         }
 
-        ref var a = ref panel;
-        for (var k = 0; k < steps; k++)
+        for (var run = 0; run < runs; run++)
         {
-            ref var p = ref Unsafe.Add(ref input, Unsafe.Add(ref offsets, k));
-            var b0 = TLanes.Load(ref p);
-            var b1 = TLanes.Load(ref Unsafe.Add(ref p, n));
-            var b2 = TLanes.Load(ref Unsafe.Add(ref p, 2 * n));
-            var a0 = TLanes.Broadcast(a);
-            c00 = TLanes.MultiplyAdd(a0, b0, c00);
-            c01 = TLanes.MultiplyAdd(a0, b1, c01);
-            c02 = TLanes.MultiplyAdd(a0, b2, c02);
-            var a1 = TLanes.Broadcast(Unsafe.Add(ref a, 1));
-            c10 = TLanes.MultiplyAdd(a1, b0, c10);
-            c11 = TLanes.MultiplyAdd(a1, b1, c11);
-            c12 = TLanes.MultiplyAdd(a1, b2, c12);
-            var a2 = TLanes.Broadcast(Unsafe.Add(ref a, 2));
-            c20 = TLanes.MultiplyAdd(a2, b0, c20);
-            c21 = TLanes.MultiplyAdd(a2, b1, c21);
-            c22 = TLanes.MultiplyAdd(a2, b2, c22);
-            var a3 = TLanes.Broadcast(Unsafe.Add(ref a, 3));
-            c30 = TLanes.MultiplyAdd(a3, b0, c30);
-            c31 = TLanes.MultiplyAdd(a3, b1, c31);
-            c32 = TLanes.MultiplyAdd(a3, b2, c32);
-            a = ref Unsafe.Add(ref a, Rows);
+            ref var a = ref Unsafe.Add(ref panel, (nint)run * runStride * Rows);
+            ref var o = ref Unsafe.Add(ref offsets, run * runStride);
+            for (var k = 0; k < steps; k++)
+            {
+                ref var p = ref Unsafe.Add(ref input, Unsafe.Add(ref o, k));
+                var b0 = TLanes.Load(ref p);
+                var b1 = TLanes.Load(ref Unsafe.Add(ref p, n));
+                var b2 = TLanes.Load(ref Unsafe.Add(ref p, 2 * n));
+                var a0 = TLanes.Broadcast(a);
+                c00 = TLanes.MultiplyAdd(a0, b0, c00);
+                c01 = TLanes.MultiplyAdd(a0, b1, c01);
+                c02 = TLanes.MultiplyAdd(a0, b2, c02);
+                var a1 = TLanes.Broadcast(Unsafe.Add(ref a, 1));
+                c10 = TLanes.MultiplyAdd(a1, b0, c10);
+                c11 = TLanes.MultiplyAdd(a1, b1, c11);
+                c12 = TLanes.MultiplyAdd(a1, b2, c12);
+                var a2 = TLanes.Broadcast(Unsafe.Add(ref a, 2));
+                c20 = TLanes.MultiplyAdd(a2, b0, c20);
+                c21 = TLanes.MultiplyAdd(a2, b1, c21);
+                c22 = TLanes.MultiplyAdd(a2, b2, c22);
+                var a3 = TLanes.Broadcast(Unsafe.Add(ref a, 3));
+                c30 = TLanes.MultiplyAdd(a3, b0, c30);
+                c31 = TLanes.MultiplyAdd(a3, b1, c31);
+                c32 = TLanes.MultiplyAdd(a3, b2, c32);
+                a = ref Unsafe.Add(ref a, Rows);
+            }
         }
 
         ref var t0 = ref tile;
@@ -139,21 +144,35 @@ internal static class MicroKernel
         }
     }
 
-    /// <summary>Runs the kernel of a filter's block height: <see cref="Run8{T, TV, TLanes}"/> for blocks of 8 rows, <see cref="Run{T, TV, TLanes}"/> for 4.</summary>
+    /// <summary>Runs the kernel of a filter's block height: <see cref="Run8{T, TV, TLanes}"/> for blocks of 8 rows, <see cref="Run{T, TV, TLanes}"/> for 4, over one run of <paramref name="steps"/> steps.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Block<T, TV, TLanes>(
         int blockRows, ref T panel, ref T input, ref int offsets, int steps, bool accumulate, ref T partial, int partialStride, ref T tile, int tileStride, int validRows)
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV>
+        => Block<T, TV, TLanes>(blockRows, ref panel, ref input, ref offsets, steps, 1, 0, accumulate, ref partial, partialStride, ref tile, tileStride, validRows);
+
+    /// <summary>
+    /// As the one-run <see cref="Block{T, TV, TLanes}(int, ref T, ref T, ref int, int, bool, ref T, int, ref T, int, int)"/>, over
+    /// <paramref name="runs"/> runs of <paramref name="steps"/> steps whose first steps lie <paramref name="runStride"/> steps apart
+    /// in the filter panel and the offset table: the kept taps of each input channel of a tile that skips kernel rows, summed
+    /// in registers across channels instead of parking the sums in memory after each channel.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Block<T, TV, TLanes>(
+        int blockRows, ref T panel, ref T input, ref int offsets, int steps, int runs, int runStride, bool accumulate, ref T partial, int partialStride, ref T tile, int tileStride, int validRows)
+        where T : unmanaged
+        where TV : struct
+        where TLanes : ILanes<T, TV>
     {
         if (blockRows == WideRows)
         {
-            Run8<T, TV, TLanes>(ref panel, ref input, ref offsets, steps, accumulate, ref partial, partialStride, ref tile, tileStride, validRows);
+            Run8<T, TV, TLanes>(ref panel, ref input, ref offsets, steps, runs, runStride, accumulate, ref partial, partialStride, ref tile, tileStride, validRows);
         }
         else
         {
-            Run<T, TV, TLanes>(ref panel, ref input, ref offsets, steps, accumulate, ref partial, partialStride, ref tile, tileStride, validRows);
+            Run<T, TV, TLanes>(ref panel, ref input, ref offsets, steps, runs, runStride, accumulate, ref partial, partialStride, ref tile, tileStride, validRows);
         }
     }
 
@@ -165,7 +184,7 @@ internal static class MicroKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run8<T, TV, TLanes>(
-        ref T panel, ref T input, ref int offsets, int steps, bool accumulate, ref T partial, int partialStride, ref T tile, int tileStride, int validRows)
+        ref T panel, ref T input, ref int offsets, int steps, int runs, int runStride, bool accumulate, ref T partial, int partialStride, ref T tile, int tileStride, int validRows)
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV>
@@ -228,46 +247,50 @@ internal static class MicroKernel
             }
         }
 
-        ref var a = ref panel;
-        for (var k = 0; k < steps; k++)
+        for (var run = 0; run < runs; run++)
         {
-            ref var p = ref Unsafe.Add(ref input, Unsafe.Add(ref offsets, k));
-            var b0 = TLanes.Load(ref p);
-            var b1 = TLanes.Load(ref Unsafe.Add(ref p, n));
-            var b2 = TLanes.Load(ref Unsafe.Add(ref p, 2 * n));
-            var a0 = TLanes.Broadcast(a);
-            c00 = TLanes.MultiplyAdd(a0, b0, c00);
-            c01 = TLanes.MultiplyAdd(a0, b1, c01);
-            c02 = TLanes.MultiplyAdd(a0, b2, c02);
-            var a1 = TLanes.Broadcast(Unsafe.Add(ref a, 1));
-            c10 = TLanes.MultiplyAdd(a1, b0, c10);
-            c11 = TLanes.MultiplyAdd(a1, b1, c11);
-            c12 = TLanes.MultiplyAdd(a1, b2, c12);
-            var a2 = TLanes.Broadcast(Unsafe.Add(ref a, 2));
-            c20 = TLanes.MultiplyAdd(a2, b0, c20);
-            c21 = TLanes.MultiplyAdd(a2, b1, c21);
-            c22 = TLanes.MultiplyAdd(a2, b2, c22);
-            var a3 = TLanes.Broadcast(Unsafe.Add(ref a, 3));
-            c30 = TLanes.MultiplyAdd(a3, b0, c30);
-            c31 = TLanes.MultiplyAdd(a3, b1, c31);
-            c32 = TLanes.MultiplyAdd(a3, b2, c32);
-            var a4 = TLanes.Broadcast(Unsafe.Add(ref a, 4));
-            c40 = TLanes.MultiplyAdd(a4, b0, c40);
-            c41 = TLanes.MultiplyAdd(a4, b1, c41);
-            c42 = TLanes.MultiplyAdd(a4, b2, c42);
-            var a5 = TLanes.Broadcast(Unsafe.Add(ref a, 5));
-            c50 = TLanes.MultiplyAdd(a5, b0, c50);
-            c51 = TLanes.MultiplyAdd(a5, b1, c51);
-            c52 = TLanes.MultiplyAdd(a5, b2, c52);
-            var a6 = TLanes.Broadcast(Unsafe.Add(ref a, 6));
-            c60 = TLanes.MultiplyAdd(a6, b0, c60);
-            c61 = TLanes.MultiplyAdd(a6, b1, c61);
-            c62 = TLanes.MultiplyAdd(a6, b2, c62);
-            var a7 = TLanes.Broadcast(Unsafe.Add(ref a, 7));
-            c70 = TLanes.MultiplyAdd(a7, b0, c70);
-            c71 = TLanes.MultiplyAdd(a7, b1, c71);
-            c72 = TLanes.MultiplyAdd(a7, b2, c72);
-            a = ref Unsafe.Add(ref a, WideRows);
+            ref var a = ref Unsafe.Add(ref panel, (nint)run * runStride * WideRows);
+            ref var o = ref Unsafe.Add(ref offsets, run * runStride);
+            for (var k = 0; k < steps; k++)
+            {
+                ref var p = ref Unsafe.Add(ref input, Unsafe.Add(ref o, k));
+                var b0 = TLanes.Load(ref p);
+                var b1 = TLanes.Load(ref Unsafe.Add(ref p, n));
+                var b2 = TLanes.Load(ref Unsafe.Add(ref p, 2 * n));
+                var a0 = TLanes.Broadcast(a);
+                c00 = TLanes.MultiplyAdd(a0, b0, c00);
+                c01 = TLanes.MultiplyAdd(a0, b1, c01);
+                c02 = TLanes.MultiplyAdd(a0, b2, c02);
+                var a1 = TLanes.Broadcast(Unsafe.Add(ref a, 1));
+                c10 = TLanes.MultiplyAdd(a1, b0, c10);
+                c11 = TLanes.MultiplyAdd(a1, b1, c11);
+                c12 = TLanes.MultiplyAdd(a1, b2, c12);
+                var a2 = TLanes.Broadcast(Unsafe.Add(ref a, 2));
+                c20 = TLanes.MultiplyAdd(a2, b0, c20);
+                c21 = TLanes.MultiplyAdd(a2, b1, c21);
+                c22 = TLanes.MultiplyAdd(a2, b2, c22);
+                var a3 = TLanes.Broadcast(Unsafe.Add(ref a, 3));
+                c30 = TLanes.MultiplyAdd(a3, b0, c30);
+                c31 = TLanes.MultiplyAdd(a3, b1, c31);
+                c32 = TLanes.MultiplyAdd(a3, b2, c32);
+                var a4 = TLanes.Broadcast(Unsafe.Add(ref a, 4));
+                c40 = TLanes.MultiplyAdd(a4, b0, c40);
+                c41 = TLanes.MultiplyAdd(a4, b1, c41);
+                c42 = TLanes.MultiplyAdd(a4, b2, c42);
+                var a5 = TLanes.Broadcast(Unsafe.Add(ref a, 5));
+                c50 = TLanes.MultiplyAdd(a5, b0, c50);
+                c51 = TLanes.MultiplyAdd(a5, b1, c51);
+                c52 = TLanes.MultiplyAdd(a5, b2, c52);
+                var a6 = TLanes.Broadcast(Unsafe.Add(ref a, 6));
+                c60 = TLanes.MultiplyAdd(a6, b0, c60);
+                c61 = TLanes.MultiplyAdd(a6, b1, c61);
+                c62 = TLanes.MultiplyAdd(a6, b2, c62);
+                var a7 = TLanes.Broadcast(Unsafe.Add(ref a, 7));
+                c70 = TLanes.MultiplyAdd(a7, b0, c70);
+                c71 = TLanes.MultiplyAdd(a7, b1, c71);
+                c72 = TLanes.MultiplyAdd(a7, b2, c72);
+                a = ref Unsafe.Add(ref a, WideRows);
+            }
         }
 
         TLanes.Store(c00, ref tile);

@@ -41,4 +41,15 @@ internal static unsafe class Prefetch
             Sse.Prefetch0((byte*)Unsafe.AsPointer(ref origin) + (index * sizeof(float)));
         }
     }
+
+    /// <summary>As <see cref="Line(ref float, nuint)"/> for any element type, at a signed element offset.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Line<T>(ref T origin, nint index)
+        where T : unmanaged
+    {
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0((byte*)Unsafe.AsPointer(ref Unsafe.Add(ref origin, index)));
+        }
+    }
 }
