@@ -7,7 +7,6 @@ using ILGPU.Runtime;
 using SimAM.Backends;
 using SimAM.Gpu.Ilgpu.Kernels;
 using SimAM.Gpu.Ilgpu.Runtime;
-using SimAM.Gpu.Ilgpu.Validation;
 using SimAM.Validation;
 
 namespace SimAM.Gpu;
@@ -183,7 +182,7 @@ public sealed class IlgpuBackend : ISimAmBackend
     public void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> shape, float lambda = SimAm.DefaultLambda)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var geometry = IlgpuArguments.Forward(input, output, shape, -1, lambda);
+        var geometry = CallValidation.Forward(input, output, shape, -1, lambda, SimAmOptions.Default);
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -204,7 +203,7 @@ public sealed class IlgpuBackend : ISimAmBackend
     public void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> shape, Span<PlaneStatistics> statistics, float lambda = SimAm.DefaultLambda)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var geometry = IlgpuArguments.Forward(input, output, shape, statistics.Length, lambda);
+        var geometry = CallValidation.Forward(input, output, shape, statistics.Length, lambda, SimAmOptions.Default);
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -217,7 +216,7 @@ public sealed class IlgpuBackend : ISimAmBackend
     public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<int> shape, float lambda = SimAm.DefaultLambda)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var geometry = IlgpuArguments.Backward(input, gradOutput, gradInput, shape, -1, lambda);
+        var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, -1, lambda, SimAmOptions.Default);
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -239,7 +238,7 @@ public sealed class IlgpuBackend : ISimAmBackend
     public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<int> shape, ReadOnlySpan<PlaneStatistics> statistics, float lambda = SimAm.DefaultLambda)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var geometry = IlgpuArguments.Backward(input, gradOutput, gradInput, shape, statistics.Length, lambda);
+        var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, statistics.Length, lambda, SimAmOptions.Default);
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -332,7 +331,7 @@ public sealed class IlgpuBackend : ISimAmBackend
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var geometry = IlgpuArguments.Shape(shape, lambda);
+        var geometry = CallValidation.Shape(shape, lambda);
         CheckTensor(input, nameof(input), geometry, shape);
         CheckTensor(output, nameof(output), geometry, shape);
         CheckStatistics(statistics, geometry);
@@ -383,7 +382,7 @@ public sealed class IlgpuBackend : ISimAmBackend
         ArgumentNullException.ThrowIfNull(gradOutput);
         ArgumentNullException.ThrowIfNull(gradInput);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var geometry = IlgpuArguments.Shape(shape, lambda);
+        var geometry = CallValidation.Shape(shape, lambda);
         CheckTensor(input, nameof(input), geometry, shape);
         CheckTensor(gradOutput, nameof(gradOutput), geometry, shape);
         CheckTensor(gradInput, nameof(gradInput), geometry, shape);
@@ -552,7 +551,7 @@ public sealed class IlgpuBackend : ISimAmBackend
             throw new ArgumentException($"{name} was created by another IlgpuBackend; tensors cannot move between accelerators.", name);
         }
 
-        IlgpuArguments.Length(tensor.Length, name, geometry, shape);
+        ArgumentChecks.Length(tensor.Length, name, geometry, shape);
     }
 
     private void CheckStatistics(IlgpuStatistics? statistics, in TensorGeometry geometry)
@@ -567,6 +566,6 @@ public sealed class IlgpuBackend : ISimAmBackend
             throw new ArgumentException("statistics were created by another IlgpuBackend; they cannot move between accelerators.", nameof(statistics));
         }
 
-        IlgpuArguments.StatisticsLength(statistics.PlaneCount, nameof(statistics), geometry);
+        ArgumentChecks.StatisticsLength(statistics.PlaneCount, nameof(statistics), geometry);
     }
 }

@@ -4,7 +4,6 @@ using System.Diagnostics.CodeAnalysis;
 using SimAM.Backends;
 using SimAM.Gpu.Interop;
 using SimAM.Gpu.Kernels;
-using SimAM.Gpu.Validation;
 using SimAM.Validation;
 
 namespace SimAM.Gpu;
@@ -147,7 +146,7 @@ public sealed class OpenClBackend : ISimAmBackend
     public void Forward(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<int> shape, float lambda = SimAm.DefaultLambda)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var geometry = GpuArguments.Forward(input, output, shape, lambda);
+        var geometry = CallValidation.Forward(input, output, shape, -1, lambda, SimAmOptions.Default);
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -165,7 +164,7 @@ public sealed class OpenClBackend : ISimAmBackend
     public void Backward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, ReadOnlySpan<int> shape, float lambda = SimAm.DefaultLambda)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var geometry = GpuArguments.Backward(input, gradOutput, gradInput, shape, lambda);
+        var geometry = CallValidation.Backward(input, gradOutput, gradInput, shape, -1, lambda, SimAmOptions.Default);
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -239,7 +238,7 @@ public sealed class OpenClBackend : ISimAmBackend
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var geometry = GpuArguments.Shape(shape, lambda);
+        var geometry = CallValidation.Shape(shape, lambda);
         CheckTensor(input, nameof(input), geometry, shape);
         CheckTensor(output, nameof(output), geometry, shape);
         lock (_sync)
@@ -269,7 +268,7 @@ public sealed class OpenClBackend : ISimAmBackend
         ArgumentNullException.ThrowIfNull(gradOutput);
         ArgumentNullException.ThrowIfNull(gradInput);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var geometry = GpuArguments.Shape(shape, lambda);
+        var geometry = CallValidation.Shape(shape, lambda);
         CheckTensor(input, nameof(input), geometry, shape);
         CheckTensor(gradOutput, nameof(gradOutput), geometry, shape);
         CheckTensor(gradInput, nameof(gradInput), geometry, shape);
@@ -395,6 +394,6 @@ public sealed class OpenClBackend : ISimAmBackend
             throw new ArgumentException($"{name} was created by another OpenClBackend; tensors cannot move between backends (contexts).", name);
         }
 
-        GpuArguments.Length(tensor.Length, name, geometry, shape);
+        ArgumentChecks.Length(tensor.Length, name, geometry, shape);
     }
 }

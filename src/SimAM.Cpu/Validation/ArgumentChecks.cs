@@ -16,11 +16,15 @@ internal static class ArgumentChecks
         }
     }
 
-    public static void Length<T>(ReadOnlySpan<T> span, string name, in TensorGeometry geometry, ReadOnlySpan<int> shape)
+    public static void Length<T>(ReadOnlySpan<T> span, string name, in TensorGeometry geometry, ReadOnlySpan<int> shape) =>
+        Length(span.Length, name, geometry, shape);
+
+    /// <summary>Checks a length that is not a span's: a device tensor's, in the GPU backends.</summary>
+    public static void Length(int actual, string name, in TensorGeometry geometry, ReadOnlySpan<int> shape)
     {
-        if (span.Length != geometry.ElementCount)
+        if (actual != geometry.ElementCount)
         {
-            ThrowHelper.ThrowLengthMismatch(name, span.Length, geometry.ElementCount, TensorGeometry.Format(shape));
+            ThrowHelper.ThrowLengthMismatch(name, actual, geometry.ElementCount, TensorGeometry.Format(shape));
         }
     }
 

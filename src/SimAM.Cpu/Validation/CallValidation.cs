@@ -2,9 +2,19 @@ using System;
 
 namespace SimAM.Validation;
 
-/// <summary>Everything a forward or backward call checks, in one place, before the first write.</summary>
+/// <summary>
+/// Everything a forward or backward call checks, in one place, before the first write. The GPU backends (friend
+/// assemblies) call the same checks, so their order, exception types and messages are the engine's.
+/// </summary>
 internal static class CallValidation
 {
+    /// <summary>Checks λ, then the shape, for calls over device tensors (whose lengths are checked one by one).</summary>
+    public static TensorGeometry Shape(ReadOnlySpan<int> shape, double lambda)
+    {
+        ArgumentChecks.Lambda(lambda);
+        return TensorGeometry.FromShape(shape);
+    }
+
     /// <summary>Validates a call; statisticsLength is -1 when the call takes no statistics.</summary>
     public static TensorGeometry Forward<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> output, ReadOnlySpan<int> shape, int statisticsLength, double lambda, SimAmOptions options)
     {
