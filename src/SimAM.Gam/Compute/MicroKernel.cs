@@ -4,147 +4,30 @@ using SimAM.Gam.Compute.Lanes;
 namespace SimAM.Gam.Compute;
 
 /// <summary>
-/// The GEMM micro-kernel every GAM product runs on: a block of <see cref="Rows"/> output channels by
-/// <see cref="Vectors"/> vectors of consecutive positions, held in registers (12 accumulators) while the
-/// reduction runs over input channels and kernel taps; the weights come from a packed panel
-/// (<see cref="PackedFilter{T}"/>, one broadcast per row and step) and the inputs straight from the padded
-/// planes (unaligned loads at the tap's offset; no im2col copy is ever made).
+/// The GEMM micro-kernel every GAM product runs on: a block of <see cref="Rows"/> (at 512 bits <see cref="WideRows"/>)
+/// output channels by <see cref="Vectors"/> vectors of consecutive positions, held in registers while the reduction runs
+/// over input channels and kernel taps; the weights come from a packed panel (<see cref="PackedFilter{T}"/>, one broadcast
+/// per row and step) and the inputs straight from the padded planes (unaligned loads at the tap's offset; no im2col copy
+/// is ever made) or from a packed panel of the batch's pixels.
 /// </summary>
 /// <remarks>
-/// Per step: <see cref="Vectors"/> loads, <see cref="Rows"/> broadcasts, twelve FMAs. Twelve independent
-/// accumulators cover the FMA latency (4 cycles × 2 pipes + headroom) and leave registers for the operands at
-/// every width, including the sixteen of AVX2 and SSE. The same kernel serves the 7×7 convolutions
-/// and the channel MLP's linear layers (a plain GEMM over the positions), told apart only by the step offsets.
-/// The sum over the reduction runs in one fixed order, whatever the tiling or threading around it.
+/// Per step: <see cref="Vectors"/> loads, one broadcast per row, three FMAs per row. Twelve or more independent
+/// accumulators cover the FMA latency (4 cycles × 2 pipes + headroom). The same kernel serves the 7×7 convolutions, their
+/// data gradients and the channel MLP's linear layers (a plain GEMM over the positions), told apart only by the step
+/// offsets. The sum over the reduction runs in one fixed order, whatever the tiling or threading around it.
 /// </remarks>
 internal static class MicroKernel
 {
-    /// <summary>Output channels per block (rows of the register tile).</summary>
-    public const int Rows = 4;
+    /// <summary>Output channels per block (rows of the register tile) where the width has sixteen vector registers.</summary>
+    public const int Rows = FourRows.Value;
 
-    /// <summary>Output channels per block of <see cref="Run8{T, TV, TLanes}"/>, the 512-bit kernel.</summary>
-    public const int WideRows = 8;
+    /// <summary>Output channels per block at 512 bits (32 vector registers).</summary>
+    public const int WideRows = EightRows.Value;
 
     /// <summary>Vectors of positions per block (columns of the register tile).</summary>
     public const int Vectors = 3;
 
-    /// <summary>
-    /// tile[r, j] = (accumulate ? partial[r, j] : 0) + Σ over runs q and steps k of panel[q·runStride + k, r] ·
-    /// input[offsets[q·runStride + k] + j], for
-    /// r &lt; <see cref="Rows"/> and j &lt; Vectors · TLanes.Count. The rows of <paramref name="partial"/> are
-    /// <paramref name="partialStride"/> apart, those of <paramref name="tile"/> <paramref name="tileStride"/>, and only
-    /// the first <paramref name="validRows"/> rows are read and written (a block at the end of a group has fewer real
-    /// output channels).
-    /// </summary>
-    /// <remarks>
-    /// The step offsets make one flat loop of every reduction: (channel, kh, kw) taps of a 7×7 convolution over
-    /// padded planes, channels of a linear layer, or consecutive rows of a packed panel. <paramref name="accumulate"/>
-    /// lets a long reduction run in chunks of input channels (so that a chunk of the input stays in the L2 cache while
-    /// every block and tile uses it) with the partial sums parked in memory between chunks; the order of the additions
-    /// is the same for every tiling and thread count.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run<T, TV, TLanes>(
-        ref T panel, ref T input, ref int offsets, int steps, int runs, int runStride, bool accumulate, ref T partial, int partialStride, ref T tile, int tileStride, int validRows)
-        where T : unmanaged
-        where TV : struct
-        where TLanes : ILanes<T, TV>
-    {
-        var n = TLanes.Count;
-        var stride = partialStride;
-        TV c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
-        if (accumulate)
-        {
-            c00 = TLanes.Load(ref partial);
-            c01 = TLanes.Load(ref Unsafe.Add(ref partial, n));
-            c02 = TLanes.Load(ref Unsafe.Add(ref partial, 2 * n));
-            c10 = c11 = c12 = c20 = c21 = c22 = c30 = c31 = c32 = TLanes.Zero;
-            if (validRows > 1)
-            {
-                c10 = TLanes.Load(ref Unsafe.Add(ref partial, stride));
-                c11 = TLanes.Load(ref Unsafe.Add(ref partial, stride + n));
-                c12 = TLanes.Load(ref Unsafe.Add(ref partial, stride + (2 * n)));
-            }
-
-            if (validRows > 2)
-            {
-                c20 = TLanes.Load(ref Unsafe.Add(ref partial, 2 * stride));
-                c21 = TLanes.Load(ref Unsafe.Add(ref partial, (2 * stride) + n));
-                c22 = TLanes.Load(ref Unsafe.Add(ref partial, (2 * stride) + (2 * n)));
-            }
-
-            if (validRows > 3)
-            {
-                c30 = TLanes.Load(ref Unsafe.Add(ref partial, 3 * stride));
-                c31 = TLanes.Load(ref Unsafe.Add(ref partial, (3 * stride) + n));
-                c32 = TLanes.Load(ref Unsafe.Add(ref partial, (3 * stride) + (2 * n)));
-            }
-        }
-        else
-        {
-            c00 = c01 = c02 = c10 = c11 = c12 = c20 = c21 = c22 = c30 = c31 = c32 = TLanes.Zero;
-        }
-
-        for (var run = 0; run < runs; run++)
-        {
-            ref var a = ref Unsafe.Add(ref panel, (nint)run * runStride * Rows);
-            ref var o = ref Unsafe.Add(ref offsets, run * runStride);
-            for (var k = 0; k < steps; k++)
-            {
-                ref var p = ref Unsafe.Add(ref input, Unsafe.Add(ref o, k));
-                var b0 = TLanes.Load(ref p);
-                var b1 = TLanes.Load(ref Unsafe.Add(ref p, n));
-                var b2 = TLanes.Load(ref Unsafe.Add(ref p, 2 * n));
-                var a0 = TLanes.Broadcast(a);
-                c00 = TLanes.MultiplyAdd(a0, b0, c00);
-                c01 = TLanes.MultiplyAdd(a0, b1, c01);
-                c02 = TLanes.MultiplyAdd(a0, b2, c02);
-                var a1 = TLanes.Broadcast(Unsafe.Add(ref a, 1));
-                c10 = TLanes.MultiplyAdd(a1, b0, c10);
-                c11 = TLanes.MultiplyAdd(a1, b1, c11);
-                c12 = TLanes.MultiplyAdd(a1, b2, c12);
-                var a2 = TLanes.Broadcast(Unsafe.Add(ref a, 2));
-                c20 = TLanes.MultiplyAdd(a2, b0, c20);
-                c21 = TLanes.MultiplyAdd(a2, b1, c21);
-                c22 = TLanes.MultiplyAdd(a2, b2, c22);
-                var a3 = TLanes.Broadcast(Unsafe.Add(ref a, 3));
-                c30 = TLanes.MultiplyAdd(a3, b0, c30);
-                c31 = TLanes.MultiplyAdd(a3, b1, c31);
-                c32 = TLanes.MultiplyAdd(a3, b2, c32);
-                a = ref Unsafe.Add(ref a, Rows);
-            }
-        }
-
-        ref var t0 = ref tile;
-        TLanes.Store(c00, ref t0);
-        TLanes.Store(c01, ref Unsafe.Add(ref t0, n));
-        TLanes.Store(c02, ref Unsafe.Add(ref t0, 2 * n));
-        if (validRows > 1)
-        {
-            ref var t1 = ref Unsafe.Add(ref tile, tileStride);
-            TLanes.Store(c10, ref t1);
-            TLanes.Store(c11, ref Unsafe.Add(ref t1, n));
-            TLanes.Store(c12, ref Unsafe.Add(ref t1, 2 * n));
-        }
-
-        if (validRows > 2)
-        {
-            ref var t2 = ref Unsafe.Add(ref tile, 2 * tileStride);
-            TLanes.Store(c20, ref t2);
-            TLanes.Store(c21, ref Unsafe.Add(ref t2, n));
-            TLanes.Store(c22, ref Unsafe.Add(ref t2, 2 * n));
-        }
-
-        if (validRows > 3)
-        {
-            ref var t3 = ref Unsafe.Add(ref tile, 3 * tileStride);
-            TLanes.Store(c30, ref t3);
-            TLanes.Store(c31, ref Unsafe.Add(ref t3, n));
-            TLanes.Store(c32, ref Unsafe.Add(ref t3, 2 * n));
-        }
-    }
-
-    /// <summary>Runs the kernel of a filter's block height: <see cref="Run8{T, TV, TLanes}"/> for blocks of 8 rows, <see cref="Run{T, TV, TLanes}"/> for 4, over one run of <paramref name="steps"/> steps.</summary>
+    /// <summary>Runs the kernel of a filter's block height over one run of <paramref name="steps"/> steps.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Block<T, TV, TLanes>(
         int blockRows, ref T panel, ref T input, ref int offsets, int steps, bool accumulate, ref T partial, int partialStride, ref T tile, int tileStride, int validRows)
@@ -153,12 +36,7 @@ internal static class MicroKernel
         where TLanes : ILanes<T, TV>
         => Block<T, TV, TLanes>(blockRows, ref panel, ref input, ref offsets, steps, 1, 0, accumulate, ref partial, partialStride, ref tile, tileStride, validRows);
 
-    /// <summary>
-    /// As the one-run <see cref="Block{T, TV, TLanes}(int, ref T, ref T, ref int, int, bool, ref T, int, ref T, int, int)"/>, over
-    /// <paramref name="runs"/> runs of <paramref name="steps"/> steps whose first steps lie <paramref name="runStride"/> steps apart
-    /// in the filter panel and the offset table: the kept taps of each input channel of a tile that skips kernel rows, summed
-    /// in registers across channels instead of parking the sums in memory after each channel.
-    /// </summary>
+    /// <summary>Runs the kernel of a filter's block height (<see cref="WideRows"/> or <see cref="Rows"/>) over <paramref name="runs"/> runs of steps (see <see cref="Run{T, TV, TLanes, TRows}"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Block<T, TV, TLanes>(
         int blockRows, ref T panel, ref T input, ref int offsets, int steps, int runs, int runStride, bool accumulate, ref T partial, int partialStride, ref T tile, int tileStride, int validRows)
@@ -168,26 +46,43 @@ internal static class MicroKernel
     {
         if (blockRows == WideRows)
         {
-            Run8<T, TV, TLanes>(ref panel, ref input, ref offsets, steps, runs, runStride, accumulate, ref partial, partialStride, ref tile, tileStride, validRows);
+            Run<T, TV, TLanes, EightRows>(ref panel, ref input, ref offsets, steps, runs, runStride, accumulate, ref partial, partialStride, ref tile, tileStride, validRows);
         }
         else
         {
-            Run<T, TV, TLanes>(ref panel, ref input, ref offsets, steps, runs, runStride, accumulate, ref partial, partialStride, ref tile, tileStride, validRows);
+            Run<T, TV, TLanes, FourRows>(ref panel, ref input, ref offsets, steps, runs, runStride, accumulate, ref partial, partialStride, ref tile, tileStride, validRows);
         }
     }
 
     /// <summary>
-    /// As <see cref="Run{T, TV, TLanes}"/> with <see cref="WideRows"/> output channels: 24 accumulators, for the 32 vector
-    /// registers of AVX-512. Each input vector loaded then feeds eight FMAs instead of four, which matters because the
-    /// taps' loads are unaligned and most of them split across two cache lines: at four rows the load ports, not the FMA
-    /// pipes, set the pace.
+    /// tile[r, j] = (accumulate ? partial[r, j] : 0) + Σ over runs q and steps k of panel[q·runStride + k, r] ·
+    /// input[offsets[q·runStride + k] + j], for r &lt; <typeparamref name="TRows"/>' count and j &lt; Vectors · TLanes.Count.
+    /// The rows of <paramref name="partial"/> are <paramref name="partialStride"/> apart, those of <paramref name="tile"/>
+    /// <paramref name="tileStride"/>, and only the first <paramref name="validRows"/> rows are read and written (a block at
+    /// the end of a group has fewer real output channels).
     /// </summary>
+    /// <remarks>
+    /// The step offsets make one flat loop of every reduction: (channel, kh, kw) taps of a 7×7 convolution over
+    /// padded planes, channels of a linear layer, or consecutive rows of a packed panel; runs of steps let a tile that
+    /// skips kernel rows sum the kept taps of several channels in registers. <paramref name="accumulate"/> lets a long
+    /// reduction run in chunks of input channels (so that a chunk of the input stays in the L2 cache while every block and
+    /// tile uses it) with the partial sums parked in memory between chunks; the order of the additions is the same for
+    /// every tiling and thread count.
+    /// <para>
+    /// Eight rows (24 accumulators) need the 32 vector registers of AVX-512; there, each input vector loaded feeds eight
+    /// FMAs instead of four, which matters because the taps' loads are unaligned and most of them split across two cache
+    /// lines: at four rows the load ports, not the FMA pipes, set the pace. Four rows (12 accumulators) fit the sixteen
+    /// registers of AVX2 and SSE. The row count is a type, so each height compiles to its own loop with the other rows'
+    /// code removed.
+    /// </para>
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run8<T, TV, TLanes>(
+    public static void Run<T, TV, TLanes, TRows>(
         ref T panel, ref T input, ref int offsets, int steps, int runs, int runStride, bool accumulate, ref T partial, int partialStride, ref T tile, int tileStride, int validRows)
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV>
+        where TRows : struct, IBlockRows
     {
         var n = TLanes.Count;
         TV c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72;
@@ -218,28 +113,28 @@ internal static class MicroKernel
                 c32 = TLanes.Load(ref Unsafe.Add(ref partial, (3 * partialStride) + (2 * n)));
             }
 
-            if (validRows > 4)
+            if (TRows.Count > 4 && validRows > 4)
             {
                 c40 = TLanes.Load(ref Unsafe.Add(ref partial, 4 * partialStride));
                 c41 = TLanes.Load(ref Unsafe.Add(ref partial, (4 * partialStride) + n));
                 c42 = TLanes.Load(ref Unsafe.Add(ref partial, (4 * partialStride) + (2 * n)));
             }
 
-            if (validRows > 5)
+            if (TRows.Count > 5 && validRows > 5)
             {
                 c50 = TLanes.Load(ref Unsafe.Add(ref partial, 5 * partialStride));
                 c51 = TLanes.Load(ref Unsafe.Add(ref partial, (5 * partialStride) + n));
                 c52 = TLanes.Load(ref Unsafe.Add(ref partial, (5 * partialStride) + (2 * n)));
             }
 
-            if (validRows > 6)
+            if (TRows.Count > 6 && validRows > 6)
             {
                 c60 = TLanes.Load(ref Unsafe.Add(ref partial, 6 * partialStride));
                 c61 = TLanes.Load(ref Unsafe.Add(ref partial, (6 * partialStride) + n));
                 c62 = TLanes.Load(ref Unsafe.Add(ref partial, (6 * partialStride) + (2 * n)));
             }
 
-            if (validRows > 7)
+            if (TRows.Count > 7 && validRows > 7)
             {
                 c70 = TLanes.Load(ref Unsafe.Add(ref partial, 7 * partialStride));
                 c71 = TLanes.Load(ref Unsafe.Add(ref partial, (7 * partialStride) + n));
@@ -249,7 +144,7 @@ internal static class MicroKernel
 
         for (var run = 0; run < runs; run++)
         {
-            ref var a = ref Unsafe.Add(ref panel, (nint)run * runStride * WideRows);
+            ref var a = ref Unsafe.Add(ref panel, (nint)run * runStride * TRows.Count);
             ref var o = ref Unsafe.Add(ref offsets, run * runStride);
             for (var k = 0; k < steps; k++)
             {
@@ -273,23 +168,27 @@ internal static class MicroKernel
                 c30 = TLanes.MultiplyAdd(a3, b0, c30);
                 c31 = TLanes.MultiplyAdd(a3, b1, c31);
                 c32 = TLanes.MultiplyAdd(a3, b2, c32);
-                var a4 = TLanes.Broadcast(Unsafe.Add(ref a, 4));
-                c40 = TLanes.MultiplyAdd(a4, b0, c40);
-                c41 = TLanes.MultiplyAdd(a4, b1, c41);
-                c42 = TLanes.MultiplyAdd(a4, b2, c42);
-                var a5 = TLanes.Broadcast(Unsafe.Add(ref a, 5));
-                c50 = TLanes.MultiplyAdd(a5, b0, c50);
-                c51 = TLanes.MultiplyAdd(a5, b1, c51);
-                c52 = TLanes.MultiplyAdd(a5, b2, c52);
-                var a6 = TLanes.Broadcast(Unsafe.Add(ref a, 6));
-                c60 = TLanes.MultiplyAdd(a6, b0, c60);
-                c61 = TLanes.MultiplyAdd(a6, b1, c61);
-                c62 = TLanes.MultiplyAdd(a6, b2, c62);
-                var a7 = TLanes.Broadcast(Unsafe.Add(ref a, 7));
-                c70 = TLanes.MultiplyAdd(a7, b0, c70);
-                c71 = TLanes.MultiplyAdd(a7, b1, c71);
-                c72 = TLanes.MultiplyAdd(a7, b2, c72);
-                a = ref Unsafe.Add(ref a, WideRows);
+                if (TRows.Count > 4)
+                {
+                    var a4 = TLanes.Broadcast(Unsafe.Add(ref a, 4));
+                    c40 = TLanes.MultiplyAdd(a4, b0, c40);
+                    c41 = TLanes.MultiplyAdd(a4, b1, c41);
+                    c42 = TLanes.MultiplyAdd(a4, b2, c42);
+                    var a5 = TLanes.Broadcast(Unsafe.Add(ref a, 5));
+                    c50 = TLanes.MultiplyAdd(a5, b0, c50);
+                    c51 = TLanes.MultiplyAdd(a5, b1, c51);
+                    c52 = TLanes.MultiplyAdd(a5, b2, c52);
+                    var a6 = TLanes.Broadcast(Unsafe.Add(ref a, 6));
+                    c60 = TLanes.MultiplyAdd(a6, b0, c60);
+                    c61 = TLanes.MultiplyAdd(a6, b1, c61);
+                    c62 = TLanes.MultiplyAdd(a6, b2, c62);
+                    var a7 = TLanes.Broadcast(Unsafe.Add(ref a, 7));
+                    c70 = TLanes.MultiplyAdd(a7, b0, c70);
+                    c71 = TLanes.MultiplyAdd(a7, b1, c71);
+                    c72 = TLanes.MultiplyAdd(a7, b2, c72);
+                }
+
+                a = ref Unsafe.Add(ref a, TRows.Count);
             }
         }
 
@@ -318,32 +217,55 @@ internal static class MicroKernel
             TLanes.Store(c32, ref Unsafe.Add(ref tile, (3 * tileStride) + (2 * n)));
         }
 
-        if (validRows > 4)
+        if (TRows.Count > 4 && validRows > 4)
         {
             TLanes.Store(c40, ref Unsafe.Add(ref tile, 4 * tileStride));
             TLanes.Store(c41, ref Unsafe.Add(ref tile, (4 * tileStride) + n));
             TLanes.Store(c42, ref Unsafe.Add(ref tile, (4 * tileStride) + (2 * n)));
         }
 
-        if (validRows > 5)
+        if (TRows.Count > 5 && validRows > 5)
         {
             TLanes.Store(c50, ref Unsafe.Add(ref tile, 5 * tileStride));
             TLanes.Store(c51, ref Unsafe.Add(ref tile, (5 * tileStride) + n));
             TLanes.Store(c52, ref Unsafe.Add(ref tile, (5 * tileStride) + (2 * n)));
         }
 
-        if (validRows > 6)
+        if (TRows.Count > 6 && validRows > 6)
         {
             TLanes.Store(c60, ref Unsafe.Add(ref tile, 6 * tileStride));
             TLanes.Store(c61, ref Unsafe.Add(ref tile, (6 * tileStride) + n));
             TLanes.Store(c62, ref Unsafe.Add(ref tile, (6 * tileStride) + (2 * n)));
         }
 
-        if (validRows > 7)
+        if (TRows.Count > 7 && validRows > 7)
         {
             TLanes.Store(c70, ref Unsafe.Add(ref tile, 7 * tileStride));
             TLanes.Store(c71, ref Unsafe.Add(ref tile, (7 * tileStride) + n));
             TLanes.Store(c72, ref Unsafe.Add(ref tile, (7 * tileStride) + (2 * n)));
         }
     }
+}
+
+/// <summary>The output channels of one micro-kernel block, as a type: the kernel's loop is compiled once per height.</summary>
+internal interface IBlockRows
+{
+    /// <summary>Gets the row count (4 or 8).</summary>
+    static abstract int Count { get; }
+}
+
+/// <summary>Four rows: twelve accumulators, for sixteen vector registers.</summary>
+internal readonly struct FourRows : IBlockRows
+{
+    public const int Value = 4;
+
+    public static int Count => Value;
+}
+
+/// <summary>Eight rows: 24 accumulators, for the 32 vector registers of AVX-512.</summary>
+internal readonly struct EightRows : IBlockRows
+{
+    public const int Value = 8;
+
+    public static int Count => Value;
 }
