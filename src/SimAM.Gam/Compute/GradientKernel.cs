@@ -91,7 +91,7 @@ internal static class GradientKernel
                     var (skip, run) = Span(tapRanges, t, WideTaps, start, count, n);
                     if (run > 0)
                     {
-                        Tile6<T, TV, TLanes>(
+                        Tile<T, TV, TLanes, SixTaps>(
                             ref Unsafe.Add(ref blockGradient, skip), gradientStride, validRows, ref Unsafe.Add(ref blockInput, skip), offsets.Slice(t, WideTaps), run, ref accumulators[Rows * t * n]);
                     }
                 }
@@ -102,7 +102,7 @@ internal static class GradientKernel
                     var (skip, run) = Span(tapRanges, t, taps, start, count, n);
                     if (run > 0)
                     {
-                        Tile3<T, TV, TLanes>(
+                        Tile<T, TV, TLanes, ThreeTaps>(
                             ref Unsafe.Add(ref blockGradient, skip), gradientStride, validRows, ref Unsafe.Add(ref blockInput, skip), offsets.Slice(t, taps), run, ref accumulators[Rows * t * n]);
                     }
                 }
@@ -169,82 +169,22 @@ internal static class GradientKernel
         accumulators.Clear();
     }
 
-    /// <summary>One register tile of <see cref="Rows"/> × 3 taps over [0, <paramref name="length"/>): its accumulators come from and go back to <paramref name="partial"/> ([row][tap] vectors).</summary>
+    /// <summary>
+    /// One register tile of <see cref="Rows"/> × <typeparamref name="TTaps"/>' count taps over [0, <paramref name="length"/>): its
+    /// accumulators come from and go back to <paramref name="partial"/> ([row][tap] vectors). Six taps (24 accumulators) need the
+    /// 32 registers of AVX-512, three (twelve) fit sixteen; the tap count is a type, so each compiles to its own loop with the
+    /// other taps' code removed.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile3<T, TV, TLanes>(ref T gradient, int gradientStride, int validRows, ref T input, ReadOnlySpan<int> offsets, int length, ref T partial)
+    private static void Tile<T, TV, TLanes, TTaps>(ref T gradient, int gradientStride, int validRows, ref T input, ReadOnlySpan<int> offsets, int length, ref T partial)
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV>
+        where TTaps : struct, ITileCount
     {
         var n = TLanes.Count;
         var validTaps = offsets.Length;
-
-        // Rows and taps past the valid ones repeat the first: computed, never reported, never read past an array.
-        ref var g0 = ref gradient;
-        ref var g1 = ref validRows > 1 ? ref Unsafe.Add(ref gradient, 1 * gradientStride) : ref gradient;
-        ref var g2 = ref validRows > 2 ? ref Unsafe.Add(ref gradient, 2 * gradientStride) : ref gradient;
-        ref var g3 = ref validRows > 3 ? ref Unsafe.Add(ref gradient, 3 * gradientStride) : ref gradient;
-        ref var x0 = ref Unsafe.Add(ref input, offsets[0]);
-        ref var x1 = ref Unsafe.Add(ref input, validTaps > 1 ? offsets[1] : offsets[0]);
-        ref var x2 = ref Unsafe.Add(ref input, validTaps > 2 ? offsets[2] : offsets[0]);
-        var c00 = TLanes.Load(ref Unsafe.Add(ref partial, 0 * n));
-        var c01 = TLanes.Load(ref Unsafe.Add(ref partial, 1 * n));
-        var c02 = TLanes.Load(ref Unsafe.Add(ref partial, 2 * n));
-        var c10 = TLanes.Load(ref Unsafe.Add(ref partial, 3 * n));
-        var c11 = TLanes.Load(ref Unsafe.Add(ref partial, 4 * n));
-        var c12 = TLanes.Load(ref Unsafe.Add(ref partial, 5 * n));
-        var c20 = TLanes.Load(ref Unsafe.Add(ref partial, 6 * n));
-        var c21 = TLanes.Load(ref Unsafe.Add(ref partial, 7 * n));
-        var c22 = TLanes.Load(ref Unsafe.Add(ref partial, 8 * n));
-        var c30 = TLanes.Load(ref Unsafe.Add(ref partial, 9 * n));
-        var c31 = TLanes.Load(ref Unsafe.Add(ref partial, 10 * n));
-        var c32 = TLanes.Load(ref Unsafe.Add(ref partial, 11 * n));
-        for (nint i = 0; i < length; i += n)
-        {
-            var a0 = TLanes.Load(ref Unsafe.Add(ref g0, i));
-            var a1 = TLanes.Load(ref Unsafe.Add(ref g1, i));
-            var a2 = TLanes.Load(ref Unsafe.Add(ref g2, i));
-            var a3 = TLanes.Load(ref Unsafe.Add(ref g3, i));
-            var b = TLanes.Load(ref Unsafe.Add(ref x0, i));
-            c00 = TLanes.MultiplyAdd(a0, b, c00);
-            c10 = TLanes.MultiplyAdd(a1, b, c10);
-            c20 = TLanes.MultiplyAdd(a2, b, c20);
-            c30 = TLanes.MultiplyAdd(a3, b, c30);
-            b = TLanes.Load(ref Unsafe.Add(ref x1, i));
-            c01 = TLanes.MultiplyAdd(a0, b, c01);
-            c11 = TLanes.MultiplyAdd(a1, b, c11);
-            c21 = TLanes.MultiplyAdd(a2, b, c21);
-            c31 = TLanes.MultiplyAdd(a3, b, c31);
-            b = TLanes.Load(ref Unsafe.Add(ref x2, i));
-            c02 = TLanes.MultiplyAdd(a0, b, c02);
-            c12 = TLanes.MultiplyAdd(a1, b, c12);
-            c22 = TLanes.MultiplyAdd(a2, b, c22);
-            c32 = TLanes.MultiplyAdd(a3, b, c32);
-        }
-
-        TLanes.Store(c00, ref Unsafe.Add(ref partial, 0 * n));
-        TLanes.Store(c01, ref Unsafe.Add(ref partial, 1 * n));
-        TLanes.Store(c02, ref Unsafe.Add(ref partial, 2 * n));
-        TLanes.Store(c10, ref Unsafe.Add(ref partial, 3 * n));
-        TLanes.Store(c11, ref Unsafe.Add(ref partial, 4 * n));
-        TLanes.Store(c12, ref Unsafe.Add(ref partial, 5 * n));
-        TLanes.Store(c20, ref Unsafe.Add(ref partial, 6 * n));
-        TLanes.Store(c21, ref Unsafe.Add(ref partial, 7 * n));
-        TLanes.Store(c22, ref Unsafe.Add(ref partial, 8 * n));
-        TLanes.Store(c30, ref Unsafe.Add(ref partial, 9 * n));
-        TLanes.Store(c31, ref Unsafe.Add(ref partial, 10 * n));
-        TLanes.Store(c32, ref Unsafe.Add(ref partial, 11 * n));
-    }
-
-    /// <summary>One register tile of <see cref="Rows"/> × 6 taps over [0, <paramref name="length"/>): its accumulators come from and go back to <paramref name="partial"/> ([row][tap] vectors).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile6<T, TV, TLanes>(ref T gradient, int gradientStride, int validRows, ref T input, ReadOnlySpan<int> offsets, int length, ref T partial)
-        where T : unmanaged
-        where TV : struct
-        where TLanes : ILanes<T, TV>
-    {
-        var n = TLanes.Count;
-        var validTaps = offsets.Length;
+        var wide = TTaps.Count > 3;
 
         // Rows and taps past the valid ones repeat the first: computed, never reported, never read past an array.
         ref var g0 = ref gradient;
@@ -257,30 +197,40 @@ internal static class GradientKernel
         ref var x3 = ref Unsafe.Add(ref input, validTaps > 3 ? offsets[3] : offsets[0]);
         ref var x4 = ref Unsafe.Add(ref input, validTaps > 4 ? offsets[4] : offsets[0]);
         ref var x5 = ref Unsafe.Add(ref input, validTaps > 5 ? offsets[5] : offsets[0]);
-        var c00 = TLanes.Load(ref Unsafe.Add(ref partial, 0 * n));
-        var c01 = TLanes.Load(ref Unsafe.Add(ref partial, 1 * n));
-        var c02 = TLanes.Load(ref Unsafe.Add(ref partial, 2 * n));
-        var c03 = TLanes.Load(ref Unsafe.Add(ref partial, 3 * n));
-        var c04 = TLanes.Load(ref Unsafe.Add(ref partial, 4 * n));
-        var c05 = TLanes.Load(ref Unsafe.Add(ref partial, 5 * n));
-        var c10 = TLanes.Load(ref Unsafe.Add(ref partial, 6 * n));
-        var c11 = TLanes.Load(ref Unsafe.Add(ref partial, 7 * n));
-        var c12 = TLanes.Load(ref Unsafe.Add(ref partial, 8 * n));
-        var c13 = TLanes.Load(ref Unsafe.Add(ref partial, 9 * n));
-        var c14 = TLanes.Load(ref Unsafe.Add(ref partial, 10 * n));
-        var c15 = TLanes.Load(ref Unsafe.Add(ref partial, 11 * n));
-        var c20 = TLanes.Load(ref Unsafe.Add(ref partial, 12 * n));
-        var c21 = TLanes.Load(ref Unsafe.Add(ref partial, 13 * n));
-        var c22 = TLanes.Load(ref Unsafe.Add(ref partial, 14 * n));
-        var c23 = TLanes.Load(ref Unsafe.Add(ref partial, 15 * n));
-        var c24 = TLanes.Load(ref Unsafe.Add(ref partial, 16 * n));
-        var c25 = TLanes.Load(ref Unsafe.Add(ref partial, 17 * n));
-        var c30 = TLanes.Load(ref Unsafe.Add(ref partial, 18 * n));
-        var c31 = TLanes.Load(ref Unsafe.Add(ref partial, 19 * n));
-        var c32 = TLanes.Load(ref Unsafe.Add(ref partial, 20 * n));
-        var c33 = TLanes.Load(ref Unsafe.Add(ref partial, 21 * n));
-        var c34 = TLanes.Load(ref Unsafe.Add(ref partial, 22 * n));
-        var c35 = TLanes.Load(ref Unsafe.Add(ref partial, 23 * n));
+        TV c00, c01, c02, c03, c04, c05, c10, c11, c12, c13, c14, c15, c20, c21, c22, c23, c24, c25, c30, c31, c32, c33, c34, c35;
+        c03 = c04 = c05 = c13 = c14 = c15 = c23 = c24 = c25 = c33 = c34 = c35 = TLanes.Zero;
+
+        // The accumulators wait in partial as [row][tap] vectors.
+        var k = TTaps.Count;
+
+        c00 = TLanes.Load(ref partial);
+        c01 = TLanes.Load(ref Unsafe.Add(ref partial, n));
+        c02 = TLanes.Load(ref Unsafe.Add(ref partial, 2 * n));
+        c10 = TLanes.Load(ref Unsafe.Add(ref partial, k * n));
+        c11 = TLanes.Load(ref Unsafe.Add(ref partial, (k + 1) * n));
+        c12 = TLanes.Load(ref Unsafe.Add(ref partial, (k + 2) * n));
+        c20 = TLanes.Load(ref Unsafe.Add(ref partial, 2 * k * n));
+        c21 = TLanes.Load(ref Unsafe.Add(ref partial, ((2 * k) + 1) * n));
+        c22 = TLanes.Load(ref Unsafe.Add(ref partial, ((2 * k) + 2) * n));
+        c30 = TLanes.Load(ref Unsafe.Add(ref partial, 3 * k * n));
+        c31 = TLanes.Load(ref Unsafe.Add(ref partial, ((3 * k) + 1) * n));
+        c32 = TLanes.Load(ref Unsafe.Add(ref partial, ((3 * k) + 2) * n));
+        if (wide)
+        {
+            c03 = TLanes.Load(ref Unsafe.Add(ref partial, 3 * n));
+            c04 = TLanes.Load(ref Unsafe.Add(ref partial, 4 * n));
+            c05 = TLanes.Load(ref Unsafe.Add(ref partial, 5 * n));
+            c13 = TLanes.Load(ref Unsafe.Add(ref partial, (k + 3) * n));
+            c14 = TLanes.Load(ref Unsafe.Add(ref partial, (k + 4) * n));
+            c15 = TLanes.Load(ref Unsafe.Add(ref partial, (k + 5) * n));
+            c23 = TLanes.Load(ref Unsafe.Add(ref partial, ((2 * k) + 3) * n));
+            c24 = TLanes.Load(ref Unsafe.Add(ref partial, ((2 * k) + 4) * n));
+            c25 = TLanes.Load(ref Unsafe.Add(ref partial, ((2 * k) + 5) * n));
+            c33 = TLanes.Load(ref Unsafe.Add(ref partial, ((3 * k) + 3) * n));
+            c34 = TLanes.Load(ref Unsafe.Add(ref partial, ((3 * k) + 4) * n));
+            c35 = TLanes.Load(ref Unsafe.Add(ref partial, ((3 * k) + 5) * n));
+        }
+
         for (nint i = 0; i < length; i += n)
         {
             var a0 = TLanes.Load(ref Unsafe.Add(ref g0, i));
@@ -302,46 +252,71 @@ internal static class GradientKernel
             c12 = TLanes.MultiplyAdd(a1, b, c12);
             c22 = TLanes.MultiplyAdd(a2, b, c22);
             c32 = TLanes.MultiplyAdd(a3, b, c32);
-            b = TLanes.Load(ref Unsafe.Add(ref x3, i));
-            c03 = TLanes.MultiplyAdd(a0, b, c03);
-            c13 = TLanes.MultiplyAdd(a1, b, c13);
-            c23 = TLanes.MultiplyAdd(a2, b, c23);
-            c33 = TLanes.MultiplyAdd(a3, b, c33);
-            b = TLanes.Load(ref Unsafe.Add(ref x4, i));
-            c04 = TLanes.MultiplyAdd(a0, b, c04);
-            c14 = TLanes.MultiplyAdd(a1, b, c14);
-            c24 = TLanes.MultiplyAdd(a2, b, c24);
-            c34 = TLanes.MultiplyAdd(a3, b, c34);
-            b = TLanes.Load(ref Unsafe.Add(ref x5, i));
-            c05 = TLanes.MultiplyAdd(a0, b, c05);
-            c15 = TLanes.MultiplyAdd(a1, b, c15);
-            c25 = TLanes.MultiplyAdd(a2, b, c25);
-            c35 = TLanes.MultiplyAdd(a3, b, c35);
+            if (wide)
+            {
+                b = TLanes.Load(ref Unsafe.Add(ref x3, i));
+                c03 = TLanes.MultiplyAdd(a0, b, c03);
+                c13 = TLanes.MultiplyAdd(a1, b, c13);
+                c23 = TLanes.MultiplyAdd(a2, b, c23);
+                c33 = TLanes.MultiplyAdd(a3, b, c33);
+                b = TLanes.Load(ref Unsafe.Add(ref x4, i));
+                c04 = TLanes.MultiplyAdd(a0, b, c04);
+                c14 = TLanes.MultiplyAdd(a1, b, c14);
+                c24 = TLanes.MultiplyAdd(a2, b, c24);
+                c34 = TLanes.MultiplyAdd(a3, b, c34);
+                b = TLanes.Load(ref Unsafe.Add(ref x5, i));
+                c05 = TLanes.MultiplyAdd(a0, b, c05);
+                c15 = TLanes.MultiplyAdd(a1, b, c15);
+                c25 = TLanes.MultiplyAdd(a2, b, c25);
+                c35 = TLanes.MultiplyAdd(a3, b, c35);
+            }
         }
 
-        TLanes.Store(c00, ref Unsafe.Add(ref partial, 0 * n));
-        TLanes.Store(c01, ref Unsafe.Add(ref partial, 1 * n));
+        TLanes.Store(c00, ref partial);
+        TLanes.Store(c01, ref Unsafe.Add(ref partial, n));
         TLanes.Store(c02, ref Unsafe.Add(ref partial, 2 * n));
-        TLanes.Store(c03, ref Unsafe.Add(ref partial, 3 * n));
-        TLanes.Store(c04, ref Unsafe.Add(ref partial, 4 * n));
-        TLanes.Store(c05, ref Unsafe.Add(ref partial, 5 * n));
-        TLanes.Store(c10, ref Unsafe.Add(ref partial, 6 * n));
-        TLanes.Store(c11, ref Unsafe.Add(ref partial, 7 * n));
-        TLanes.Store(c12, ref Unsafe.Add(ref partial, 8 * n));
-        TLanes.Store(c13, ref Unsafe.Add(ref partial, 9 * n));
-        TLanes.Store(c14, ref Unsafe.Add(ref partial, 10 * n));
-        TLanes.Store(c15, ref Unsafe.Add(ref partial, 11 * n));
-        TLanes.Store(c20, ref Unsafe.Add(ref partial, 12 * n));
-        TLanes.Store(c21, ref Unsafe.Add(ref partial, 13 * n));
-        TLanes.Store(c22, ref Unsafe.Add(ref partial, 14 * n));
-        TLanes.Store(c23, ref Unsafe.Add(ref partial, 15 * n));
-        TLanes.Store(c24, ref Unsafe.Add(ref partial, 16 * n));
-        TLanes.Store(c25, ref Unsafe.Add(ref partial, 17 * n));
-        TLanes.Store(c30, ref Unsafe.Add(ref partial, 18 * n));
-        TLanes.Store(c31, ref Unsafe.Add(ref partial, 19 * n));
-        TLanes.Store(c32, ref Unsafe.Add(ref partial, 20 * n));
-        TLanes.Store(c33, ref Unsafe.Add(ref partial, 21 * n));
-        TLanes.Store(c34, ref Unsafe.Add(ref partial, 22 * n));
-        TLanes.Store(c35, ref Unsafe.Add(ref partial, 23 * n));
+        TLanes.Store(c10, ref Unsafe.Add(ref partial, k * n));
+        TLanes.Store(c11, ref Unsafe.Add(ref partial, (k + 1) * n));
+        TLanes.Store(c12, ref Unsafe.Add(ref partial, (k + 2) * n));
+        TLanes.Store(c20, ref Unsafe.Add(ref partial, 2 * k * n));
+        TLanes.Store(c21, ref Unsafe.Add(ref partial, ((2 * k) + 1) * n));
+        TLanes.Store(c22, ref Unsafe.Add(ref partial, ((2 * k) + 2) * n));
+        TLanes.Store(c30, ref Unsafe.Add(ref partial, 3 * k * n));
+        TLanes.Store(c31, ref Unsafe.Add(ref partial, ((3 * k) + 1) * n));
+        TLanes.Store(c32, ref Unsafe.Add(ref partial, ((3 * k) + 2) * n));
+        if (wide)
+        {
+            TLanes.Store(c03, ref Unsafe.Add(ref partial, 3 * n));
+            TLanes.Store(c04, ref Unsafe.Add(ref partial, 4 * n));
+            TLanes.Store(c05, ref Unsafe.Add(ref partial, 5 * n));
+            TLanes.Store(c13, ref Unsafe.Add(ref partial, (k + 3) * n));
+            TLanes.Store(c14, ref Unsafe.Add(ref partial, (k + 4) * n));
+            TLanes.Store(c15, ref Unsafe.Add(ref partial, (k + 5) * n));
+            TLanes.Store(c23, ref Unsafe.Add(ref partial, ((2 * k) + 3) * n));
+            TLanes.Store(c24, ref Unsafe.Add(ref partial, ((2 * k) + 4) * n));
+            TLanes.Store(c25, ref Unsafe.Add(ref partial, ((2 * k) + 5) * n));
+            TLanes.Store(c33, ref Unsafe.Add(ref partial, ((3 * k) + 3) * n));
+            TLanes.Store(c34, ref Unsafe.Add(ref partial, ((3 * k) + 4) * n));
+            TLanes.Store(c35, ref Unsafe.Add(ref partial, ((3 * k) + 5) * n));
+        }
     }
+}
+
+/// <summary>The taps of one weight-gradient register tile, as a type: the tile's loop is compiled once per count.</summary>
+internal interface ITileCount
+{
+    /// <summary>Gets the tap count (3 or 6).</summary>
+    static abstract int Count { get; }
+}
+
+/// <summary>Three taps: twelve accumulators, for sixteen vector registers.</summary>
+internal readonly struct ThreeTaps : ITileCount
+{
+    public static int Count => GradientKernel.Taps;
+}
+
+/// <summary>Six taps: 24 accumulators, for the 32 vector registers of AVX-512.</summary>
+internal readonly struct SixTaps : ITileCount
+{
+    public static int Count => GradientKernel.WideTaps;
 }
