@@ -79,10 +79,12 @@ internal static class PackedConvolution<T, TV, TLanes>
                     {
                         PrefetchRows(geometry, inputs, (g * filter.InPerGroup) + c0 + chunk, Math.Min(chunk, filter.InPerGroup - c0 - chunk), tileSegments, firstTap, taps);
                     }
+
                     for (var b = 0; b < filter.BlocksPerGroup; b++)
                     {
                         ref var partial = ref partials[filter.FirstChannel(g, b) * nr];
                         ref var weights = ref Unsafe.Add(ref filter.Panel(g, b), (nint)c0 * Taps * filter.Rows);
+
                         // The kept taps of one channel are consecutive steps of the panel and the filter: one run per channel.
                         MicroKernel.Block<T, TV, TLanes>(
                             filter.Rows, ref Unsafe.Add(ref weights, firstTap * filter.Rows), ref panel0, ref offsets[firstTap], taps, channels, Taps, c0 > 0,
