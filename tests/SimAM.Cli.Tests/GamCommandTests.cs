@@ -130,15 +130,18 @@ public sealed class GamCommandTests : IDisposable
 
         Assert.True(peak > 0, width);
         Assert.Equal([GamMode.Eval, GamMode.Train], results.Select(r => r.Mode));
-        Assert.All(results, r => Assert.True(r.ForwardMs > 0 && r.GigaFlops > 0 && r.OfPeak > 0));
+        Assert.All(results, r => Assert.True(r.ForwardMs > 0 && r.GigaFlops > 0 && r.OfPeak > 0 && r.PeakGigaFlops == peak));
+        Assert.Equal(results[0].GigaFlops / (2 * peak), (results[0] with { PeakGigaFlops = 2 * peak }).OfPeak);
         Assert.Null(results[0].Step);
         var step = results[1].Step!;
-        Assert.True(step.ForwardMs > 0 && step.BackwardMs > 0 && step.BackwardGigaFlops > 0 && step.BackwardOfPeak > 0);
+        Assert.True(step.ForwardMs > 0 && step.BackwardMs > 0 && step.BackwardGigaFlops > 0);
+        Assert.Equal(step.BackwardGigaFlops / peak, results[1].BackwardOfPeak);
+        Assert.Null(results[0].BackwardOfPeak);
         Assert.Equal(step.ForwardMs + step.BackwardMs, step.StepMs);
         Assert.Equal(2 * results[1].Case.Flops / (step.BackwardMs * 1e6), step.BackwardGigaFlops, 1e-9);
 
         using var stream = new MemoryStream();
-        Commands.Gam.GamBenchCommand.WriteJson(stream, results, peak);
+        Commands.Gam.GamBenchCommand.WriteJson(stream, results);
         using var json = JsonDocument.Parse(stream.ToArray());
         Assert.Equal(JsonValueKind.Array, json.RootElement.ValueKind);
         Assert.Equal(2, json.RootElement.GetArrayLength());

@@ -9,16 +9,22 @@ namespace SimAM.Cli.Benchmarking.Gam;
 /// <param name="Mode">eval or train.</param>
 /// <param name="ForwardMs">The median forward time.</param>
 /// <param name="GigaFlops">The forward pass's multiply-adds per second (see <see cref="GamBenchCase.Flops"/>).</param>
-/// <param name="OfPeak">GigaFlops over the FMA peak measured in the same run.</param>
+/// <param name="PeakGigaFlops">The FMA peak the shares are taken of (the highest measured around the run).</param>
 /// <param name="Step">In train mode, the training step timed in the same rounds; <see langword="null"/> in eval mode.</param>
-internal sealed record GamBenchResult(GamBenchCase Case, GamMode Mode, double ForwardMs, double GigaFlops, double OfPeak, GamTrainStep? Step);
+internal sealed record GamBenchResult(GamBenchCase Case, GamMode Mode, double ForwardMs, double GigaFlops, double PeakGigaFlops, GamTrainStep? Step)
+{
+    /// <summary>Gets <see cref="GigaFlops"/> over <see cref="PeakGigaFlops"/>.</summary>
+    public double OfPeak => GigaFlops / PeakGigaFlops;
+
+    /// <summary>Gets the backward pass's GFLOP/s over <see cref="PeakGigaFlops"/>; <see langword="null"/> in eval mode.</summary>
+    public double? BackwardOfPeak => Step is null ? null : Step.BackwardGigaFlops / PeakGigaFlops;
+}
 
 /// <summary>A training step: the train-mode forward pass keeping its activations, then the backward pass.</summary>
 /// <param name="ForwardMs">The median time of the forward pass with activations.</param>
 /// <param name="BackwardMs">The median time of the backward pass (∂L/∂x and every parameter's gradient).</param>
 /// <param name="BackwardGigaFlops">The backward pass's multiply-adds per second (see <see cref="GamBenchCase.BackwardFlops"/>).</param>
-/// <param name="BackwardOfPeak">BackwardGigaFlops over the FMA peak measured in the same run.</param>
-internal sealed record GamTrainStep(double ForwardMs, double BackwardMs, double BackwardGigaFlops, double BackwardOfPeak)
+internal sealed record GamTrainStep(double ForwardMs, double BackwardMs, double BackwardGigaFlops)
 {
     /// <summary>Gets the step's time: the forward pass with activations plus the backward pass.</summary>
     public double StepMs => ForwardMs + BackwardMs;
@@ -34,7 +40,7 @@ internal static class GamBenchRunner
     /// </summary>
     /// <param name="cases">The configurations.</param>
     /// <param name="timing">Warm-up and repetitions.</param>
-    /// <param name="peakGigaFlops">The FMA peak of this run.</param>
+    /// <param name="peakGigaFlops">The FMA peak measured before the run (a caller that measures it again after may take the higher, <c>result with { PeakGigaFlops = … }</c>).</param>
     /// <param name="progress">Called with each row as it is measured.</param>
     /// <returns>One result per case and mode.</returns>
     public static IReadOnlyList<GamBenchResult> Run(IReadOnlyList<GamBenchCase> cases, Timing timing, double peakGigaFlops, Action<GamBenchResult>? progress = null)
@@ -75,13 +81,13 @@ internal static class GamBenchRunner
             () => module.Backward(x, g, dx, c.Shape, GamMode.Train, activations, gradients),
         ]);
         var backwardGigaFlops = c.BackwardFlops / (ms[2] * 1e6);
-        return Row(c, GamMode.Train, ms[0], new GamTrainStep(ms[1], ms[2], backwardGigaFlops, backwardGigaFlops / peakGigaFlops), peakGigaFlops);
+        return Row(c, GamMode.Train, ms[0], new GamTrainStep(ms[1], ms[2], backwardGigaFlops), peakGigaFlops);
     }
 
     private static GamBenchResult Row(GamBenchCase c, GamMode mode, double forwardMs, GamTrainStep? step, double peakGigaFlops)
     {
         var gigaFlops = c.Flops / (forwardMs * 1e6);
-        return new GamBenchResult(c, mode, forwardMs, gigaFlops, gigaFlops / peakGigaFlops, step);
+        return new GamBenchResult(c, mode, forwardMs, gigaFlops, peakGigaFlops, step);
     }
 
     private static float[] Uniform(int length, int seed)
