@@ -258,6 +258,16 @@ internal readonly unsafe struct PackedFinishEpilogue<T>(GamPlan<T> plan, T[] x1,
             targets[j] = ((long)n * plan.Channels * plane) + (h * geometry.Width) + w;
         }
 
+        // x1 and y are read and written in runs of a few values scattered over N·C planes, so their lines come from L3:
+        // ask for the next block's while this one's gate runs (the next block's micro-kernel call comes in between).
+        if (plan.OutChannels > 1 && block + 1 < filter.BlocksPerGroup)
+        {
+            for (var r = 0; r < filter.RowsIn(block + 1); r++)
+            {
+                PrefetchRuns(plan.ShuffledChannel(filter.FirstChannel(group, block + 1) + r), sources, targets);
+            }
+        }
+
         for (var r = 0; r < filter.RowsIn(block); r++)
         {
             var o = filter.FirstChannel(group, block) + r;
@@ -279,6 +289,23 @@ internal readonly unsafe struct PackedFinishEpilogue<T>(GamPlan<T> plan, T[] x1,
             else
             {
                 Gate(plan.ShuffledChannel(o), s, sources, targets);
+            }
+        }
+    }
+
+    /// <summary>Prefetches channel <paramref name="c"/>'s x1 and y lines of the tile's lanes: the first and last value of each run of consecutive lanes.</summary>
+    private void PrefetchRuns(int c, ReadOnlySpan<long> sources, ReadOnlySpan<long> targets)
+    {
+        ref var x1Channel = ref x1[(long)c * plan.Geometry.PlaneStride];
+        ref var outputChannel = ref Unsafe.AsRef<T>(output + ((long)c * plan.PlaneSize));
+        for (var j = 0; j < targets.Length; j++)
+        {
+            var starts = j == 0 || targets[j] != targets[j - 1] + 1;
+            var ends = j == targets.Length - 1 || targets[j + 1] != targets[j] + 1;
+            if (starts || ends)
+            {
+                SimAM.Kernels.Prefetch.Line(ref x1Channel, (nint)sources[j]);
+                SimAM.Kernels.Prefetch.Line(ref outputChannel, (nint)targets[j]);
             }
         }
     }
