@@ -94,34 +94,24 @@ public class ExactLanePerPlaneTests
         var g = TestData.Normal(40 * Size, seed: 82);
         var options = Options(kernel);
         var clean = Run(x, g, shape, options);
-        foreach (var bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+        foreach (var (poisonedX, poisonedG, plane, inInput, description) in PoisonedPlanes.Cases(x, g, Size, 40))
         {
-            // Planes in the first and in later batches of a call (the kernel pipelines batches), and the last plane.
-            foreach (var plane in new[] { 0, 5, 20, 39 })
+            var (y, withStatistics, recomputed) = Run(poisonedX, poisonedG, shape, options);
+            var context = $"{kernel} exact {description}";
+            for (var p = 0; p < 40; p++)
             {
-                foreach (var inInput in new[] { true, false })
+                var range = new Range(p * Size, (p + 1) * Size);
+                if (p != plane)
                 {
-                    var poisonedX = (float[])x.Clone();
-                    var poisonedG = (float[])g.Clone();
-                    (inInput ? poisonedX : poisonedG)[(plane * Size) + (Size / 3)] = bad;
-                    var (y, withStatistics, recomputed) = Run(poisonedX, poisonedG, shape, options);
-                    var context = $"{kernel} exact {bad} in {(inInput ? "x" : "g")} of plane {plane}";
-                    for (var p = 0; p < 40; p++)
-                    {
-                        var range = new Range(p * Size, (p + 1) * Size);
-                        if (p != plane)
-                        {
-                            Bits.AssertIdentical(clean.Y.AsSpan(range), y.AsSpan(range), $"{context}, y of plane {p}");
-                            Bits.AssertIdentical(clean.WithStatistics.AsSpan(range), withStatistics.AsSpan(range), $"{context}, dx of plane {p}");
-                            Bits.AssertIdentical(clean.WithStatistics.AsSpan(range), recomputed.AsSpan(range), $"{context}, dx of plane {p}, recomputed");
-                        }
-                        else
-                        {
-                            // x non-finite: the statistics are NaN, the whole plane is NaN. g non-finite: its sums are.
-                            Assert.True(!AnyFinite(withStatistics.AsSpan(range)) && !AnyFinite(recomputed.AsSpan(range)), context);
-                            Assert.True(!inInput || !AnyFinite(y.AsSpan(range)), context);
-                        }
-                    }
+                    Bits.AssertIdentical(clean.Y.AsSpan(range), y.AsSpan(range), $"{context}, y of plane {p}");
+                    Bits.AssertIdentical(clean.WithStatistics.AsSpan(range), withStatistics.AsSpan(range), $"{context}, dx of plane {p}");
+                    Bits.AssertIdentical(clean.WithStatistics.AsSpan(range), recomputed.AsSpan(range), $"{context}, dx of plane {p}, recomputed");
+                }
+                else
+                {
+                    // x non-finite: the statistics are NaN, the whole plane is NaN. g non-finite: its sums are.
+                    Assert.True(!PoisonedPlanes.AnyFinite(withStatistics.AsSpan(range)) && !PoisonedPlanes.AnyFinite(recomputed.AsSpan(range)), context);
+                    Assert.True(!inInput || !PoisonedPlanes.AnyFinite(y.AsSpan(range)), context);
                 }
             }
         }
@@ -180,18 +170,5 @@ public class ExactLanePerPlaneTests
         SimAm.Backward(x, g, withStatistics, shape, statistics, SimAm.DefaultLambda, options);
         SimAm.Backward(x, g, recomputed, shape, SimAm.DefaultLambda, options);
         return (y, withStatistics, recomputed);
-    }
-
-    private static bool AnyFinite(ReadOnlySpan<float> values)
-    {
-        foreach (var v in values)
-        {
-            if (float.IsFinite(v))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

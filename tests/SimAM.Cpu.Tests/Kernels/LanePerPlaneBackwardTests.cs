@@ -53,34 +53,24 @@ public class LanePerPlaneBackwardTests
             var g = TestData.Normal(40 * size, seed: 79 + size);
             var options = KernelPaths.Options(kernel);
             var clean = Backward(x, g, shape, options);
-            foreach (var bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+            foreach (var (poisonedX, poisonedG, plane, _, description) in PoisonedPlanes.Cases(x, g, size, 40))
             {
-                // Planes in the first and in later batches of a call (the kernel pipelines batches), and the last plane.
-                foreach (var plane in new[] { 0, 5, 20, 39 })
+                var (withStatistics, recomputed) = Backward(poisonedX, poisonedG, shape, options);
+                var context = $"{kernel} size {size} {description}";
+                for (var p = 0; p < 40; p++)
                 {
-                    foreach (var inInput in new[] { true, false })
+                    var expected = clean.WithStatistics.AsSpan(p * size, size);
+                    foreach (var (actual, entry) in new[] { (withStatistics, "with statistics"), (recomputed, "recomputed") })
                     {
-                        var poisonedX = (float[])x.Clone();
-                        var poisonedG = (float[])g.Clone();
-                        (inInput ? poisonedX : poisonedG)[(plane * size) + (size / 3)] = bad;
-                        var (withStatistics, recomputed) = Backward(poisonedX, poisonedG, shape, options);
-                        var context = $"{kernel} size {size} {bad} in {(inInput ? "x" : "g")} of plane {plane}";
-                        for (var p = 0; p < 40; p++)
+                        var values = actual.AsSpan(p * size, size);
+                        if (p == plane)
                         {
-                            var expected = clean.WithStatistics.AsSpan(p * size, size);
-                            foreach (var (actual, entry) in new[] { (withStatistics, "with statistics"), (recomputed, "recomputed") })
-                            {
-                                var values = actual.AsSpan(p * size, size);
-                                if (p == plane)
-                                {
-                                    // x non-finite: statistics are NaN, the whole plane is NaN. g non-finite: its sums are, so every value is.
-                                    Assert.True(!AnyFinite(values), $"{context}, {entry}");
-                                }
-                                else
-                                {
-                                    Bits.AssertIdentical(expected, values, $"{context}, {entry}, plane {p}");
-                                }
-                            }
+                            // x non-finite: statistics are NaN, the whole plane is NaN. g non-finite: its sums are, so every value is.
+                            Assert.True(!PoisonedPlanes.AnyFinite(values), $"{context}, {entry}");
+                        }
+                        else
+                        {
+                            Bits.AssertIdentical(expected, values, $"{context}, {entry}, plane {p}");
                         }
                     }
                 }
@@ -132,19 +122,6 @@ public class LanePerPlaneBackwardTests
         SimAm.Backward(x, g, withStatistics, shape, statistics, SimAm.DefaultLambda, options);
         SimAm.Backward(x, g, recomputed, shape, SimAm.DefaultLambda, options);
         return (withStatistics, recomputed);
-    }
-
-    private static bool AnyFinite(ReadOnlySpan<float> values)
-    {
-        foreach (var v in values)
-        {
-            if (float.IsFinite(v))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>dx written over x or over g, with given and with recomputed statistics, has the bits of <paramref name="serial"/>.</summary>
