@@ -57,11 +57,11 @@ internal static class PlaneDispatch
     {
         if (call.IsBackward)
         {
-            BackwardRunner<TElement, TKernel, TVariant>.Run(call.Input<TElement>(), call.GradOutput<TElement>(), call.Output<TElement>(), call.Statistics, call.Geometry, call.Lambda, call.Threads, call.Streams);
+            PlaneRunner<TElement, TKernel, TVariant>.Backward(call.Input<TElement>(), call.GradOutput<TElement>(), call.Output<TElement>(), call.Statistics, call.Geometry, call.Lambda, call.Threads, call.Streams);
         }
         else
         {
-            ForwardRunner<TElement, TKernel, TVariant>.Run(call.Input<TElement>(), call.Output<TElement>(), call.Statistics, call.Geometry, call.Lambda, call.Threads, call.Streams);
+            PlaneRunner<TElement, TKernel, TVariant>.Forward(call.Input<TElement>(), call.Output<TElement>(), call.Statistics, call.Geometry, call.Lambda, call.Threads, call.Streams);
         }
     }
 }

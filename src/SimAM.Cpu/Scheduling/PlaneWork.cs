@@ -13,13 +13,13 @@ internal static unsafe class PlaneWork<T, TKernel>
     where T : unmanaged
     where TKernel : IPlaneKernel<T>
 {
-    public static ReadOnlySpan<T> Chunk(T* tensor, in ChunkLayout layout, int plane, int chunk) =>
+    public static ReadOnlySpan<T> Chunk(T* tensor, scoped in ChunkLayout layout, int plane, int chunk) =>
         new(tensor + ((long)plane * layout.PlaneSize) + ChunkLayout.Start(chunk), layout.Length(chunk));
 
-    public static Span<T> MutableChunk(T* tensor, in ChunkLayout layout, int plane, int chunk) =>
+    public static Span<T> MutableChunk(T* tensor, scoped in ChunkLayout layout, int plane, int chunk) =>
         new(tensor + ((long)plane * layout.PlaneSize) + ChunkLayout.Start(chunk), layout.Length(chunk));
 
-    public static Span<T> Plane(T* tensor, in ChunkLayout layout, int plane) =>
+    public static Span<T> Plane(T* tensor, scoped in ChunkLayout layout, int plane) =>
         new(tensor + ((long)plane * layout.PlaneSize), layout.PlaneSize);
 
     /// <summary>Folds chunk moments in index order (Chan's pairwise update).</summary>
