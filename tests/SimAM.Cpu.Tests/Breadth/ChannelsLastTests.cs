@@ -173,6 +173,49 @@ public class ChannelsLastTests
         Assert.Equal(1, stats.Count(s => !s.IsFinite));
     }
 
+    /// <summary>
+    /// The double kernel runs on TensorPrimitives, whose exponential, once the JIT has optimised it, rounded every lane of
+    /// a vector holding a NaN differently (by an ulp). The calls repeat for a second, so the optimised code runs too.
+    /// </summary>
+    [Theory]
+    [InlineData(SimAmVariant.Fast)]
+    [InlineData(SimAmVariant.Exact)]
+    public void A_non_finite_double_poisons_only_its_own_channel_also_once_optimised(SimAmVariant variant)
+    {
+        const int N = 2, H = 9, W = 9, C = 21;
+        int[] shape = [N, H, W, C];
+        var x = TestData.NormalDouble(N * H * W * C, seed: 5);
+        var g = TestData.NormalDouble(x.Length, seed: 6);
+        var options = new SimAmOptions { Layout = SimAmLayout.ChannelsLast, Variant = variant };
+        var clean = new double[x.Length];
+        var cleanDx = new double[x.Length];
+        SimAm.Forward(x, clean, shape, 1e-4, options);
+        SimAm.Backward(x, g, cleanDx, shape, 1e-4, options);
+
+        // Sample 1, channel 7, position 40.
+        var poisoned = (double[])x.Clone();
+        poisoned[(((1 * H * W) + 40) * C) + 7] = double.NaN;
+        var y = new double[x.Length];
+        var dx = new double[x.Length];
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        for (var repetition = 0; repetition < 20_000 && (repetition < 50 || watch.ElapsedMilliseconds < 1000); repetition++)
+        {
+            SimAm.Forward(poisoned, y, shape, 1e-4, options);
+            SimAm.Backward(poisoned, g, dx, shape, 1e-4, options);
+            for (var i = 0; i < x.Length; i++)
+            {
+                if (i / (H * W * C) == 1 && i % C == 7)
+                {
+                    Assert.True(double.IsNaN(y[i]) && double.IsNaN(dx[i]), $"element {i} should be NaN");
+                }
+                else if (clean[i] != y[i] || cleanDx[i] != dx[i])
+                {
+                    Assert.Fail($"repetition {repetition}, element {i}: y {y[i]:R} (clean {clean[i]:R}), dx {dx[i]:R} (clean {cleanDx[i]:R})");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Double_precision_matches_the_reference_closely()
     {

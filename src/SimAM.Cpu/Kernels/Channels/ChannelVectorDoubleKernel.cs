@@ -126,6 +126,12 @@ internal readonly struct ChannelVectorDoubleKernel : IChannelVectorKernel<double
         }
 
         TensorPrimitives.Add(s, 0.5, s);
+
+        // A NaN lane (a non-finite plane's value, NaN-filled later) sends TensorPrimitives' exponential down its
+        // special-value path for the whole vector, which rounds the other lanes' results differently (by an ulp, and
+        // only once the JIT has optimised it): a plane's bits would depend on its neighbours'. E ≥ ½ in every finite
+        // lane, so the largest number of E and ½ changes only NaN lanes.
+        TensorPrimitives.MaxNumber(s, 0.5, s);
         TensorPrimitives.Sigmoid<double>(s, s);
     }
 
