@@ -63,27 +63,31 @@ real_t acc_value(acc_t a) { return a.x + a.y; }
 
 #endif
 
-// Tree reduction over the work-group. Every work-item must call it (it holds barriers); all get
-// the total. The order of additions is fixed, so the result is reproducible.
-acc_t group_sum(acc_t v, local acc_t* scratch)
-{
-    const uint l = get_local_id(0);
-    scratch[l] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint stride = WG / 2; stride > 0; stride >>= 1)
-    {
-        if (l < stride)
-        {
-            scratch[l] = acc_combine(scratch[l], scratch[l + stride]);
-        }
-
-        barrier(CLK_LOCAL_MEM_FENCE);
+// Tree reduction over the work-group with COMBINE. Every work-item must call it (it holds barriers);
+// all get the total. The order of the steps is fixed, so the result is reproducible. A macro because
+// OpenCL C 1.2 has neither templates nor overloading of the program's own functions.
+#define GROUP_REDUCE(T, NAME, COMBINE)                                 \
+    T NAME(T v, local T* scratch)                                      \
+    {                                                                  \
+        const uint l = get_local_id(0);                                \
+        scratch[l] = v;                                                \
+        barrier(CLK_LOCAL_MEM_FENCE);                                  \
+        for (uint stride = WG / 2; stride > 0; stride >>= 1)           \
+        {                                                              \
+            if (l < stride)                                            \
+            {                                                          \
+                scratch[l] = COMBINE(scratch[l], scratch[l + stride]); \
+            }                                                          \
+                                                                       \
+            barrier(CLK_LOCAL_MEM_FENCE);                              \
+        }                                                              \
+                                                                       \
+        T total = scratch[0];                                          \
+        barrier(CLK_LOCAL_MEM_FENCE);                                  \
+        return total;                                                  \
     }
 
-    acc_t total = scratch[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return total;
-}
+GROUP_REDUCE(acc_t, group_sum, acc_combine)
 
 // ---------------------------------------------------------------------------------------------
 // Plane statistics, stage by stage. Each stage reads the values [begin, end) of one plane, work-item
@@ -130,25 +134,7 @@ float part_max(global const float* x, uint begin, uint end)
     return m;
 }
 
-float group_max(float v, local float* scratch)
-{
-    const uint l = get_local_id(0);
-    scratch[l] = v;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (uint stride = WG / 2; stride > 0; stride >>= 1)
-    {
-        if (l < stride)
-        {
-            scratch[l] = fmax(scratch[l], scratch[l + stride]);
-        }
-
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-
-    float total = scratch[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    return total;
-}
+GROUP_REDUCE(float, group_max, fmax)
 
 // σ = 2^−e with max|x|·σ in [1, 2): sums of x·σ and (c·σ)² cannot overflow (S < 2^31), and values
 // far below max|x| only lose what the 2e-7·max|x| bound allows anyway. e is clamped so σ stays normal.
@@ -444,6 +430,34 @@ void fill_nan(global float* y, uint begin, uint end)
     }
 }
 
+// The elementwise passes over the values [begin, end) of one plane, for the fused kernels (the whole
+// plane) and the split ones (a chunk) alike.
+
+// y = x·s, or NaN throughout for a plane that holds NaN or ±∞.
+void forward_values(global const float* x, global float* y, uint begin, uint end, gate_t gate)
+{
+    if (!gate.finite)
+    {
+        fill_nan(y, begin, end);
+        return;
+    }
+
+    for (uint i = begin + get_local_id(0); i < end; i += WG)
+    {
+        y[i] = gated(x[i], gate);
+    }
+}
+
+// dx may be x or g itself: each value is read and written by the same work-item, after every
+// reduction over the plane has finished.
+void backward_values(global const float* x, global const float* g, global float* dx, uint begin, uint end, uint n, gate_t gate, backward_t b)
+{
+    for (uint i = begin + get_local_id(0); i < end; i += WG)
+    {
+        dx[i] = gradient(x[i], g[i], n, gate, b);
+    }
+}
+
 // The whole statistics pipeline of one plane held by one work-group.
 gate_t plane_gate(global const float* x, uint n, float lambda, local acc_t* scratch, local float* max_scratch)
 {
@@ -475,20 +489,7 @@ kernel void simam_forward(global const float* x, global float* y, uint n, float 
     local acc_t scratch[WG];
     local float max_scratch[WG];
     const uint base = (first_plane + get_group_id(0)) * n;
-    global const float* px = x + base;
-    global float* py = y + base;
-
-    const gate_t gate = plane_gate(px, n, lambda, scratch, max_scratch);
-    if (!gate.finite)
-    {
-        fill_nan(py, 0, n);
-        return;
-    }
-
-    for (uint i = get_local_id(0); i < n; i += WG)
-    {
-        py[i] = gated(px[i], gate);
-    }
+    forward_values(x + base, y + base, 0, n, plane_gate(x + base, n, lambda, scratch, max_scratch));
 }
 
 kernel void simam_backward(global const float* x, global const float* g, global float* dx, uint n, float lambda, uint first_plane)
@@ -510,14 +511,7 @@ kernel void simam_backward(global const float* x, global const float* g, global 
     acc_t r2;
     const acc_t r1 = group_sum(part_backward(px, pg, 0, n, n, gate, &r2), scratch);
     r2 = group_sum(r2, scratch);
-    const backward_t b = make_backward(gate, r1, r2, n);
-
-    // dx may be x or g itself: each value is read and written by the same work-item, after every
-    // reduction over the plane has finished.
-    for (uint i = get_local_id(0); i < n; i += WG)
-    {
-        pdx[i] = gradient(px[i], pg[i], n, gate, b);
-    }
+    backward_values(px, pg, pdx, 0, n, n, gate, make_backward(gate, r1, r2, n));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -575,12 +569,26 @@ gate_t fold_gate(global const float* part_max_abs, global const acc_t* part_sums
     return make_gate(max_abs, fold(part_sums, groups), fold(part_squares, groups), n, lambda);
 }
 
-#ifndef SIMAM_FP64
+// σ of the plane from its chunks' max|x|; 1 in fp64 mode, whose sums are not scaled.
 float fold_scale(global const float* part_max_abs, uint groups)
 {
+#ifdef SIMAM_FP64
+    (void)part_max_abs;
+    (void)groups;
+    return 1.0f;
+#else
     return scale_for(fold_max(part_max_abs, groups));
-}
 #endif
+}
+
+// Work-item 0 writes the group's total as the partial of its chunk.
+void store_partial(global acc_t* partials, uint groups, acc_t total)
+{
+    if (get_local_id(0) == 0)
+    {
+        partials[partial_index(groups)] = total;
+    }
+}
 
 kernel void simam_part_max(global const float* x, uint n, uint chunk, uint groups, uint first_plane, global float* part_max_abs)
 {
@@ -604,54 +612,22 @@ kernel void simam_part_max(global const float* x, uint n, uint chunk, uint group
 kernel void simam_part_sum(global const float* x, uint n, uint chunk, uint groups, uint first_plane, global const float* part_max_abs, global acc_t* part_sums)
 {
     local acc_t scratch[WG];
-#ifdef SIMAM_FP64
-    (void)part_max_abs;
-    const float scale = 1.0f;
-#else
     const float scale = fold_scale(part_max_abs, groups);
-#endif
-    const acc_t s = group_sum(part_sum(x + plane_base(first_plane, n), chunk_begin(chunk), chunk_end(chunk, n), scale), scratch);
-    if (get_local_id(0) == 0)
-    {
-        part_sums[partial_index(groups)] = s;
-    }
+    store_partial(part_sums, groups, group_sum(part_sum(x + plane_base(first_plane, n), chunk_begin(chunk), chunk_end(chunk, n), scale), scratch));
 }
 
 kernel void simam_part_squares(global const float* x, uint n, uint chunk, uint groups, uint first_plane, global const float* part_max_abs, global const acc_t* part_sums, global acc_t* part_squares)
 {
     local acc_t scratch[WG];
-#ifdef SIMAM_FP64
-    (void)part_max_abs;
-    const float scale = 1.0f;
-#else
     const float scale = fold_scale(part_max_abs, groups);
-#endif
     const mean_t mean = mean_of(fold(part_sums, groups), n);
-    const acc_t q = group_sum(part_centred_squares(x + plane_base(first_plane, n), chunk_begin(chunk), chunk_end(chunk, n), scale, mean), scratch);
-    if (get_local_id(0) == 0)
-    {
-        part_squares[partial_index(groups)] = q;
-    }
+    store_partial(part_squares, groups, group_sum(part_centred_squares(x + plane_base(first_plane, n), chunk_begin(chunk), chunk_end(chunk, n), scale, mean), scratch));
 }
 
 kernel void simam_forward_apply(global const float* x, global float* y, uint n, uint chunk, uint groups, uint first_plane, float lambda, global const float* part_max_abs, global const acc_t* part_sums, global const acc_t* part_squares)
 {
     const uint base = plane_base(first_plane, n);
-    global const float* px = x + base;
-    global float* py = y + base;
-    const uint begin = chunk_begin(chunk);
-    const uint end = chunk_end(chunk, n);
-    const gate_t gate = fold_gate(part_max_abs, part_sums, part_squares, groups, n, lambda);
-    if (!gate.finite)
-    {
-        fill_nan(py, begin, end);
-        return;
-    }
-
-    for (uint i = begin + get_local_id(0); i < end; i += WG)
-    {
-        py[i] = gated(px[i], gate);
-    }
+    forward_values(x + base, y + base, chunk_begin(chunk), chunk_end(chunk, n), fold_gate(part_max_abs, part_sums, part_squares, groups, n, lambda));
 }
 
 kernel void simam_backward_part(global const float* x, global const float* g, uint n, uint chunk, uint groups, uint first_plane, float lambda, global const float* part_max_abs, global const acc_t* part_sums, global const acc_t* part_squares, global acc_t* part_weighted)
@@ -695,9 +671,5 @@ kernel void simam_backward_apply(global const float* x, global const float* g, g
 
     const acc_t r1 = fold(part_weighted, groups);
     const acc_t r2 = fold(part_weighted + get_num_groups(1) * groups, groups);
-    const backward_t b = make_backward(gate, r1, r2, n);
-    for (uint i = begin + get_local_id(0); i < end; i += WG)
-    {
-        pdx[i] = gradient(px[i], pg[i], n, gate, b);
-    }
+    backward_values(px, pg, pdx, begin, end, n, gate, make_backward(gate, r1, r2, n));
 }
