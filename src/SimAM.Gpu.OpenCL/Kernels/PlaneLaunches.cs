@@ -56,13 +56,7 @@ internal sealed class PlaneLaunches : IDisposable
             SimAmProgram.SetArgument(kernel, 1, y);
             SimAmProgram.SetArgument(kernel, 2, (uint)planeSize);
             SimAmProgram.SetArgument(kernel, 3, lambda);
-            for (var first = 0; first < planes; first += MaxFusedPlanesPerLaunch)
-            {
-                var count = Math.Min(MaxFusedPlanesPerLaunch, planes - first);
-                SimAmProgram.SetArgument(kernel, 4, (uint)first);
-                _program.Enqueue(_queue, kernel, (long)count * _program.WorkGroupSize);
-            }
-
+            EnqueueFused(kernel, 4, planes);
             return;
         }
 
@@ -92,13 +86,7 @@ internal sealed class PlaneLaunches : IDisposable
             SimAmProgram.SetArgument(kernel, 2, dx);
             SimAmProgram.SetArgument(kernel, 3, (uint)planeSize);
             SimAmProgram.SetArgument(kernel, 4, lambda);
-            for (var first = 0; first < planes; first += MaxFusedPlanesPerLaunch)
-            {
-                var count = Math.Min(MaxFusedPlanesPerLaunch, planes - first);
-                SimAmProgram.SetArgument(kernel, 5, (uint)first);
-                _program.Enqueue(_queue, kernel, (long)count * _program.WorkGroupSize);
-            }
-
+            EnqueueFused(kernel, 5, planes);
             return;
         }
 
@@ -214,6 +202,20 @@ internal sealed class PlaneLaunches : IDisposable
         SimAmProgram.SetArgument(kernel, index, _partMax!.Handle);
         SimAmProgram.SetArgument(kernel, index + 1, _partSums!.Handle);
         SimAmProgram.SetArgument(kernel, index + 2, _partSquares!.Handle);
+    }
+
+    /// <summary>
+    /// Enqueues a fused kernel, whose other arguments are set, over all planes: in launches of at most
+    /// <see cref="MaxFusedPlanesPerLaunch"/> planes, each told its first plane through argument <paramref name="firstPlaneIndex"/>.
+    /// </summary>
+    private void EnqueueFused(KernelHandle kernel, uint firstPlaneIndex, int planes)
+    {
+        for (var first = 0; first < planes; first += MaxFusedPlanesPerLaunch)
+        {
+            var count = Math.Min(MaxFusedPlanesPerLaunch, planes - first);
+            SimAmProgram.SetArgument(kernel, firstPlaneIndex, (uint)first);
+            _program.Enqueue(_queue, kernel, (long)count * _program.WorkGroupSize);
+        }
     }
 
     private void EnqueueSplit(KernelHandle kernel, SplitLayout layout, int planes) =>
