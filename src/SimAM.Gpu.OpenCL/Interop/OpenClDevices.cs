@@ -187,27 +187,24 @@ internal static unsafe class OpenClDevices
         return value;
     }
 
-    private static string DeviceString(nint device, uint parameter)
+    private static string DeviceString(nint device, uint parameter) =>
+        InfoString(&OpenClNative.clGetDeviceInfo, "clGetDeviceInfo", device, parameter);
+
+    private static string PlatformString(nint platform, uint parameter) =>
+        InfoString(&OpenClNative.clGetPlatformInfo, "clGetPlatformInfo", platform, parameter);
+
+    /// <summary>
+    /// Reads a string property through one of the clGet*Info calls, which all take (object, parameter, size, value,
+    /// size returned): first its size, then its bytes.
+    /// </summary>
+    private static string InfoString(delegate*<nint, uint, nuint, void*, nuint*, int> getInfo, string function, nint handle, uint parameter)
     {
         nuint size;
-        OpenClErrors.Check(OpenClNative.clGetDeviceInfo(device, parameter, 0, null, &size), "clGetDeviceInfo");
+        OpenClErrors.Check(getInfo(handle, parameter, 0, null, &size), function);
         var bytes = new byte[(int)size];
         fixed (byte* p = bytes)
         {
-            OpenClErrors.Check(OpenClNative.clGetDeviceInfo(device, parameter, size, p, null), "clGetDeviceInfo");
-        }
-
-        return Decode(bytes);
-    }
-
-    private static string PlatformString(nint platform, uint parameter)
-    {
-        nuint size;
-        OpenClErrors.Check(OpenClNative.clGetPlatformInfo(platform, parameter, 0, null, &size), "clGetPlatformInfo");
-        var bytes = new byte[(int)size];
-        fixed (byte* p = bytes)
-        {
-            OpenClErrors.Check(OpenClNative.clGetPlatformInfo(platform, parameter, size, p, null), "clGetPlatformInfo");
+            OpenClErrors.Check(getInfo(handle, parameter, size, p, null), function);
         }
 
         return Decode(bytes);
