@@ -235,12 +235,7 @@ public sealed class OpenClBackend : ISimAmBackend
     /// <exception cref="OpenClException">An OpenCL call failed.</exception>
     public void Forward(OpenClTensor input, OpenClTensor output, ReadOnlySpan<int> shape, float lambda = SimAm.DefaultLambda)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(output);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var geometry = CallValidation.Shape(shape, lambda);
-        CheckTensor(input, nameof(input), geometry, shape);
-        CheckTensor(output, nameof(output), geometry, shape);
+        var geometry = CheckTensors(shape, lambda, (input, nameof(input)), (output, nameof(output)));
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -264,14 +259,7 @@ public sealed class OpenClBackend : ISimAmBackend
     /// <exception cref="OpenClException">An OpenCL call failed.</exception>
     public void Backward(OpenClTensor input, OpenClTensor gradOutput, OpenClTensor gradInput, ReadOnlySpan<int> shape, float lambda = SimAm.DefaultLambda)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(gradOutput);
-        ArgumentNullException.ThrowIfNull(gradInput);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var geometry = CallValidation.Shape(shape, lambda);
-        CheckTensor(input, nameof(input), geometry, shape);
-        CheckTensor(gradOutput, nameof(gradOutput), geometry, shape);
-        CheckTensor(gradInput, nameof(gradInput), geometry, shape);
+        var geometry = CheckTensors(shape, lambda, (input, nameof(input)), (gradOutput, nameof(gradOutput)), (gradInput, nameof(gradInput)));
         if (SmallPlanesOnHost(geometry.PlaneSize))
         {
             BackwardOnHost(input, gradOutput, gradInput, shape, lambda, geometry.ElementCount);
@@ -387,13 +375,29 @@ public sealed class OpenClBackend : ISimAmBackend
     /// <summary>Gets the launch layout a call of this size would use (for tests).</summary>
     internal SplitLayout Layout(int planes, int planeSize) => _launches.Layout(planes, planeSize);
 
-    private void CheckTensor(OpenClTensor tensor, string name, in TensorGeometry geometry, ReadOnlySpan<int> shape)
+    /// <summary>
+    /// The checks of a tensor overload, in this order: no tensor is null, the backend is not disposed, the shape and λ
+    /// are valid, and every tensor is this backend's and as long as the shape says.
+    /// </summary>
+    private TensorGeometry CheckTensors(ReadOnlySpan<int> shape, float lambda, params ReadOnlySpan<(OpenClTensor Tensor, string Name)> tensors)
     {
-        if (!ReferenceEquals(tensor.Backend, this))
+        foreach (var (tensor, name) in tensors)
         {
-            throw new ArgumentException($"{name} was created by another OpenClBackend; tensors cannot move between backends (contexts).", name);
+            ArgumentNullException.ThrowIfNull(tensor, name);
         }
 
-        ArgumentChecks.Length(tensor.Length, name, geometry, shape);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var geometry = CallValidation.Shape(shape, lambda);
+        foreach (var (tensor, name) in tensors)
+        {
+            if (!ReferenceEquals(tensor.Backend, this))
+            {
+                throw new ArgumentException($"{name} was created by another OpenClBackend; tensors cannot move between backends (contexts).", name);
+            }
+
+            ArgumentChecks.Length(tensor.Length, name, geometry, shape);
+        }
+
+        return geometry;
     }
 }
