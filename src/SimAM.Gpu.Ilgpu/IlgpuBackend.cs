@@ -328,13 +328,7 @@ public sealed class IlgpuBackend : ISimAmBackend
     /// <exception cref="AcceleratorException">The accelerator failed.</exception>
     public void Forward(IlgpuTensor input, IlgpuTensor output, ReadOnlySpan<int> shape, IlgpuStatistics? statistics, float lambda = SimAm.DefaultLambda)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(output);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var geometry = CallValidation.Shape(shape, lambda);
-        CheckTensor(input, nameof(input), geometry, shape);
-        CheckTensor(output, nameof(output), geometry, shape);
-        CheckStatistics(statistics, geometry);
+        var geometry = CheckTensors(shape, lambda, statistics, (input, nameof(input)), (output, nameof(output)));
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -378,15 +372,7 @@ public sealed class IlgpuBackend : ISimAmBackend
     /// <exception cref="AcceleratorException">The accelerator failed.</exception>
     public void Backward(IlgpuTensor input, IlgpuTensor gradOutput, IlgpuTensor gradInput, ReadOnlySpan<int> shape, IlgpuStatistics? statistics, float lambda = SimAm.DefaultLambda)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(gradOutput);
-        ArgumentNullException.ThrowIfNull(gradInput);
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var geometry = CallValidation.Shape(shape, lambda);
-        CheckTensor(input, nameof(input), geometry, shape);
-        CheckTensor(gradOutput, nameof(gradOutput), geometry, shape);
-        CheckTensor(gradInput, nameof(gradInput), geometry, shape);
-        CheckStatistics(statistics, geometry);
+        var geometry = CheckTensors(shape, lambda, statistics, (input, nameof(input)), (gradOutput, nameof(gradOutput)), (gradInput, nameof(gradInput)));
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -411,11 +397,7 @@ public sealed class IlgpuBackend : ISimAmBackend
         ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var (tensor, name) in new[] { (left, nameof(left)), (right, nameof(right)), (sum, nameof(sum)) })
         {
-            if (!ReferenceEquals(tensor.Backend, this))
-            {
-                throw new ArgumentException($"{name} was created by another IlgpuBackend; tensors cannot move between accelerators.", name);
-            }
-
+            CheckOwner(tensor, name);
             if (tensor.Length != left.Length)
             {
                 throw new ArgumentException($"{name} has {tensor.Length} values but {nameof(left)} has {left.Length}.", name);
@@ -495,6 +477,15 @@ public sealed class IlgpuBackend : ISimAmBackend
         }
     }
 
+    /// <summary>Refuses a tensor another backend created: its memory belongs to another accelerator.</summary>
+    internal void CheckOwner(IlgpuTensor tensor, string name)
+    {
+        if (!ReferenceEquals(tensor.Backend, this))
+        {
+            throw new ArgumentException($"{name} was created by another IlgpuBackend; tensors cannot move between accelerators.", name);
+        }
+    }
+
     /// <summary>Gets the launch layout a call of this size would use (for tests).</summary>
     internal SplitLayout Layout(int planes, int planeSize) => _launches.Layout(planes, planeSize);
 
@@ -544,28 +535,35 @@ public sealed class IlgpuBackend : ISimAmBackend
         return buffer.View.SubView(0, length);
     }
 
-    private void CheckTensor(IlgpuTensor tensor, string name, in TensorGeometry geometry, ReadOnlySpan<int> shape)
+    /// <summary>
+    /// The checks of a tensor overload, in this order: no tensor is null, the backend is not disposed, the shape and λ
+    /// are valid, every tensor is this backend's and as long as the shape says, and so are the statistics if any.
+    /// </summary>
+    private TensorGeometry CheckTensors(ReadOnlySpan<int> shape, float lambda, IlgpuStatistics? statistics, params ReadOnlySpan<(IlgpuTensor Tensor, string Name)> tensors)
     {
-        if (!ReferenceEquals(tensor.Backend, this))
+        foreach (var (tensor, name) in tensors)
         {
-            throw new ArgumentException($"{name} was created by another IlgpuBackend; tensors cannot move between accelerators.", name);
+            ArgumentNullException.ThrowIfNull(tensor, name);
         }
 
-        ArgumentChecks.Length(tensor.Length, name, geometry, shape);
-    }
-
-    private void CheckStatistics(IlgpuStatistics? statistics, in TensorGeometry geometry)
-    {
-        if (statistics is null)
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var geometry = CallValidation.Shape(shape, lambda);
+        foreach (var (tensor, name) in tensors)
         {
-            return;
+            CheckOwner(tensor, name);
+            ArgumentChecks.Length(tensor.Length, name, geometry, shape);
         }
 
-        if (!ReferenceEquals(statistics.Backend, this))
+        if (statistics is not null)
         {
-            throw new ArgumentException("statistics were created by another IlgpuBackend; they cannot move between accelerators.", nameof(statistics));
+            if (!ReferenceEquals(statistics.Backend, this))
+            {
+                throw new ArgumentException("statistics were created by another IlgpuBackend; they cannot move between accelerators.", nameof(statistics));
+            }
+
+            ArgumentChecks.StatisticsLength(statistics.PlaneCount, nameof(statistics), geometry);
         }
 
-        ArgumentChecks.StatisticsLength(statistics.PlaneCount, nameof(statistics), geometry);
+        return geometry;
     }
 }

@@ -80,11 +80,7 @@ public sealed class IlgpuTensor : IDisposable
     {
         ArgumentNullException.ThrowIfNull(destination);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!ReferenceEquals(destination.Backend, Backend))
-        {
-            throw new ArgumentException("destination was created by another IlgpuBackend; tensors cannot move between accelerators.", nameof(destination));
-        }
-
+        Backend.CheckOwner(destination, nameof(destination));
         destination.CheckLength(Length, nameof(destination));
         Backend.Copy(_buffer.View, destination.View);
     }
