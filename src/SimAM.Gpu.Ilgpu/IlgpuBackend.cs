@@ -492,7 +492,7 @@ public sealed class IlgpuBackend : ISimAmBackend
     private void RunForward(ReadOnlySpan<float> input, Span<float> output, in TensorGeometry geometry, float lambda, Span<double> statistics)
     {
         // One staging buffer: the kernels run in place.
-        var buffer = Staging(ref _stagingFirst, geometry.ElementCount);
+        var buffer = ScratchBuffers.AtLeast(_accelerator, ref _stagingFirst, geometry.ElementCount);
         buffer.CopyFromCPU(_stream, input);
         var stats = _launches.ScratchStatistics(geometry.PlaneCount);
         _launches.Forward(buffer, buffer, stats, geometry.PlaneCount, geometry.PlaneSize, lambda);
@@ -507,8 +507,8 @@ public sealed class IlgpuBackend : ISimAmBackend
 
     private void RunBackward(ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradInput, in TensorGeometry geometry, float lambda, ReadOnlySpan<double> statistics, bool saved)
     {
-        var x = Staging(ref _stagingFirst, geometry.ElementCount);
-        var g = Staging(ref _stagingSecond, geometry.ElementCount);
+        var x = ScratchBuffers.AtLeast(_accelerator, ref _stagingFirst, geometry.ElementCount);
+        var g = ScratchBuffers.AtLeast(_accelerator, ref _stagingSecond, geometry.ElementCount);
         x.CopyFromCPU(_stream, input);
         g.CopyFromCPU(_stream, gradOutput);
         var stats = _launches.ScratchStatistics(geometry.PlaneCount);
@@ -521,18 +521,6 @@ public sealed class IlgpuBackend : ISimAmBackend
         _launches.Backward(x, g, g, stats, saved, geometry.PlaneCount, geometry.PlaneSize, lambda);
         g.CopyToCPU(_stream, gradInput);
         _stream.Synchronize();
-    }
-
-    private ArrayView1D<float, Stride1D.Dense> Staging(ref MemoryBuffer1D<float, Stride1D.Dense>? buffer, int length)
-    {
-        if (buffer is null || buffer.Length < length)
-        {
-            buffer?.Dispose();
-            buffer = null;
-            buffer = _accelerator.Allocate1D<float>(length);
-        }
-
-        return buffer.View.SubView(0, length);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System;
 using ILGPU;
 using ILGPU.Runtime;
+using SimAM.Gpu.Ilgpu.Runtime;
 
 namespace SimAM.Gpu.Ilgpu.Kernels;
 
@@ -48,7 +49,7 @@ internal sealed class PlaneLaunches : IDisposable
     public int MaxGroupSize { get; }
 
     /// <summary>Gets a statistics buffer of at least <paramref name="planes"/> planes, for calls that keep none.</summary>
-    public ArrayView1D<double, Stride1D.Dense> ScratchStatistics(int planes) => AtLeast(ref _statistics, 2L * planes).View.SubView(0, 2L * planes);
+    public ArrayView1D<double, Stride1D.Dense> ScratchStatistics(int planes) => ScratchBuffers.AtLeast(_accelerator, ref _statistics, 2L * planes);
 
     /// <summary>y = SimAM(x), and each plane's (μ, v) into <paramref name="statistics"/>; <paramref name="y"/> may be <paramref name="x"/>.</summary>
     public void Forward(ArrayView<float> x, ArrayView<float> y, ArrayView<double> statistics, int planes, int planeSize, float lambda)
@@ -83,7 +84,7 @@ internal sealed class PlaneLaunches : IDisposable
         }
 
         var launches = planes * layout.Groups;
-        var weighted = AtLeast(ref _partialWeighted, 2L * launches).View.SubView(0, 2L * launches);
+        var weighted = ScratchBuffers.AtLeast(_accelerator, ref _partialWeighted, 2L * launches);
         _kernels.BackwardPartials(Config(launches, layout.GroupSize, 2), x, g, statistics, weighted, planeSize, layout.Chunk, layout.Groups, lambda);
         _kernels.BackwardChunk(Config(launches, layout.GroupSize, 0), x, g, dx, statistics, weighted, planeSize, layout.Chunk, layout.Groups, lambda);
     }
@@ -137,8 +138,8 @@ internal sealed class PlaneLaunches : IDisposable
     private void Statistics(ArrayView<float> x, ArrayView<double> statistics, int planes, SplitLayout layout)
     {
         var launches = planes * layout.Groups;
-        var sums = AtLeast(ref _partialSums, launches).View.SubView(0, launches);
-        var squares = AtLeast(ref _partialSquares, launches).View.SubView(0, launches);
+        var sums = ScratchBuffers.AtLeast(_accelerator, ref _partialSums, launches);
+        var squares = ScratchBuffers.AtLeast(_accelerator, ref _partialSquares, launches);
         _kernels.PartialSums(Config(launches, layout.GroupSize, 1), x, sums, layout.PlaneSize, layout.Chunk, layout.Groups);
         _kernels.PartialSquares(Config(launches, layout.GroupSize, 1), x, sums, squares, layout.PlaneSize, layout.Chunk, layout.Groups);
         _kernels.FinishStatistics(planes, sums, squares, statistics, layout.PlaneSize, layout.Groups);
@@ -161,17 +162,6 @@ internal sealed class PlaneLaunches : IDisposable
             ? new KernelConfig(groups, groupSize)
             : new KernelConfig(groups, groupSize, SharedMemoryConfig.RequestDynamic<double>(doublesPerThread * groupSize));
 
-    private MemoryBuffer1D<double, Stride1D.Dense> AtLeast(ref MemoryBuffer1D<double, Stride1D.Dense>? buffer, long length)
-    {
-        if (buffer is null || buffer.Length < length)
-        {
-            buffer?.Dispose();
-            buffer = null;
-            buffer = _accelerator.Allocate1D<double>(length);
-        }
-
-        return buffer;
-    }
 }
 
 /// <summary>
