@@ -28,8 +28,8 @@ internal static class BenchCommand
         {
             Description = $"Run {BenchShapes.Quick.Count} smaller shapes with fewer repetitions (well under a minute on 2 cores).",
         };
-        var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file.", HelpName = "file" };
-        var svg = new Option<string?>("--svg") { Description = "Also write a bar chart of the throughputs as SVG to this file.", HelpName = "file" };
+        var json = CommonOptions.OptionalPath("--json", "Also write the results as JSON to this file.");
+        var svg = CommonOptions.OptionalPath("--svg", "Also write a bar chart of the throughputs as SVG to this file.");
         var shapes = new Option<string[]>("--shape")
         {
             Description = "Benchmark this shape instead of the built-in set, e.g. 8,256,56,56 (repeat the option for several). " +

@@ -13,6 +13,41 @@ internal static class CommonOptions
     public static Option<string> RequiredPath(string name, string description) =>
         new(name) { Description = description, Required = true, HelpName = "file" };
 
+    /// <summary>Creates a path option that may be left out.</summary>
+    /// <param name="name">The option name, e.g. <c>--json</c>.</param>
+    /// <param name="description">The help text.</param>
+    /// <returns>The option; its value is <see langword="null"/> when it is not given.</returns>
+    public static Option<string?> OptionalPath(string name, string description) =>
+        new(name) { Description = description, HelpName = "file" };
+
+    /// <summary>Creates a whole-number option with a default, refused outside [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    /// <param name="name">The option name, e.g. <c>--channels</c>.</param>
+    /// <param name="description">The help text.</param>
+    /// <param name="defaultValue">The value when the option is not given.</param>
+    /// <param name="helpName">The value's name in the help, e.g. <c>count</c>.</param>
+    /// <param name="min">The least value allowed.</param>
+    /// <param name="max">The greatest value allowed; <see cref="int.MaxValue"/> for no bound, which the error then does not name.</param>
+    /// <returns>The option.</returns>
+    public static Option<int> Number(string name, string description, int defaultValue, string helpName, int min, int max = int.MaxValue)
+    {
+        var option = new Option<int>(name)
+        {
+            Description = description,
+            DefaultValueFactory = _ => defaultValue,
+            HelpName = helpName,
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is var value && (value < min || value > max))
+            {
+                result.AddError(max == int.MaxValue
+                    ? string.Create(CultureInfo.InvariantCulture, $"{name} must be {min} or more.")
+                    : string.Create(CultureInfo.InvariantCulture, $"{name} must be between {min} and {max}."));
+            }
+        });
+        return option;
+    }
+
     /// <summary>Creates <c>--lambda</c>: the regulariser λ, default 1e-4 as in the reference module.</summary>
     /// <returns>The option.</returns>
     public static Option<double> Lambda() => new("--lambda")

@@ -17,43 +17,16 @@ internal static class HeatmapCommand
     /// <returns>The command.</returns>
     public static Command Create(CliContext context)
     {
-        var input = new Option<string?>("--input")
-        {
-            Description = "The tensor x: a .npy file, float32 or float64, shape [N, C, H, W]. Not with --demo.",
-            HelpName = "file",
-        };
+        var input = CommonOptions.OptionalPath("--input", "The tensor x: a .npy file, float32 or float64, shape [N, C, H, W]. Not with --demo.");
         var demo = new Option<bool>("--demo")
         {
             Description = "Use a built-in synthetic input (shapes and blobs on noise, 8 channels of 64x64) instead of --input.",
         };
         var output = CommonOptions.RequiredPath("--output", "Where to write the PNG. Written only when complete.");
         var lambda = CommonOptions.Lambda();
-        var sample = new Option<int>("--sample")
-        {
-            Description = "Which sample n of the batch to draw.",
-            DefaultValueFactory = _ => 0,
-            HelpName = "n",
-        };
-        var channels = new Option<int>("--channels")
-        {
-            Description = "How many channels to draw, from channel 0 (fewer if the tensor has fewer).",
-            DefaultValueFactory = _ => 16,
-            HelpName = "count",
-        };
-        channels.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError("--channels must be 1 or more.");
-            }
-        });
-        sample.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 0)
-            {
-                result.AddError("--sample must be 0 or more.");
-            }
-        });
+        var sample = CommonOptions.Number("--sample", "Which sample n of the batch to draw.", 0, "n", min: 0);
+        var channels = CommonOptions.Number(
+            "--channels", "How many channels to draw, from channel 0 (fewer if the tensor has fewer).", 16, "count", min: 1);
 
         var command = new Command(
             "heatmap",

@@ -19,19 +19,7 @@ internal static class SelfTestCommand
             Description = "Seed for the random shapes and values (default: a new one each run, printed so a failure can be replayed).",
             HelpName = "n",
         };
-        var shapes = new Option<int>("--shapes")
-        {
-            Description = "How many random shapes to add to the fixed ones.",
-            DefaultValueFactory = _ => 8,
-            HelpName = "count",
-        };
-        shapes.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 0 or > 1000)
-            {
-                result.AddError("--shapes must be between 0 and 1000.");
-            }
-        });
+        var shapes = CommonOptions.Number("--shapes", "How many random shapes to add to the fixed ones.", 8, "count", min: 0, max: 1000);
         var noGpu = new Option<bool>("--no-gpu")
         {
             Description = "Check the CPU engine only: do not list or check the GPU backends' devices.",

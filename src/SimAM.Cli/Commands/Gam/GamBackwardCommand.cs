@@ -23,12 +23,10 @@ internal static class GamBackwardCommand
         var input = CommonOptions.RequiredPath("--input", "The forward input x: a .npy file, float32 or float64, shape [N, C, H, W].");
         var gradOutput = CommonOptions.RequiredPath("--grad-output", "The gradient g = dL/dy: same dtype and shape as x.");
         var output = CommonOptions.RequiredPath("--output", "Where to write dx = dL/dx (same dtype and shape as x). Written only when complete.");
-        var paramGrads = new Option<string?>("--param-grads")
-        {
-            Description = "Also write dL/dw for every learnable parameter under its PyTorch state_dict name (.safetensors; F32 for float32 x, " +
-                "F64 for float64). Written together with --output: both files or neither.",
-            HelpName = "file",
-        };
+        var paramGrads = CommonOptions.OptionalPath(
+            "--param-grads",
+            "Also write dL/dw for every learnable parameter under its PyTorch state_dict name (.safetensors; F32 for float32 x, " +
+                "F64 for float64). Written together with --output: both files or neither.");
         var command = new Command(
             "backward",
             "Computes the gradients of GAM for g = dL/dy: the forward pass in --mode keeping its activations, then the backward pass " +

@@ -22,12 +22,10 @@ internal static class GamBenchCommand
     public static Command Create(CliContext context)
     {
         var quick = new Option<bool>("--quick") { Description = "One warm-up call and at least 5 rounds instead of 3 and 9 (every shape and mode is still measured)." };
-        var json = new Option<string?>("--json")
-        {
-            Description = "Also write the results as JSON to this file: a list of {shape, groups, shuffle_groups, mode, forward_ms, gflops, fma_peak_gflops, of_peak, " +
-                "forward_activations_ms, backward_ms, backward_gflops, backward_of_peak, train_step_ms}; the last five are null for eval rows.",
-            HelpName = "file",
-        };
+        var json = CommonOptions.OptionalPath(
+            "--json",
+            "Also write the results as JSON to this file: a list of {shape, groups, shuffle_groups, mode, forward_ms, gflops, fma_peak_gflops, of_peak, " +
+                "forward_activations_ms, backward_ms, backward_gflops, backward_of_peak, train_step_ms}; the last five are null for eval rows.");
         var command = new Command(
             "bench",
             "Times the GAM forward pass on standard CNN shapes in eval and train mode, and in train mode a training step (the forward pass keeping " +
