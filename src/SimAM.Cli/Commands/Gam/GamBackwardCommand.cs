@@ -27,16 +27,16 @@ internal static class GamBackwardCommand
             "--param-grads",
             "Also write dL/dw for every learnable parameter under its PyTorch state_dict name (.safetensors; F32 for float32 x, " +
                 "F64 for float64). Written together with --output: both files or neither.");
-        var command = new Command(
+        var command = module.CreateCommand(
             "backward",
             "Computes the gradients of GAM for g = dL/dy: the forward pass in --mode keeping its activations, then the backward pass " +
             "(train: through the batch statistics, as after PyTorch's module.train(); eval: through BatchNorm with the running statistics). " +
             "The weight file is only read: running statistics that train mode updates are not saved.\n" +
-            "Example: simam gam backward --weights gam.safetensors --input x.npy --grad-output g.npy --output dx.npy --param-grads grads.safetensors --mode train")
-        {
-            module.Weights, input, gradOutput, output, paramGrads,
-        };
-        module.AddSettings(command);
+            "Example: simam gam backward --weights gam.safetensors --input x.npy --grad-output g.npy --output dx.npy --param-grads grads.safetensors --mode train",
+            input,
+            gradOutput,
+            output,
+            paramGrads);
         command.SetAction(parse => Run(
             context,
             module.Parse(parse),

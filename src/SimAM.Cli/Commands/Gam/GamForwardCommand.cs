@@ -14,14 +14,12 @@ internal static class GamForwardCommand
         var module = new GamModuleOptions();
         var input = CommonOptions.RequiredPath("--input", "The input tensor x: a .npy file, float32 or float64, shape [N, C, H, W].");
         var output = CommonOptions.RequiredPath("--output", "Where to write y (same dtype and shape as x). Written only when complete.");
-        var command = new Command(
+        var command = module.CreateCommand(
             "forward",
             "Applies GAM: y = x1 * sigmoid(BN(conv7x7(ReLU(BN(conv7x7(x1)))))) with x1 = x * MLP(x) over each pixel's channels.\n" +
-            "Example: simam gam forward --weights gam.safetensors --input x.npy --output y.npy")
-        {
-            module.Weights, input, output,
-        };
-        module.AddSettings(command);
+            "Example: simam gam forward --weights gam.safetensors --input x.npy --output y.npy",
+            input,
+            output);
         command.SetAction(parse => Run(context, module.Parse(parse), parse.GetRequiredValue(input), parse.GetRequiredValue(output)));
         return command;
     }

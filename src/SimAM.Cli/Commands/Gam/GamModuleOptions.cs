@@ -8,23 +8,34 @@ namespace SimAM.Cli.Commands.Gam;
 /// </summary>
 internal sealed class GamModuleOptions
 {
+    private readonly Option<string> _weights =
+        CommonOptions.RequiredPath("--weights", "The module's weights: a .safetensors or .npz file with PyTorch's state_dict names.");
     private readonly Option<string> _mode = GamOptionParsing.Mode();
     private readonly Option<string> _gate = GamOptionParsing.ChannelGate();
     private readonly Option<int> _shuffle = GamOptionParsing.ShuffleGroups();
     private readonly Option<int?> _threads = CommonOptions.Threads();
 
-    /// <summary>Gets <c>--weights</c>, which a command lists first.</summary>
-    public Option<string> Weights { get; } =
-        CommonOptions.RequiredPath("--weights", "The module's weights: a .safetensors or .npz file with PyTorch's state_dict names.");
-
-    /// <summary>Adds the options after the files: <c>--mode</c>, <c>--channel-gate</c>, <c>--shuffle-groups</c>, <c>--threads</c>.</summary>
-    /// <param name="command">The command.</param>
-    public void AddSettings(Command command)
+    /// <summary>
+    /// Creates a command whose options are, in this order: <c>--weights</c>, <paramref name="files"/>, then
+    /// <c>--mode</c>, <c>--channel-gate</c>, <c>--shuffle-groups</c> and <c>--threads</c>.
+    /// </summary>
+    /// <param name="name">The command's name.</param>
+    /// <param name="description">The command's help text.</param>
+    /// <param name="files">The command's own options, listed after <c>--weights</c>.</param>
+    /// <returns>The command, without an action.</returns>
+    public Command CreateCommand(string name, string description, params Option[] files)
     {
+        var command = new Command(name, description) { _weights };
+        foreach (var file in files)
+        {
+            command.Add(file);
+        }
+
         command.Add(_mode);
         command.Add(_gate);
         command.Add(_shuffle);
         command.Add(_threads);
+        return command;
     }
 
     /// <summary>Reads the options' values.</summary>
@@ -32,7 +43,7 @@ internal sealed class GamModuleOptions
     /// <returns>The weight file, mode and module options.</returns>
     /// <exception cref="CliException">A mode or gate is not one of the values allowed.</exception>
     public GamModuleChoice Parse(ParseResult parse) => new(
-        parse.GetRequiredValue(Weights),
+        parse.GetRequiredValue(_weights),
         GamOptionParsing.ParseMode(parse.GetRequiredValue(_mode)),
         GamOptionParsing.Options(
             GamOptionParsing.ParseChannelGate(parse.GetRequiredValue(_gate)), parse.GetValue(_shuffle), parse.GetValue(_threads)));
