@@ -1,6 +1,4 @@
-using System;
 using SimAM.Cli.Npy;
-using SimAM.Gpu;
 
 namespace SimAM.Cli.Commands;
 
@@ -147,23 +145,5 @@ internal sealed record EngineChoice(BackendKind Backend, string? Device, SimAmLa
             throw new CliException(
                 $"{path}: --backend {Spelling(Backend)} supports float32 only; got '{NpyHeader.Descr(dtype)}' (save x.astype('<f4') or use --backend {Cpu})");
         }
-    }
-
-    /// <summary>Starts the OpenCL backend on the chosen device (builds its kernels).</summary>
-    /// <param name="device">Part of the device's name, or <see langword="null"/> for the default device.</param>
-    /// <returns>The backend; the caller disposes it.</returns>
-    /// <exception cref="CliException">No OpenCL runtime, platform or matching device, or the kernels did not build: the reason in one line.</exception>
-    public static OpenClBackend CreateOpenCl(string? device) =>
-        OpenClBackend.TryCreate(out var backend, out var reason, device)
-            ? backend
-            : throw new CliException($"OpenCL backend unavailable: {reason}");
-
-    /// <summary>Turns an OpenCL failure during a call (for example the device running out of memory) into a one-line error.</summary>
-    /// <param name="exception">The failure.</param>
-    /// <returns>The error.</returns>
-    public static CliException FromOpenCl(OpenClException exception)
-    {
-        ArgumentNullException.ThrowIfNull(exception);
-        return new CliException($"OpenCL backend failed: {exception.Message}", exception);
     }
 }

@@ -18,10 +18,19 @@ internal static class GpuBackends
     /// <exception cref="CliException">The backend has no such device, or could not start: the reason in one line.</exception>
     public static ISimAmBackend Create(BackendKind backend, string? device) => backend switch
     {
-        BackendKind.OpenCl => EngineChoice.CreateOpenCl(device),
+        BackendKind.OpenCl => CreateOpenCl(device),
         BackendKind.Ilgpu => CreateIlgpu(device),
         _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "not a GPU backend"),
     };
+
+    /// <summary>Starts the OpenCL backend on the chosen device (builds its kernels).</summary>
+    /// <param name="device">Part of the device's name, or <see langword="null"/> for the default device.</param>
+    /// <returns>The backend; the caller disposes it.</returns>
+    /// <exception cref="CliException">No OpenCL runtime, platform or matching device, or the kernels did not build: the reason in one line.</exception>
+    public static OpenClBackend CreateOpenCl(string? device) =>
+        OpenClBackend.TryCreate(out var backend, out var reason, device)
+            ? backend
+            : throw new CliException($"OpenCL backend unavailable: {reason}");
 
     /// <summary>Starts the ILGPU backend (compiles its kernels).</summary>
     /// <param name="device">Part of a device's name, <c>cpu</c> for ILGPU's CPU accelerator, or <see langword="null"/> for the first GPU.</param>
@@ -44,7 +53,7 @@ internal static class GpuBackends
         }
         catch (OpenClException exception)
         {
-            throw EngineChoice.FromOpenCl(exception);
+            throw FromOpenCl(exception);
         }
         catch (AcceleratorException exception)
         {
@@ -62,6 +71,15 @@ internal static class GpuBackends
         ArgumentNullException.ThrowIfNull(call);
         using var started = Create(backend, device);
         Guard(() => call(started));
+    }
+
+    /// <summary>Turns an OpenCL failure during a call (for example the device running out of memory) into a one-line error.</summary>
+    /// <param name="exception">The failure.</param>
+    /// <returns>The error.</returns>
+    public static CliException FromOpenCl(OpenClException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return new CliException($"OpenCL backend failed: {exception.Message}", exception);
     }
 
     /// <summary>Turns an ILGPU failure during a call (for example the device running out of memory) into a one-line error.</summary>
