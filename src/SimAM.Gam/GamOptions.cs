@@ -62,6 +62,13 @@ public sealed class GamOptions
     /// </summary>
     internal bool? PackedConvolution { get; init; }
 
+    /// <summary>
+    /// Gets whether eval passes run their convolutions through the discrete Fourier transform: <see langword="null"/> (the
+    /// default) lets the cost model choose per shape (never while <see cref="PackedConvolution"/> forces an algorithm); tests
+    /// set it to run the spectral path on every shape it takes (one group).
+    /// </summary>
+    internal bool? SpectralConvolution { get; init; }
+
     internal int EffectiveDegreeOfParallelism =>
         _maxDegreeOfParallelism == -1 ? Environment.ProcessorCount : _maxDegreeOfParallelism;
 }

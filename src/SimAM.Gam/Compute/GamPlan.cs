@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Threading;
+using SimAM.Gam.Compute.Spectral;
 
 namespace SimAM.Gam.Compute;
 
@@ -22,8 +24,25 @@ internal sealed class GamPlan<T>
     /// </summary>
     private const int PackedPanelBytes = 16 * 1024;
 
+    /// <summary>The largest analysis matrix (pixels × spectral components) of a spectral plan: maps up to about 28×28.</summary>
+    private const long MaxSpectralMatrix = 1L << 20;
+
+    /// <summary>
+    /// What reading one element of the spectral weights from memory costs in units of one FMA lane: two cores retire 64
+    /// lanes a cycle, while memory delivers under two floats a cycle; the weights are read once per pass and do not fit the cache.
+    /// </summary>
+    private const int WeightReadCost = 40;
+
+    /// <summary>The batch <see cref="SpectralPays"/> assumes (the weights' reads are shared by a pass's samples).</summary>
+    private const int NominalBatch = 8;
+
+    private readonly GamWeights _weights;
+    private readonly object _spectralLock = new();
+    private SpectralPlan<T>? _spectralWeights;
+
     public GamPlan(GamWeights weights, GamMode mode, bool keepActivations, int batch, int height, int width, GamOptions options, int tilePositions, int blockRows)
     {
+        _weights = weights;
         TilePositions = tilePositions;
         KeepsActivations = keepActivations;
         BlockRows = blockRows;
@@ -36,6 +55,12 @@ internal sealed class GamPlan<T>
         ChannelGate = options.ChannelGate;
         ShuffleGroups = options.ShuffleGroups;
         Geometry = new PaddedGeometry(height, width);
+        Workers = options.EffectiveDegreeOfParallelism;
+        var spectral = new SpectralGeometry(height, width);
+        Spectral = mode == GamMode.Eval && !keepActivations && Groups == 1 && spectral.AnalysisLength <= MaxSpectralMatrix
+            && (options.SpectralConvolution ?? (options.PackedConvolution is null && SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels)))
+            ? spectral
+            : null;
         Mask = new T[Geometry.PlaneStride];
         Geometry.FillMask<T>(Mask, AllOnes());
 
@@ -66,7 +91,7 @@ internal sealed class GamPlan<T>
 
         WeightsVersion = VersionOf(weights, mode, keepActivations);
         Backward = keepActivations ? new BackwardFilters<T>(weights, blockRows) : null;
-        Packed = options.PackedConvolution ?? PackingPays(batch, height, width, tilePositions, Channels * Taps / Groups, Hidden, Hidden * Taps / Groups, OutChannels);
+        Packed = Spectral is null && (options.PackedConvolution ?? PackingPays(batch, height, width, tilePositions, Channels * Taps / Groups, Hidden, Hidden * Taps / Groups, OutChannels));
 
         // The micro-kernel's step offsets: one table per kind of reduction, each shared by every tile and chunk.
         var stride = Geometry.PlaneStride;
@@ -184,7 +209,37 @@ internal sealed class GamPlan<T>
     /// Gets a value indicating whether the pass runs in phases over the whole batch with the raw convolutions (bias only)
     /// and BatchNorm applied between them: train mode, and any pass that keeps activations.
     /// </summary>
-    public bool Phased => Mode == GamMode.Train || KeepsActivations;
+    public bool Phased => Mode == GamMode.Train || KeepsActivations || Spectral is not null;
+
+    /// <summary>
+    /// Gets the sizes of the spectral convolutions where this eval plan runs its convolutions through the discrete Fourier
+    /// transform (<see cref="SpectralConvolution{T, TV, TLanes}"/>), else null. Such a plan runs in phases, as train mode
+    /// does, with BatchNorm from the running statistics as a step of its own.
+    /// </summary>
+    public SpectralGeometry? Spectral { get; }
+
+    /// <summary>Gets the transforms and transformed weights of a spectral plan, built on first use (once per plan).</summary>
+    public SpectralPlan<T> SpectralWeights
+    {
+        get
+        {
+            // Plans are shared by concurrent callers: the first builds the weights, the others wait for them.
+            var built = Volatile.Read(ref _spectralWeights);
+            if (built is null)
+            {
+                lock (_spectralLock)
+                {
+                    built = _spectralWeights ?? new SpectralPlan<T>(Spectral!.Value, _weights, Workers);
+                    Volatile.Write(ref _spectralWeights, built);
+                }
+            }
+
+            return built;
+        }
+    }
+
+    /// <summary>Gets the threads a pass of this plan may use (also those that transform the spectral weights).</summary>
+    public int Workers { get; }
 
     /// <summary>Gets the transposed weights of the backward pass (plans that keep activations only).</summary>
     public BackwardFilters<T>? Backward { get; }
@@ -249,6 +304,30 @@ internal sealed class GamPlan<T>
         var packed = (pixels + tilePositions - 1) / tilePositions * tilePositions;
         var work = ((long)k1 * cout1) + ((long)k2 * cout2);
         return (packed * (work + (32L * (k1 + k2)))) < direct * work;
+    }
+
+    /// <summary>
+    /// Compares the spectral convolutions with the cheaper of the direct and packed paths, in units of one vector FMA lane
+    /// (as <see cref="PackingPays"/>): per bin and pair of channels four real FMAs for every sample, the dense transforms of
+    /// every input and output plane, and the transformed weights read from memory once per pass. The comparison is made for
+    /// <see cref="NominalBatch"/> samples whatever the call's batch: the two algorithms round differently, and a sample's
+    /// result must not depend on the batch it comes in.
+    /// </summary>
+    private static bool SpectralPays(int height, int width, int tilePositions, int channels, int hidden, int outChannels)
+    {
+        const int batch = NominalBatch;
+        var spectral = new SpectralGeometry(height, width);
+        var pairs = ((long)channels * hidden) + ((long)hidden * outChannels);
+        var products = 4L * batch * spectral.Bins * pairs;
+        var transforms = (long)batch * (channels + (2L * hidden) + outChannels) * spectral.Pixels * spectral.PaddedComponents;
+        var weights = 2L * spectral.Bins * pairs * WeightReadCost;
+
+        var rowPositions = (long)height * (width + PaddedGeometry.Pad);
+        var direct = (long)batch * ((rowPositions + tilePositions - 1) / tilePositions) * tilePositions;
+        var packed = ((long)batch * height * width + tilePositions - 1) / tilePositions * tilePositions;
+        var taps = pairs * Taps;
+        var convolution = Math.Min(direct * taps, packed * (taps + (32L * Taps * (channels + hidden))));
+        return products + transforms + weights < convolution;
     }
 
     /// <summary>Gets the weights version a plan depends on: eval folds the running statistics in; train and plans that keep activations do not.</summary>

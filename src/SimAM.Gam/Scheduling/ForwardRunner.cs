@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using SimAM.Gam.Compute;
 using SimAM.Gam.Compute.Lanes;
+using SimAM.Gam.Compute.Spectral;
 
 namespace SimAM.Gam.Scheduling;
 
@@ -75,7 +76,7 @@ internal static class ForwardRunner
             var train = plan.Mode == GamMode.Train;
             phases.Execute(Phase.Pad);
             phases.Execute(Phase.ChannelMlp);
-            phases.Execute(Phase.Convolution1);
+            phases.Convolve(1);
             if (train)
             {
                 phases.Execute(Phase.Moments1);
@@ -83,7 +84,7 @@ internal static class ForwardRunner
 
             Normalization(plan, weights, workspace, 1, activations);
             phases.Execute(Phase.Normalize1);
-            phases.Execute(Phase.Convolution2);
+            phases.Convolve(2);
             if (train)
             {
                 phases.Execute(Phase.Moments2);
@@ -142,6 +143,9 @@ internal static class ForwardRunner
         Convolution2,
         Moments2,
         Finish,
+        Analysis,
+        SpectralProduct,
+        Synthesis,
     }
 
     /// <summary>The context of one pass as a struct action: raw pointers and sizes, no closure per phase or item.</summary>
@@ -160,6 +164,7 @@ internal static class ForwardRunner
         private readonly int _packedTiles;
         private readonly KeptMaps<T>? _kept;
         private Phase _phase;
+        private int _layer;
 
         public Phases(GamPlan<T> plan, GamWorkspace<T> workspace, T* input, T* output, int workers, KeptMaps<T>? kept)
         {
@@ -190,6 +195,24 @@ internal static class ForwardRunner
         }
 
         public readonly void Run(int worker, int from, int to) => RunItems(worker, from, to);
+
+        /// <summary>
+        /// Runs convolution <paramref name="layer"/> (1 or 2) of a phased pass over the whole batch: in a spectral plan its
+        /// three phases (the inputs' spectra, the per-bin products, the outputs' planes), else the convolution phase.
+        /// </summary>
+        public void Convolve(int layer)
+        {
+            if (_plan.Spectral is null)
+            {
+                Execute(layer == 1 ? Phase.Convolution1 : Phase.Convolution2);
+                return;
+            }
+
+            _layer = layer;
+            Execute(Phase.Analysis);
+            Execute(Phase.SpectralProduct);
+            Execute(Phase.Synthesis);
+        }
 
         /// <summary>Runs a worker's run of convolution items, one sample at a time (each sample's items are chunked together).</summary>
         private readonly void RunConvolution(int worker, int from, int to)
@@ -280,6 +303,9 @@ internal static class ForwardRunner
                 Phase.Normalize1 => Samples * plan.Hidden,
                 Phase.Convolution2 => Samples * plan.Groups * plan.Conv2.BlocksPerGroup * _tiles,
                 Phase.Moments2 => plan.OutChannels,
+                Phase.Analysis => SpectralConvolution<T, TV, TLanes>.TransformItems(plan.Batch, _layer == 1 ? plan.Channels : plan.Hidden),
+                Phase.SpectralProduct => SpectralConvolution<T, TV, TLanes>.ProductItems(plan.Spectral!.Value, plan.SpectralWeights.Filter(_layer)),
+                Phase.Synthesis => SpectralConvolution<T, TV, TLanes>.TransformItems(plan.Batch, _layer == 1 ? plan.Hidden : plan.OutChannels),
                 _ => Samples * plan.OutChannels,
             };
         }
@@ -338,6 +364,19 @@ internal static class ForwardRunner
 
                 case Phase.Finish:
                     FinishTrain(item, tile);
+                    break;
+                case Phase.Analysis:
+                    SpectralConvolution<T, TV, TLanes>.Analyse(
+                        plan.SpectralWeights, geometry, _layer == 1 ? _workspace.Inputs : _workspace.Hidden, _layer == 1 ? plan.Channels : plan.Hidden, plan.Batch, item,
+                        _workspace.Spectra, _workspace.WorkerSpectra[worker]);
+                    break;
+                case Phase.SpectralProduct:
+                    SpectralConvolution<T, TV, TLanes>.Multiply(plan.SpectralWeights.Filter(_layer), plan.Batch, _workspace.Spectra, _workspace.Products, item);
+                    break;
+                case Phase.Synthesis:
+                    SpectralConvolution<T, TV, TLanes>.Synthesise(
+                        plan.SpectralWeights, plan.SpectralWeights.Filter(_layer), geometry, _workspace.Products, plan.Batch, item,
+                        _layer == 1 ? _workspace.Hidden : _workspace.Maps, _workspace.WorkerSpectra[worker]);
                     break;
             }
         }

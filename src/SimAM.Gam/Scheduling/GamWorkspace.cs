@@ -19,7 +19,7 @@ namespace SimAM.Gam.Scheduling;
 internal sealed class GamWorkspace<T>
     where T : unmanaged, IBinaryFloatingPointIeee754<T>
 {
-    private (GamMode, int, int, int, int, int, int, int, int, bool) _layout;
+    private (GamMode, int, int, int, int, int, int, int, int, bool, bool) _layout;
     private bool _prepared;
     private (int, int, int, int, int) _backwardLayout;
 
@@ -36,6 +36,15 @@ internal sealed class GamWorkspace<T>
 
     public T[][] WorkerTiles { get; private set; } = [];
 
+    /// <summary>Gets the half spectra of a spectral convolution's input planes, [bin][sample][real, imaginary][channel] (spectral plans only).</summary>
+    public T[] Spectra { get; private set; } = [];
+
+    /// <summary>Gets the half spectra of a spectral convolution's output planes, laid out as <see cref="Spectra"/> (spectral plans only).</summary>
+    public T[] Products { get; private set; } = [];
+
+    /// <summary>Gets each worker's scratch for the transforms of one vector of planes (spectral plans only).</summary>
+    public T[][] WorkerSpectra { get; private set; } = [];
+
     /// <summary>Gets each worker's packed panel followed by its tile's partial sums, [output channel][tile position] (packed convolutions only).</summary>
     public T[][] WorkerPanels { get; private set; } = [];
 
@@ -43,13 +52,14 @@ internal sealed class GamWorkspace<T>
     public static long Bytes(GamPlan<T> plan, int workers, int tilePositions)
     {
         var (inputs, hidden, maps, perWorker) = Sizes(plan, workers, tilePositions);
-        return (inputs + hidden + maps + (perWorker * workers)) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        var (spectra, products, spectralScratch) = SpectralSizes(plan);
+        return (inputs + hidden + maps + spectra + products + ((perWorker + spectralScratch) * workers)) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
     }
 
     /// <summary>Makes the buffers fit <paramref name="plan"/> (allocating only when a shape or width needs more).</summary>
     public void Prepare(GamPlan<T> plan, int workers, int tilePositions)
     {
-        var layout = (plan.Mode, plan.Batch, plan.Channels, plan.Hidden, plan.OutChannels, plan.Height, plan.Width, workers, tilePositions, plan.Packed);
+        var layout = (plan.Mode, plan.Batch, plan.Channels, plan.Hidden, plan.OutChannels, plan.Height, plan.Width, workers, tilePositions, plan.Packed, plan.Spectral is not null);
         if (_prepared && _layout == layout)
         {
             return;
@@ -76,6 +86,18 @@ internal sealed class GamWorkspace<T>
             }
         }
 
+        var (spectra, products, spectralScratch) = SpectralSizes(plan);
+        Spectra = Fit(Spectra, spectra);
+        Products = Fit(Products, products);
+        if (WorkerSpectra.Length < workers || (WorkerSpectra.Length > 0 && WorkerSpectra[0].Length < spectralScratch))
+        {
+            WorkerSpectra = new T[workers][];
+            for (var w = 0; w < workers; w++)
+            {
+                WorkerSpectra[w] = new T[spectralScratch];
+            }
+        }
+
         var channels = Math.Max(plan.Hidden, plan.OutChannels);
         Moments = Moments.Length >= 2 * channels ? Moments : new double[2 * channels];
         Normalization = Normalization.Length >= 2 * channels ? Normalization : new T[2 * channels];
@@ -98,6 +120,24 @@ internal sealed class GamWorkspace<T>
         long samples = plan.Phased || plan.Packed ? plan.Batch : workers;
         var perWorker = (plan.Packed ? PackedPanelLength(plan) : 0) + (((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows * tilePositions) + Math.Max(plan.BlockRows * tilePositions, ChunkLength);
         return (samples * plan.Channels * plane, samples * plan.Hidden * plane, samples * plan.OutChannels * plane, perWorker);
+    }
+
+    /// <summary>
+    /// The spectral buffers: both convolutions' input spectra share one buffer and their output spectra another; a worker
+    /// transforms one vector of planes at a time (as many lanes as 512 bits hold, the widest width).
+    /// </summary>
+    private static (long Spectra, long Products, int WorkerScratch) SpectralSizes(GamPlan<T> plan)
+    {
+        if (plan.Spectral is not { } spectral)
+        {
+            return (0, 0, 0);
+        }
+
+        var batch = plan.Batch;
+        return (
+            Math.Max(spectral.SpectraLength(batch, plan.Channels), spectral.SpectraLength(batch, plan.Hidden)),
+            Math.Max(spectral.SpectraLength(batch, plan.Hidden), spectral.SpectraLength(batch, plan.OutChannels)),
+            spectral.WorkerScratch(64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>()));
     }
 
     /// <summary>One tile's packed panel of <see cref="GamPlan{T}.ChunkChannels"/> channels, and the tile's partial sums for every output channel.</summary>

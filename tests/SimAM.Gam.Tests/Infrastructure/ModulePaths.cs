@@ -5,7 +5,7 @@ using Xunit;
 
 namespace SimAM.Gam.Tests.Infrastructure;
 
-/// <summary>Which convolution algorithm a module runs (<see cref="GamOptions"/>' internal <c>PackedConvolution</c>).</summary>
+/// <summary>Which convolution algorithm a module runs (<see cref="GamOptions"/>' internal <c>PackedConvolution</c> and <c>SpectralConvolution</c>).</summary>
 public enum ConvolutionPath
 {
     /// <summary>The micro-kernel slides over the zero-padded planes (<c>PackedConvolution = false</c>).</summary>
@@ -16,6 +16,12 @@ public enum ConvolutionPath
 
     /// <summary>The module's cost model chooses per shape (<c>PackedConvolution = null</c>, what users get).</summary>
     CostModel,
+
+    /// <summary>
+    /// Eval passes convolve through the discrete Fourier transform (<c>SpectralConvolution = true</c>); train passes, passes
+    /// that keep activations and grouped modules, which it does not take, run what the cost model picks.
+    /// </summary>
+    Spectral,
 }
 
 /// <summary>
@@ -35,8 +41,8 @@ public static class ModulePaths
     /// <summary>The name of the property that tells whether a one-width test class runs here.</summary>
     public const string IsAccelerated = nameof(IsAccelerated);
 
-    /// <summary>Gets the two algorithms a test forces (the cost model only ever picks one of them).</summary>
-    public static IReadOnlyList<ConvolutionPath> Forced { get; } = [ConvolutionPath.Direct, ConvolutionPath.Packed];
+    /// <summary>Gets the three algorithms a test forces (the cost model only ever picks one of them).</summary>
+    public static IReadOnlyList<ConvolutionPath> Forced { get; } = [ConvolutionPath.Direct, ConvolutionPath.Packed, ConvolutionPath.Spectral];
 
     public static IEnumerable<object[]> Kernels => SimAmKernels.Supported.Select(k => new object[] { k });
 
@@ -76,6 +82,7 @@ public static class ModulePaths
         {
             Kernel = kernel,
             PackedConvolution = path.PackedOption(),
+            SpectralConvolution = path == ConvolutionPath.Spectral ? true : (path == ConvolutionPath.CostModel ? null : false),
             MaxDegreeOfParallelism = threads,
             ChannelGate = gate,
             ShuffleGroups = shuffleGroups,

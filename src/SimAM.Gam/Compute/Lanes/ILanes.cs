@@ -37,6 +37,9 @@ internal interface ILanes<T, TV>
     /// <summary>Element-wise sum.</summary>
     static abstract TV Add(TV left, TV right);
 
+    /// <summary>Element-wise difference.</summary>
+    static abstract TV Subtract(TV left, TV right);
+
     /// <summary>Element-wise product.</summary>
     static abstract TV Multiply(TV left, TV right);
 

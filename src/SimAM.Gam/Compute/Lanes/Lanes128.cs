@@ -56,6 +56,9 @@ internal readonly struct Lanes128<T> : ILanes<T, Vector128<T>>
     public static Vector128<T> Add(Vector128<T> left, Vector128<T> right) => left + right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Subtract(Vector128<T> left, Vector128<T> right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Multiply(Vector128<T> left, Vector128<T> right) => left * right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

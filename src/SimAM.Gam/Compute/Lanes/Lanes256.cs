@@ -45,6 +45,9 @@ internal readonly struct Lanes256<T> : ILanes<T, Vector256<T>>
     public static Vector256<T> Add(Vector256<T> left, Vector256<T> right) => left + right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Subtract(Vector256<T> left, Vector256<T> right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Multiply(Vector256<T> left, Vector256<T> right) => left * right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -45,6 +45,9 @@ internal readonly struct Lanes512<T> : ILanes<T, Vector512<T>>
     public static Vector512<T> Add(Vector512<T> left, Vector512<T> right) => left + right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Subtract(Vector512<T> left, Vector512<T> right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Multiply(Vector512<T> left, Vector512<T> right) => left * right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

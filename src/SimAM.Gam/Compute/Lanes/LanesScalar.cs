@@ -37,6 +37,10 @@ internal readonly struct LanesScalar<T> : ILanes<T, T>
         typeof(T) == typeof(float) ? Cast(As<float>(left) + As<float>(right)) : Cast(As<double>(left) + As<double>(right));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Subtract(T left, T right) =>
+        typeof(T) == typeof(float) ? Cast(As<float>(left) - As<float>(right)) : Cast(As<double>(left) - As<double>(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Multiply(T left, T right) =>
         typeof(T) == typeof(float) ? Cast(As<float>(left) * As<float>(right)) : Cast(As<double>(left) * As<double>(right));
 

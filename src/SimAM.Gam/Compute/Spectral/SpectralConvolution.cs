@@ -1,0 +1,303 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using SimAM.Gam.Compute.Lanes;
+
+namespace SimAM.Gam.Compute.Spectral;
+
+/// <summary>
+/// A 7×7 "same" convolution of a whole batch through the discrete Fourier transform, in three phases of independent
+/// items: <see cref="Analyse"/> turns a vector's worth of one sample's input planes into their half spectra,
+/// <see cref="Multiply"/> forms one bin's output spectra of every sample as a complex GEMM over the input channels, and
+/// <see cref="Synthesise"/> turns a vector's worth of output spectra back into planes, adding the bias.
+/// </summary>
+/// <remarks>
+/// The spectra lie [bin][sample][real parts, imaginary parts][channel], so the GEMM of one bin reads each sample's row
+/// contiguously and the transforms of a vector of channels write and read whole vectors. Every value is computed by one
+/// item in one fixed order, so the result is the same for any number of threads.
+/// </remarks>
+internal static class SpectralConvolution<T, TV, TLanes>
+    where T : unmanaged
+    where TV : struct
+    where TLanes : ILanes<T, TV>
+{
+    /// <summary>Samples per register tile of the GEMM.</summary>
+    public const int TileSamples = 3;
+
+    /// <summary>Gets the output channels per register tile of the GEMM: two vectors where the width has 32 registers, else one.</summary>
+    public static int TileChannels => TLanes.Count * (Wide ? 2 : 1);
+
+    /// <summary>Gets the items of <see cref="Analyse"/> or <see cref="Synthesise"/>: one per sample and vector of channels.</summary>
+    public static int TransformItems(int batch, int channels) => batch * ((channels + TLanes.Count - 1) / TLanes.Count);
+
+    /// <summary>Gets the items of <see cref="Multiply"/>: one per bin and register tile of output channels.</summary>
+    public static int ProductItems(in SpectralGeometry geometry, SpectralFilter<T> filter) => geometry.Bins * (filter.OutPadded / TileChannels);
+
+    /// <summary>With 32 vector registers (AVX-512) a tile holds 3 samples × 2 vectors × 4 partial products; with 16, one vector.</summary>
+    private static bool Wide => Unsafe.SizeOf<TV>() >= 64;
+
+    /// <summary>
+    /// Item <paramref name="item"/> of the analysis (a sample and a vector of its channels): the half spectra of those of the
+    /// <paramref name="channels"/> padded planes per sample in <paramref name="planes"/>, into <paramref name="spectra"/>.
+    /// </summary>
+    public static void Analyse(SpectralPlan<T> plan, in PaddedGeometry geometry, ReadOnlySpan<T> planes, int channels, int batch, int item, Span<T> spectra, Span<T> scratch)
+    {
+        var lanes = TLanes.Count;
+        var spectral = plan.Geometry;
+        var groups = (channels + lanes - 1) / lanes;
+        var (n, first) = (item / groups, item % groups * lanes);
+        var count = Math.Min(lanes, channels - first);
+        var pixels = scratch[..(spectral.Pixels * lanes)];
+        var transformed = scratch.Slice(pixels.Length, spectral.PaddedComponents * lanes);
+
+        // The vector of planes, pixel by pixel (a plane per lane; lanes past the channels hold zeros).
+        pixels.Clear();
+        var stride = geometry.PlaneStride;
+        for (var lane = 0; lane < count; lane++)
+        {
+            var plane = planes.Slice((int)(((long)n * channels) + first + lane) * stride, stride);
+            for (var h = 0; h < geometry.Height; h++)
+            {
+                var row = plane.Slice(geometry.PositionOf(h, 0), geometry.Width);
+                for (var w = 0; w < row.Length; w++)
+                {
+                    pixels[(((h * geometry.Width) + w) * lanes) + lane] = row[w];
+                }
+            }
+        }
+
+        Apply(plan.Analysis, spectral.Pixels, spectral.PaddedComponents, pixels, transformed);
+
+        var padded = SpectralGeometry.PaddedChannels(channels);
+        ref var source = ref MemoryMarshal.GetReference(transformed);
+        for (var bin = 0; bin < spectral.Bins; bin++)
+        {
+            ref var row = ref spectra[(int)(((((long)bin * batch) + n) * 2 * padded) + first)];
+            TLanes.Store(TLanes.Load(ref Unsafe.Add(ref source, 2 * bin * lanes)), ref row);
+            TLanes.Store(TLanes.Load(ref Unsafe.Add(ref source, ((2 * bin) + 1) * lanes)), ref Unsafe.Add(ref row, padded));
+        }
+    }
+
+    /// <summary>
+    /// Item <paramref name="item"/> of the GEMM (a bin and a tile of output channels): for every sample,
+    /// products = Σ over the input channels of spectra · filter, complex, the real and imaginary parts in separate sums.
+    /// </summary>
+    public static void Multiply(SpectralFilter<T> filter, int batch, ReadOnlySpan<T> spectra, Span<T> products, int item)
+    {
+        var tiles = filter.OutPadded / TileChannels;
+        var (bin, first) = (item / tiles, item % tiles * TileChannels);
+        var inputs = filter.InChannels;
+        var inPadded = SpectralGeometry.PaddedChannels(inputs);
+        var outPadded = filter.OutPadded;
+        ref var weights = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(filter.Values), (nint)(((long)bin * inputs * 2 * outPadded) + first));
+        ref var rows = ref Unsafe.Add(ref MemoryMarshal.GetReference(spectra), (nint)((long)bin * batch * 2 * inPadded));
+        ref var results = ref Unsafe.Add(ref MemoryMarshal.GetReference(products), (nint)(((long)bin * batch * 2 * outPadded) + first));
+        for (var n = 0; n < batch; n += TileSamples)
+        {
+            Tile(
+                ref weights, 2 * outPadded, outPadded, ref Unsafe.Add(ref rows, (nint)n * 2 * inPadded), 2 * inPadded, inPadded, inputs,
+                Math.Min(TileSamples, batch - n), ref Unsafe.Add(ref results, (nint)n * 2 * outPadded), 2 * outPadded, outPadded);
+        }
+    }
+
+    /// <summary>
+    /// Item <paramref name="item"/> of the synthesis (a sample and a vector of its output channels): those planes from their
+    /// spectra in <paramref name="products"/>, the inverse transform plus the bias, written to the data positions of the padded planes.
+    /// </summary>
+    public static void Synthesise(SpectralPlan<T> plan, SpectralFilter<T> filter, in PaddedGeometry geometry, ReadOnlySpan<T> products, int batch, int item, Span<T> planes, Span<T> scratch)
+    {
+        var lanes = TLanes.Count;
+        var spectral = plan.Geometry;
+        var channels = filter.OutChannels;
+        var groups = (channels + lanes - 1) / lanes;
+        var (n, first) = (item / groups, item % groups * lanes);
+        var count = Math.Min(lanes, channels - first);
+        var transformed = scratch[..(spectral.Components * lanes)];
+        var pixels = scratch.Slice(transformed.Length, spectral.PaddedPixels * lanes);
+
+        var padded = filter.OutPadded;
+        ref var destination = ref MemoryMarshal.GetReference(transformed);
+        for (var bin = 0; bin < spectral.Bins; bin++)
+        {
+            ref readonly var row = ref products[(int)(((((long)bin * batch) + n) * 2 * padded) + first)];
+            TLanes.Store(TLanes.Load(ref Unsafe.AsRef(in row)), ref Unsafe.Add(ref destination, 2 * bin * lanes));
+            TLanes.Store(TLanes.Load(ref Unsafe.Add(ref Unsafe.AsRef(in row), padded)), ref Unsafe.Add(ref destination, ((2 * bin) + 1) * lanes));
+        }
+
+        Apply(plan.Synthesis, spectral.Components, spectral.PaddedPixels, transformed, pixels);
+
+        var bias = TLanes.Load(ref filter.Bias[first]);
+        ref var values = ref MemoryMarshal.GetReference(pixels);
+        for (var pixel = 0; pixel < spectral.Pixels; pixel++)
+        {
+            ref var value = ref Unsafe.Add(ref values, pixel * lanes);
+            TLanes.Store(TLanes.Add(TLanes.Load(ref value), bias), ref value);
+        }
+
+        var stride = geometry.PlaneStride;
+        for (var lane = 0; lane < count; lane++)
+        {
+            var plane = planes.Slice((int)(((long)n * channels) + first + lane) * stride, stride);
+            for (var h = 0; h < geometry.Height; h++)
+            {
+                var row = plane.Slice(geometry.PositionOf(h, 0), geometry.Width);
+                for (var w = 0; w < row.Length; w++)
+                {
+                    row[w] = pixels[(((h * geometry.Width) + w) * lanes) + lane];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// destination[q] = Σ over c &lt; <paramref name="inputs"/> of matrix[c·<paramref name="outputs"/> + q] · source[c], each source and
+    /// destination entry a vector (a plane per lane); <paramref name="outputs"/> is a multiple of eight, the matrix's rows padded with zeros.
+    /// </summary>
+    private static void Apply(ReadOnlySpan<T> matrix, int inputs, int outputs, ReadOnlySpan<T> source, Span<T> destination)
+    {
+        var n = TLanes.Count;
+        ref var m = ref MemoryMarshal.GetReference(matrix);
+        ref var x = ref MemoryMarshal.GetReference(source);
+        ref var y = ref MemoryMarshal.GetReference(destination);
+        for (var q = 0; q < outputs; q += SpectralGeometry.OutputBlock)
+        {
+            TV s0 = TLanes.Zero, s1 = TLanes.Zero, s2 = TLanes.Zero, s3 = TLanes.Zero, s4 = TLanes.Zero, s5 = TLanes.Zero, s6 = TLanes.Zero, s7 = TLanes.Zero;
+            ref var column = ref Unsafe.Add(ref m, q);
+            for (var c = 0; c < inputs; c++)
+            {
+                var v = TLanes.Load(ref Unsafe.Add(ref x, c * n));
+                ref var coefficients = ref Unsafe.Add(ref column, c * outputs);
+                s0 = TLanes.MultiplyAdd(TLanes.Broadcast(coefficients), v, s0);
+                s1 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref coefficients, 1)), v, s1);
+                s2 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref coefficients, 2)), v, s2);
+                s3 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref coefficients, 3)), v, s3);
+                s4 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref coefficients, 4)), v, s4);
+                s5 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref coefficients, 5)), v, s5);
+                s6 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref coefficients, 6)), v, s6);
+                s7 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref coefficients, 7)), v, s7);
+            }
+
+            ref var block = ref Unsafe.Add(ref y, q * n);
+            TLanes.Store(s0, ref block);
+            TLanes.Store(s1, ref Unsafe.Add(ref block, n));
+            TLanes.Store(s2, ref Unsafe.Add(ref block, 2 * n));
+            TLanes.Store(s3, ref Unsafe.Add(ref block, 3 * n));
+            TLanes.Store(s4, ref Unsafe.Add(ref block, 4 * n));
+            TLanes.Store(s5, ref Unsafe.Add(ref block, 5 * n));
+            TLanes.Store(s6, ref Unsafe.Add(ref block, 6 * n));
+            TLanes.Store(s7, ref Unsafe.Add(ref block, 7 * n));
+        }
+    }
+
+    /// <summary>
+    /// One register tile: <paramref name="samples"/> (at most three; the rows past them repeat the first, computed and never
+    /// stored) × one or two vectors of output channels, over every input channel. Per sample and vector four sums,
+    /// Σ Xr·Fr, Σ Xi·Fi, Σ Xr·Fi and Σ Xi·Fr, so every step is a plain FMA; then real = the first − the second, imaginary =
+    /// the third + the fourth.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile(
+        ref T weights, int weightStride, int imaginaryWeights, ref T rows, int rowStride, int imaginaryRows, int inputs, int samples,
+        ref T results, int resultStride, int imaginaryResults)
+    {
+        var n = TLanes.Count;
+        var wide = Wide;
+        ref var x0 = ref rows;
+        ref var x1 = ref samples > 1 ? ref Unsafe.Add(ref rows, rowStride) : ref rows;
+        ref var x2 = ref samples > 2 ? ref Unsafe.Add(ref rows, 2 * rowStride) : ref rows;
+        TV rr00 = TLanes.Zero, ii00 = TLanes.Zero, ri00 = TLanes.Zero, ir00 = TLanes.Zero;
+        TV rr10 = TLanes.Zero, ii10 = TLanes.Zero, ri10 = TLanes.Zero, ir10 = TLanes.Zero;
+        TV rr20 = TLanes.Zero, ii20 = TLanes.Zero, ri20 = TLanes.Zero, ir20 = TLanes.Zero;
+        TV rr01 = TLanes.Zero, ii01 = TLanes.Zero, ri01 = TLanes.Zero, ir01 = TLanes.Zero;
+        TV rr11 = TLanes.Zero, ii11 = TLanes.Zero, ri11 = TLanes.Zero, ir11 = TLanes.Zero;
+        TV rr21 = TLanes.Zero, ii21 = TLanes.Zero, ri21 = TLanes.Zero, ir21 = TLanes.Zero;
+        for (var i = 0; i < inputs; i++)
+        {
+            ref var f = ref Unsafe.Add(ref weights, (nint)i * weightStride);
+            var fr0 = TLanes.Load(ref f);
+            var fi0 = TLanes.Load(ref Unsafe.Add(ref f, imaginaryWeights));
+            var xr = TLanes.Broadcast(Unsafe.Add(ref x0, i));
+            var xi = TLanes.Broadcast(Unsafe.Add(ref x0, imaginaryRows + i));
+            rr00 = TLanes.MultiplyAdd(xr, fr0, rr00);
+            ii00 = TLanes.MultiplyAdd(xi, fi0, ii00);
+            ri00 = TLanes.MultiplyAdd(xr, fi0, ri00);
+            ir00 = TLanes.MultiplyAdd(xi, fr0, ir00);
+            if (wide)
+            {
+                var fr1 = TLanes.Load(ref Unsafe.Add(ref f, n));
+                var fi1 = TLanes.Load(ref Unsafe.Add(ref f, imaginaryWeights + n));
+                rr01 = TLanes.MultiplyAdd(xr, fr1, rr01);
+                ii01 = TLanes.MultiplyAdd(xi, fi1, ii01);
+                ri01 = TLanes.MultiplyAdd(xr, fi1, ri01);
+                ir01 = TLanes.MultiplyAdd(xi, fr1, ir01);
+                xr = TLanes.Broadcast(Unsafe.Add(ref x1, i));
+                xi = TLanes.Broadcast(Unsafe.Add(ref x1, imaginaryRows + i));
+                rr10 = TLanes.MultiplyAdd(xr, fr0, rr10);
+                ii10 = TLanes.MultiplyAdd(xi, fi0, ii10);
+                ri10 = TLanes.MultiplyAdd(xr, fi0, ri10);
+                ir10 = TLanes.MultiplyAdd(xi, fr0, ir10);
+                rr11 = TLanes.MultiplyAdd(xr, fr1, rr11);
+                ii11 = TLanes.MultiplyAdd(xi, fi1, ii11);
+                ri11 = TLanes.MultiplyAdd(xr, fi1, ri11);
+                ir11 = TLanes.MultiplyAdd(xi, fr1, ir11);
+                xr = TLanes.Broadcast(Unsafe.Add(ref x2, i));
+                xi = TLanes.Broadcast(Unsafe.Add(ref x2, imaginaryRows + i));
+                rr20 = TLanes.MultiplyAdd(xr, fr0, rr20);
+                ii20 = TLanes.MultiplyAdd(xi, fi0, ii20);
+                ri20 = TLanes.MultiplyAdd(xr, fi0, ri20);
+                ir20 = TLanes.MultiplyAdd(xi, fr0, ir20);
+                rr21 = TLanes.MultiplyAdd(xr, fr1, rr21);
+                ii21 = TLanes.MultiplyAdd(xi, fi1, ii21);
+                ri21 = TLanes.MultiplyAdd(xr, fi1, ri21);
+                ir21 = TLanes.MultiplyAdd(xi, fr1, ir21);
+            }
+            else
+            {
+                xr = TLanes.Broadcast(Unsafe.Add(ref x1, i));
+                xi = TLanes.Broadcast(Unsafe.Add(ref x1, imaginaryRows + i));
+                rr10 = TLanes.MultiplyAdd(xr, fr0, rr10);
+                ii10 = TLanes.MultiplyAdd(xi, fi0, ii10);
+                ri10 = TLanes.MultiplyAdd(xr, fi0, ri10);
+                ir10 = TLanes.MultiplyAdd(xi, fr0, ir10);
+                xr = TLanes.Broadcast(Unsafe.Add(ref x2, i));
+                xi = TLanes.Broadcast(Unsafe.Add(ref x2, imaginaryRows + i));
+                rr20 = TLanes.MultiplyAdd(xr, fr0, rr20);
+                ii20 = TLanes.MultiplyAdd(xi, fi0, ii20);
+                ri20 = TLanes.MultiplyAdd(xr, fi0, ri20);
+                ir20 = TLanes.MultiplyAdd(xi, fr0, ir20);
+            }
+        }
+
+        Store(rr00, ii00, ri00, ir00, ref results, imaginaryResults);
+        if (wide)
+        {
+            Store(rr01, ii01, ri01, ir01, ref Unsafe.Add(ref results, n), imaginaryResults);
+        }
+
+        if (samples > 1)
+        {
+            Store(rr10, ii10, ri10, ir10, ref Unsafe.Add(ref results, resultStride), imaginaryResults);
+            if (wide)
+            {
+                Store(rr11, ii11, ri11, ir11, ref Unsafe.Add(ref results, resultStride + n), imaginaryResults);
+            }
+        }
+
+        if (samples > 2)
+        {
+            Store(rr20, ii20, ri20, ir20, ref Unsafe.Add(ref results, 2 * resultStride), imaginaryResults);
+            if (wide)
+            {
+                Store(rr21, ii21, ri21, ir21, ref Unsafe.Add(ref results, (2 * resultStride) + n), imaginaryResults);
+            }
+        }
+    }
+
+    /// <summary>Stores one vector of complex results: real = Σ Xr·Fr − Σ Xi·Fi, imaginary = Σ Xr·Fi + Σ Xi·Fr.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(TV rr, TV ii, TV ri, TV ir, ref T destination, int imaginary)
+    {
+        TLanes.Store(TLanes.Subtract(rr, ii), ref destination);
+        TLanes.Store(TLanes.Add(ri, ir), ref Unsafe.Add(ref destination, imaginary));
+    }
+}

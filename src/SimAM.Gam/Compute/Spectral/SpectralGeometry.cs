@@ -1,0 +1,81 @@
+using System;
+
+namespace SimAM.Gam.Compute.Spectral;
+
+/// <summary>
+/// The sizes of the spectral form of a 7×7 "same" convolution on [H, W] maps: a circular convolution of P × Q = (H + 3) ×
+/// (W + 3) values, whose half spectrum has P·(Q/2 + 1) bins.
+/// </summary>
+/// <remarks>
+/// Why P = H + 3 suffices: an output row h reads input rows h − 3 … h + 3. In a circular array of H + 3 rows, rows H … H + 2
+/// are the zero padding, and row −k wraps to row H + 3 − k, one of them, so no output ever reads a wrapped-around
+/// value (the same for columns). On 7×7 maps that is a 10 × 10 transform, 60 bins: per pair of input and output channel
+/// 60 complex products (240 real multiply-adds) instead of 49·49 = 2,401 taps.
+/// </remarks>
+internal readonly struct SpectralGeometry
+{
+    /// <summary>Lanes of the widest vector of floats (512 bits): channel counts are padded to a multiple of it.</summary>
+    public const int ChannelAlignment = 32;
+
+    /// <summary>The transforms' matrices hold their outputs in blocks of this many (zeros after the last).</summary>
+    public const int OutputBlock = 8;
+
+    public SpectralGeometry(int height, int width)
+    {
+        Height = height;
+        Width = width;
+        Rows = height + PaddedGeometry.Pad;
+        Columns = width + PaddedGeometry.Pad;
+        Bins = Rows * ((Columns / 2) + 1);
+    }
+
+    public int Height { get; }
+
+    public int Width { get; }
+
+    /// <summary>Gets P = H + 3, the rows of the circular convolution.</summary>
+    public int Rows { get; }
+
+    /// <summary>Gets Q = W + 3, its columns.</summary>
+    public int Columns { get; }
+
+    /// <summary>Gets the bins of the half spectrum, P·(Q/2 + 1).</summary>
+    public int Bins { get; }
+
+    /// <summary>Gets the pixels of a map, H·W.</summary>
+    public int Pixels => Height * Width;
+
+    /// <summary>Gets the real components of a half spectrum, 2·<see cref="Bins"/> (real, imaginary; bin by bin).</summary>
+    public int Components => 2 * Bins;
+
+    /// <summary>Gets <see cref="Components"/> rounded up to <see cref="OutputBlock"/>: the analysis matrix's row length.</summary>
+    public int PaddedComponents => RoundUp(Components, OutputBlock);
+
+    /// <summary>Gets <see cref="Pixels"/> rounded up to <see cref="OutputBlock"/>: the synthesis matrix's row length.</summary>
+    public int PaddedPixels => RoundUp(Pixels, OutputBlock);
+
+    /// <summary>Gets the analysis matrix's length: [pixel][component].</summary>
+    public long AnalysisLength => (long)Pixels * PaddedComponents;
+
+    /// <summary>Gets the synthesis matrix's length: [component][pixel].</summary>
+    public long SynthesisLength => (long)Components * PaddedPixels;
+
+    /// <summary>Gets a channel count padded to <see cref="ChannelAlignment"/>: the row length of the spectra and filters.</summary>
+    public static int PaddedChannels(int channels) => RoundUp(channels, ChannelAlignment);
+
+    /// <summary>Gets the elements each worker needs to transform one vector of planes: the gathered pixels and both spectra.</summary>
+    public int WorkerScratch(int lanes) => (Pixels + PaddedComponents + PaddedPixels) * lanes;
+
+    /// <summary>Gets the length of a batch's spectra of <paramref name="channels"/> planes per sample: [bin][sample][real, imaginary][channel].</summary>
+    public long SpectraLength(int batch, int channels) => (long)Bins * batch * 2 * PaddedChannels(channels);
+
+    /// <summary>The phase angle 2π·(a/P + b/Q) of bin (a, b) and offset (rows, columns), reduced before the cosine so that it stays exact.</summary>
+    public double Angle(int u, int rowOffset, int v, int columnOffset)
+    {
+        var row = ((long)u * rowOffset % Rows + Rows) % Rows;
+        var column = ((long)v * columnOffset % Columns + Columns) % Columns;
+        return 2 * Math.PI * (((double)row / Rows) + ((double)column / Columns));
+    }
+
+    private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+}

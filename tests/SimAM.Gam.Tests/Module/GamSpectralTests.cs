@@ -1,0 +1,96 @@
+using System;
+using System.Linq;
+using SimAM.Gam.Tests.Infrastructure;
+using Xunit;
+
+namespace SimAM.Gam.Tests.ModuleTests;
+
+/// <summary>
+/// The spectral convolutions of eval passes on small maps (the discrete Fourier transform of P × Q = (H + 3) × (W + 3)
+/// values): what users get from the cost model, their accuracy where the sums run over many channels and bins, and their
+/// workspace. The golden, accuracy, property and allocation tests run them on every shape too (ConvolutionPath.Spectral).
+/// </summary>
+public class GamSpectralTests
+{
+    public static TheoryData<SimAmKernel> Kernels => [.. SimAmKernels.Supported];
+
+    /// <summary>
+    /// The cost model takes the spectral path on 7×7 maps with many channels whatever the batch, so a sample's bits never
+    /// depend on the batch it comes in (the spectral path rounds differently from the direct one).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void The_cost_model_runs_7x7_maps_spectrally_for_any_batch_and_a_sample_alone_keeps_its_bits(SimAmKernel kernel)
+    {
+        var sample = new RandomModule(5, 64, 7, 7, 16, 64, 1, GamChannelGate.Identity, 0, 71);
+        var x = sample.CreateInput();
+        var model = new GamModule(sample.CreateWeights(), sample.Options(kernel, ConvolutionPath.CostModel));
+        var spectral = new GamModule(sample.CreateWeights(), sample.Options(kernel, ConvolutionPath.Spectral));
+        var direct = new GamModule(sample.CreateWeights(), sample.Options(kernel, ConvolutionPath.Direct));
+        var (y, expected, other) = (new float[x.Length], new float[x.Length], new float[x.Length]);
+        model.Forward(x, y, sample.Shape, GamMode.Eval);
+        spectral.Forward(x, expected, sample.Shape, GamMode.Eval);
+        direct.Forward(x, other, sample.Shape, GamMode.Eval);
+        Bits.AssertIdentical(expected, y, $"{kernel}: the cost model's batch against the spectral path");
+        Assert.False(other.AsSpan().SequenceEqual(y), $"{kernel}: the cost model's output has the direct path's bits");
+
+        var size = sample.SampleSize;
+        int[] single = [1, .. sample.Shape[1..]];
+        foreach (var n in new[] { 0, 3 })
+        {
+            var alone = new float[size];
+            model.Forward(x.AsSpan(n * size, size), alone, single, GamMode.Eval);
+            Bits.AssertIdentical(y.AsSpan(n * size, size), alone, $"{kernel}: sample {n} alone");
+        }
+    }
+
+    /// <summary>
+    /// 128 input channels and 60 bins per plane: the spectra's sums over pixels and channels stay within the float bound of
+    /// the float64 module (PyTorch's float32 reaches 8e-7 on such cases), and double within its bound, in both variants.
+    /// </summary>
+    [Theory]
+    [InlineData(GamChannelGate.Identity, 0)]
+    [InlineData(GamChannelGate.Sigmoid, 4)]
+    public void Wide_modules_stay_within_the_bounds_of_the_float64_module(GamChannelGate gate, int shuffle)
+    {
+        var sample = new RandomModule(3, 128, 7, 7, 32, 128, 1, gate, shuffle, 72);
+        var x = sample.CreateInput();
+        var x64 = Accuracy.Widen(x);
+        var weights = sample.CreateWeights();
+        var reference = new double[x.Length];
+        GamReference.Forward(weights, x64, reference, sample.Shape, GamMode.Eval, sample.Options(SimAmKernel.Auto, ConvolutionPath.Spectral));
+        foreach (var kernel in SimAmKernels.Supported)
+        {
+            var module = new GamModule(sample.CreateWeights(), sample.Options(kernel, ConvolutionPath.Spectral));
+            var y = new float[x.Length];
+            module.Forward(x, y, sample.Shape, GamMode.Eval);
+            Accuracy.AssertClose(y, reference, Accuracy.FloatBound, $"{kernel}, float. [{sample}]");
+            var y64 = new double[x.Length];
+            module.Forward(x64, y64, sample.Shape, GamMode.Eval);
+            Accuracy.AssertClose(y64, reference, Accuracy.DoubleBound, $"{kernel}, double. [{sample}]");
+        }
+    }
+
+    /// <summary>
+    /// A spectral eval pass keeps the whole batch's planes (it runs in phases) and both convolutions' spectra,
+    /// [bin][sample][real, imaginary][channel] with the channels padded to 32: P·(Q/2 + 1) bins.
+    /// </summary>
+    [Theory]
+    [InlineData(4, 40, 7, 7, 10)]
+    [InlineData(3, 16, 5, 8, 4)]
+    public void The_spectral_workspace_holds_the_batchs_planes_and_spectra(int n, int c, int h, int w, int hidden)
+    {
+        var sample = new RandomModule(n, c, h, w, hidden, c, 1, GamChannelGate.Identity, 0, 73);
+        var module = new GamModule(sample.CreateWeights(), sample.Options(SimAmKernel.Auto, ConvolutionPath.Spectral));
+        static long Padded(int channels) => (channels + 31) / 32 * 32;
+        var bins = (long)(h + 3) * (((w + 3) / 2) + 1);
+        var planes = (long)n * (c + hidden + c) * ((((h + 6) * (w + 3)) + 134 + 15) / 16 * 16);
+        var spectra = bins * n * 2 * (Math.Max(Padded(c), Padded(hidden)) + Math.Max(Padded(hidden), Padded(c)));
+        var expected = (planes + spectra) * sizeof(float);
+
+        var bytes = module.WorkspaceBytes(sample.Shape);
+
+        // Beyond that, one worker's tile scratch and its transform scratch: (pixels + padded components and pixels) × 16 lanes.
+        Assert.InRange(bytes - expected, 1, 64 * 1024);
+    }
+}
