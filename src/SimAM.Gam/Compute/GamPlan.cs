@@ -24,9 +24,6 @@ internal sealed class GamPlan<T>
     /// </summary>
     private const int PackedPanelBytes = 16 * 1024;
 
-    /// <summary>The largest analysis matrix (pixels × spectral components) of a spectral plan: maps up to about 28×28.</summary>
-    private const long MaxSpectralMatrix = 1L << 20;
-
     /// <summary>
     /// What reading one element of the spectral weights from memory costs in units of one FMA lane: two cores retire 64
     /// lanes a cycle, while memory delivers under two floats a cycle; the weights are read once per pass and do not fit the cache.
@@ -57,7 +54,7 @@ internal sealed class GamPlan<T>
         Geometry = new PaddedGeometry(height, width);
         Workers = options.EffectiveDegreeOfParallelism;
         var spectral = new SpectralGeometry(height, width);
-        Spectral = mode == GamMode.Eval && !keepActivations && Groups == 1 && spectral.AnalysisLength <= MaxSpectralMatrix
+        Spectral = mode == GamMode.Eval && !keepActivations && Groups == 1
             && (options.SpectralConvolution ?? (options.PackedConvolution is null && SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels)))
             ? spectral
             : null;
@@ -308,20 +305,26 @@ internal sealed class GamPlan<T>
 
     /// <summary>
     /// Compares the spectral convolutions with the cheaper of the direct and packed paths, in units of one vector FMA lane
-    /// (as <see cref="PackingPays"/>): per bin and pair of channels four real FMAs for every sample, the dense transforms of
-    /// every input and output plane, and the transformed weights read from memory once per pass. The comparison is made for
-    /// <see cref="NominalBatch"/> samples whatever the call's batch: the two algorithms round differently, and a sample's
-    /// result must not depend on the batch it comes in.
+    /// (as <see cref="PackingPays"/>): per bin and pair of channels (output channels padded as the GEMM's tiles run them)
+    /// four real FMAs for every sample, the transforms of every input and output plane, and the transformed weights read
+    /// from memory once per pass. The transforms' small matrix products load about one value per FMA, and measured at a
+    /// third of the micro-kernel's rate ([8,64,56,56], where the two paths then take the same time), so they count three
+    /// times. The comparison is made for <see cref="NominalBatch"/> samples whatever the call's batch: the two algorithms
+    /// round differently, and a sample's result must not depend on the batch it comes in.
     /// </summary>
     private static bool SpectralPays(int height, int width, int tilePositions, int channels, int hidden, int outChannels)
     {
         const int batch = NominalBatch;
+        const int transformRate = 3;
         var spectral = new SpectralGeometry(height, width);
-        var pairs = ((long)channels * hidden) + ((long)hidden * outChannels);
-        var products = 4L * batch * spectral.Bins * pairs;
-        var transforms = (long)batch * (channels + (2L * hidden) + outChannels) * spectral.Pixels * spectral.PaddedComponents;
-        var weights = 2L * spectral.Bins * pairs * WeightReadCost;
+        var paddedPairs = ((long)channels * SpectralGeometry.PaddedChannels(hidden)) + ((long)hidden * SpectralGeometry.PaddedChannels(outChannels));
+        var products = 4L * batch * spectral.Bins * paddedPairs;
 
+        // Each plane goes through the analysis or the synthesis; the transform cost counts one of each per vector of planes.
+        var transforms = transformRate * (long)batch * (channels + (2L * hidden) + outChannels) * spectral.TransformCost / 2;
+        var weights = 2L * spectral.Bins * paddedPairs * WeightReadCost;
+
+        var pairs = ((long)channels * hidden) + ((long)hidden * outChannels);
         var rowPositions = (long)height * (width + PaddedGeometry.Pad);
         var direct = (long)batch * ((rowPositions + tilePositions - 1) / tilePositions) * tilePositions;
         var packed = ((long)batch * height * width + tilePositions - 1) / tilePositions * tilePositions;

@@ -65,6 +65,8 @@ internal static class GamBenchCommand
         output.WriteLine("GFLOP/s counts the channel MLP and both 7x7 convolutions, 2 FLOPs per multiply-add; the backward pass counts twice the forward's");
         output.WriteLine("(a data and a weight gradient per product). bwd: GamModule.Backward (dx and every parameter's gradient) after a train-mode forward");
         output.WriteLine("pass keeping its activations; step: that forward pass + bwd. Medians of timed rounds after warm-up, all cores.");
+        output.WriteLine("Eval passes on small maps convolve through the discrete Fourier transform, with far fewer multiply-adds than the");
+        output.WriteLine("direct convolution counted here: their GFLOP/s are direct-convolution equivalents and may exceed the peak.");
         if (jsonPath is not null)
         {
             TensorFiles.Write(jsonPath, stream => WriteJson(stream, results));

@@ -44,11 +44,14 @@ internal static class SpectralConvolution<T, TV, TLanes>
     {
         var lanes = TLanes.Count;
         var spectral = plan.Geometry;
+        var (height, width, half) = (geometry.Height, geometry.Width, spectral.HalfColumns);
         var groups = (channels + lanes - 1) / lanes;
         var (n, first) = (item / groups, item % groups * lanes);
         var count = Math.Min(lanes, channels - first);
-        var pixels = scratch[..(spectral.Pixels * lanes)];
-        var transformed = scratch.Slice(pixels.Length, spectral.PaddedComponents * lanes);
+        var buffers = new TransformScratch(spectral, scratch);
+        var pixels = buffers.Pixels;
+        var columns = buffers.Between;
+        var product = buffers.Product;
 
         // The vector of planes, pixel by pixel (a plane per lane; lanes past the channels hold zeros).
         pixels.Clear();
@@ -56,25 +59,36 @@ internal static class SpectralConvolution<T, TV, TLanes>
         for (var lane = 0; lane < count; lane++)
         {
             var plane = planes.Slice((int)(((long)n * channels) + first + lane) * stride, stride);
-            for (var h = 0; h < geometry.Height; h++)
+            for (var h = 0; h < height; h++)
             {
-                var row = plane.Slice(geometry.PositionOf(h, 0), geometry.Width);
+                var row = plane.Slice(geometry.PositionOf(h, 0), width);
                 for (var w = 0; w < row.Length; w++)
                 {
-                    pixels[(((h * geometry.Width) + w) * lanes) + lane] = row[w];
+                    pixels[(((h * width) + w) * lanes) + lane] = row[w];
                 }
             }
         }
 
-        Apply(plan.Analysis, spectral.Pixels, spectral.PaddedComponents, pixels, transformed);
+        // Along each row, into [bin v][row h][re, im]: the column transform then reads one column's values in order.
+        for (var h = 0; h < height; h++)
+        {
+            Apply(plan.RowAnalysis, width, spectral.RowSpectrum, pixels.Slice(h * width * lanes), product);
+            for (var part = 0; part < 2 * half; part++)
+            {
+                Copy(product, part, columns, ((part / 2 * height) + h) * 2 + (part % 2));
+            }
+        }
 
         var padded = SpectralGeometry.PaddedChannels(channels);
-        ref var source = ref MemoryMarshal.GetReference(transformed);
-        for (var bin = 0; bin < spectral.Bins; bin++)
+        for (var v = 0; v < half; v++)
         {
-            ref var row = ref spectra[(int)(((((long)bin * batch) + n) * 2 * padded) + first)];
-            TLanes.Store(TLanes.Load(ref Unsafe.Add(ref source, 2 * bin * lanes)), ref row);
-            TLanes.Store(TLanes.Load(ref Unsafe.Add(ref source, ((2 * bin) + 1) * lanes)), ref Unsafe.Add(ref row, padded));
+            Apply(plan.ColumnAnalysis, 2 * height, spectral.ColumnSpectrum, columns.Slice(v * 2 * height * lanes), product);
+            for (var u = 0; u < spectral.Rows; u++)
+            {
+                ref var row = ref spectra[(int)((((((long)u * half) + v) * batch) + n) * 2 * padded) + first];
+                TLanes.Store(TLanes.Load(ref product[2 * u * lanes]), ref row);
+                TLanes.Store(TLanes.Load(ref product[((2 * u) + 1) * lanes]), ref Unsafe.Add(ref row, padded));
+            }
         }
     }
 
@@ -108,46 +122,69 @@ internal static class SpectralConvolution<T, TV, TLanes>
     {
         var lanes = TLanes.Count;
         var spectral = plan.Geometry;
+        var (height, width, rows, half) = (geometry.Height, geometry.Width, spectral.Rows, spectral.HalfColumns);
         var channels = filter.OutChannels;
         var groups = (channels + lanes - 1) / lanes;
         var (n, first) = (item / groups, item % groups * lanes);
         var count = Math.Min(lanes, channels - first);
-        var transformed = scratch[..(spectral.Components * lanes)];
-        var pixels = scratch.Slice(transformed.Length, spectral.PaddedPixels * lanes);
+        var buffers = new TransformScratch(spectral, scratch);
+        var pixels = buffers.Pixels;
+        var rowsOfBins = buffers.Between;
+        var spectrum = buffers.Spectrum;
+        var product = buffers.Product;
 
+        // The spectra in column order, [bin v][bin u][re, im].
         var padded = filter.OutPadded;
-        ref var destination = ref MemoryMarshal.GetReference(transformed);
-        for (var bin = 0; bin < spectral.Bins; bin++)
+        for (var u = 0; u < rows; u++)
         {
-            ref readonly var row = ref products[(int)(((((long)bin * batch) + n) * 2 * padded) + first)];
-            TLanes.Store(TLanes.Load(ref Unsafe.AsRef(in row)), ref Unsafe.Add(ref destination, 2 * bin * lanes));
-            TLanes.Store(TLanes.Load(ref Unsafe.Add(ref Unsafe.AsRef(in row), padded)), ref Unsafe.Add(ref destination, ((2 * bin) + 1) * lanes));
+            for (var v = 0; v < half; v++)
+            {
+                ref readonly var row = ref products[(int)((((((long)u * half) + v) * batch) + n) * 2 * padded) + first];
+                TLanes.Store(TLanes.Load(ref Unsafe.AsRef(in row)), ref spectrum[((v * rows) + u) * 2 * lanes]);
+                TLanes.Store(TLanes.Load(ref Unsafe.Add(ref Unsafe.AsRef(in row), padded)), ref spectrum[((((v * rows) + u) * 2) + 1) * lanes]);
+            }
         }
 
-        Apply(plan.Synthesis, spectral.Components, spectral.PaddedPixels, transformed, pixels);
-
-        var bias = TLanes.Load(ref filter.Bias[first]);
-        ref var values = ref MemoryMarshal.GetReference(pixels);
-        for (var pixel = 0; pixel < spectral.Pixels; pixel++)
+        // Along each column, to the map's rows only, into [row h][bin v][re, im].
+        for (var v = 0; v < half; v++)
         {
-            ref var value = ref Unsafe.Add(ref values, pixel * lanes);
-            TLanes.Store(TLanes.Add(TLanes.Load(ref value), bias), ref value);
+            Apply(plan.ColumnSynthesis, 2 * rows, spectral.ColumnPixels, spectrum.Slice(v * 2 * rows * lanes), product);
+            for (var part = 0; part < 2 * height; part++)
+            {
+                Copy(product, part, rowsOfBins, ((part / 2 * half) + v) * 2 + (part % 2));
+            }
+        }
+
+        // Along each row, to the map's pixels, plus the bias.
+        var bias = TLanes.Load(ref filter.Bias[first]);
+        for (var h = 0; h < height; h++)
+        {
+            Apply(plan.RowSynthesis, 2 * half, spectral.RowPixels, rowsOfBins.Slice(h * 2 * half * lanes), product);
+            for (var w = 0; w < width; w++)
+            {
+                TLanes.Store(TLanes.Add(TLanes.Load(ref product[w * lanes]), bias), ref pixels[((h * width) + w) * lanes]);
+            }
         }
 
         var stride = geometry.PlaneStride;
         for (var lane = 0; lane < count; lane++)
         {
             var plane = planes.Slice((int)(((long)n * channels) + first + lane) * stride, stride);
-            for (var h = 0; h < geometry.Height; h++)
+            for (var h = 0; h < height; h++)
             {
-                var row = plane.Slice(geometry.PositionOf(h, 0), geometry.Width);
+                var row = plane.Slice(geometry.PositionOf(h, 0), width);
                 for (var w = 0; w < row.Length; w++)
                 {
-                    row[w] = pixels[(((h * geometry.Width) + w) * lanes) + lane];
+                    row[w] = pixels[(((h * width) + w) * lanes) + lane];
                 }
             }
         }
     }
+
+    /// <summary>Copies vector <paramref name="from"/> of <paramref name="source"/> to vector <paramref name="to"/> of <paramref name="destination"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(Span<T> source, int from, Span<T> destination, int to) =>
+        TLanes.Store(TLanes.Load(ref source[from * TLanes.Count]), ref destination[to * TLanes.Count]);
 
     /// <summary>
     /// destination[q] = Σ over c &lt; <paramref name="inputs"/> of matrix[c·<paramref name="outputs"/> + q] · source[c], each source and
@@ -299,5 +336,26 @@ internal static class SpectralConvolution<T, TV, TLanes>
     {
         TLanes.Store(TLanes.Subtract(rr, ii), ref destination);
         TLanes.Store(TLanes.Add(ri, ir), ref Unsafe.Add(ref destination, imaginary));
+    }
+
+    /// <summary>A worker's scratch cut into the gathered pixels, the half transform between the passes, a spectrum in column order and one product's output.</summary>
+    private readonly ref struct TransformScratch
+    {
+        public TransformScratch(in SpectralGeometry spectral, Span<T> scratch)
+        {
+            var lanes = TLanes.Count;
+            Pixels = scratch[..(spectral.Pixels * lanes)];
+            Between = scratch.Slice(Pixels.Length, 2 * spectral.Height * spectral.HalfColumns * lanes);
+            Spectrum = scratch.Slice(Pixels.Length + Between.Length, 2 * spectral.Rows * spectral.HalfColumns * lanes);
+            Product = scratch[(Pixels.Length + Between.Length + Spectrum.Length)..];
+        }
+
+        public Span<T> Pixels { get; }
+
+        public Span<T> Between { get; }
+
+        public Span<T> Spectrum { get; }
+
+        public Span<T> Product { get; }
     }
 }

@@ -42,29 +42,38 @@ internal readonly struct SpectralGeometry
     /// <summary>Gets the bins of the half spectrum, P·(Q/2 + 1).</summary>
     public int Bins { get; }
 
+    /// <summary>Gets Q/2 + 1, the bins of one row of the half spectrum.</summary>
+    public int HalfColumns => (Columns / 2) + 1;
+
     /// <summary>Gets the pixels of a map, H·W.</summary>
     public int Pixels => Height * Width;
 
-    /// <summary>Gets the real components of a half spectrum, 2·<see cref="Bins"/> (real, imaginary; bin by bin).</summary>
-    public int Components => 2 * Bins;
+    /// <summary>Gets the row analysis matrix's row length: the real and imaginary parts of a row's Q/2 + 1 bins, padded.</summary>
+    public int RowSpectrum => RoundUp(2 * HalfColumns, OutputBlock);
 
-    /// <summary>Gets <see cref="Components"/> rounded up to <see cref="OutputBlock"/>: the analysis matrix's row length.</summary>
-    public int PaddedComponents => RoundUp(Components, OutputBlock);
+    /// <summary>Gets the column analysis matrix's row length: a column's P bins, real and imaginary, padded.</summary>
+    public int ColumnSpectrum => RoundUp(2 * Rows, OutputBlock);
 
-    /// <summary>Gets <see cref="Pixels"/> rounded up to <see cref="OutputBlock"/>: the synthesis matrix's row length.</summary>
-    public int PaddedPixels => RoundUp(Pixels, OutputBlock);
+    /// <summary>Gets the column synthesis matrix's row length: the H rows of a column's inverse, real and imaginary, padded.</summary>
+    public int ColumnPixels => RoundUp(2 * Height, OutputBlock);
 
-    /// <summary>Gets the analysis matrix's length: [pixel][component].</summary>
-    public long AnalysisLength => (long)Pixels * PaddedComponents;
+    /// <summary>Gets the row synthesis matrix's row length: a row's W pixels, padded.</summary>
+    public int RowPixels => RoundUp(Width, OutputBlock);
 
-    /// <summary>Gets the synthesis matrix's length: [component][pixel].</summary>
-    public long SynthesisLength => (long)Components * PaddedPixels;
+    /// <summary>Gets the multiply-adds per vector of planes of the analysis (rows, then columns) and of the synthesis (columns, then rows).</summary>
+    public long TransformCost =>
+        ((long)Height * Width * RowSpectrum) + ((long)HalfColumns * 2 * Height * ColumnSpectrum)
+        + ((long)HalfColumns * 2 * Rows * ColumnPixels) + ((long)Height * 2 * HalfColumns * RowPixels);
 
     /// <summary>Gets a channel count padded to <see cref="ChannelAlignment"/>: the row length of the spectra and filters.</summary>
     public static int PaddedChannels(int channels) => RoundUp(channels, ChannelAlignment);
 
-    /// <summary>Gets the elements each worker needs to transform one vector of planes: the gathered pixels and both spectra.</summary>
-    public int WorkerScratch(int lanes) => (Pixels + PaddedComponents + PaddedPixels) * lanes;
+    /// <summary>
+    /// Gets the elements each worker needs to transform one vector of planes: the gathered pixels, the half transform
+    /// between the two passes, a plane's spectrum in column order and one matrix product's output.
+    /// </summary>
+    public int WorkerScratch(int lanes) =>
+        (Pixels + (2 * Height * HalfColumns) + (2 * Rows * HalfColumns) + Math.Max(Math.Max(RowSpectrum, ColumnSpectrum), Math.Max(ColumnPixels, RowPixels))) * lanes;
 
     /// <summary>Gets the length of a batch's spectra of <paramref name="channels"/> planes per sample: [bin][sample][real, imaginary][channel].</summary>
     public long SpectraLength(int batch, int channels) => (long)Bins * batch * 2 * PaddedChannels(channels);

@@ -3,14 +3,25 @@ using System;
 namespace SimAM.Gam.Compute.Spectral;
 
 /// <summary>
-/// What the spectral convolutions of one shape need beyond the workspace: the analysis matrix (a map's pixels to its half
-/// spectrum), the synthesis matrix (a half spectrum back to the map's pixels) and both convolutions' transformed weights.
+/// What the spectral convolutions of one shape need beyond the workspace: the four matrices of the separable transforms
+/// and both convolutions' transformed weights.
 /// </summary>
 /// <typeparam name="T">float or double.</typeparam>
 /// <remarks>
-/// The transforms are dense matrices rather than FFTs: on the small maps this path takes (up to about 24×24, where
-/// <see cref="GamPlan{T}"/>'s cost model stops choosing it long before) a matrix product over a vector of planes runs at
-/// the FMA rate, with no reordering, and costs a fraction of the per-bin products.
+/// <para>
+/// A map's half spectrum is a transform along its rows (W pixels to Q/2 + 1 complex bins) and then along its columns (H
+/// complex values to P bins); the inverse goes back the same way, columns first (P bins to the H rows a map has) and then
+/// rows (Q/2 + 1 bins to W pixels). Each step is a small dense matrix applied to a vector of planes at a time, so it runs
+/// at the FMA rate with no reordering of the data; the four matrices are
+/// </para>
+/// <list type="bullet">
+/// <item><c>RowAnalysis</c> [w][v, re/im] = cos, −sin of 2π·v·w/Q;</item>
+/// <item><c>ColumnAnalysis</c> [h, re/im][u, re/im]: the complex factor e^{−2πi·u·h/P} as a real 2 × 2 block;</item>
+/// <item><c>ColumnSynthesis</c> [u, re/im][h, re/im]: e^{+2πi·u·h/P} likewise;</item>
+/// <item><c>RowSynthesis</c> [v, re/im][w] = c_v·cos, −c_v·sin of 2π·v·w/Q over P·Q, where c_v = 2 for the bins that stand for
+/// their mirror images (a real map's spectrum is Hermitian) and 1 for v = 0 and, for even Q, v = Q/2.</item>
+/// </list>
+/// <para>Every row is padded with zeros to a multiple of <see cref="SpectralGeometry.OutputBlock"/>.</para>
 /// </remarks>
 internal sealed class SpectralPlan<T>
     where T : unmanaged
@@ -18,32 +29,31 @@ internal sealed class SpectralPlan<T>
     public SpectralPlan(in SpectralGeometry geometry, GamWeights weights, int workers)
     {
         Geometry = geometry;
-        var (height, width, rows, columns) = (geometry.Height, geometry.Width, geometry.Rows, geometry.Columns);
-        var half = (columns / 2) + 1;
-        Analysis = new T[geometry.AnalysisLength];
-        Synthesis = new T[geometry.SynthesisLength];
-        var components = geometry.PaddedComponents;
-        var pixels = geometry.PaddedPixels;
+        var (height, width, rows, columns, half) = (geometry.Height, geometry.Width, geometry.Rows, geometry.Columns, geometry.HalfColumns);
+        RowAnalysis = new T[width * geometry.RowSpectrum];
+        ColumnAnalysis = new T[2 * height * geometry.ColumnSpectrum];
+        ColumnSynthesis = new T[2 * rows * geometry.ColumnPixels];
+        RowSynthesis = new T[2 * half * geometry.RowPixels];
+        for (var v = 0; v < half; v++)
+        {
+            var weight = v == 0 || 2 * v == columns ? 1.0 : 2.0;
+            for (var w = 0; w < width; w++)
+            {
+                var (sin, cos) = Math.SinCos(geometry.Angle(0, 0, v, w));
+                Set(RowAnalysis, geometry.RowSpectrum, w, 2 * v, cos);
+                Set(RowAnalysis, geometry.RowSpectrum, w, (2 * v) + 1, -sin);
+                Set(RowSynthesis, geometry.RowPixels, 2 * v, w, weight * cos / (rows * columns));
+                Set(RowSynthesis, geometry.RowPixels, (2 * v) + 1, w, -weight * sin / (rows * columns));
+            }
+        }
+
         for (var u = 0; u < rows; u++)
         {
-            for (var v = 0; v < half; v++)
+            for (var h = 0; h < height; h++)
             {
-                var bin = (u * half) + v;
-
-                // A real map's spectrum is Hermitian: the bins v = 1 … ⌈Q/2⌉ − 1 stand for their mirror images as well.
-                var weight = v == 0 || 2 * v == columns ? 1.0 : 2.0;
-                for (var h = 0; h < height; h++)
-                {
-                    for (var w = 0; w < width; w++)
-                    {
-                        var (sin, cos) = Math.SinCos(geometry.Angle(u, h, v, w));
-                        var pixel = (h * width) + w;
-                        Analysis[(pixel * components) + (2 * bin)] = PackedFilter<T>.FromDouble(cos);
-                        Analysis[(pixel * components) + (2 * bin) + 1] = PackedFilter<T>.FromDouble(-sin);
-                        Synthesis[(2 * bin * pixels) + pixel] = PackedFilter<T>.FromDouble(weight * cos / (rows * columns));
-                        Synthesis[(((2 * bin) + 1) * pixels) + pixel] = PackedFilter<T>.FromDouble(-weight * sin / (rows * columns));
-                    }
-                }
+                var (sin, cos) = Math.SinCos(geometry.Angle(u, h, 0, 0));
+                SetBlock(ColumnAnalysis, geometry.ColumnSpectrum, h, u, cos, -sin);
+                SetBlock(ColumnSynthesis, geometry.ColumnPixels, u, h, cos, sin);
             }
         }
 
@@ -53,11 +63,17 @@ internal sealed class SpectralPlan<T>
 
     public SpectralGeometry Geometry { get; }
 
-    /// <summary>Gets the analysis matrix, [pixel][component]: a map's half spectrum is Σ over its pixels of the pixel's row times its value.</summary>
-    public T[] Analysis { get; }
+    /// <summary>Gets the transform along a row: [pixel w][bin v, real and imaginary].</summary>
+    public T[] RowAnalysis { get; }
 
-    /// <summary>Gets the synthesis matrix, [component][pixel], the 1/(P·Q) of the inverse transform included.</summary>
-    public T[] Synthesis { get; }
+    /// <summary>Gets the transform along a column: [row h, real and imaginary][bin u, real and imaginary].</summary>
+    public T[] ColumnAnalysis { get; }
+
+    /// <summary>Gets the inverse along a column, to the map's rows only: [bin u, real and imaginary][row h, real and imaginary].</summary>
+    public T[] ColumnSynthesis { get; }
+
+    /// <summary>Gets the inverse along a row, to the map's pixels only, the 1/(P·Q) included: [bin v, real and imaginary][pixel w].</summary>
+    public T[] RowSynthesis { get; }
 
     public SpectralFilter<T> Conv1 { get; }
 
@@ -65,4 +81,17 @@ internal sealed class SpectralPlan<T>
 
     /// <summary>Gets the filter of convolution <paramref name="layer"/> (1 or 2).</summary>
     public SpectralFilter<T> Filter(int layer) => layer == 1 ? Conv1 : Conv2;
+
+    private static void Set(T[] matrix, int rowLength, int row, int column, double value) =>
+        matrix[(row * rowLength) + column] = PackedFilter<T>.FromDouble(value);
+
+    /// <summary>The complex factor cos + i·sin from input pair <paramref name="from"/> to output pair <paramref name="to"/>, as a real 2 × 2 block.</summary>
+    private static void SetBlock(T[] matrix, int rowLength, int from, int to, double cos, double sin)
+    {
+        // (re + i·im)·(cos + i·sin) = (re·cos − im·sin) + i·(re·sin + im·cos).
+        Set(matrix, rowLength, 2 * from, 2 * to, cos);
+        Set(matrix, rowLength, (2 * from) + 1, 2 * to, -sin);
+        Set(matrix, rowLength, 2 * from, (2 * to) + 1, sin);
+        Set(matrix, rowLength, (2 * from) + 1, (2 * to) + 1, cos);
+    }
 }
