@@ -30,6 +30,13 @@ internal sealed class GamPlan<T>
     /// </summary>
     private const int WeightReadCost = 40;
 
+    /// <summary>
+    /// The most memory the cost model lets a plan's transformed weights take (both convolutions). They grow with the map,
+    /// 2·P·(Q/2 + 1) values per pair of channels against 49 for the direct filter: 130 MB in float at C = 256 on 28×28 maps,
+    /// over a gigabyte at C = 512 on 64×64, where the direct path is the one to keep.
+    /// </summary>
+    private const long MaxSpectralWeightBytes = 256L << 20;
+
     /// <summary>The batch <see cref="SpectralPays"/> assumes (the weights' reads are shared by a pass's samples).</summary>
     private const int NominalBatch = 8;
 
@@ -55,7 +62,8 @@ internal sealed class GamPlan<T>
         Workers = options.EffectiveDegreeOfParallelism;
         var spectral = new SpectralGeometry(height, width);
         Spectral = mode == GamMode.Eval && !keepActivations && Groups == 1
-            && (options.SpectralConvolution ?? (options.PackedConvolution is null && SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels)))
+            && (options.SpectralConvolution ?? (options.PackedConvolution is null && SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels)
+                && SpectralFilter<T>.Bytes(spectral, Channels, Hidden) + SpectralFilter<T>.Bytes(spectral, Hidden, OutChannels) <= MaxSpectralWeightBytes))
             ? spectral
             : null;
         Mask = new T[Geometry.PlaneStride];

@@ -123,6 +123,10 @@ internal sealed class SpectralFilter<T>
 
     public int OutChannels { get; }
 
+    /// <summary>Gets the bytes of the transformed weights of a convolution from <paramref name="inChannels"/> to <paramref name="outChannels"/> channels.</summary>
+    public static long Bytes(in SpectralGeometry geometry, int inChannels, int outChannels) =>
+        (long)geometry.Bins * inChannels * 2 * SpectralGeometry.PaddedChannels(outChannels) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+
     public int InChannels { get; }
 
     /// <summary>Gets the output channels rounded up to <see cref="SpectralGeometry.ChannelAlignment"/>: the length of each part of a row.</summary>
