@@ -136,29 +136,24 @@ public class ChannelsLastTests
     [InlineData(float.PositiveInfinity)]
     public void A_non_finite_value_poisons_only_its_own_channel(float poison)
     {
-        const int N = 2, H = 9, W = 9, C = 21;
-        int[] shape = [N, H, W, C];
-        var x = TestData.Normal(N * H * W * C, seed: 5);
+        var x = TestData.Normal(Poison.Shape.Aggregate(1, (a, b) => a * b), seed: 5);
         var g = TestData.Normal(x.Length, seed: 6);
         var options = new SimAmOptions { Layout = SimAmLayout.ChannelsLast };
         var clean = new float[x.Length];
         var cleanDx = new float[x.Length];
-        SimAm.Forward(x, clean, shape, 1e-4f, options);
-        SimAm.Backward(x, g, cleanDx, shape, 1e-4f, options);
+        SimAm.Forward(x, clean, Poison.Shape, 1e-4f, options);
+        SimAm.Backward(x, g, cleanDx, Poison.Shape, 1e-4f, options);
 
-        // Sample 1, channel 7, position 40.
         var poisoned = (float[])x.Clone();
-        poisoned[(((1 * H * W) + 40) * C) + 7] = poison;
+        poisoned[Poison.Index] = poison;
         var y = new float[x.Length];
         var dx = new float[x.Length];
-        var stats = new PlaneStatistics[N * C];
-        SimAm.Forward(poisoned, y, shape, stats, 1e-4f, options);
-        SimAm.Backward(poisoned, g, dx, shape, stats, 1e-4f, options);
+        var stats = new PlaneStatistics[Poison.N * Poison.C];
+        SimAm.Forward(poisoned, y, Poison.Shape, stats, 1e-4f, options);
+        SimAm.Backward(poisoned, g, dx, Poison.Shape, stats, 1e-4f, options);
         for (var i = 0; i < x.Length; i++)
         {
-            var sample = i / (H * W * C);
-            var channel = i % C;
-            if (sample == 1 && channel == 7)
+            if (Poison.InChannel(i))
             {
                 Assert.True(float.IsNaN(y[i]) && float.IsNaN(dx[i]), $"element {i} should be NaN");
             }
@@ -169,7 +164,7 @@ public class ChannelsLastTests
             }
         }
 
-        Assert.False(stats[(1 * C) + 7].IsFinite);
+        Assert.False(stats[(1 * Poison.C) + 7].IsFinite);
         Assert.Equal(1, stats.Count(s => !s.IsFinite));
     }
 
@@ -182,29 +177,26 @@ public class ChannelsLastTests
     [InlineData(SimAmVariant.Exact)]
     public void A_non_finite_double_poisons_only_its_own_channel_also_once_optimised(SimAmVariant variant)
     {
-        const int N = 2, H = 9, W = 9, C = 21;
-        int[] shape = [N, H, W, C];
-        var x = TestData.NormalDouble(N * H * W * C, seed: 5);
+        var x = TestData.NormalDouble(Poison.Shape.Aggregate(1, (a, b) => a * b), seed: 5);
         var g = TestData.NormalDouble(x.Length, seed: 6);
         var options = new SimAmOptions { Layout = SimAmLayout.ChannelsLast, Variant = variant };
         var clean = new double[x.Length];
         var cleanDx = new double[x.Length];
-        SimAm.Forward(x, clean, shape, 1e-4, options);
-        SimAm.Backward(x, g, cleanDx, shape, 1e-4, options);
+        SimAm.Forward(x, clean, Poison.Shape, 1e-4, options);
+        SimAm.Backward(x, g, cleanDx, Poison.Shape, 1e-4, options);
 
-        // Sample 1, channel 7, position 40.
         var poisoned = (double[])x.Clone();
-        poisoned[(((1 * H * W) + 40) * C) + 7] = double.NaN;
+        poisoned[Poison.Index] = double.NaN;
         var y = new double[x.Length];
         var dx = new double[x.Length];
         var watch = System.Diagnostics.Stopwatch.StartNew();
         for (var repetition = 0; repetition < 20_000 && (repetition < 50 || watch.ElapsedMilliseconds < 1000); repetition++)
         {
-            SimAm.Forward(poisoned, y, shape, 1e-4, options);
-            SimAm.Backward(poisoned, g, dx, shape, 1e-4, options);
+            SimAm.Forward(poisoned, y, Poison.Shape, 1e-4, options);
+            SimAm.Backward(poisoned, g, dx, Poison.Shape, 1e-4, options);
             for (var i = 0; i < x.Length; i++)
             {
-                if (i / (H * W * C) == 1 && i % C == 7)
+                if (Poison.InChannel(i))
                 {
                     Assert.True(double.IsNaN(y[i]) && double.IsNaN(dx[i]), $"element {i} should be NaN");
                 }
@@ -263,5 +255,18 @@ public class ChannelsLastTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new SimAmOptions { Layout = (SimAmLayout)2 });
         Assert.Throws<ArgumentOutOfRangeException>(() => new SimAmOptions { Variant = (SimAmVariant)(-1) });
         Assert.Equal(SimAmLayout.ChannelsFirst, SimAmOptions.Default.Layout);
+    }
+
+    /// <summary>The poisoned tensor of the non-finite tests: [2, 9, 9, 21] channels last, sample 1, position 40, channel 7.</summary>
+    private static class Poison
+    {
+        public const int N = 2, H = 9, W = 9, C = 21;
+
+        public const int Index = (((1 * H * W) + 40) * C) + 7;
+
+        public static int[] Shape => [N, H, W, C];
+
+        /// <summary>Gets whether element <paramref name="i"/> lies in the poisoned plane (sample 1, channel 7).</summary>
+        public static bool InChannel(int i) => i / (H * W * C) == 1 && i % C == 7;
     }
 }

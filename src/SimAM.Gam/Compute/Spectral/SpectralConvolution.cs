@@ -253,6 +253,10 @@ internal static class SpectralConvolution<T, TV, TLanes>
             ref var f = ref Unsafe.Add(ref weights, (nint)i * weightStride);
             var fr0 = TLanes.Load(ref f);
             var fi0 = TLanes.Load(ref Unsafe.Add(ref f, imaginaryWeights));
+
+            // Where the width is narrow these are never used (the JIT removes them with the code below).
+            var fr1 = wide ? TLanes.Load(ref Unsafe.Add(ref f, n)) : default;
+            var fi1 = wide ? TLanes.Load(ref Unsafe.Add(ref f, imaginaryWeights + n)) : default;
             var xr = TLanes.Broadcast(Unsafe.Add(ref x0, i));
             var xi = TLanes.Broadcast(Unsafe.Add(ref x0, imaginaryRows + i));
             rr00 = TLanes.MultiplyAdd(xr, fr0, rr00);
@@ -261,47 +265,38 @@ internal static class SpectralConvolution<T, TV, TLanes>
             ir00 = TLanes.MultiplyAdd(xi, fr0, ir00);
             if (wide)
             {
-                var fr1 = TLanes.Load(ref Unsafe.Add(ref f, n));
-                var fi1 = TLanes.Load(ref Unsafe.Add(ref f, imaginaryWeights + n));
                 rr01 = TLanes.MultiplyAdd(xr, fr1, rr01);
                 ii01 = TLanes.MultiplyAdd(xi, fi1, ii01);
                 ri01 = TLanes.MultiplyAdd(xr, fi1, ri01);
                 ir01 = TLanes.MultiplyAdd(xi, fr1, ir01);
-                xr = TLanes.Broadcast(Unsafe.Add(ref x1, i));
-                xi = TLanes.Broadcast(Unsafe.Add(ref x1, imaginaryRows + i));
-                rr10 = TLanes.MultiplyAdd(xr, fr0, rr10);
-                ii10 = TLanes.MultiplyAdd(xi, fi0, ii10);
-                ri10 = TLanes.MultiplyAdd(xr, fi0, ri10);
-                ir10 = TLanes.MultiplyAdd(xi, fr0, ir10);
+            }
+
+            xr = TLanes.Broadcast(Unsafe.Add(ref x1, i));
+            xi = TLanes.Broadcast(Unsafe.Add(ref x1, imaginaryRows + i));
+            rr10 = TLanes.MultiplyAdd(xr, fr0, rr10);
+            ii10 = TLanes.MultiplyAdd(xi, fi0, ii10);
+            ri10 = TLanes.MultiplyAdd(xr, fi0, ri10);
+            ir10 = TLanes.MultiplyAdd(xi, fr0, ir10);
+            if (wide)
+            {
                 rr11 = TLanes.MultiplyAdd(xr, fr1, rr11);
                 ii11 = TLanes.MultiplyAdd(xi, fi1, ii11);
                 ri11 = TLanes.MultiplyAdd(xr, fi1, ri11);
                 ir11 = TLanes.MultiplyAdd(xi, fr1, ir11);
-                xr = TLanes.Broadcast(Unsafe.Add(ref x2, i));
-                xi = TLanes.Broadcast(Unsafe.Add(ref x2, imaginaryRows + i));
-                rr20 = TLanes.MultiplyAdd(xr, fr0, rr20);
-                ii20 = TLanes.MultiplyAdd(xi, fi0, ii20);
-                ri20 = TLanes.MultiplyAdd(xr, fi0, ri20);
-                ir20 = TLanes.MultiplyAdd(xi, fr0, ir20);
+            }
+
+            xr = TLanes.Broadcast(Unsafe.Add(ref x2, i));
+            xi = TLanes.Broadcast(Unsafe.Add(ref x2, imaginaryRows + i));
+            rr20 = TLanes.MultiplyAdd(xr, fr0, rr20);
+            ii20 = TLanes.MultiplyAdd(xi, fi0, ii20);
+            ri20 = TLanes.MultiplyAdd(xr, fi0, ri20);
+            ir20 = TLanes.MultiplyAdd(xi, fr0, ir20);
+            if (wide)
+            {
                 rr21 = TLanes.MultiplyAdd(xr, fr1, rr21);
                 ii21 = TLanes.MultiplyAdd(xi, fi1, ii21);
                 ri21 = TLanes.MultiplyAdd(xr, fi1, ri21);
                 ir21 = TLanes.MultiplyAdd(xi, fr1, ir21);
-            }
-            else
-            {
-                xr = TLanes.Broadcast(Unsafe.Add(ref x1, i));
-                xi = TLanes.Broadcast(Unsafe.Add(ref x1, imaginaryRows + i));
-                rr10 = TLanes.MultiplyAdd(xr, fr0, rr10);
-                ii10 = TLanes.MultiplyAdd(xi, fi0, ii10);
-                ri10 = TLanes.MultiplyAdd(xr, fi0, ri10);
-                ir10 = TLanes.MultiplyAdd(xi, fr0, ir10);
-                xr = TLanes.Broadcast(Unsafe.Add(ref x2, i));
-                xi = TLanes.Broadcast(Unsafe.Add(ref x2, imaginaryRows + i));
-                rr20 = TLanes.MultiplyAdd(xr, fr0, rr20);
-                ii20 = TLanes.MultiplyAdd(xi, fi0, ii20);
-                ri20 = TLanes.MultiplyAdd(xr, fi0, ri20);
-                ir20 = TLanes.MultiplyAdd(xi, fr0, ir20);
             }
         }
 
