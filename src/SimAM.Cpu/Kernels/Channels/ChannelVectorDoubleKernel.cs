@@ -63,11 +63,7 @@ internal readonly struct ChannelVectorDoubleKernel : IChannelVectorKernel<double
         var tableLength = lanes.TableLength;
         for (var walk = new LaneWalk(x.Length, lanes.Period); walk.Next(out var start, out var lane, out var length);)
         {
-            var z = scratch[..length];
-            var s = scratch.Slice(BlockLength, length);
-            var d = scratch.Slice(2 * BlockLength, length);
-            var a = scratch.Slice(3 * BlockLength, length);
-            Weights<TEnergy>(x.Slice(start, length), g.Slice(start, length), gate, tableLength, lane, energy, z, s, d, a);
+            Weights<TEnergy>(x.Slice(start, length), g.Slice(start, length), gate, tableLength, lane, energy, scratch, out var z, out var a);
 
             // a ← a·z, then a·z², each added into its lanes.
             TensorPrimitives.Multiply(a, z, a);
@@ -86,12 +82,10 @@ internal readonly struct ChannelVectorDoubleKernel : IChannelVectorKernel<double
         var tableLength = lanes.TableLength;
         for (var walk = new LaneWalk(x.Length, lanes.Period); walk.Next(out var start, out var lane, out var length);)
         {
-            var z = scratch[..length];
+            var gradOutput = g.Slice(start, length);
+            Weights<TEnergy>(x.Slice(start, length), gradOutput, gate, tableLength, lane, energy, scratch, out var z, out var a);
             var s = scratch.Slice(BlockLength, length);
             var d = scratch.Slice(2 * BlockLength, length);
-            var a = scratch.Slice(3 * BlockLength, length);
-            var gradOutput = g.Slice(start, length);
-            Weights<TEnergy>(x.Slice(start, length), gradOutput, gate, tableLength, lane, energy, z, s, d, a);
 
             // dx = g·s + z·(P·a′ − D) − B; d is free again and holds the slope, then z·slope − B.
             TensorPrimitives.MultiplyAdd(a, gradient.Slice(lane, length), gradient.Slice(tableLength + lane, length), d);
@@ -135,10 +129,18 @@ internal readonly struct ChannelVectorDoubleKernel : IChannelVectorKernel<double
         TensorPrimitives.Sigmoid<double>(s, s);
     }
 
-    /// <summary>z, s, d and a′ = g·x·s(1 − s) (÷ d² in the exact variant) of a block.</summary>
-    private static void Weights<TEnergy>(ReadOnlySpan<double> x, ReadOnlySpan<double> g, ReadOnlySpan<double> gate, int tableLength, int lane, in EnergyConstants energy, Span<double> z, Span<double> s, Span<double> d, Span<double> a)
+    /// <summary>
+    /// z, s, d and a′ = g·x·s(1 − s) (÷ d² in the exact variant) of a block, in the four quarters of <paramref name="scratch"/>
+    /// (<see cref="BlockLength"/> values each, in that order).
+    /// </summary>
+    private static void Weights<TEnergy>(ReadOnlySpan<double> x, ReadOnlySpan<double> g, ReadOnlySpan<double> gate, int tableLength, int lane, in EnergyConstants energy, Span<double> scratch, out Span<double> z, out Span<double> a)
         where TEnergy : IEnergy
     {
+        var length = x.Length;
+        z = scratch[..length];
+        var s = scratch.Slice(BlockLength, length);
+        var d = scratch.Slice(2 * BlockLength, length);
+        a = scratch.Slice(3 * BlockLength, length);
         Sigmoids<TEnergy>(x, gate, tableLength, lane, energy, z, s, d);
         TensorPrimitives.Subtract(1.0, s, a);
         TensorPrimitives.Multiply(a, s, a);
