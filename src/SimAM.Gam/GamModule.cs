@@ -283,7 +283,14 @@ public sealed class GamModule
     {
         ref var cached = ref plans[((int)mode * 2) + (keepActivations ? 1 : 0)];
         var plan = System.Threading.Volatile.Read(ref cached);
-        if (plan is null || !plan.Matches(Weights, mode, keepActivations, batch, height, width, Options))
+        if (plan is not null && (mode == GamMode.Train || keepActivations) && !plan.Matches(Weights, mode, keepActivations, batch, height, width, Options)
+            && plan.MatchesShape(mode, keepActivations, batch, height, width, Options))
+        {
+            // Only the parameters changed (an optimizer step): these passes run under the training lock, so no other call
+            // uses the plan while its panels are repacked in place.
+            plan.Refresh(Weights);
+        }
+        else if (plan is null || !plan.Matches(Weights, mode, keepActivations, batch, height, width, Options))
         {
             plan = new GamPlan<T>(Weights, mode, keepActivations, batch, height, width, Options, Widths.TilePositions<T>(Kernel), Widths.BlockRows(Kernel));
             System.Threading.Volatile.Write(ref cached, plan);

@@ -1,5 +1,3 @@
-using System;
-
 namespace SimAM.Gam.Compute;
 
 /// <summary>
@@ -12,12 +10,22 @@ namespace SimAM.Gam.Compute;
 internal sealed class BackwardFilters<T>
     where T : unmanaged
 {
-    public BackwardFilters(GamWeights weights, int blockRows)
+    public BackwardFilters(GamWeights weights, int blockRows, int workers)
     {
-        Convolution1 = Transposed(weights.ConvWeight1.Values, weights.Hidden, weights.Channels, weights.Groups, blockRows);
-        Convolution2 = Transposed(weights.ConvWeight2.Values, weights.OutChannels, weights.Hidden, weights.Groups, blockRows);
-        Linear1 = Transposed(weights.ChannelWeight1.Values, weights.Hidden, weights.Channels, 1, blockRows, kernelSize: 1);
-        Linear2 = Transposed(weights.ChannelWeight2.Values, weights.Channels, weights.Hidden, 1, blockRows, kernelSize: 1);
+        var k = GamWeights.KernelSize;
+        Convolution1 = PackedFilter<T>.Transposing(weights.ConvWeight1.Storage, weights.Channels, weights.Hidden, weights.Groups, k, blockRows, workers);
+        Convolution2 = PackedFilter<T>.Transposing(weights.ConvWeight2.Storage, weights.Hidden, weights.OutChannels, weights.Groups, k, blockRows, workers);
+        Linear1 = PackedFilter<T>.Transposing(weights.ChannelWeight1.Storage, weights.Channels, weights.Hidden, 1, 1, blockRows, workers);
+        Linear2 = PackedFilter<T>.Transposing(weights.ChannelWeight2.Storage, weights.Hidden, weights.Channels, 1, 1, blockRows, workers);
+    }
+
+    /// <summary>Packs changed weights of the same shapes into these filters' own panels (see <see cref="GamPlan{T}.Refresh"/>).</summary>
+    public void Refresh(GamWeights weights, int workers)
+    {
+        Convolution1.PackTransposed(weights.ConvWeight1.Storage, workers);
+        Convolution2.PackTransposed(weights.ConvWeight2.Storage, workers);
+        Linear1.PackTransposed(weights.ChannelWeight1.Storage, workers);
+        Linear2.PackTransposed(weights.ChannelWeight2.Storage, workers);
     }
 
     /// <summary>Gets the first convolution's data-gradient filter: m → C channels, K1 transposed per group and turned.</summary>
@@ -31,33 +39,4 @@ internal sealed class BackwardFilters<T>
 
     /// <summary>Gets W2ᵀ: C → m, the second linear layer's data gradient.</summary>
     public PackedFilter<T> Linear2 { get; }
-
-    /// <summary>
-    /// Packs Kᵀ for weights K of shape [out, in/groups, k, k]: the result maps out → in channels with the same groups,
-    /// Kᵀ[i, o, kh, kw] = K[o, i, k − 1 − kh, k − 1 − kw] within each group.
-    /// </summary>
-    private static PackedFilter<T> Transposed(ReadOnlySpan<double> weights, int outChannels, int inChannels, int groups, int blockRows, int kernelSize = GamWeights.KernelSize)
-    {
-        var taps = kernelSize * kernelSize;
-        var outPer = outChannels / groups;
-        var inPer = inChannels / groups;
-        var transposed = new double[weights.Length];
-        for (var g = 0; g < groups; g++)
-        {
-            for (var o = 0; o < outPer; o++)
-            {
-                for (var i = 0; i < inPer; i++)
-                {
-                    var source = (((g * outPer) + o) * inPer + i) * taps;
-                    var target = (((g * inPer) + i) * outPer + o) * taps;
-                    for (var t = 0; t < taps; t++)
-                    {
-                        transposed[target + taps - 1 - t] = weights[source + t];
-                    }
-                }
-            }
-        }
-
-        return new PackedFilter<T>(transposed, inChannels, outChannels, groups, kernelSize, default, blockRows);
-    }
 }

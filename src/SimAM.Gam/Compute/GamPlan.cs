@@ -37,6 +37,12 @@ internal sealed class GamPlan<T>
     /// </summary>
     private const long MaxSpectralWeightBytes = 256L << 20;
 
+    /// <summary>The largest side of a map the spectral convolutions take (far beyond where the cost model stops choosing them).</summary>
+    private const int MaxSpectralSide = 128;
+
+    /// <summary>The workspace a spectral plan's slice of samples may take (planes and spectra; see <see cref="SliceSamples"/>).</summary>
+    private const long SpectralSliceBytes = 64L << 20;
+
     /// <summary>The batch <see cref="SpectralPays"/> assumes (the weights' reads are shared by a pass's samples).</summary>
     private const int NominalBatch = 8;
 
@@ -61,9 +67,8 @@ internal sealed class GamPlan<T>
         Geometry = new PaddedGeometry(height, width);
         Workers = options.EffectiveDegreeOfParallelism;
         var spectral = new SpectralGeometry(height, width);
-        Spectral = mode == GamMode.Eval && !keepActivations && Groups == 1
-            && (options.SpectralConvolution ?? (options.PackedConvolution is null && SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels)
-                && SpectralFilter<T>.Bytes(spectral, Channels, Hidden) + SpectralFilter<T>.Bytes(spectral, Hidden, OutChannels) <= MaxSpectralWeightBytes))
+        Spectral = mode == GamMode.Eval && !keepActivations && Groups == 1 && SpectralFits(spectral, Channels, Hidden, OutChannels)
+            && (options.SpectralConvolution ?? (options.PackedConvolution is null && SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels)))
             ? spectral
             : null;
         Mask = new T[Geometry.PlaneStride];
@@ -75,27 +80,15 @@ internal sealed class GamPlan<T>
         Linear2.SetShift(weights.ChannelBias2.Values);
 
         var k = GamWeights.KernelSize;
-        if (!Phased)
-        {
-            // BatchNorm with running statistics is an affine map per channel: fold its scale into the
-            // convolution's weights and everything else into one shift, so the epilogue is one addition.
-            var (scale1, shift1) = BatchNormFolding.Fold(weights.ConvBias1.Values, weights.NormWeight1.Values, weights.NormBias1.Values, weights.RunningMean1.Values, weights.RunningVar1.Values);
-            var (scale2, shift2) = BatchNormFolding.Fold(weights.ConvBias2.Values, weights.NormWeight2.Values, weights.NormBias2.Values, weights.RunningMean2.Values, weights.RunningVar2.Values);
-            Conv1 = new PackedFilter<T>(weights.ConvWeight1.Values, Hidden, Channels, Groups, k, scale1, blockRows);
-            Conv1.SetShift(shift1);
-            Conv2 = new PackedFilter<T>(weights.ConvWeight2.Values, OutChannels, Hidden, Groups, k, scale2, blockRows);
-            Conv2.SetShift(shift2);
-        }
-        else
-        {
-            Conv1 = new PackedFilter<T>(weights.ConvWeight1.Values, Hidden, Channels, Groups, k, default, blockRows);
-            Conv1.SetShift(weights.ConvBias1.Values);
-            Conv2 = new PackedFilter<T>(weights.ConvWeight2.Values, OutChannels, Hidden, Groups, k, default, blockRows);
-            Conv2.SetShift(weights.ConvBias2.Values);
-        }
+        var (scale1, shift1, scale2, shift2) = ConvolutionAffines(weights);
+        Conv1 = new PackedFilter<T>(weights.ConvWeight1.Values, Hidden, Channels, Groups, k, scale1, blockRows);
+        Conv1.SetShift(shift1);
+        Conv2 = new PackedFilter<T>(weights.ConvWeight2.Values, OutChannels, Hidden, Groups, k, scale2, blockRows);
+        Conv2.SetShift(shift2);
 
         WeightsVersion = VersionOf(weights, mode, keepActivations);
-        Backward = keepActivations ? new BackwardFilters<T>(weights, blockRows) : null;
+        Backward = keepActivations ? new BackwardFilters<T>(weights, blockRows, Workers) : null;
+        SliceSamples = Spectral is { } sliced ? SpectralSlice(sliced, batch) : batch;
         Packed = Spectral is null && (options.PackedConvolution ?? PackingPays(batch, height, width, tilePositions, Channels * Taps / Groups, Hidden, Hidden * Taps / Groups, OutChannels));
 
         // The micro-kernel's step offsets: one table per kind of reduction, each shared by every tile and chunk.
@@ -243,6 +236,13 @@ internal sealed class GamPlan<T>
         }
     }
 
+    /// <summary>
+    /// Gets the samples a phased pass runs at once, which the workspace holds: the whole batch, except in spectral plans
+    /// (eval, samples independent), whose phases run over slices of at most <see cref="SpectralSliceBytes"/> of workspace
+    /// (but at least <see cref="NominalBatch"/> samples, what the cost model assumed for the weights' reads).
+    /// </summary>
+    public int SliceSamples { get; }
+
     /// <summary>Gets the threads a pass of this plan may use (also those that transform the spectral weights).</summary>
     public int Workers { get; }
 
@@ -281,7 +281,7 @@ internal sealed class GamPlan<T>
 
     public PackedFilter<T> Conv2 { get; }
 
-    public long WeightsVersion { get; }
+    public long WeightsVersion { get; private set; }
 
     public int Height => Geometry.Height;
 
@@ -290,8 +290,39 @@ internal sealed class GamPlan<T>
     public int PlaneSize => Geometry.Height * Geometry.Width;
 
     public bool Matches(GamWeights weights, GamMode mode, bool keepActivations, int batch, int height, int width, GamOptions options) =>
-        WeightsVersion == VersionOf(weights, mode, keepActivations) && Mode == mode && KeepsActivations == keepActivations && Batch == batch && Height == height && Width == width
+        WeightsVersion == VersionOf(weights, mode, keepActivations) && MatchesShape(mode, keepActivations, batch, height, width, options);
+
+    /// <summary>Gets whether the plan is for this call's shape, mode and options, whatever the weights' version.</summary>
+    public bool MatchesShape(GamMode mode, bool keepActivations, int batch, int height, int width, GamOptions options) =>
+        Mode == mode && KeepsActivations == keepActivations && Batch == batch && Height == height && Width == width
         && ChannelGate == options.ChannelGate && ShuffleGroups == options.ShuffleGroups;
+
+    /// <summary>
+    /// Packs changed weights into this plan's own panels (same shapes, no allocation): a training loop changes the
+    /// parameters after every step, and a new plan each time cost a new set of panels (tens of megabytes on the large
+    /// shapes, paged in and collected again). Only for plans no other call is using meanwhile: the module refreshes the
+    /// plans of train passes and of passes that keep activations, which run under its training lock. Spectral plans
+    /// (eval only) are not refreshed.
+    /// </summary>
+    public void Refresh(GamWeights weights)
+    {
+        if (Spectral is not null)
+        {
+            throw new InvalidOperationException("A spectral plan is never refreshed in place.");
+        }
+
+        Linear1.Pack(weights.ChannelWeight1.Storage, default, Workers);
+        Linear1.SetShift(weights.ChannelBias1.Values);
+        Linear2.Pack(weights.ChannelWeight2.Storage, default, Workers);
+        Linear2.SetShift(weights.ChannelBias2.Values);
+        var (scale1, shift1, scale2, shift2) = ConvolutionAffines(weights);
+        Conv1.Pack(weights.ConvWeight1.Storage, scale1, Workers);
+        Conv1.SetShift(shift1);
+        Conv2.Pack(weights.ConvWeight2.Storage, scale2, Workers);
+        Conv2.SetShift(shift2);
+        Backward?.Refresh(weights, Workers);
+        WeightsVersion = VersionOf(weights, Mode, KeepsActivations);
+    }
 
     /// <summary>
     /// Compares the two ways to run the convolutions, in units of one vector FMA lane: the direct path computes
@@ -309,6 +340,24 @@ internal sealed class GamPlan<T>
         var packed = (pixels + tilePositions - 1) / tilePositions * tilePositions;
         var work = ((long)k1 * cout1) + ((long)k2 * cout2);
         return (packed * (work + (32L * (k1 + k2)))) < direct * work;
+    }
+
+    /// <summary>
+    /// Gets whether a spectral plan may be built at all, even when tests force one: maps of at most
+    /// <see cref="MaxSpectralSide"/> on each side (the transforms' matrices and each worker's scratch grow with the map)
+    /// and transformed weights within <see cref="MaxSpectralWeightBytes"/>.
+    /// </summary>
+    private static bool SpectralFits(in SpectralGeometry spectral, int channels, int hidden, int outChannels) =>
+        spectral.Height <= MaxSpectralSide && spectral.Width <= MaxSpectralSide
+        && SpectralFilter<T>.Bytes(spectral, channels, hidden) + SpectralFilter<T>.Bytes(spectral, hidden, outChannels) <= MaxSpectralWeightBytes;
+
+    /// <summary>Gets how many samples of a spectral plan's batch one slice of its phases takes (see <see cref="SliceSamples"/>).</summary>
+    private int SpectralSlice(in SpectralGeometry spectral, int batch)
+    {
+        var perSample = ((long)(Channels + Hidden + OutChannels) * Geometry.PlaneStride)
+            + spectral.SpectraLength(1, Math.Max(Channels, Hidden)) + spectral.SpectraLength(1, Math.Max(Hidden, OutChannels));
+        var fitting = SpectralSliceBytes / (perSample * Unsafe.SizeOf<T>());
+        return (int)Math.Min(batch, Math.Max(NominalBatch, fitting));
     }
 
     /// <summary>
@@ -339,6 +388,23 @@ internal sealed class GamPlan<T>
         var taps = pairs * Taps;
         var convolution = Math.Min(direct * taps, packed * (taps + (32L * Taps * (channels + hidden))));
         return products + transforms + weights < convolution;
+    }
+
+    /// <summary>
+    /// Gets each convolution's per-channel weight scale (null: 1) and the shift its epilogue adds: in eval plans that
+    /// run fused, BatchNorm with the running statistics folded in (an affine map per channel: its scale into the weights,
+    /// everything else into one shift); in phased plans the raw convolution, its bias only.
+    /// </summary>
+    private (double[]? Scale1, double[] Shift1, double[]? Scale2, double[] Shift2) ConvolutionAffines(GamWeights weights)
+    {
+        if (Phased)
+        {
+            return (null, weights.ConvBias1.Storage, null, weights.ConvBias2.Storage);
+        }
+
+        var (scale1, shift1) = BatchNormFolding.Fold(weights.ConvBias1.Values, weights.NormWeight1.Values, weights.NormBias1.Values, weights.RunningMean1.Values, weights.RunningVar1.Values);
+        var (scale2, shift2) = BatchNormFolding.Fold(weights.ConvBias2.Values, weights.NormWeight2.Values, weights.NormBias2.Values, weights.RunningMean2.Values, weights.RunningVar2.Values);
+        return (scale1, shift1, scale2, shift2);
     }
 
     /// <summary>Gets the weights version a plan depends on: eval folds the running statistics in; train and plans that keep activations do not.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks;
 
 namespace SimAM.Gam.Compute;
 
@@ -13,8 +14,14 @@ namespace SimAM.Gam.Compute;
 internal sealed class PackedFilter<T>
     where T : unmanaged
 {
+    /// <summary>Below this many values (a 64-channel convolution's filter) a repack is not worth a second thread.</summary>
+    private const int ParallelPackValues = 1 << 18;
+
     /// <summary>Packs <paramref name="weights"/> ([out, in/groups, k, k] row-major), each output channel's weights multiplied by its <paramref name="scale"/> (null: 1).</summary>
     public PackedFilter(ReadOnlySpan<double> weights, int outChannels, int inChannels, int groups, int kernelSize, ReadOnlySpan<double> scale, int rows)
+        : this(outChannels, inChannels, groups, kernelSize, rows) => Pack(weights, scale);
+
+    private PackedFilter(int outChannels, int inChannels, int groups, int kernelSize, int rows)
     {
         Rows = rows;
         OutChannels = outChannels;
@@ -27,7 +34,17 @@ internal sealed class PackedFilter<T>
         PanelLength = InPerGroup * taps * Rows;
         Panels = new T[(long)groups * BlocksPerGroup * PanelLength];
         Shift = new T[outChannels];
-        Pack(weights, scale);
+    }
+
+    /// <summary>
+    /// Packs the transpose of forward weights <paramref name="weights"/> (see <see cref="PackTransposed"/>): a filter from
+    /// <paramref name="inChannels"/> channels (the forward layer's outputs) to <paramref name="outChannels"/> (its inputs).
+    /// </summary>
+    public static PackedFilter<T> Transposing(ReadOnlyMemory<double> weights, int outChannels, int inChannels, int groups, int kernelSize, int rows, int workers)
+    {
+        var filter = new PackedFilter<T>(outChannels, inChannels, groups, kernelSize, rows);
+        filter.PackTransposed(weights, workers);
+        return filter;
     }
 
     /// <summary>Gets the output channels per block: <see cref="MicroKernel.Rows"/>, or <see cref="MicroKernel.WideRows"/> for the 512-bit kernel.</summary>
@@ -73,24 +90,84 @@ internal sealed class PackedFilter<T>
     /// <summary>Repacks new weights of the same sizes (no allocation).</summary>
     public void Pack(ReadOnlySpan<double> weights, ReadOnlySpan<double> scale)
     {
+        for (var block = 0; block < Groups * BlocksPerGroup; block++)
+        {
+            PackBlock(block, weights, scale);
+        }
+    }
+
+    /// <summary>
+    /// Repacks new weights of the same sizes on up to <paramref name="workers"/> threads, a block of output channels each:
+    /// a training loop repacks every filter after each optimizer step (see <c>GamPlan.Refresh</c>).
+    /// </summary>
+    public void Pack(ReadOnlyMemory<double> weights, ReadOnlyMemory<double> scale, int workers)
+    {
+        if (workers <= 1 || Panels.Length < ParallelPackValues)
+        {
+            Pack(weights.Span, scale.Span);
+            return;
+        }
+
+        Parallel.For(0, Groups * BlocksPerGroup, new ParallelOptions { MaxDegreeOfParallelism = workers }, block => PackBlock(block, weights.Span, scale.Span));
+    }
+
+    /// <summary>
+    /// Packs the transposed and turned weights Kᵀ[i, o, kh, kw] = K[o, i, k − 1 − kh, k − 1 − kw] (within each group) of
+    /// <paramref name="weights"/> = K, [in channels of this filter, out channels / groups, k, k], on up to
+    /// <paramref name="workers"/> threads: a data gradient's filter, read straight from the forward weights.
+    /// </summary>
+    public void PackTransposed(ReadOnlyMemory<double> weights, int workers)
+    {
+        if (workers <= 1 || Panels.Length < ParallelPackValues)
+        {
+            for (var block = 0; block < Groups * BlocksPerGroup; block++)
+            {
+                PackBlock(block, weights.Span, default, transposed: true);
+            }
+
+            return;
+        }
+
+        Parallel.For(0, Groups * BlocksPerGroup, new ParallelOptions { MaxDegreeOfParallelism = workers }, block => PackBlock(block, weights.Span, default, transposed: true));
+    }
+
+    /// <summary>
+    /// Packs block <paramref name="index"/> (group-major) of output channels, its padding rows zero. With
+    /// <paramref name="transposed"/>, <paramref name="weights"/> are the forward weights this filter transposes (see
+    /// <see cref="PackTransposed"/>): this filter's output channel is their input channel, its reduction steps their output
+    /// channels, and the taps run backwards.
+    /// </summary>
+    private void PackBlock(int index, ReadOnlySpan<double> weights, ReadOnlySpan<double> scale, bool transposed = false)
+    {
         var taps = KernelSize * KernelSize;
         var rows = Rows;
-        Panels.AsSpan().Clear();
-        for (var g = 0; g < Groups; g++)
+        var (g, b) = (index / BlocksPerGroup, index % BlocksPerGroup);
+        var panel = Panels.AsSpan((int)(((long)g * BlocksPerGroup + b) * PanelLength), PanelLength);
+        panel.Clear();
+        for (var r = 0; r < RowsIn(b); r++)
         {
-            for (var b = 0; b < BlocksPerGroup; b++)
+            var co = FirstChannel(g, b) + r;
+            if (transposed)
             {
-                var panel = Panels.AsSpan((int)(((long)g * BlocksPerGroup + b) * PanelLength), PanelLength);
-                for (var r = 0; r < RowsIn(b); r++)
+                // Step (o, t) of output channel co = (g, i) reads K[g·InPerGroup + o, i, last tap − t].
+                var i = co - (g * OutPerGroup);
+                for (var o = 0; o < InPerGroup; o++)
                 {
-                    var co = FirstChannel(g, b) + r;
-                    var s = scale.IsEmpty ? 1.0 : scale[co];
-                    var source = weights.Slice(co * InPerGroup * taps, InPerGroup * taps);
-                    for (var k = 0; k < source.Length; k++)
+                    var source = weights.Slice((((((g * InPerGroup) + o) * OutPerGroup) + i) * taps), taps);
+                    for (var t = 0; t < taps; t++)
                     {
-                        panel[(k * rows) + r] = FromDouble(source[k] * s);
+                        panel[(((o * taps) + t) * rows) + r] = FromDouble(source[taps - 1 - t]);
                     }
                 }
+
+                continue;
+            }
+
+            var s = scale.IsEmpty ? 1.0 : scale[co];
+            var row = weights.Slice(co * InPerGroup * taps, InPerGroup * taps);
+            for (var k = 0; k < row.Length; k++)
+            {
+                panel[(k * rows) + r] = FromDouble(row[k] * s);
             }
         }
     }

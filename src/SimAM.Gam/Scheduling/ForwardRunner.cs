@@ -72,26 +72,33 @@ internal static class ForwardRunner
             }
 
             // Train (and any pass that keeps activations): each BatchNorm is a step of its own between the convolutions;
-            // in train mode it needs its convolution's output over the whole batch first.
+            // in train mode it needs its convolution's output over the whole batch first. Spectral eval passes, whose
+            // samples are independent, run the phases over slices of the batch (GamPlan.SliceSamples), so that their
+            // workspace holds one slice.
             var train = plan.Mode == GamMode.Train;
-            phases.Execute(Phase.Pad);
-            phases.Execute(Phase.ChannelMlp);
-            phases.Convolve(1);
-            if (train)
+            for (var first = 0; first < plan.Batch; first += plan.SliceSamples)
             {
-                phases.Execute(Phase.Moments1);
+                phases.Slice(first, Math.Min(plan.SliceSamples, plan.Batch - first));
+                phases.Execute(Phase.Pad);
+                phases.Execute(Phase.ChannelMlp);
+                phases.Convolve(1);
+                if (train)
+                {
+                    phases.Execute(Phase.Moments1);
+                }
+
+                Normalization(plan, weights, workspace, 1, activations);
+                phases.Execute(Phase.Normalize1);
+                phases.Convolve(2);
+                if (train)
+                {
+                    phases.Execute(Phase.Moments2);
+                }
+
+                Normalization(plan, weights, workspace, 2, activations);
+                phases.Execute(Phase.Finish);
             }
 
-            Normalization(plan, weights, workspace, 1, activations);
-            phases.Execute(Phase.Normalize1);
-            phases.Convolve(2);
-            if (train)
-            {
-                phases.Execute(Phase.Moments2);
-            }
-
-            Normalization(plan, weights, workspace, 2, activations);
-            phases.Execute(Phase.Finish);
             if (train)
             {
                 weights.AddBatchTracked();
@@ -165,6 +172,8 @@ internal static class ForwardRunner
         private readonly KeptMaps<T>? _kept;
         private Phase _phase;
         private int _layer;
+        private int _first;
+        private int _slice;
 
         public Phases(GamPlan<T> plan, GamWorkspace<T> workspace, T* input, T* output, int workers, KeptMaps<T>? kept)
         {
@@ -177,6 +186,7 @@ internal static class ForwardRunner
             _tiles = GamStages<T, TV, TLanes>.TileCount(plan.Geometry);
             _perSample = !plan.Phased && !plan.Packed;
             _packedTiles = PackedConvolution<T, TV, TLanes>.TileCount(plan.Positions);
+            _slice = plan.Batch;
         }
 
         /// <summary>Gets or sets the sample the eval phases work on (eval with fewer samples than workers).</summary>
@@ -186,7 +196,14 @@ internal static class ForwardRunner
 
         private readonly T[] Normalization => _workspace.Normalization;
 
-        private readonly int Samples => _perSample ? 1 : _plan.Batch;
+        private readonly int Samples => _perSample ? 1 : _slice;
+
+        /// <summary>Makes the phases work on samples [<paramref name="first"/>, first + <paramref name="count"/>), which lie in the workspace's first slots.</summary>
+        public void Slice(int first, int count)
+        {
+            _first = first;
+            _slice = count;
+        }
 
         public void Execute(Phase phase)
         {
@@ -209,6 +226,9 @@ internal static class ForwardRunner
             }
 
             _layer = layer;
+
+            // Built here on first use (the transformed weights), not inside an item, where the other workers would wait on it.
+            _ = _plan.SpectralWeights;
             Execute(Phase.Analysis);
             Execute(Phase.SpectralProduct);
             Execute(Phase.Synthesis);
@@ -303,9 +323,9 @@ internal static class ForwardRunner
                 Phase.Normalize1 => Samples * plan.Hidden,
                 Phase.Convolution2 => Samples * plan.Groups * plan.Conv2.BlocksPerGroup * _tiles,
                 Phase.Moments2 => plan.OutChannels,
-                Phase.Analysis => SpectralConvolution<T, TV, TLanes>.TransformItems(plan.Batch, _layer == 1 ? plan.Channels : plan.Hidden),
+                Phase.Analysis => SpectralConvolution<T, TV, TLanes>.TransformItems(Samples, _layer == 1 ? plan.Channels : plan.Hidden),
                 Phase.SpectralProduct => SpectralConvolution<T, TV, TLanes>.ProductItems(plan.Spectral!.Value, plan.SpectralWeights.Filter(_layer)),
-                Phase.Synthesis => SpectralConvolution<T, TV, TLanes>.TransformItems(plan.Batch, _layer == 1 ? plan.Hidden : plan.OutChannels),
+                Phase.Synthesis => SpectralConvolution<T, TV, TLanes>.TransformItems(Samples, _layer == 1 ? plan.Hidden : plan.OutChannels),
                 _ => Samples * plan.OutChannels,
             };
         }
@@ -367,15 +387,15 @@ internal static class ForwardRunner
                     break;
                 case Phase.Analysis:
                     SpectralConvolution<T, TV, TLanes>.Analyse(
-                        plan.SpectralWeights, geometry, _layer == 1 ? _workspace.Inputs : _workspace.Hidden, _layer == 1 ? plan.Channels : plan.Hidden, plan.Batch, item,
+                        plan.SpectralWeights, geometry, _layer == 1 ? _workspace.Inputs : _workspace.Hidden, _layer == 1 ? plan.Channels : plan.Hidden, Samples, item,
                         _workspace.Spectra, _workspace.WorkerSpectra[worker]);
                     break;
                 case Phase.SpectralProduct:
-                    SpectralConvolution<T, TV, TLanes>.Multiply(plan.SpectralWeights.Filter(_layer), plan.Batch, _workspace.Spectra, _workspace.Products, item);
+                    SpectralConvolution<T, TV, TLanes>.Multiply(plan.SpectralWeights.Filter(_layer), Samples, _workspace.Spectra, _workspace.Products, item);
                     break;
                 case Phase.Synthesis:
                     SpectralConvolution<T, TV, TLanes>.Synthesise(
-                        plan.SpectralWeights, plan.SpectralWeights.Filter(_layer), geometry, _workspace.Products, plan.Batch, item,
+                        plan.SpectralWeights, plan.SpectralWeights.Filter(_layer), geometry, _workspace.Products, Samples, item,
                         _layer == 1 ? _workspace.Hidden : _workspace.Maps, _workspace.WorkerSpectra[worker]);
                     break;
             }
@@ -465,11 +485,12 @@ internal static class ForwardRunner
             }
         }
 
+        /// <summary>Gets the input of sample <paramref name="n"/> of the slice (of the call, in passes that run per sample).</summary>
         private readonly ReadOnlySpan<T> SampleInput(int n) =>
-            new(_input + ((long)n * _plan.Channels * _plan.PlaneSize), _plan.Channels * _plan.PlaneSize);
+            new(_input + ((long)(_first + n) * _plan.Channels * _plan.PlaneSize), _plan.Channels * _plan.PlaneSize);
 
         private readonly Span<T> SampleOutput(int n) =>
-            new(_output + ((long)n * _plan.Channels * _plan.PlaneSize), _plan.Channels * _plan.PlaneSize);
+            new(_output + ((long)(_first + n) * _plan.Channels * _plan.PlaneSize), _plan.Channels * _plan.PlaneSize);
 
         private readonly Span<T> Inputs(int slot) => Slot(_workspace.Inputs, slot, _plan.Channels);
 

@@ -11,7 +11,9 @@ namespace SimAM.Gam.Scheduling;
 /// </summary>
 /// <typeparam name="T">float or double.</typeparam>
 /// <remarks>
-/// Eval: (C + m + out) padded planes per worker (one sample each); train: (C + m + out) padded planes per sample.
+/// Eval: (C + m + out) padded planes per worker (one sample each); train, and eval with the packed convolution: (C + m +
+/// out) padded planes per sample; spectral eval: the planes and both convolutions' spectra per sample of one slice of the
+/// batch (<see cref="GamPlan{T}.SliceSamples"/>).
 /// A padded plane holds (H + 6)·(W + 3) + 134 values rounded up to 16. <see cref="Bytes"/> gives the total.
 /// Padding positions are zero and stay zero (every write is masked), so the buffers are cleared only when the
 /// shape changes.
@@ -87,9 +89,14 @@ internal sealed class GamWorkspace<T>
         }
 
         var (spectra, products, spectralScratch) = SpectralSizes(plan);
-        Spectra = Fit(Spectra, spectra);
-        Products = Fit(Products, products);
-        if (WorkerSpectra.Length < workers || (WorkerSpectra.Length > 0 && WorkerSpectra[0].Length < spectralScratch))
+        // Spectra of an earlier spectral plan are let go when a plan needs none (they may be large).
+        Spectra = spectra == 0 ? [] : Fit(Spectra, spectra);
+        Products = products == 0 ? [] : Fit(Products, products);
+        if (spectralScratch == 0)
+        {
+            WorkerSpectra = [];
+        }
+        else if (WorkerSpectra.Length < workers || WorkerSpectra[0].Length < spectralScratch)
         {
             WorkerSpectra = new T[workers][];
             for (var w = 0; w < workers; w++)
@@ -117,7 +124,7 @@ internal sealed class GamWorkspace<T>
     private static (long Inputs, long Hidden, long Maps, long PerWorker) Sizes(GamPlan<T> plan, int workers, int tilePositions)
     {
         long plane = plan.Geometry.PlaneStride;
-        long samples = plan.Phased || plan.Packed ? plan.Batch : workers;
+        long samples = plan.Phased || plan.Packed ? plan.SliceSamples : workers;
         var perWorker = (plan.Packed ? PackedPanelLength(plan) : 0) + (((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows * tilePositions) + Math.Max(plan.BlockRows * tilePositions, ChunkLength);
         return (samples * plan.Channels * plane, samples * plan.Hidden * plane, samples * plan.OutChannels * plane, perWorker);
     }
@@ -133,7 +140,7 @@ internal sealed class GamWorkspace<T>
             return (0, 0, 0);
         }
 
-        var batch = plan.Batch;
+        var batch = plan.SliceSamples;
         return (
             Math.Max(spectral.SpectraLength(batch, plan.Channels), spectral.SpectraLength(batch, plan.Hidden)),
             Math.Max(spectral.SpectraLength(batch, plan.Hidden), spectral.SpectraLength(batch, plan.OutChannels)),

@@ -70,4 +70,66 @@ public class GamTrainingTests(ITestOutputHelper output)
         Assert.True(last * 10 <= first, $"the loss fell from {first:E3} to {last:E3} in {Steps} steps, only {first / last:F1}x (10x expected)");
         Assert.Equal(Steps, weights.BatchesTracked1);
     }
+
+    /// <summary>
+    /// After an optimizer step the module repacks the weights of its training plan in place: the next steps give the bits
+    /// of a fresh module with the same weights (train-mode outputs, running statistics, dx and every gradient, float and
+    /// double, direct and packed paths), and a step of the loop allocates no new plan (the panels of [8,32,7,7], over
+    /// 100 KB, were allocated anew after every step before).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_training_loop_repacks_its_weights_in_place_with_the_bits_of_a_fresh_module(bool packed)
+    {
+        int[] shape = [8, 32, 7, 7];
+        var count = shape.Aggregate(1, (a, b) => a * b);
+        var random = new Random(4);
+        var x = Enumerable.Range(0, count).Select(_ => (float)((4 * random.NextDouble()) - 2)).ToArray();
+        var dy = Enumerable.Range(0, count).Select(_ => (float)((2 * random.NextDouble()) - 1)).ToArray();
+        var weights = GamWeights.CreateDefault(32, rate: 4, seed: 5);
+        var options = new GamOptions { MaxDegreeOfParallelism = 1, PackedConvolution = packed };
+        var module = new GamModule(weights, options);
+        var (gradients, activations) = (new GamGradients(weights), new GamActivations());
+        var (y, dx) = (new float[count], new float[count]);
+        var allocated = 0L;
+        for (var step = 0; step < 4; step++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            module.Forward(x, y, shape, GamMode.Train, activations);
+            gradients.Clear();
+            module.Backward(x, dy, dx, shape, GamMode.Train, activations, gradients);
+            gradients.ApplySgd(weights, 0.05);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Assert.True(allocated < 64 * 1024, $"a training step allocated {allocated} bytes");
+
+        var fresh = new GamModule(weights.Clone(), options);
+        var freshWeights = fresh.Weights;
+        var (expected, expectedDx) = (new float[count], new float[count]);
+        var freshGradients = new GamGradients(freshWeights);
+        var freshActivations = new GamActivations();
+        fresh.Forward(x, expected, shape, GamMode.Train, freshActivations);
+        fresh.Backward(x, dy, expectedDx, shape, GamMode.Train, freshActivations, freshGradients);
+        module.Forward(x, y, shape, GamMode.Train, activations);
+        gradients.Clear();
+        module.Backward(x, dy, dx, shape, GamMode.Train, activations, gradients);
+        Assert.Equal(expected, y);
+        Assert.Equal(expectedDx, dx);
+        for (var i = 0; i < freshGradients.Parameters.Count; i++)
+        {
+            Assert.Equal(freshGradients.Parameters[i].Values.ToArray(), gradients.Parameters[i].Values.ToArray());
+        }
+
+        var (expected64, y64) = (new double[count], new double[count]);
+        var x64 = x.Select(v => (double)v).ToArray();
+        fresh.Forward(x64, expected64, shape, GamMode.Train);
+        module.Forward(x64, y64, shape, GamMode.Train);
+        Assert.Equal(expected64, y64);
+        for (var i = 0; i < weights.AllTensors().Count; i++)
+        {
+            Assert.Equal(freshWeights.AllTensors()[i].Values.ToArray(), weights.AllTensors()[i].Values.ToArray());
+        }
+    }
 }

@@ -259,6 +259,11 @@ public class GamModulePropertyTests
         public void In_eval_mode_each_sample_is_computed_as_if_alone_on_the_packed_path(RandomModule sample) =>
             AssertSamplesIndependent(sample, sample.Options(kernel, ConvolutionPath.Packed), $"{kernel}, Packed");
 
+        /// <inheritdoc cref="In_eval_mode_each_sample_is_computed_as_if_alone_on_the_direct_path"/>
+        [Property(MaxTest = MaxTest, Arbitrary = [typeof(BatchArbitraries)], Skip = ModulePaths.NotAccelerated, SkipUnless = ModulePaths.IsAccelerated)]
+        public void In_eval_mode_each_sample_is_computed_as_if_alone_on_the_spectral_path(RandomModule sample) =>
+            AssertSamplesIndependent(sample, sample.Options(kernel, ConvolutionPath.Spectral), $"{kernel}, Spectral");
+
         /// <summary>
         /// The direct and the packed convolution give the same bits, in both modes and for both element types (train mode:
         /// the running statistics too): each sums every output over (input channel, kh, kw) in the same order from zero,

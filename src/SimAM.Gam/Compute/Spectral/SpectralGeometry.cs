@@ -14,7 +14,7 @@ namespace SimAM.Gam.Compute.Spectral;
 /// </remarks>
 internal readonly struct SpectralGeometry
 {
-    /// <summary>Lanes of the widest vector of floats (512 bits): channel counts are padded to a multiple of it.</summary>
+    /// <summary>The widest register tile of output channels (two 512-bit vectors of floats): channel counts are padded to a multiple of it.</summary>
     public const int ChannelAlignment = 32;
 
     /// <summary>The transforms' matrices hold their outputs in blocks of this many (zeros after the last).</summary>
