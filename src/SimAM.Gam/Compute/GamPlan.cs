@@ -49,6 +49,7 @@ internal sealed class GamPlan<T>
     private readonly GamWeights _weights;
     private readonly object _spectralLock = new();
     private SpectralPlan<T>? _spectralWeights;
+    private SpectralPlan<T>? _gradientTransforms;
 
     public GamPlan(GamWeights weights, GamMode mode, bool keepActivations, int batch, int height, int width, GamOptions options, int tilePositions, int blockRows)
     {
@@ -89,6 +90,13 @@ internal sealed class GamPlan<T>
         WeightsVersion = VersionOf(weights, mode, keepActivations);
         Backward = keepActivations ? new BackwardFilters<T>(weights, blockRows, Workers) : null;
         SliceSamples = Spectral is { } sliced ? SpectralSlice(sliced, batch) : batch;
+
+        // The weight gradients of passes that keep activations (train mode, mostly): the same products, over the call's batch
+        // (a weight gradient sums over it anyway), with the inverse to the 49 taps in place of the synthesis.
+        SpectralGradients = keepActivations && Groups == 1 && SpectralFits(spectral, Channels, Hidden, OutChannels)
+            && (options.SpectralConvolution ?? (options.PackedConvolution is null && SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels, batch)))
+            ? spectral
+            : null;
         Packed = Spectral is null && (options.PackedConvolution ?? PackingPays(batch, height, width, tilePositions, Channels * Taps / Groups, Hidden, Hidden * Taps / Groups, OutChannels));
 
         // The micro-kernel's step offsets: one table per kind of reduction, each shared by every tile and chunk.
@@ -243,6 +251,32 @@ internal sealed class GamPlan<T>
     /// </summary>
     public int SliceSamples { get; }
 
+    /// <summary>
+    /// Gets the sizes of the spectral weight gradients where this plan's backward pass forms its convolutions' weight
+    /// gradients through the discrete Fourier transform (the spectra of the inputs and output gradients, a GEMM per bin over
+    /// the samples, the inverse to the taps), else null. The data gradients keep the direct or packed convolutions.
+    /// </summary>
+    public SpectralGeometry? SpectralGradients { get; }
+
+    /// <summary>Gets the transforms of the spectral weight gradients, built on first use (once per plan; no weights in them).</summary>
+    public SpectralPlan<T> GradientTransforms
+    {
+        get
+        {
+            var built = Volatile.Read(ref _gradientTransforms);
+            if (built is null)
+            {
+                lock (_spectralLock)
+                {
+                    built = _gradientTransforms ?? new SpectralPlan<T>(SpectralGradients!.Value, null, Workers);
+                    Volatile.Write(ref _gradientTransforms, built);
+                }
+            }
+
+            return built;
+        }
+    }
+
     /// <summary>Gets the threads a pass of this plan may use (also those that transform the spectral weights).</summary>
     public int Workers { get; }
 
@@ -369,9 +403,8 @@ internal sealed class GamPlan<T>
     /// times. The comparison is made for <see cref="NominalBatch"/> samples whatever the call's batch: the two algorithms
     /// round differently, and a sample's result must not depend on the batch it comes in.
     /// </summary>
-    private static bool SpectralPays(int height, int width, int tilePositions, int channels, int hidden, int outChannels)
+    private static bool SpectralPays(int height, int width, int tilePositions, int channels, int hidden, int outChannels, int batch = NominalBatch)
     {
-        const int batch = NominalBatch;
         const int transformRate = 3;
         var spectral = new SpectralGeometry(height, width);
         var paddedPairs = ((long)channels * SpectralGeometry.PaddedChannels(hidden)) + ((long)hidden * SpectralGeometry.PaddedChannels(outChannels));

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SimAM.Gam.Compute;
 using SimAM.Gam.Compute.Lanes;
+using SimAM.Gam.Compute.Spectral;
 
 namespace SimAM.Gam.Scheduling;
 
@@ -56,6 +57,10 @@ internal static class BackwardRunner
         LinearGradient2,
         LinearGradient1,
         BiasSums,
+        InputSpectra,
+        GradientSpectra,
+        Correlation,
+        Lags,
     }
 
     private readonly unsafe struct Pass<T>(
@@ -105,6 +110,7 @@ internal static class BackwardRunner
         private readonly int _packedTiles;
         private readonly PhaseTimings? _timings;
         private Phase _phase;
+        private int _layer;
 
         public Phases(
             GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, GamActivations activations, GamGradients gradients, T* input, T* gradOutput, T* gradInput, int workers,
@@ -142,12 +148,26 @@ internal static class BackwardRunner
             Execute(sums);
             NormCoefficients(layer);
             Execute(norm);
-            if (_plan.Packed)
+            if (_plan.SpectralGradients is not null)
             {
-                Execute(pack);
+                // The transforms are built here on first use, not inside an item, where the other workers would wait on them.
+                _layer = layer;
+                _ = _plan.GradientTransforms;
+                Execute(Phase.InputSpectra);
+                Execute(Phase.GradientSpectra);
+                Execute(Phase.Correlation);
+                Execute(Phase.Lags);
+            }
+            else
+            {
+                if (_plan.Packed)
+                {
+                    Execute(pack);
+                }
+
+                Execute(weightGradient);
             }
 
-            Execute(weightGradient);
             Execute(dataGradient);
         }
 
@@ -224,9 +244,19 @@ internal static class BackwardRunner
                 Phase.DataGradient1 => plan.Packed ? _packedTiles : batch * ConvolutionItems(plan.Backward!.Convolution1),
                 Phase.LinearGradient2 => (plan.Channels + GradientKernel.Rows - 1) / GradientKernel.Rows,
                 Phase.LinearGradient1 => (plan.Hidden + GradientKernel.Rows - 1) / GradientKernel.Rows,
+                Phase.InputSpectra => SpectralConvolution<T, TV, TLanes>.TransformItems(batch, LayerInputs),
+                Phase.GradientSpectra => SpectralConvolution<T, TV, TLanes>.TransformItems(batch, LayerOutputs),
+                Phase.Correlation => SpectralConvolution<T, TV, TLanes>.CorrelationItems(plan.SpectralGradients!.Value, LayerInputs),
+                Phase.Lags => SpectralConvolution<T, TV, TLanes>.LagItems(LayerInputs, LayerOutputs),
                 _ => plan.Channels + plan.Hidden,
             };
         }
+
+        /// <summary>Gets the input channels of the convolution whose spectral weight gradient runs (x1's C, or h1's m).</summary>
+        private readonly int LayerInputs => _layer == 1 ? _plan.Channels : _plan.Hidden;
+
+        /// <summary>Gets its output channels (m, or out).</summary>
+        private readonly int LayerOutputs => _layer == 1 ? _plan.Hidden : _plan.OutChannels;
 
         private readonly int ConvolutionItems(PackedFilter<T> filter) => filter.Groups * filter.BlocksPerGroup * _tiles;
 
@@ -328,6 +358,22 @@ internal static class BackwardRunner
                         break;
                     }
 
+                case Phase.InputSpectra:
+                    SpectralConvolution<T, TV, TLanes>.Analyse(
+                        plan.GradientTransforms, geometry, _layer == 1 ? ws.Inputs : ws.Hidden, LayerInputs, plan.Batch, item, ws.GradientSpectra, ws.WorkerGradientSpectra[worker]);
+                    break;
+                case Phase.GradientSpectra:
+                    SpectralConvolution<T, TV, TLanes>.Analyse(
+                        plan.GradientTransforms, geometry, _layer == 1 ? ws.GradientHidden : ws.Maps, LayerOutputs, plan.Batch, item, ws.GradientProducts, ws.WorkerGradientSpectra[worker]);
+                    break;
+                case Phase.Correlation:
+                    SpectralConvolution<T, TV, TLanes>.Correlate(plan.Batch, LayerInputs, LayerOutputs, ws.GradientSpectra, ws.GradientProducts, ws.Correlations, item);
+                    break;
+                case Phase.Lags:
+                    SpectralConvolution<T, TV, TLanes>.SynthesiseLags(
+                        plan.GradientTransforms, ws.Correlations, LayerInputs, LayerOutputs, item,
+                        (_layer == 1 ? _gradients.ConvWeight1 : _gradients.ConvWeight2).Storage, ws.WorkerGradientSpectra[worker]);
+                    break;
                 case Phase.LinearGradient2:
                     // ∂W2[c, j] = Σ ∂a[c]·u[j]: four channels of ∂a against every hidden channel.
                     LinearWeightGradient(worker, item, plan.Channels, ws.GradientInputs, plan.Hidden, ws.Hidden, plan.HiddenPlaneOffsets, _gradients.ChannelWeight2.Storage);

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using SimAM.Gam.Compute;
+using SimAM.Gam.Compute.Spectral;
 
 namespace SimAM.Gam.Scheduling;
 
@@ -170,6 +171,18 @@ internal sealed class GamWorkspace<T>
     /// <summary>Gets each worker's weight-gradient sums (4 output channels by the longest reduction of taps or channels).</summary>
     public double[][] WorkerSums { get; private set; } = [];
 
+    /// <summary>Gets the half spectra of a layer's inputs for its spectral weight gradient, [bin][sample][real, imaginary][channel].</summary>
+    public T[] GradientSpectra { get; private set; } = [];
+
+    /// <summary>Gets the half spectra of a layer's output gradients for its spectral weight gradient, laid out as <see cref="GradientSpectra"/>.</summary>
+    public T[] GradientProducts { get; private set; } = [];
+
+    /// <summary>Gets the spectra of a layer's correlations, [bin][output channel][real, imaginary][input channel] (spectral weight gradients only).</summary>
+    public T[] Correlations { get; private set; } = [];
+
+    /// <summary>Gets each worker's scratch for the transforms of one vector of planes (spectral weight gradients only).</summary>
+    public T[][] WorkerGradientSpectra { get; private set; } = [];
+
     /// <summary>Gets a convolution's output gradient over the batch's pixels, [channel][pixel] (packed weight gradients only).</summary>
     public T[] PackedGradients { get; private set; } = [];
 
@@ -184,8 +197,9 @@ internal sealed class GamWorkspace<T>
     {
         var (inputs, hidden, perWorker, sums) = BackwardSizes(plan);
         var (packed, columns) = PackedSizes(plan);
-        return ((inputs + hidden + packed + ((perWorker + columns + GradientScratchLength(plan)) * workers)) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>())
-            + (sums * workers * sizeof(double));
+        var (spectra, products, correlations, spectralScratch) = GradientSpectralSizes(plan);
+        return ((inputs + hidden + packed + spectra + products + correlations + ((perWorker + columns + GradientScratchLength(plan) + spectralScratch) * workers))
+            * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (sums * workers * sizeof(double));
     }
 
     /// <summary>Adds the buffers of a backward pass (after <see cref="Prepare"/> with the same plan); their padding stays zero as the forward buffers' does.</summary>
@@ -237,10 +251,52 @@ internal sealed class GamWorkspace<T>
                 WorkerColumns[w] = new T[columns];
             }
         }
+
+        // Every value of these is written before it is read, so they are only sized, never cleared.
+        var (spectra, products, correlations, spectralScratch) = GradientSpectralSizes(plan);
+        GradientSpectra = spectra == 0 ? [] : Grow(GradientSpectra, spectra);
+        GradientProducts = products == 0 ? [] : Grow(GradientProducts, products);
+        Correlations = correlations == 0 ? [] : Grow(Correlations, correlations);
+        if (spectralScratch == 0)
+        {
+            WorkerGradientSpectra = [];
+        }
+        else if (WorkerGradientSpectra.Length < workers || WorkerGradientSpectra[0].Length < spectralScratch)
+        {
+            WorkerGradientSpectra = new T[workers][];
+            for (var w = 0; w < workers; w++)
+            {
+                WorkerGradientSpectra[w] = new T[spectralScratch];
+            }
+        }
     }
 
+    /// <summary>A buffer of at least <paramref name="length"/> values: <paramref name="current"/> if it is long enough, else a new one.</summary>
+    private static T[] Grow(T[] current, long length) => current.Length >= length ? current : Fit([], length);
+
     private static (long Gradients, long Columns) PackedSizes(GamPlan<T> plan) =>
-        plan.Packed ? ((long)Math.Max(plan.Hidden, plan.OutChannels) * plan.PackedRow, 49L * plan.PackedRow) : (0, 0);
+        plan.Packed && plan.SpectralGradients is null ? ((long)Math.Max(plan.Hidden, plan.OutChannels) * plan.PackedRow, 49L * plan.PackedRow) : (0, 0);
+
+    /// <summary>
+    /// The spectral weight gradients' buffers, for the larger of the two layers each: the inputs' spectra (C or m channels),
+    /// the output gradients' spectra (m or out), the correlations (m × C or out × m per bin), and a worker's transform scratch.
+    /// </summary>
+    private static (long Inputs, long Gradients, long Correlations, int WorkerScratch) GradientSpectralSizes(GamPlan<T> plan)
+    {
+        if (plan.SpectralGradients is not { } spectral)
+        {
+            return (0, 0, 0, 0);
+        }
+
+        var batch = plan.Batch;
+        var correlations = (long)spectral.Bins * 2 * Math.Max(
+            (long)plan.Hidden * SpectralGeometry.PaddedChannels(plan.Channels), (long)plan.OutChannels * SpectralGeometry.PaddedChannels(plan.Hidden));
+        return (
+            Math.Max(spectral.SpectraLength(batch, plan.Channels), spectral.SpectraLength(batch, plan.Hidden)),
+            Math.Max(spectral.SpectraLength(batch, plan.Hidden), spectral.SpectraLength(batch, plan.OutChannels)),
+            correlations,
+            spectral.WorkerScratch(64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>()));
+    }
 
     /// <summary>The weight-gradient accumulators for the longest reduction (49 taps, or a linear layer's input channels) at the widest vectors.</summary>
     private static int GradientScratchLength(GamPlan<T> plan) =>

@@ -9,7 +9,9 @@ namespace SimAM.Gam.Compute.Spectral;
 /// A 7×7 "same" convolution of a whole batch through the discrete Fourier transform, in three phases of independent
 /// items: <see cref="Analyse"/> turns a vector's worth of one sample's input planes into their half spectra,
 /// <see cref="Multiply"/> forms one bin's output spectra of every sample as a complex GEMM over the input channels, and
-/// <see cref="Synthesise"/> turns a vector's worth of output spectra back into planes, adding the bias.
+/// <see cref="Synthesise"/> turns a vector's worth of output spectra back into planes, adding the bias. A weight gradient
+/// takes the same route: the spectra of the inputs and of the output gradients, <see cref="Correlate"/> per bin, and
+/// <see cref="SynthesiseLags"/> back to the 7 × 7 taps.
 /// </summary>
 /// <remarks>
 /// The spectra lie [bin][sample][real parts, imaginary parts][channel], so the GEMM of one bin reads each sample's row
@@ -109,8 +111,35 @@ internal static class SpectralConvolution<T, TV, TLanes>
         for (var n = 0; n < batch; n += TileSamples)
         {
             Tile(
-                ref weights, 2 * outPadded, outPadded, ref Unsafe.Add(ref rows, (nint)n * 2 * inPadded), 2 * inPadded, inPadded, inputs,
-                Math.Min(TileSamples, batch - n), ref Unsafe.Add(ref results, (nint)n * 2 * outPadded), 2 * outPadded, outPadded);
+                ref weights, 2 * outPadded, outPadded, ref Unsafe.Add(ref rows, (nint)n * 2 * inPadded), 2 * inPadded, 1, inPadded, inputs,
+                Math.Min(TileSamples, batch - n), ref Unsafe.Add(ref results, (nint)n * 2 * outPadded), 2 * outPadded, outPadded, conjugate: false);
+        }
+    }
+
+    /// <summary>Gets the items of <see cref="Correlate"/>: one per bin and register tile of input channels.</summary>
+    public static int CorrelationItems(in SpectralGeometry geometry, int inChannels) =>
+        geometry.Bins * (SpectralGeometry.PaddedChannels(inChannels) / TileChannels);
+
+    /// <summary>
+    /// Item <paramref name="item"/> of a weight gradient's GEMM (a bin and a tile of input channels): for every output channel
+    /// o, correlations[bin][o][re | im][i] = Σ over the samples of conj(gradient spectrum of o) · input spectrum of i, the
+    /// spectrum of the circular cross-correlation Σₚ ∂z[o, p]·x[i, p + d] whose lags d = −3 … 3 are the weight gradient.
+    /// </summary>
+    public static void Correlate(int batch, int inChannels, int outChannels, ReadOnlySpan<T> inputs, ReadOnlySpan<T> gradients, Span<T> correlations, int item)
+    {
+        var inPadded = SpectralGeometry.PaddedChannels(inChannels);
+        var outPadded = SpectralGeometry.PaddedChannels(outChannels);
+        var tiles = inPadded / TileChannels;
+        var (bin, first) = (item / tiles, item % tiles * TileChannels);
+        ref var vectors = ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), (nint)(((long)bin * batch * 2 * inPadded) + first));
+        ref var rows = ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), (nint)((long)bin * batch * 2 * outPadded));
+        ref var results = ref Unsafe.Add(ref MemoryMarshal.GetReference(correlations), (nint)(((long)bin * outChannels * 2 * inPadded) + first));
+        for (var o = 0; o < outChannels; o += TileSamples)
+        {
+            // The tile's rows are output channels (neighbours in a gradient spectrum's row), its steps the samples.
+            Tile(
+                ref vectors, 2 * inPadded, inPadded, ref Unsafe.Add(ref rows, o), 1, 2 * outPadded, outPadded, batch,
+                Math.Min(TileSamples, outChannels - o), ref Unsafe.Add(ref results, (nint)o * 2 * inPadded), 2 * inPadded, inPadded, conjugate: true);
         }
     }
 
@@ -121,52 +150,20 @@ internal static class SpectralConvolution<T, TV, TLanes>
     public static void Synthesise(SpectralPlan<T> plan, SpectralFilter<T> filter, in PaddedGeometry geometry, ReadOnlySpan<T> products, int batch, int item, Span<T> planes, Span<T> scratch)
     {
         var lanes = TLanes.Count;
-        var spectral = plan.Geometry;
-        var (height, width, rows, half) = (geometry.Height, geometry.Width, spectral.Rows, spectral.HalfColumns);
+        var (height, width) = (geometry.Height, geometry.Width);
         var channels = filter.OutChannels;
         var groups = (channels + lanes - 1) / lanes;
         var (n, first) = (item / groups, item % groups * lanes);
         var count = Math.Min(lanes, channels - first);
-        var buffers = new TransformScratch(spectral, scratch);
-        var pixels = buffers.Pixels;
-        var rowsOfBins = buffers.Between;
-        var spectrum = buffers.Spectrum;
-        var product = buffers.Product;
+        var pixels = Inverse(plan, plan.Map, products, n, first, filter.OutPadded, batch, scratch);
 
-        // The spectra in column order, [bin v][bin u][re, im].
-        var padded = filter.OutPadded;
-        for (var u = 0; u < rows; u++)
-        {
-            for (var v = 0; v < half; v++)
-            {
-                ref readonly var row = ref products[(int)((((((long)u * half) + v) * batch) + n) * 2 * padded) + first];
-                TLanes.Store(TLanes.Load(ref Unsafe.AsRef(in row)), ref spectrum[((v * rows) + u) * 2 * lanes]);
-                TLanes.Store(TLanes.Load(ref Unsafe.Add(ref Unsafe.AsRef(in row), padded)), ref spectrum[((((v * rows) + u) * 2) + 1) * lanes]);
-            }
-        }
-
-        // Along each column, to the map's rows only, into [row h][bin v][re, im].
-        for (var v = 0; v < half; v++)
-        {
-            Apply(plan.ColumnSynthesis, 2 * rows, spectral.ColumnPixels, spectrum.Slice(v * 2 * rows * lanes), product);
-            for (var part = 0; part < 2 * height; part++)
-            {
-                Copy(product, part, rowsOfBins, ((part / 2 * half) + v) * 2 + (part % 2));
-            }
-        }
-
-        // Along each row, to the map's pixels, plus the bias.
         var bias = TLanes.Load(ref filter.Bias[first]);
-        for (var h = 0; h < height; h++)
+        var stride = geometry.PlaneStride;
+        for (var pixel = 0; pixel < height * width; pixel++)
         {
-            Apply(plan.RowSynthesis, 2 * half, spectral.RowPixels, rowsOfBins.Slice(h * 2 * half * lanes), product);
-            for (var w = 0; w < width; w++)
-            {
-                TLanes.Store(TLanes.Add(TLanes.Load(ref product[w * lanes]), bias), ref pixels[((h * width) + w) * lanes]);
-            }
+            TLanes.Store(TLanes.Add(TLanes.Load(ref pixels[pixel * lanes]), bias), ref pixels[pixel * lanes]);
         }
 
-        var stride = geometry.PlaneStride;
         for (var lane = 0; lane < count; lane++)
         {
             var plane = planes.Slice((int)(((long)n * channels) + first + lane) * stride, stride);
@@ -180,6 +177,82 @@ internal static class SpectralConvolution<T, TV, TLanes>
             }
         }
     }
+
+    /// <summary>Gets the items of <see cref="SynthesiseLags"/>: one per output channel and vector of input channels.</summary>
+    public static int LagItems(int inChannels, int outChannels) => outChannels * ((inChannels + TLanes.Count - 1) / TLanes.Count);
+
+    /// <summary>
+    /// Item <paramref name="item"/> of a weight gradient's inverse (an output channel o and a vector of input channels): the
+    /// lags −3 … 3 of each correlation, added to <paramref name="target"/>[o, i, kh, kw] (lag (kh − 3, kw − 3)) in double.
+    /// </summary>
+    public static void SynthesiseLags(SpectralPlan<T> plan, ReadOnlySpan<T> correlations, int inChannels, int outChannels, int item, double[] target, Span<T> scratch)
+    {
+        const int K = GamWeights.KernelSize;
+        var lanes = TLanes.Count;
+        var groups = (inChannels + lanes - 1) / lanes;
+        var (o, first) = (item / groups, item % groups * lanes);
+        var count = Math.Min(lanes, inChannels - first);
+        var lags = Inverse(plan, plan.Lags, correlations, o, first, SpectralGeometry.PaddedChannels(inChannels), outChannels, scratch);
+        for (var lane = 0; lane < count; lane++)
+        {
+            var row = target.AsSpan(((o * inChannels) + first + lane) * K * K, K * K);
+            for (var tap = 0; tap < K * K; tap++)
+            {
+                row[tap] += Widen(lags[(tap * lanes) + lane]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The inverse of one row's vector of spectra — row <paramref name="row"/> of <paramref name="rowsPerBin"/> in
+    /// <paramref name="spectra"/> ([bin][row][re | im][channel], channels <paramref name="first"/> … first + Count) — to the values
+    /// <paramref name="inverse"/> yields, [row][column] vectors in the returned part of <paramref name="scratch"/>.
+    /// </summary>
+    private static Span<T> Inverse(SpectralPlan<T> plan, SpectralInverse<T> inverse, ReadOnlySpan<T> spectra, int row, int first, int padded, int rowsPerBin, Span<T> scratch)
+    {
+        var lanes = TLanes.Count;
+        var spectral = plan.Geometry;
+        var (rows, half) = (spectral.Rows, spectral.HalfColumns);
+        var (height, width) = (inverse.Height, inverse.Width);
+        var buffers = new TransformScratch(spectral, scratch);
+        var values = buffers.Pixels;
+        var rowsOfBins = buffers.Between;
+        var spectrum = buffers.Spectrum;
+        var product = buffers.Product;
+
+        // The spectra in column order, [bin v][bin u][re, im].
+        for (var u = 0; u < rows; u++)
+        {
+            for (var v = 0; v < half; v++)
+            {
+                ref readonly var source = ref spectra[(int)((((((long)u * half) + v) * rowsPerBin) + row) * 2 * padded) + first];
+                TLanes.Store(TLanes.Load(ref Unsafe.AsRef(in source)), ref spectrum[((v * rows) + u) * 2 * lanes]);
+                TLanes.Store(TLanes.Load(ref Unsafe.Add(ref Unsafe.AsRef(in source), padded)), ref spectrum[((((v * rows) + u) * 2) + 1) * lanes]);
+            }
+        }
+
+        // Along each column, to the rows asked for only, into [row][bin v][re, im].
+        for (var v = 0; v < half; v++)
+        {
+            Apply(inverse.Columns, 2 * rows, inverse.ColumnLength, spectrum.Slice(v * 2 * rows * lanes), product);
+            for (var part = 0; part < 2 * height; part++)
+            {
+                Copy(product, part, rowsOfBins, ((part / 2 * half) + v) * 2 + (part % 2));
+            }
+        }
+
+        // Along each row, to the columns asked for.
+        for (var h = 0; h < height; h++)
+        {
+            Apply(inverse.Rows, 2 * half, inverse.RowLength, rowsOfBins.Slice(h * 2 * half * lanes), product);
+            product[..(width * lanes)].CopyTo(values.Slice(h * width * lanes));
+        }
+
+        return values[..(height * width * lanes)];
+    }
+
+    private static double Widen(T value) =>
+        typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref value) : Unsafe.As<T, double>(ref value);
 
     /// <summary>Copies vector <paramref name="from"/> of <paramref name="source"/> to vector <paramref name="to"/> of <paramref name="destination"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -227,15 +300,16 @@ internal static class SpectralConvolution<T, TV, TLanes>
     }
 
     /// <summary>
-    /// One register tile: <paramref name="samples"/> (at most three; the rows past them repeat the first, computed and never
-    /// stored) × one or two vectors of output channels, over every input channel. Per sample and vector four sums,
-    /// Σ Xr·Fr, Σ Xi·Fi, Σ Xr·Fi and Σ Xi·Fr, so every step is a plain FMA; then real = the first − the second, imaginary =
-    /// the third + the fourth.
+    /// One register tile: <paramref name="samples"/> rows (at most three; the rows past them repeat the first, computed and
+    /// never stored) of broadcast values X × one or two vectors F, over <paramref name="inputs"/> steps (the GEMM of a bin:
+    /// samples × output channels over the input channels; a weight gradient's: output × input channels over the samples).
+    /// Per row and vector four sums, Σ Xr·Fr, Σ Xi·Fi, Σ Xr·Fi and Σ Xi·Fr, so every step is a plain FMA; then the complex
+    /// product X·F, or conj(X)·F with <paramref name="conjugate"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile(
-        ref T weights, int weightStride, int imaginaryWeights, ref T rows, int rowStride, int imaginaryRows, int inputs, int samples,
-        ref T results, int resultStride, int imaginaryResults)
+        ref T weights, int weightStride, int imaginaryWeights, ref T rows, int rowStride, int rowStep, int imaginaryRows, int inputs, int samples,
+        ref T results, int resultStride, int imaginaryResults, bool conjugate)
     {
         var n = TLanes.Count;
         var wide = Wide;
@@ -248,7 +322,8 @@ internal static class SpectralConvolution<T, TV, TLanes>
         TV rr01 = TLanes.Zero, ii01 = TLanes.Zero, ri01 = TLanes.Zero, ir01 = TLanes.Zero;
         TV rr11 = TLanes.Zero, ii11 = TLanes.Zero, ri11 = TLanes.Zero, ir11 = TLanes.Zero;
         TV rr21 = TLanes.Zero, ii21 = TLanes.Zero, ri21 = TLanes.Zero, ir21 = TLanes.Zero;
-        for (var i = 0; i < inputs; i++)
+        nint at = 0;
+        for (var i = 0; i < inputs; i++, at += rowStep)
         {
             ref var f = ref Unsafe.Add(ref weights, (nint)i * weightStride);
             var fr0 = TLanes.Load(ref f);
@@ -257,8 +332,8 @@ internal static class SpectralConvolution<T, TV, TLanes>
             // Where the width is narrow these are never used (the JIT removes them with the code below).
             var fr1 = wide ? TLanes.Load(ref Unsafe.Add(ref f, n)) : default;
             var fi1 = wide ? TLanes.Load(ref Unsafe.Add(ref f, imaginaryWeights + n)) : default;
-            var xr = TLanes.Broadcast(Unsafe.Add(ref x0, i));
-            var xi = TLanes.Broadcast(Unsafe.Add(ref x0, imaginaryRows + i));
+            var xr = TLanes.Broadcast(Unsafe.Add(ref x0, at));
+            var xi = TLanes.Broadcast(Unsafe.Add(ref x0, imaginaryRows + at));
             rr00 = TLanes.MultiplyAdd(xr, fr0, rr00);
             ii00 = TLanes.MultiplyAdd(xi, fi0, ii00);
             ri00 = TLanes.MultiplyAdd(xr, fi0, ri00);
@@ -271,8 +346,8 @@ internal static class SpectralConvolution<T, TV, TLanes>
                 ir01 = TLanes.MultiplyAdd(xi, fr1, ir01);
             }
 
-            xr = TLanes.Broadcast(Unsafe.Add(ref x1, i));
-            xi = TLanes.Broadcast(Unsafe.Add(ref x1, imaginaryRows + i));
+            xr = TLanes.Broadcast(Unsafe.Add(ref x1, at));
+            xi = TLanes.Broadcast(Unsafe.Add(ref x1, imaginaryRows + at));
             rr10 = TLanes.MultiplyAdd(xr, fr0, rr10);
             ii10 = TLanes.MultiplyAdd(xi, fi0, ii10);
             ri10 = TLanes.MultiplyAdd(xr, fi0, ri10);
@@ -285,8 +360,8 @@ internal static class SpectralConvolution<T, TV, TLanes>
                 ir11 = TLanes.MultiplyAdd(xi, fr1, ir11);
             }
 
-            xr = TLanes.Broadcast(Unsafe.Add(ref x2, i));
-            xi = TLanes.Broadcast(Unsafe.Add(ref x2, imaginaryRows + i));
+            xr = TLanes.Broadcast(Unsafe.Add(ref x2, at));
+            xi = TLanes.Broadcast(Unsafe.Add(ref x2, imaginaryRows + at));
             rr20 = TLanes.MultiplyAdd(xr, fr0, rr20);
             ii20 = TLanes.MultiplyAdd(xi, fi0, ii20);
             ri20 = TLanes.MultiplyAdd(xr, fi0, ri20);
@@ -300,47 +375,52 @@ internal static class SpectralConvolution<T, TV, TLanes>
             }
         }
 
-        Store(rr00, ii00, ri00, ir00, ref results, imaginaryResults);
+        Store(rr00, ii00, ri00, ir00, ref results, imaginaryResults, conjugate);
         if (wide)
         {
-            Store(rr01, ii01, ri01, ir01, ref Unsafe.Add(ref results, n), imaginaryResults);
+            Store(rr01, ii01, ri01, ir01, ref Unsafe.Add(ref results, n), imaginaryResults, conjugate);
         }
 
         if (samples > 1)
         {
-            Store(rr10, ii10, ri10, ir10, ref Unsafe.Add(ref results, resultStride), imaginaryResults);
+            Store(rr10, ii10, ri10, ir10, ref Unsafe.Add(ref results, resultStride), imaginaryResults, conjugate);
             if (wide)
             {
-                Store(rr11, ii11, ri11, ir11, ref Unsafe.Add(ref results, resultStride + n), imaginaryResults);
+                Store(rr11, ii11, ri11, ir11, ref Unsafe.Add(ref results, resultStride + n), imaginaryResults, conjugate);
             }
         }
 
         if (samples > 2)
         {
-            Store(rr20, ii20, ri20, ir20, ref Unsafe.Add(ref results, 2 * resultStride), imaginaryResults);
+            Store(rr20, ii20, ri20, ir20, ref Unsafe.Add(ref results, 2 * resultStride), imaginaryResults, conjugate);
             if (wide)
             {
-                Store(rr21, ii21, ri21, ir21, ref Unsafe.Add(ref results, (2 * resultStride) + n), imaginaryResults);
+                Store(rr21, ii21, ri21, ir21, ref Unsafe.Add(ref results, (2 * resultStride) + n), imaginaryResults, conjugate);
             }
         }
     }
 
-    /// <summary>Stores one vector of complex results: real = Σ Xr·Fr − Σ Xi·Fi, imaginary = Σ Xr·Fi + Σ Xi·Fr.</summary>
+    /// <summary>
+    /// Stores one vector of complex results: real = Σ Xr·Fr − Σ Xi·Fi, imaginary = Σ Xr·Fi + Σ Xi·Fr (X·F, X the broadcast
+    /// rows); with <paramref name="conjugate"/>, conj(X)·F: real = Σ Xr·Fr + Σ Xi·Fi, imaginary = Σ Xr·Fi − Σ Xi·Fr.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(TV rr, TV ii, TV ri, TV ir, ref T destination, int imaginary)
+    private static void Store(TV rr, TV ii, TV ri, TV ir, ref T destination, int imaginary, bool conjugate)
     {
-        TLanes.Store(TLanes.Subtract(rr, ii), ref destination);
-        TLanes.Store(TLanes.Add(ri, ir), ref Unsafe.Add(ref destination, imaginary));
+        TLanes.Store(conjugate ? TLanes.Add(rr, ii) : TLanes.Subtract(rr, ii), ref destination);
+        TLanes.Store(conjugate ? TLanes.Subtract(ri, ir) : TLanes.Add(ri, ir), ref Unsafe.Add(ref destination, imaginary));
     }
 
     /// <summary>A worker's scratch cut into the gathered pixels, the half transform between the passes, a spectrum in column order and one product's output.</summary>
     private readonly ref struct TransformScratch
     {
-        public TransformScratch(in SpectralGeometry spectral, Span<T> scratch)
+        public TransformScratch(scoped in SpectralGeometry spectral, Span<T> scratch)
         {
+            // The inverse may yield a weight gradient's 7 × 7 lags instead of the map (SpectralGeometry.WorkerScratch).
             var lanes = TLanes.Count;
-            Pixels = scratch[..(spectral.Pixels * lanes)];
-            Between = scratch.Slice(Pixels.Length, 2 * spectral.Height * spectral.HalfColumns * lanes);
+            var (height, width) = (Math.Max(spectral.Height, GamWeights.KernelSize), Math.Max(spectral.Width, GamWeights.KernelSize));
+            Pixels = scratch[..(height * width * lanes)];
+            Between = scratch.Slice(Pixels.Length, 2 * height * spectral.HalfColumns * lanes);
             Spectrum = scratch.Slice(Pixels.Length + Between.Length, 2 * spectral.Rows * spectral.HalfColumns * lanes);
             Product = scratch[(Pixels.Length + Between.Length + Spectrum.Length)..];
         }

@@ -72,8 +72,13 @@ internal readonly struct SpectralGeometry
     /// Gets the elements each worker needs to transform one vector of planes: the gathered pixels, the half transform
     /// between the two passes, a plane's spectrum in column order and one matrix product's output.
     /// </summary>
-    public int WorkerScratch(int lanes) =>
-        (Pixels + (2 * Height * HalfColumns) + (2 * Rows * HalfColumns) + Math.Max(Math.Max(RowSpectrum, ColumnSpectrum), Math.Max(ColumnPixels, RowPixels))) * lanes;
+    public int WorkerScratch(int lanes)
+    {
+        // The inverse may yield a weight gradient's 7 × 7 lags instead of the map.
+        var (height, width) = (Math.Max(Height, GamWeights.KernelSize), Math.Max(Width, GamWeights.KernelSize));
+        var product = Math.Max(Math.Max(RowSpectrum, ColumnSpectrum), Math.Max(Padded(2 * height), Padded(width)));
+        return ((height * width) + (2 * height * HalfColumns) + (2 * Rows * HalfColumns) + product) * lanes;
+    }
 
     /// <summary>Gets the length of a batch's spectra of <paramref name="channels"/> planes per sample: [bin][sample][real, imaginary][channel].</summary>
     public long SpectraLength(int batch, int channels) => (long)Bins * batch * 2 * PaddedChannels(channels);
@@ -85,6 +90,9 @@ internal readonly struct SpectralGeometry
         var column = ((long)v * columnOffset % Columns + Columns) % Columns;
         return 2 * Math.PI * (((double)row / Rows) + ((double)column / Columns));
     }
+
+    /// <summary>Gets a matrix row length: <paramref name="length"/> rounded up to <see cref="OutputBlock"/>.</summary>
+    public static int Padded(int length) => RoundUp(length, OutputBlock);
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 }
