@@ -400,8 +400,11 @@ internal sealed class GamPlan<T>
     /// four real FMAs for every sample, the transforms of every input and output plane, and the transformed weights read
     /// from memory once per pass. The transforms' small matrix products load about one value per FMA, and measured at a
     /// third of the micro-kernel's rate ([8,64,56,56], where the two paths then take the same time), so they count three
-    /// times. The comparison is made for <see cref="NominalBatch"/> samples whatever the call's batch: the two algorithms
-    /// round differently, and a sample's result must not depend on the batch it comes in.
+    /// times. The forward passes' comparison is made for <see cref="NominalBatch"/> samples whatever the call's batch: the two
+    /// algorithms round differently, and a sample's result must not depend on the batch it comes in. The weight gradients'
+    /// comparison takes the call's <paramref name="batch"/> (they sum over it anyway; their last bits may then depend on
+    /// it, as they do on its size); their inverses to the taps, per pair of channels, are about what the weights' read
+    /// costs here.
     /// </summary>
     private static bool SpectralPays(int height, int width, int tilePositions, int channels, int hidden, int outChannels, int batch = NominalBatch)
     {

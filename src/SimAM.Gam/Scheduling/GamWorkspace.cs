@@ -252,7 +252,8 @@ internal sealed class GamWorkspace<T>
             }
         }
 
-        // Every value of these is written before it is read, so they are only sized, never cleared.
+        // Every value of these that is used is written first (a correlation tile past the channels computes lanes nobody
+        // reads), so they are only sized, never cleared.
         var (spectra, products, correlations, spectralScratch) = GradientSpectralSizes(plan);
         GradientSpectra = spectra == 0 ? [] : Grow(GradientSpectra, spectra);
         GradientProducts = products == 0 ? [] : Grow(GradientProducts, products);

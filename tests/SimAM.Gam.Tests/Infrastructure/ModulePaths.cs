@@ -18,8 +18,9 @@ public enum ConvolutionPath
     CostModel,
 
     /// <summary>
-    /// Eval passes convolve through the discrete Fourier transform (<c>SpectralConvolution = true</c>); train passes, passes
-    /// that keep activations and grouped modules, which it does not take, run what the cost model picks.
+    /// Eval passes convolve, and backward passes form their weight gradients, through the discrete Fourier transform
+    /// (<c>SpectralConvolution = true</c>); the rest (train-mode and activation-keeping forward passes, the data gradients,
+    /// grouped modules) runs what the cost model picks.
     /// </summary>
     Spectral,
 }

@@ -121,4 +121,44 @@ public class GamSpectralTests
         // Beyond that, one worker's tile scratch and its transform scratch: (pixels + padded components and pixels) × 16 lanes.
         Assert.InRange(bytes - expected, 1, 64 * 1024);
     }
+
+    /// <summary>
+    /// On maps of three rows or columns or fewer, the taps whose lag is as long as the map pair no pixel with another:
+    /// their weight gradients are exactly 0 on the spectral path, as on the direct one (not the inverse's rounding noise).
+    /// </summary>
+    [Theory]
+    [InlineData(1, 9)]
+    [InlineData(2, 3)]
+    [InlineData(3, 5)]
+    public void Weight_gradients_of_taps_beyond_a_small_map_are_exactly_zero(int h, int w)
+    {
+        var sample = new RandomModule(4, 12, h, w, 3, 12, 1, GamChannelGate.Identity, 0, 75);
+        var x = sample.CreateInput();
+        var dy = new RandomModule(4, 12, h, w, 3, 12, 1, GamChannelGate.Identity, 0, 76).CreateInput();
+        var weights = sample.CreateWeights();
+        var module = new GamModule(weights, sample.Options(SimAmKernel.Auto, ConvolutionPath.Spectral));
+        var (y, dx) = (new float[x.Length], new float[x.Length]);
+        var (activations, gradients) = (new GamActivations(), new GamGradients(weights));
+        module.Forward(x, y, sample.Shape, GamMode.Train, activations);
+        module.Backward(x, dy, dx, sample.Shape, GamMode.Train, activations, gradients);
+        var nonzero = 0;
+        foreach (var tensor in new[] { gradients.ConvWeight1, gradients.ConvWeight2 })
+        {
+            var values = tensor.Values;
+            for (var k = 0; k < values.Length; k++)
+            {
+                var tap = k % 49;
+                if (Math.Abs((tap / 7) - 3) >= h || Math.Abs((tap % 7) - 3) >= w)
+                {
+                    Assert.True(values[k] == 0, $"{tensor.Name}[{k}] (tap {tap}) is {values[k]:R}");
+                }
+                else if (values[k] != 0)
+                {
+                    nonzero++;
+                }
+            }
+        }
+
+        Assert.True(nonzero > 0, "no tap within the map got a gradient");
+    }
 }

@@ -118,7 +118,10 @@ internal static class SpectralConvolution<T, TV, TLanes>
 
     /// <summary>Gets the items of <see cref="Correlate"/>: one per bin and register tile of input channels.</summary>
     public static int CorrelationItems(in SpectralGeometry geometry, int inChannels) =>
-        geometry.Bins * (SpectralGeometry.PaddedChannels(inChannels) / TileChannels);
+        geometry.Bins * Tiles(inChannels);
+
+    /// <summary>Gets the register tiles of input channels a correlation runs: as far as the analysis wrote whole vectors.</summary>
+    private static int Tiles(int channels) => (((channels + TLanes.Count - 1) / TLanes.Count * TLanes.Count) + TileChannels - 1) / TileChannels;
 
     /// <summary>
     /// Item <paramref name="item"/> of a weight gradient's GEMM (a bin and a tile of input channels): for every output channel
@@ -129,7 +132,7 @@ internal static class SpectralConvolution<T, TV, TLanes>
     {
         var inPadded = SpectralGeometry.PaddedChannels(inChannels);
         var outPadded = SpectralGeometry.PaddedChannels(outChannels);
-        var tiles = inPadded / TileChannels;
+        var tiles = Tiles(inChannels);
         var (bin, first) = (item / tiles, item % tiles * TileChannels);
         ref var vectors = ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), (nint)(((long)bin * batch * 2 * inPadded) + first));
         ref var rows = ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), (nint)((long)bin * batch * 2 * outPadded));
@@ -193,12 +196,18 @@ internal static class SpectralConvolution<T, TV, TLanes>
         var (o, first) = (item / groups, item % groups * lanes);
         var count = Math.Min(lanes, inChannels - first);
         var lags = Inverse(plan, plan.Lags, correlations, o, first, SpectralGeometry.PaddedChannels(inChannels), outChannels, scratch);
+        var spectral = plan.Geometry;
         for (var lane = 0; lane < count; lane++)
         {
             var row = target.AsSpan(((o * inChannels) + first + lane) * K * K, K * K);
             for (var tap = 0; tap < K * K; tap++)
             {
-                row[tap] += Widen(lags[(tap * lanes) + lane]);
+                // A lag as long as the map (|kh − 3| ≥ H, as on maps of three rows or fewer) pairs no pixel with another: its
+                // gradient is exactly 0, as on the direct path, where the inverse would leave rounding noise.
+                if (Math.Abs((tap / K) - PaddedGeometry.Pad) < spectral.Height && Math.Abs((tap % K) - PaddedGeometry.Pad) < spectral.Width)
+                {
+                    row[tap] += Widen(lags[(tap * lanes) + lane]);
+                }
             }
         }
     }
