@@ -154,12 +154,6 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
 
         public int ChunkCount => PlaneCount * Plan.Chunks.ChunksPerPlane;
 
-        public ReadOnlySpan<T> Chunk(T* tensor, int index) =>
-            PlaneWork<T, TKernel>.Chunk(tensor, Plan.Chunks, index / Plan.Chunks.ChunksPerPlane, index % Plan.Chunks.ChunksPerPlane);
-
-        public Span<T> Destination(int index) =>
-            PlaneWork<T, TKernel>.MutableChunk(Y, Plan.Chunks, index / Plan.Chunks.ChunksPerPlane, index % Plan.Chunks.ChunksPerPlane);
-
         public ReadOnlySpan<T> Plane(T* tensor, int plane) => PlaneWork<T, TKernel>.Plane(tensor, Plan.Chunks, plane);
 
         public Span<T> DestinationPlane(int plane) => PlaneWork<T, TKernel>.Plane(Y, Plan.Chunks, plane);
@@ -334,10 +328,11 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
     {
         public void Invoke(int i)
         {
+            var layout = call.Plan.Chunks;
             var (start, end) = call.Plan.Range(i, call.ChunkCount);
             for (var index = start; index < end; index++)
             {
-                moments[index] = TKernel.Moments(call.Chunk(call.X, index));
+                moments[index] = TKernel.Moments(PlaneWork<T, TKernel>.Chunk(call.X, layout, index / layout.ChunksPerPlane, index % layout.ChunksPerPlane));
             }
         }
     }
@@ -347,17 +342,18 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
     {
         public void Invoke(int i)
         {
-            var chunksPerPlane = call.Plan.Chunks.ChunksPerPlane;
+            var layout = call.Plan.Chunks;
             var (start, end) = call.Plan.Range(i, call.ChunkCount);
             for (var index = start; index < end; index++)
             {
-                var destination = call.Destination(index);
-                var stats = statistics[index / chunksPerPlane];
+                var (plane, chunk) = (index / layout.ChunksPerPlane, index % layout.ChunksPerPlane);
+                var destination = PlaneWork<T, TKernel>.MutableChunk(call.Y, layout, plane, chunk);
+                var stats = statistics[plane];
                 if (stats.IsFinite)
                 {
                     // The next chunk starts where this one ends.
                     var ahead = index + 1 < end ? destination.Length : 0;
-                    TKernel.Forward<TVariant>(call.Chunk(call.X, index), destination, new GateCoefficients(stats, call.Lambda), call.Energy, ahead, call.Streaming);
+                    TKernel.Forward<TVariant>(PlaneWork<T, TKernel>.Chunk(call.X, layout, plane, chunk), destination, new GateCoefficients(stats, call.Lambda), call.Energy, ahead, call.Streaming);
                 }
                 else
                 {
@@ -372,15 +368,17 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
     {
         public void Invoke(int i)
         {
-            var chunksPerPlane = call.Plan.Chunks.ChunksPerPlane;
+            var layout = call.Plan.Chunks;
             var (start, end) = call.Plan.Range(i, call.ChunkCount);
             for (var index = start; index < end; index++)
             {
-                var stats = statistics[index / chunksPerPlane];
+                var (plane, chunk) = (index / layout.ChunksPerPlane, index % layout.ChunksPerPlane);
+                var stats = statistics[plane];
 
                 // A non-finite plane is filled with NaN in the next phase; its sums are never used.
                 sums[index] = stats.IsFinite
-                    ? TKernel.BackwardSums<TVariant>(call.Chunk(call.X, index), call.Chunk(call.G, index), new GateCoefficients(stats, call.Lambda), call.Energy)
+                    ? TKernel.BackwardSums<TVariant>(
+                        PlaneWork<T, TKernel>.Chunk(call.X, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(call.G, layout, plane, chunk), new GateCoefficients(stats, call.Lambda), call.Energy)
                     : default;
             }
         }
@@ -391,22 +389,24 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
     {
         public void Invoke(int i)
         {
-            var chunksPerPlane = call.Plan.Chunks.ChunksPerPlane;
+            var layout = call.Plan.Chunks;
             var (start, end) = call.Plan.Range(i, call.ChunkCount);
             for (var index = start; index < end; index++)
             {
-                var plane = index / chunksPerPlane;
+                var (plane, chunk) = (index / layout.ChunksPerPlane, index % layout.ChunksPerPlane);
                 var stats = statistics[plane];
-                var destination = call.Destination(index);
+                var destination = PlaneWork<T, TKernel>.MutableChunk(call.Y, layout, plane, chunk);
                 if (!stats.IsFinite)
                 {
                     PlaneWork<T, TKernel>.FillNaN(destination);
                     continue;
                 }
 
-                var coefficients = new BackwardCoefficients(planeSums[plane], call.Plan.Chunks.PlaneSize);
+                var coefficients = new BackwardCoefficients(planeSums[plane], layout.PlaneSize);
                 var ahead = index + 1 < end ? destination.Length : 0;
-                TKernel.Backward<TVariant>(call.Chunk(call.X, index), call.Chunk(call.G, index), destination, new GateCoefficients(stats, call.Lambda), call.Energy, coefficients, ahead, call.Streaming);
+                TKernel.Backward<TVariant>(
+                    PlaneWork<T, TKernel>.Chunk(call.X, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(call.G, layout, plane, chunk), destination,
+                    new GateCoefficients(stats, call.Lambda), call.Energy, coefficients, ahead, call.Streaming);
             }
         }
     }
