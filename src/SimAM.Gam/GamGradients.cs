@@ -95,9 +95,10 @@ public sealed class GamGradients
     /// <summary>Sets every gradient to zero.</summary>
     public void Clear()
     {
-        foreach (var parameter in _values.Parameters)
+        // By index: a foreach over the interface would allocate its enumerator on every call.
+        for (var i = 0; i < _values.Parameters.Count; i++)
         {
-            parameter.Storage.AsSpan().Clear();
+            _values.Parameters[i].Storage.AsSpan().Clear();
         }
     }
 

@@ -108,8 +108,15 @@ internal sealed class PackedFilter<T>
             return;
         }
 
-        Parallel.For(0, Groups * BlocksPerGroup, new ParallelOptions { MaxDegreeOfParallelism = workers }, block => PackBlock(block, weights.Span, scale.Span));
+        PackInParallel(weights, scale, workers, transposed: false);
     }
+
+    /// <summary>
+    /// The blocks on up to <paramref name="workers"/> threads. A method of its own: the lambda's closure is allocated where
+    /// its captured parameters live, so in the callers it would cost an allocation on the serial path too.
+    /// </summary>
+    private void PackInParallel(ReadOnlyMemory<double> weights, ReadOnlyMemory<double> scale, int workers, bool transposed) =>
+        Parallel.For(0, Groups * BlocksPerGroup, new ParallelOptions { MaxDegreeOfParallelism = workers }, block => PackBlock(block, weights.Span, scale.Span, transposed));
 
     /// <summary>
     /// Packs the transposed and turned weights Kᵀ[i, o, kh, kw] = K[o, i, k − 1 − kh, k − 1 − kw] (within each group) of
@@ -128,7 +135,7 @@ internal sealed class PackedFilter<T>
             return;
         }
 
-        Parallel.For(0, Groups * BlocksPerGroup, new ParallelOptions { MaxDegreeOfParallelism = workers }, block => PackBlock(block, weights.Span, default, transposed: true));
+        PackInParallel(weights, default, workers, transposed: true);
     }
 
     /// <summary>

@@ -194,10 +194,11 @@ internal static class NpzReader
 
     /// <summary>
     /// On .NET 8 a compressed entry that ends early makes the zip reader throw a plain <see cref="IOException"/>
-    /// ("Zip file corrupt: unexpected end of stream reached") where .NET 10 throws <see cref="InvalidDataException"/>;
-    /// the archive is in memory or a file already opened, so a plain IOException here is the entry, not the disk.
+    /// ("Zip file corrupt: unexpected end of stream reached") where .NET 10 throws <see cref="InvalidDataException"/>, and
+    /// some damaged records an <see cref="EndOfStreamException"/> (a random edit of a deflated archive found one); the
+    /// archive is in memory or a file already opened, so either here is the archive, not the disk.
     /// </summary>
-    private static bool IsCorruptEntry(IOException exception) => exception.GetType() == typeof(IOException);
+    private static bool IsCorruptEntry(IOException exception) => exception.GetType() == typeof(IOException) || exception is EndOfStreamException;
 
     private static GamWeightsFormatException NotAnArchive(string sourceName, Exception exception) =>
         new(sourceName, null, $"is not a valid .npz (zip) archive: {OneLine(exception.Message)}", exception);

@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics;
 using System.Linq;
-using SimAM.Gam.Tests.Infrastructure;
 using Xunit;
 
 namespace SimAM.Gam.Tests.Backward;
@@ -75,8 +74,8 @@ public class GamTrainingTests(ITestOutputHelper output)
     /// <summary>
     /// After an optimizer step the module repacks the weights of its training plan in place: the next steps give the bits
     /// of a fresh module with the same weights (train-mode outputs, running statistics, dx and every gradient, float and
-    /// double, direct and packed paths), and a step of the loop allocates no new plan once the JIT has settled (the panels
-    /// of [8,32,7,7], over 100 KB, were allocated anew after every step before).
+    /// double, direct and packed paths). That such a step allocates no new plan is checked with the other allocation tests
+    /// (GamBackwardAllocationTests).
     /// </summary>
     [Theory]
     [InlineData(false)]
@@ -93,18 +92,13 @@ public class GamTrainingTests(ITestOutputHelper output)
         var module = new GamModule(weights, options);
         var (gradients, activations) = (new GamGradients(weights), new GamActivations());
         var (y, dx) = (new float[count], new float[count]);
-        void Step()
+        for (var step = 0; step < 4; step++)
         {
             module.Forward(x, y, shape, GamMode.Train, activations);
             gradients.Clear();
             module.Backward(x, dy, dx, shape, GamMode.Train, activations, gradients);
-            gradients.ApplySgd(weights, 1e-6);
+            gradients.ApplySgd(weights, 0.05);
         }
-
-        // After the JIT has settled (tier-0 code allocates on .NET 8): see SteadyState. The rate is small so that a second of
-        // steps leaves the weights in their range (every step still changes them, so every call repacks).
-        var allocated = SteadyState.AllocatedBytes(Step, 3) / 3;
-        Assert.True(allocated < 64 * 1024, $"a training step allocated {allocated} bytes");
 
         var fresh = new GamModule(weights.Clone(), options);
         var freshWeights = fresh.Weights;
