@@ -225,24 +225,7 @@ internal sealed class GamPlan<T>
     public SpectralGeometry? Spectral { get; }
 
     /// <summary>Gets the transforms and transformed weights of a spectral plan, built on first use (once per plan).</summary>
-    public SpectralPlan<T> SpectralWeights
-    {
-        get
-        {
-            // Plans are shared by concurrent callers: the first builds the weights, the others wait for them.
-            var built = Volatile.Read(ref _spectralWeights);
-            if (built is null)
-            {
-                lock (_spectralLock)
-                {
-                    built = _spectralWeights ?? new SpectralPlan<T>(Spectral!.Value, _weights, Workers);
-                    Volatile.Write(ref _spectralWeights, built);
-                }
-            }
-
-            return built;
-        }
-    }
+    public SpectralPlan<T> SpectralWeights => BuiltOnce(ref _spectralWeights, Spectral, _weights);
 
     /// <summary>
     /// Gets the samples a phased pass runs at once, which the workspace holds: the whole batch, except in spectral plans
@@ -259,23 +242,7 @@ internal sealed class GamPlan<T>
     public SpectralGeometry? SpectralGradients { get; }
 
     /// <summary>Gets the transforms of the spectral weight gradients, built on first use (once per plan; no weights in them).</summary>
-    public SpectralPlan<T> GradientTransforms
-    {
-        get
-        {
-            var built = Volatile.Read(ref _gradientTransforms);
-            if (built is null)
-            {
-                lock (_spectralLock)
-                {
-                    built = _gradientTransforms ?? new SpectralPlan<T>(SpectralGradients!.Value, null, Workers);
-                    Volatile.Write(ref _gradientTransforms, built);
-                }
-            }
-
-            return built;
-        }
-    }
+    public SpectralPlan<T> GradientTransforms => BuiltOnce(ref _gradientTransforms, SpectralGradients, null);
 
     /// <summary>Gets the threads a pass of this plan may use (also those that transform the spectral weights).</summary>
     public int Workers { get; }
@@ -374,6 +341,25 @@ internal sealed class GamPlan<T>
         var packed = (pixels + tilePositions - 1) / tilePositions * tilePositions;
         var work = ((long)k1 * cout1) + ((long)k2 * cout2);
         return (packed * (work + (32L * (k1 + k2)))) < direct * work;
+    }
+
+    /// <summary>
+    /// Gets <paramref name="field"/>, building it first if this is its first use: plans are shared by concurrent callers, so
+    /// the first builds it (the transforms, and with <paramref name="weights"/> the transformed weights) and the others wait.
+    /// </summary>
+    private SpectralPlan<T> BuiltOnce(ref SpectralPlan<T>? field, SpectralGeometry? geometry, GamWeights? weights)
+    {
+        var built = Volatile.Read(ref field);
+        if (built is null)
+        {
+            lock (_spectralLock)
+            {
+                built = field ?? new SpectralPlan<T>(geometry!.Value, weights, Workers);
+                Volatile.Write(ref field, built);
+            }
+        }
+
+        return built;
     }
 
     /// <summary>
