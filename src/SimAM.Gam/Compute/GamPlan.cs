@@ -335,12 +335,23 @@ internal sealed class GamPlan<T>
     /// </summary>
     private static bool PackingPays(int batch, int height, int width, int tilePositions, int k1, int cout1, int k2, int cout2)
     {
+        var (direct, packed) = ConvolutionCosts(batch, height, width, tilePositions, k1, cout1, k2, cout2);
+        return packed < direct;
+    }
+
+    /// <summary>
+    /// Gets both convolutions' cost on the direct and on the packed path in FMA lanes (see <see cref="PackingPays"/>), for
+    /// reductions of <paramref name="k1"/> and <paramref name="k2"/> steps into <paramref name="cout1"/> and
+    /// <paramref name="cout2"/> output channels.
+    /// </summary>
+    private static (long Direct, long Packed) ConvolutionCosts(int batch, int height, int width, int tilePositions, int k1, int cout1, int k2, int cout2)
+    {
         var rowPositions = (long)height * (width + PaddedGeometry.Pad);
         var direct = (long)batch * ((rowPositions + tilePositions - 1) / tilePositions) * tilePositions;
         var pixels = (long)batch * height * width;
         var packed = (pixels + tilePositions - 1) / tilePositions * tilePositions;
         var work = ((long)k1 * cout1) + ((long)k2 * cout2);
-        return (packed * (work + (32L * (k1 + k2)))) < direct * work;
+        return (direct * work, packed * (work + (32L * (k1 + k2))));
     }
 
     /// <summary>
@@ -403,13 +414,8 @@ internal sealed class GamPlan<T>
         var transforms = transformRate * (long)batch * (channels + (2L * hidden) + outChannels) * spectral.TransformCost / 2;
         var weights = 2L * spectral.Bins * paddedPairs * WeightReadCost;
 
-        var pairs = ((long)channels * hidden) + ((long)hidden * outChannels);
-        var rowPositions = (long)height * (width + PaddedGeometry.Pad);
-        var direct = (long)batch * ((rowPositions + tilePositions - 1) / tilePositions) * tilePositions;
-        var packed = ((long)batch * height * width + tilePositions - 1) / tilePositions * tilePositions;
-        var taps = pairs * Taps;
-        var convolution = Math.Min(direct * taps, packed * (taps + (32L * Taps * (channels + hidden))));
-        return products + transforms + weights < convolution;
+        var (direct, packed) = ConvolutionCosts(batch, height, width, tilePositions, channels * Taps, hidden, hidden * Taps, outChannels);
+        return products + transforms + weights < Math.Min(direct, packed);
     }
 
     /// <summary>
