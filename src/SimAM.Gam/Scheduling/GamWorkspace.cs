@@ -93,18 +93,7 @@ internal sealed class GamWorkspace<T>
         // Spectra of an earlier spectral plan are let go when a plan needs none (they may be large).
         Spectra = spectra == 0 ? [] : Fit(Spectra, spectra);
         Products = products == 0 ? [] : Fit(Products, products);
-        if (spectralScratch == 0)
-        {
-            WorkerSpectra = [];
-        }
-        else if (WorkerSpectra.Length < workers || WorkerSpectra[0].Length < spectralScratch)
-        {
-            WorkerSpectra = new T[workers][];
-            for (var w = 0; w < workers; w++)
-            {
-                WorkerSpectra[w] = new T[spectralScratch];
-            }
-        }
+        WorkerSpectra = PerWorker(WorkerSpectra, workers, spectralScratch);
 
         var channels = Math.Max(plan.Hidden, plan.OutChannels);
         Moments = Moments.Length >= 2 * channels ? Moments : new double[2 * channels];
@@ -258,18 +247,32 @@ internal sealed class GamWorkspace<T>
         GradientSpectra = spectra == 0 ? [] : Grow(GradientSpectra, spectra);
         GradientProducts = products == 0 ? [] : Grow(GradientProducts, products);
         Correlations = correlations == 0 ? [] : Grow(Correlations, correlations);
-        if (spectralScratch == 0)
+        WorkerGradientSpectra = PerWorker(WorkerGradientSpectra, workers, spectralScratch);
+    }
+
+    /// <summary>
+    /// One scratch buffer of at least <paramref name="length"/> values per worker: <paramref name="current"/> if it suffices,
+    /// none when no value is needed (a plan without spectral steps lets an earlier plan's go).
+    /// </summary>
+    private static T[][] PerWorker(T[][] current, int workers, int length)
+    {
+        if (length == 0)
         {
-            WorkerGradientSpectra = [];
+            return [];
         }
-        else if (WorkerGradientSpectra.Length < workers || WorkerGradientSpectra[0].Length < spectralScratch)
+
+        if (current.Length >= workers && current[0].Length >= length)
         {
-            WorkerGradientSpectra = new T[workers][];
-            for (var w = 0; w < workers; w++)
-            {
-                WorkerGradientSpectra[w] = new T[spectralScratch];
-            }
+            return current;
         }
+
+        var buffers = new T[workers][];
+        for (var w = 0; w < workers; w++)
+        {
+            buffers[w] = new T[length];
+        }
+
+        return buffers;
     }
 
     /// <summary>A buffer of at least <paramref name="length"/> values: <paramref name="current"/> if it is long enough, else a new one.</summary>
