@@ -49,21 +49,18 @@ internal readonly struct SpectralGeometry
     public int Pixels => Height * Width;
 
     /// <summary>Gets the row analysis matrix's row length: the real and imaginary parts of a row's Q/2 + 1 bins, padded.</summary>
-    public int RowSpectrum => RoundUp(2 * HalfColumns, OutputBlock);
+    public int RowSpectrum => Padded(2 * HalfColumns);
 
     /// <summary>Gets the column analysis matrix's row length: a column's P bins, real and imaginary, padded.</summary>
-    public int ColumnSpectrum => RoundUp(2 * Rows, OutputBlock);
+    public int ColumnSpectrum => Padded(2 * Rows);
 
-    /// <summary>Gets the column synthesis matrix's row length: the H rows of a column's inverse, real and imaginary, padded.</summary>
-    public int ColumnPixels => RoundUp(2 * Height, OutputBlock);
-
-    /// <summary>Gets the row synthesis matrix's row length: a row's W pixels, padded.</summary>
-    public int RowPixels => RoundUp(Width, OutputBlock);
-
-    /// <summary>Gets the multiply-adds per vector of planes of the analysis (rows, then columns) and of the synthesis (columns, then rows).</summary>
+    /// <summary>
+    /// Gets the multiply-adds per vector of planes of the analysis (rows, then columns) and of the synthesis to the map
+    /// (columns, then rows; the row lengths of <see cref="SpectralInverse{T}"/>'s matrices for the map).
+    /// </summary>
     public long TransformCost =>
         ((long)Height * Width * RowSpectrum) + ((long)HalfColumns * 2 * Height * ColumnSpectrum)
-        + ((long)HalfColumns * 2 * Rows * ColumnPixels) + ((long)Height * 2 * HalfColumns * RowPixels);
+        + ((long)HalfColumns * 2 * Rows * Padded(2 * Height)) + ((long)Height * 2 * HalfColumns * Padded(Width));
 
     /// <summary>Gets a channel count padded to <see cref="ChannelAlignment"/>: the row length of the spectra and filters.</summary>
     public static int PaddedChannels(int channels) => RoundUp(channels, ChannelAlignment);
