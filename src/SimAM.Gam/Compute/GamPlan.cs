@@ -49,7 +49,6 @@ internal sealed class GamPlan<T>
     private readonly GamWeights _weights;
     private readonly object _spectralLock = new();
     private SpectralPlan<T>? _spectralWeights;
-    private SpectralPlan<T>? _gradientTransforms;
 
     public GamPlan(GamWeights weights, GamMode mode, bool keepActivations, int batch, int height, int width, GamOptions options, int tilePositions, int blockRows)
     {
@@ -68,8 +67,10 @@ internal sealed class GamPlan<T>
         Geometry = new PaddedGeometry(height, width);
         Workers = options.EffectiveDegreeOfParallelism;
         var spectral = new SpectralGeometry(height, width);
-        Spectral = mode == GamMode.Eval && !keepActivations && Groups == 1 && SpectralFits(spectral, Channels, Hidden, OutChannels)
-            && (options.SpectralConvolution ?? (options.PackedConvolution is null && SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels)))
+        var evalOnly = mode == GamMode.Eval && !keepActivations;
+        Spectral = Groups == 1 && SpectralFits(spectral, Channels, Hidden, OutChannels)
+            && (options.SpectralConvolution ?? (options.PackedConvolution is null
+                && (evalOnly ? SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels) : SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels, batch, training: keepActivations))))
             ? spectral
             : null;
         Mask = new T[Geometry.PlaneStride];
@@ -88,15 +89,8 @@ internal sealed class GamPlan<T>
         Conv2.SetShift(shift2);
 
         WeightsVersion = VersionOf(weights, mode, keepActivations);
-        Backward = keepActivations ? new BackwardFilters<T>(weights, blockRows, Workers) : null;
-        SliceSamples = Spectral is { } sliced ? SpectralSlice(sliced, batch) : batch;
-
-        // The weight gradients of passes that keep activations (train mode, mostly): the same products, over the call's batch
-        // (a weight gradient sums over it anyway), with the inverse to the 49 taps in place of the synthesis.
-        SpectralGradients = keepActivations && Groups == 1 && SpectralFits(spectral, Channels, Hidden, OutChannels)
-            && (options.SpectralConvolution ?? (options.PackedConvolution is null && SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels, batch)))
-            ? spectral
-            : null;
+        Backward = keepActivations ? new BackwardFilters<T>(weights, blockRows, Workers, convolutions: Spectral is null) : null;
+        SliceSamples = Spectral is { } sliced && evalOnly ? SpectralSlice(sliced, batch) : batch;
         Packed = Spectral is null && (options.PackedConvolution ?? PackingPays(batch, height, width, tilePositions, Channels * Taps / Groups, Hidden, Hidden * Taps / Groups, OutChannels));
 
         // The micro-kernel's step offsets: one table per kind of reduction, each shared by every tile and chunk.
@@ -218,14 +212,20 @@ internal sealed class GamPlan<T>
     public bool Phased => Mode == GamMode.Train || KeepsActivations || Spectral is not null;
 
     /// <summary>
-    /// Gets the sizes of the spectral convolutions where this eval plan runs its convolutions through the discrete Fourier
+    /// Gets the sizes of the spectral convolutions where this plan runs its convolutions through the discrete Fourier
     /// transform (<see cref="SpectralConvolution{T, TV, TLanes}"/>), else null. Such a plan runs in phases, as train mode
-    /// does, with BatchNorm from the running statistics as a step of its own.
+    /// does (in eval mode with BatchNorm from the running statistics as a step of its own). In a plan that keeps
+    /// activations the backward pass runs spectrally too: the weight gradients (the spectra of the inputs and output
+    /// gradients, a GEMM per bin over the samples, the inverse to the taps) and the data gradients (the output gradients'
+    /// spectra times the transposed filters' spectra).
     /// </summary>
     public SpectralGeometry? Spectral { get; }
 
-    /// <summary>Gets the transforms and transformed weights of a spectral plan, built on first use (once per plan).</summary>
-    public SpectralPlan<T> SpectralWeights => BuiltOnce(ref _spectralWeights, Spectral, _weights);
+    /// <summary>
+    /// Gets the transforms and transformed weights of a spectral plan, built on first use, then transformed again in place
+    /// by <see cref="Refresh"/> (train plans, whose weights change after every optimizer step).
+    /// </summary>
+    public SpectralPlan<T> SpectralWeights => BuiltOnce();
 
     /// <summary>
     /// Gets the samples a phased pass runs at once, which the workspace holds: the whole batch, except in spectral plans
@@ -233,16 +233,6 @@ internal sealed class GamPlan<T>
     /// (but at least <see cref="NominalBatch"/> samples, what the cost model assumed for the weights' reads).
     /// </summary>
     public int SliceSamples { get; }
-
-    /// <summary>
-    /// Gets the sizes of the spectral weight gradients where this plan's backward pass forms its convolutions' weight
-    /// gradients through the discrete Fourier transform (the spectra of the inputs and output gradients, a GEMM per bin over
-    /// the samples, the inverse to the taps), else null. The data gradients keep the direct or packed convolutions.
-    /// </summary>
-    public SpectralGeometry? SpectralGradients { get; }
-
-    /// <summary>Gets the transforms of the spectral weight gradients, built on first use (once per plan; no weights in them).</summary>
-    public SpectralPlan<T> GradientTransforms => BuiltOnce(ref _gradientTransforms, SpectralGradients, null);
 
     /// <summary>Gets the threads a pass of this plan may use (also those that transform the spectral weights).</summary>
     public int Workers { get; }
@@ -302,27 +292,35 @@ internal sealed class GamPlan<T>
     /// Packs changed weights into this plan's own panels (same shapes, no allocation): a training loop changes the
     /// parameters after every step, and a new plan each time cost a new set of panels (tens of megabytes on the large
     /// shapes, paged in and collected again). Only for plans no other call is using meanwhile: the module refreshes the
-    /// plans of train passes and of passes that keep activations, which run under its training lock. Spectral plans
-    /// (eval only) are not refreshed.
+    /// plans of train passes and of passes that keep activations, which run under its training lock (eval plans that keep
+    /// none are built anew). A spectral plan transforms its convolutions' weights again; its packed convolution filters
+    /// serve no pass and are left as they are.
     /// </summary>
     public void Refresh(GamWeights weights)
     {
-        if (Spectral is not null)
+        if (Mode == GamMode.Eval && !KeepsActivations)
         {
-            throw new InvalidOperationException("A spectral plan is never refreshed in place.");
+            throw new InvalidOperationException("An eval plan that keeps no activations is never refreshed in place.");
         }
 
+        WeightsVersion = VersionOf(weights, Mode, KeepsActivations);
         Linear1.Pack(weights.ChannelWeight1.Storage, default, Workers);
         Linear1.SetShift(weights.ChannelBias1.Values);
         Linear2.Pack(weights.ChannelWeight2.Storage, default, Workers);
         Linear2.SetShift(weights.ChannelBias2.Values);
+        Backward?.Refresh(weights, Workers);
+        if (Spectral is not null)
+        {
+            // Not built yet: the first pass builds it from these weights.
+            Volatile.Read(ref _spectralWeights)?.Refresh(weights, Workers);
+            return;
+        }
+
         var (scale1, shift1, scale2, shift2) = ConvolutionAffines(weights);
         Conv1.Pack(weights.ConvWeight1.Storage, scale1, Workers);
         Conv1.SetShift(shift1);
         Conv2.Pack(weights.ConvWeight2.Storage, scale2, Workers);
         Conv2.SetShift(shift2);
-        Backward?.Refresh(weights, Workers);
-        WeightsVersion = VersionOf(weights, Mode, KeepsActivations);
     }
 
     /// <summary>
@@ -355,18 +353,18 @@ internal sealed class GamPlan<T>
     }
 
     /// <summary>
-    /// Gets <paramref name="field"/>, building it first if this is its first use: plans are shared by concurrent callers, so
-    /// the first builds it (the transforms, and with <paramref name="weights"/> the transformed weights) and the others wait.
+    /// Gets the spectral weights, building them first if this is their first use: eval plans are shared by concurrent
+    /// callers, so the first builds them and the others wait.
     /// </summary>
-    private SpectralPlan<T> BuiltOnce(ref SpectralPlan<T>? field, SpectralGeometry? geometry, GamWeights? weights)
+    private SpectralPlan<T> BuiltOnce()
     {
-        var built = Volatile.Read(ref field);
+        var built = Volatile.Read(ref _spectralWeights);
         if (built is null)
         {
             lock (_spectralLock)
             {
-                built = field ?? new SpectralPlan<T>(geometry!.Value, weights, Workers);
-                Volatile.Write(ref field, built);
+                built = _spectralWeights ?? new SpectralPlan<T>(Spectral!.Value, _weights, dataGradients: KeepsActivations, Workers);
+                Volatile.Write(ref _spectralWeights, built);
             }
         }
 
@@ -397,16 +395,28 @@ internal sealed class GamPlan<T>
     /// four real FMAs for every sample, the transforms of every input and output plane, and the transformed weights read
     /// from memory once per pass. The transforms' small matrix products load about one value per FMA, and measured at a
     /// third of the micro-kernel's rate ([8,64,56,56], where the two paths then take the same time), so they count three
-    /// times. The forward passes' comparison is made for <see cref="NominalBatch"/> samples whatever the call's batch: the two
-    /// algorithms round differently, and a sample's result must not depend on the batch it comes in. The weight gradients'
-    /// comparison takes the call's <paramref name="batch"/> (they sum over it anyway; their last bits may then depend on
-    /// it, as they do on its size); their inverses to the taps, per pair of channels, are about what the weights' read
-    /// costs here.
+    /// times. An eval pass's comparison is made for <see cref="NominalBatch"/> samples whatever the call's batch: the two
+    /// algorithms round differently, and a sample's result must not depend on the batch it comes in.
     /// </summary>
-    private static bool SpectralPays(int height, int width, int tilePositions, int channels, int hidden, int outChannels, int batch = NominalBatch)
+    /// <remarks>
+    /// A train pass (<paramref name="training"/> false), or one that keeps activations for a backward pass (true), compares
+    /// for the call's <paramref name="batch"/> (its BatchNorm mixes the batch anyway) and pays for transforming the weights on
+    /// every call, since an optimizer step changes them between calls: per pair of channels and filter, the two small
+    /// matrices in double (two lanes of float each, at the planes' transforms' third of the rate) and one rounded store per
+    /// value, a cycle's worth of lanes. That model put the transform of [512, 128] and [128, 512] filters on 7×7 maps (both
+    /// layouts) at 23 ms and of [256, 64] and [64, 256] on 28×28 at 40 ms; measured on two threads: 32 and 40 ms. With
+    /// activations kept, the backward pass's data and weight gradients are two more such passes against two more of the
+    /// direct path's, and the data gradients' filters double the transform. Measured training steps (forward, backward, SGD;
+    /// two threads, interleaved, direct → spectral): [8,256,28,28] 218 → 124 ms, [32,512,7,7] 273 → 134 ms, [16,256,14,14]
+    /// 128 → 62 ms and [4,256,10,10] 40 → 30 ms, where the model takes it; [1,256,28,28] 68 against 114 ms and
+    /// [8,64,56,56] 68 against 85 ms, where it does not ([1,512,7,7]: level, 76 against 74 ms; the model keeps it direct).
+    /// </remarks>
+    private static bool SpectralPays(int height, int width, int tilePositions, int channels, int hidden, int outChannels, int batch = NominalBatch, bool? training = null)
     {
         const int transformRate = 3;
+        const int storeCost = 32;
         var spectral = new SpectralGeometry(height, width);
+        var pairs = ((long)channels * hidden) + ((long)hidden * outChannels);
         var paddedPairs = ((long)channels * SpectralGeometry.PaddedChannels(hidden)) + ((long)hidden * SpectralGeometry.PaddedChannels(outChannels));
         var products = 4L * batch * spectral.Bins * paddedPairs;
 
@@ -415,7 +425,17 @@ internal sealed class GamPlan<T>
         var weights = 2L * spectral.Bins * paddedPairs * WeightReadCost;
 
         var (direct, packed) = ConvolutionCosts(batch, height, width, tilePositions, channels * Taps, hidden, hidden * Taps, outChannels);
-        return products + transforms + weights < Math.Min(direct, packed);
+        if (training is not { } backward)
+        {
+            return products + transforms + weights < Math.Min(direct, packed);
+        }
+
+        var passes = backward ? 3 : 1;
+        var filters = backward ? 2 : 1;
+        var kernelRows = (long)GamWeights.KernelSize * SpectralGeometry.Padded(2 * spectral.HalfColumns);
+        var kernelColumns = 2L * GamWeights.KernelSize * spectral.HalfColumns * SpectralGeometry.Padded(2 * spectral.Rows);
+        var weightTransform = filters * pairs * ((transformRate * 2 * (kernelRows + kernelColumns)) + (2L * spectral.Bins * storeCost));
+        return (passes * (products + transforms + weights)) + weightTransform < passes * Math.Min(direct, packed);
     }
 
     /// <summary>

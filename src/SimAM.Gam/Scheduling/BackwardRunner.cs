@@ -61,6 +61,8 @@ internal static class BackwardRunner
         GradientSpectra,
         Correlation,
         Lags,
+        DataProducts,
+        DataSynthesis,
     }
 
     private readonly unsafe struct Pass<T>(
@@ -141,33 +143,37 @@ internal static class BackwardRunner
 
         /// <summary>
         /// One convolution's backward pass, with its BatchNorm's: the channel sums, the coefficients, ∂z in place of ∂v, then the
-        /// weight gradient (from packed rows on small maps) and the data gradient.
+        /// weight gradient (from packed rows on small maps) and the data gradient. A spectral plan forms both from the output
+        /// gradients' spectra: the weight gradient by correlation with the inputs' spectra, the data gradient as a product with
+        /// the data-gradient filters' spectra, synthesised into the input gradient's planes.
         /// </summary>
         public void ConvolutionBackward(int layer, Phase sums, Phase norm, Phase pack, Phase weightGradient, Phase dataGradient)
         {
             Execute(sums);
             NormCoefficients(layer);
             Execute(norm);
-            if (_plan.SpectralGradients is not null)
+            if (_plan.Spectral is not null)
             {
                 // The transforms are built here on first use, not inside an item, where the other workers would wait on them.
                 _layer = layer;
-                _ = _plan.GradientTransforms;
+                _ = _plan.SpectralWeights;
                 Execute(Phase.InputSpectra);
                 Execute(Phase.GradientSpectra);
                 Execute(Phase.Correlation);
                 Execute(Phase.Lags);
+
+                // The inputs' spectra are spent: the data gradient's spectra take their place.
+                Execute(Phase.DataProducts);
+                Execute(Phase.DataSynthesis);
+                return;
             }
-            else
+
+            if (_plan.Packed)
             {
-                if (_plan.Packed)
-                {
-                    Execute(pack);
-                }
-
-                Execute(weightGradient);
+                Execute(pack);
             }
 
+            Execute(weightGradient);
             Execute(dataGradient);
         }
 
@@ -240,14 +246,16 @@ internal static class BackwardRunner
                 Phase.PackGradient1 => plan.Hidden,
                 Phase.WeightGradient2 => plan.Packed ? plan.Hidden : WeightGradientItems(plan.Conv2),
                 Phase.WeightGradient1 => plan.Packed ? plan.Channels : WeightGradientItems(plan.Conv1),
-                Phase.DataGradient2 => plan.Packed ? _packedTiles : batch * ConvolutionItems(plan.Backward!.Convolution2),
-                Phase.DataGradient1 => plan.Packed ? _packedTiles : batch * ConvolutionItems(plan.Backward!.Convolution1),
+                Phase.DataGradient2 => plan.Packed ? _packedTiles : batch * ConvolutionItems(plan.Backward!.Convolution2!),
+                Phase.DataGradient1 => plan.Packed ? _packedTiles : batch * ConvolutionItems(plan.Backward!.Convolution1!),
                 Phase.LinearGradient2 => (plan.Channels + GradientKernel.Rows - 1) / GradientKernel.Rows,
                 Phase.LinearGradient1 => (plan.Hidden + GradientKernel.Rows - 1) / GradientKernel.Rows,
                 Phase.InputSpectra => SpectralConvolution<T, TV, TLanes>.TransformItems(batch, LayerInputs),
                 Phase.GradientSpectra => SpectralConvolution<T, TV, TLanes>.TransformItems(batch, LayerOutputs),
-                Phase.Correlation => SpectralConvolution<T, TV, TLanes>.CorrelationItems(plan.SpectralGradients!.Value, LayerInputs),
+                Phase.Correlation => SpectralConvolution<T, TV, TLanes>.CorrelationItems(plan.Spectral!.Value, LayerInputs),
                 Phase.Lags => SpectralConvolution<T, TV, TLanes>.LagItems(LayerInputs, LayerOutputs),
+                Phase.DataProducts => SpectralConvolution<T, TV, TLanes>.ProductItems(plan.Spectral!.Value, plan.SpectralWeights.DataGradientFilter(_layer)),
+                Phase.DataSynthesis => SpectralConvolution<T, TV, TLanes>.TransformItems(batch, LayerInputs),
                 _ => plan.Channels + plan.Hidden,
             };
         }
@@ -360,19 +368,28 @@ internal static class BackwardRunner
 
                 case Phase.InputSpectra:
                     SpectralConvolution<T, TV, TLanes>.Analyse(
-                        plan.GradientTransforms, geometry, _layer == 1 ? ws.Inputs : ws.Hidden, LayerInputs, plan.Batch, item, ws.GradientSpectra, ws.WorkerGradientSpectra[worker]);
+                        plan.SpectralWeights, geometry, _layer == 1 ? ws.Inputs : ws.Hidden, LayerInputs, plan.Batch, item, ws.GradientSpectra, ws.WorkerGradientSpectra[worker]);
                     break;
                 case Phase.GradientSpectra:
                     SpectralConvolution<T, TV, TLanes>.Analyse(
-                        plan.GradientTransforms, geometry, _layer == 1 ? ws.GradientHidden : ws.Maps, LayerOutputs, plan.Batch, item, ws.GradientProducts, ws.WorkerGradientSpectra[worker]);
+                        plan.SpectralWeights, geometry, _layer == 1 ? ws.GradientHidden : ws.Maps, LayerOutputs, plan.Batch, item, ws.GradientProducts, ws.WorkerGradientSpectra[worker]);
                     break;
                 case Phase.Correlation:
                     SpectralConvolution<T, TV, TLanes>.Correlate(plan.Batch, LayerInputs, LayerOutputs, ws.GradientSpectra, ws.GradientProducts, ws.Correlations, item);
                     break;
                 case Phase.Lags:
                     SpectralConvolution<T, TV, TLanes>.SynthesiseLags(
-                        plan.GradientTransforms, ws.Correlations, LayerInputs, LayerOutputs, item,
+                        plan.SpectralWeights, ws.Correlations, LayerInputs, LayerOutputs, item,
                         (_layer == 1 ? _gradients.ConvWeight1 : _gradients.ConvWeight2).Storage, ws.WorkerGradientSpectra[worker]);
+                    break;
+                case Phase.DataProducts:
+                    SpectralConvolution<T, TV, TLanes>.Multiply(plan.SpectralWeights.DataGradientFilter(_layer), plan.Batch, ws.GradientProducts, ws.GradientSpectra, item);
+                    break;
+                case Phase.DataSynthesis:
+                    // The first layer's gradient adds to x1's direct share from the output gate, as on the direct path.
+                    SpectralConvolution<T, TV, TLanes>.Synthesise(
+                        plan.SpectralWeights, plan.SpectralWeights.DataGradientFilter(_layer), geometry, ws.GradientSpectra, plan.Batch, item,
+                        _layer == 1 ? ws.GradientInputs : ws.GradientHidden, ws.WorkerGradientSpectra[worker], accumulate: _layer == 1);
                     break;
                 case Phase.LinearGradient2:
                     // ∂W2[c, j] = Σ ∂a[c]·u[j]: four channels of ∂a against every hidden channel.
@@ -591,7 +608,7 @@ internal static class BackwardRunner
         {
             var plan = _plan;
             var ws = _workspace;
-            var filter = first ? plan.Backward!.Convolution1 : plan.Backward!.Convolution2;
+            var filter = (first ? plan.Backward!.Convolution1 : plan.Backward!.Convolution2)!;
             var (input, inputChannels, output, outputChannels) = first
                 ? (ws.GradientHidden, plan.Hidden, ws.GradientInputs, plan.Channels)
                 : (ws.Maps, plan.OutChannels, ws.GradientHidden, plan.Hidden);

@@ -72,9 +72,9 @@ internal static class ForwardRunner
             }
 
             // Train (and any pass that keeps activations): each BatchNorm is a step of its own between the convolutions;
-            // in train mode it needs its convolution's output over the whole batch first. Spectral eval passes, whose
-            // samples are independent, run the phases over slices of the batch (GamPlan.SliceSamples), so that their
-            // workspace holds one slice.
+            // in train mode it needs its convolution's output over the whole batch first. Spectral eval passes that keep no
+            // activations, whose samples are independent, run the phases over slices of the batch (GamPlan.SliceSamples), so
+            // that their workspace holds one slice.
             var train = plan.Mode == GamMode.Train;
             for (var first = 0; first < plan.Batch; first += plan.SliceSamples)
             {

@@ -279,7 +279,7 @@ internal sealed class GamWorkspace<T>
     private static T[] Grow(T[] current, long length) => current.Length >= length ? current : Fit([], length);
 
     private static (long Gradients, long Columns) PackedSizes(GamPlan<T> plan) =>
-        plan.Packed && plan.SpectralGradients is null ? ((long)Math.Max(plan.Hidden, plan.OutChannels) * plan.PackedRow, 49L * plan.PackedRow) : (0, 0);
+        plan.Packed ? ((long)Math.Max(plan.Hidden, plan.OutChannels) * plan.PackedRow, 49L * plan.PackedRow) : (0, 0);
 
     /// <summary>
     /// The spectral weight gradients' buffers, for the larger of the two layers each: the inputs' spectra (C or m channels),
@@ -287,7 +287,7 @@ internal sealed class GamWorkspace<T>
     /// </summary>
     private static (long Inputs, long Gradients, long Correlations, int WorkerScratch) GradientSpectralSizes(GamPlan<T> plan)
     {
-        if (plan.SpectralGradients is not { } spectral)
+        if (!plan.KeepsActivations || plan.Spectral is not { } spectral)
         {
             return (0, 0, 0, 0);
         }

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Linq;
+using SimAM.Gam.Tests.Infrastructure;
 using Xunit;
 
 namespace SimAM.Gam.Tests.Backward;
@@ -72,15 +73,16 @@ public class GamTrainingTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// After an optimizer step the module repacks the weights of its training plan in place: the next steps give the bits
-    /// of a fresh module with the same weights (train-mode outputs, running statistics, dx and every gradient, float and
-    /// double, direct and packed paths). That such a step allocates no new plan is checked with the other allocation tests
-    /// (GamBackwardAllocationTests).
+    /// After an optimizer step the module repacks (or, on the spectral path, transforms again) the weights of its training
+    /// plan in place: the next steps give the bits of a fresh module with the same weights (train-mode outputs, running
+    /// statistics, dx and every gradient, float and double, on every path). That such a step allocates no new plan is
+    /// checked with the other allocation tests (GamBackwardAllocationTests).
     /// </summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void A_training_loop_repacks_its_weights_in_place_with_the_bits_of_a_fresh_module(bool packed)
+    [InlineData(ConvolutionPath.Direct)]
+    [InlineData(ConvolutionPath.Packed)]
+    [InlineData(ConvolutionPath.Spectral)]
+    public void A_training_loop_repacks_its_weights_in_place_with_the_bits_of_a_fresh_module(ConvolutionPath path)
     {
         int[] shape = [8, 32, 7, 7];
         var count = shape.Aggregate(1, (a, b) => a * b);
@@ -88,7 +90,7 @@ public class GamTrainingTests(ITestOutputHelper output)
         var x = Enumerable.Range(0, count).Select(_ => (float)((4 * random.NextDouble()) - 2)).ToArray();
         var dy = Enumerable.Range(0, count).Select(_ => (float)((2 * random.NextDouble()) - 1)).ToArray();
         var weights = GamWeights.CreateDefault(32, rate: 4, seed: 5);
-        var options = new GamOptions { MaxDegreeOfParallelism = 1, PackedConvolution = packed };
+        var options = ModulePaths.Options(SimAmKernel.Auto, path);
         var module = new GamModule(weights, options);
         var (gradients, activations) = (new GamGradients(weights), new GamActivations());
         var (y, dx) = (new float[count], new float[count]);

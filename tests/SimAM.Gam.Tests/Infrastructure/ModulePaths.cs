@@ -18,9 +18,9 @@ public enum ConvolutionPath
     CostModel,
 
     /// <summary>
-    /// Eval passes convolve, and backward passes form their weight gradients, through the discrete Fourier transform
-    /// (<c>SpectralConvolution = true</c>); the rest (train-mode and activation-keeping forward passes, the data gradients,
-    /// grouped modules) runs what the cost model picks.
+    /// Every pass convolves, and backward passes form their weight and data gradients, through the discrete Fourier
+    /// transform (<c>SpectralConvolution = true</c>); grouped modules, and maps or weights beyond its limits, run what the
+    /// cost model picks.
     /// </summary>
     Spectral,
 }

@@ -1,14 +1,16 @@
 using System;
 using System.Linq;
+using SimAM.Gam.Tests.Backward;
 using SimAM.Gam.Tests.Infrastructure;
 using Xunit;
 
 namespace SimAM.Gam.Tests.ModuleTests;
 
 /// <summary>
-/// The spectral convolutions of eval passes on small maps (the discrete Fourier transform of P × Q = (H + 3) × (W + 3)
-/// values): what users get from the cost model, their accuracy where the sums run over many channels and bins, and their
-/// workspace. The golden, accuracy, property and allocation tests run them on every shape too (ConvolutionPath.Spectral).
+/// The spectral convolutions on small maps (the discrete Fourier transform of P × Q = (H + 3) × (W + 3) values), in eval
+/// passes and in training steps: what users get from the cost model, their accuracy where the sums run over many channels
+/// and bins, and their workspace. The golden, accuracy, property, finite-difference, training and allocation tests run
+/// them on every shape too (ConvolutionPath.Spectral).
 /// </summary>
 public class GamSpectralTests
 {
@@ -42,6 +44,31 @@ public class GamSpectralTests
             var alone = new float[size];
             model.Forward(x.AsSpan(n * size, size), alone, single, GamMode.Eval);
             Bits.AssertIdentical(y.AsSpan(n * size, size), alone, $"{kernel}: sample {n} alone");
+        }
+    }
+
+    /// <summary>
+    /// The cost model takes the spectral path for a training step on 7×7 maps with many channels (forward in train mode with
+    /// activations, backward: the gradients' bits are those of the forced spectral path and not the direct path's), and the
+    /// direct path for a single sample, where transforming the weights after every optimizer step costs more than it saves.
+    /// </summary>
+    [Fact]
+    public void The_cost_model_runs_training_steps_on_7x7_maps_spectrally_in_a_batch_and_directly_alone()
+    {
+        foreach (var (batch, expectSpectral) in new[] { (32, true), (1, false) })
+        {
+            var sample = new RandomModule(batch, 128, 7, 7, 32, 128, 1, GamChannelGate.Identity, 0, 77);
+            var x = sample.CreateInput();
+            var g = BackwardPass.GradOutput(x.Length, 78);
+            var model = BackwardPass.Run(new GamModule(sample.CreateWeights(), sample.Options(SimAmKernel.Auto, ConvolutionPath.CostModel)), x, g, sample.Shape, GamMode.Train);
+            var chosen = expectSpectral ? ConvolutionPath.Spectral : ConvolutionPath.Direct;
+            var other = expectSpectral ? ConvolutionPath.Direct : ConvolutionPath.Spectral;
+            var expected = BackwardPass.Run(new GamModule(sample.CreateWeights(), sample.Options(SimAmKernel.Auto, chosen)), x, g, sample.Shape, GamMode.Train);
+            var rival = BackwardPass.Run(new GamModule(sample.CreateWeights(), sample.Options(SimAmKernel.Auto, other)), x, g, sample.Shape, GamMode.Train);
+            Bits.AssertIdentical(expected.Y, model.Y, $"batch {batch}: y against the {chosen} path");
+            Bits.AssertIdentical(expected.GradInput, model.GradInput, $"batch {batch}: ∂x against the {chosen} path");
+            BackwardPass.AssertIdentical(expected.Gradients, model.Gradients, $"batch {batch}: gradients against the {chosen} path");
+            Assert.False(rival.GradInput.AsSpan().SequenceEqual(model.GradInput), $"batch {batch}: ∂x has the {other} path's bits");
         }
     }
 

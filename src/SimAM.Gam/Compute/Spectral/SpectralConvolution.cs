@@ -148,9 +148,11 @@ internal static class SpectralConvolution<T, TV, TLanes>
 
     /// <summary>
     /// Item <paramref name="item"/> of the synthesis (a sample and a vector of its output channels): those planes from their
-    /// spectra in <paramref name="products"/>, the inverse transform plus the bias, written to the data positions of the padded planes.
+    /// spectra in <paramref name="products"/>, the inverse transform plus the bias, written to the data positions of the padded
+    /// planes, or with <paramref name="accumulate"/> added to what they hold.
     /// </summary>
-    public static void Synthesise(SpectralPlan<T> plan, SpectralFilter<T> filter, in PaddedGeometry geometry, ReadOnlySpan<T> products, int batch, int item, Span<T> planes, Span<T> scratch)
+    public static void Synthesise(
+        SpectralPlan<T> plan, SpectralFilter<T> filter, in PaddedGeometry geometry, ReadOnlySpan<T> products, int batch, int item, Span<T> planes, Span<T> scratch, bool accumulate = false)
     {
         var lanes = TLanes.Count;
         var (height, width) = (geometry.Height, geometry.Width);
@@ -175,7 +177,8 @@ internal static class SpectralConvolution<T, TV, TLanes>
                 var row = plane.Slice(geometry.PositionOf(h, 0), width);
                 for (var w = 0; w < row.Length; w++)
                 {
-                    row[w] = pixels[(((h * width) + w) * lanes) + lane];
+                    var value = pixels[(((h * width) + w) * lanes) + lane];
+                    row[w] = accumulate ? Add(row[w], value) : value;
                 }
             }
         }
@@ -260,6 +263,18 @@ internal static class SpectralConvolution<T, TV, TLanes>
         return values[..(height * width * lanes)];
     }
 
+    private static T Add(T left, T right)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var sum = Unsafe.As<T, float>(ref left) + Unsafe.As<T, float>(ref right);
+            return Unsafe.As<float, T>(ref sum);
+        }
+
+        var wide = Unsafe.As<T, double>(ref left) + Unsafe.As<T, double>(ref right);
+        return Unsafe.As<double, T>(ref wide);
+    }
+
     private static double Widen(T value) =>
         typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref value) : Unsafe.As<T, double>(ref value);
 
@@ -272,7 +287,7 @@ internal static class SpectralConvolution<T, TV, TLanes>
     /// destination[q] = Σ over c &lt; <paramref name="inputs"/> of matrix[c·<paramref name="outputs"/> + q] · source[c], each source and
     /// destination entry a vector (a plane per lane); <paramref name="outputs"/> is a multiple of eight, the matrix's rows padded with zeros.
     /// </summary>
-    private static void Apply(ReadOnlySpan<T> matrix, int inputs, int outputs, ReadOnlySpan<T> source, Span<T> destination)
+    internal static void Apply(ReadOnlySpan<T> matrix, int inputs, int outputs, ReadOnlySpan<T> source, Span<T> destination)
     {
         var n = TLanes.Count;
         ref var m = ref MemoryMarshal.GetReference(matrix);

@@ -1,149 +1,282 @@
 using System;
-using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Threading.Tasks;
+using SimAM.Gam.Compute.Lanes;
 
 namespace SimAM.Gam.Compute.Spectral;
 
 /// <summary>
-/// One 7×7 convolution's weights in the spectral form: for every bin of the half spectrum and input channel i, the
-/// conjugate spectrum F = Σ K[kh, kw]·e^{+2πi(u(kh − 3)/P + v(kw − 3)/Q)} of every output channel's filter, so that the
-/// spectrum of the output is Σᵢ X·F (the convolution is a cross-correlation, hence the conjugate), and its bias.
+/// One 7×7 convolution's weights in the spectral form, as one bin's complex GEMM reads them: for every bin of the half
+/// spectrum, a row per reduction channel r holding the GEMM's output channels q side by side. A forward filter holds
+/// F = Σ K[q, r, kh, kw]·e^{+2πi(u(kh − 3)/P + v(kw − 3)/Q)}, the conjugate spectrum of each filter, so that the output's
+/// spectrum is Σ_r X_r·F (the convolution is a cross-correlation), and the bias. A data-gradient filter holds the same spectra
+/// conjugated back and transposed (the reduction runs over the layer's outputs, the products are its inputs' gradients):
+/// ∂X_q = Σ_r ∂Z_r·conj(F[r, q]), the transposed convolution.
 /// </summary>
 /// <typeparam name="T">float or double.</typeparam>
 /// <remarks>
-/// Layout: [bin][input channel][real parts of the output channels, imaginary parts], each part padded with zeros to
+/// Layout: [bin][reduction channel][real parts of the output channels, imaginary parts], each part padded with zeros to
 /// <see cref="SpectralGeometry.PaddedChannels"/>, so that a register tile of output channels reads two vectors per part
-/// and input channel. Built in double, rounded once.
+/// and step. Computed in double, rounded once; the arrays are allocated once and <see cref="Transform"/> rewrites them
+/// in place whenever the weights change (a training loop does after every optimizer step).
 /// </remarks>
 internal sealed class SpectralFilter<T>
     where T : unmanaged
 {
-    /// <summary>Transforms <paramref name="weights"/> ([out, in, 7, 7], one group) on <paramref name="workers"/> threads.</summary>
-    public SpectralFilter(in SpectralGeometry geometry, double[] weights, ReadOnlySpan<double> bias, int outChannels, int inChannels, int workers)
+    private const int K = GamWeights.KernelSize;
+
+    private readonly SpectralGeometry _geometry;
+    private readonly KernelTransforms _matrices;
+
+    /// <summary>Each worker's buffers, made on its first transform and kept for the next (a training loop transforms after every step).</summary>
+    private Scratch?[] _scratch = [];
+
+    /// <summary>Allocates the spectra of a convolution from <paramref name="layerIn"/> to <paramref name="layerOut"/> channels.</summary>
+    /// <param name="geometry">The spectral sizes.</param>
+    /// <param name="layerOut">The convolution's output channels.</param>
+    /// <param name="layerIn">Its input channels.</param>
+    /// <param name="dataGradient">Whether this is the data gradient's filter (transposed, not conjugated) rather than the forward one.</param>
+    public SpectralFilter(in SpectralGeometry geometry, int layerOut, int layerIn, bool dataGradient)
     {
-        const int K = GamWeights.KernelSize;
-        OutChannels = outChannels;
-        InChannels = inChannels;
-        OutPadded = SpectralGeometry.PaddedChannels(outChannels);
-        Values = new T[(long)geometry.Bins * inChannels * 2 * OutPadded];
+        _geometry = geometry;
+        _matrices = new KernelTransforms(geometry);
+        DataGradient = dataGradient;
+        (OutChannels, InChannels) = dataGradient ? (layerIn, layerOut) : (layerOut, layerIn);
+        OutPadded = SpectralGeometry.PaddedChannels(OutChannels);
+        Values = new T[(long)geometry.Bins * InChannels * 2 * OutPadded];
         Bias = new T[OutPadded];
-        for (var o = 0; o < outChannels; o++)
-        {
-            Bias[o] = PackedFilter<T>.FromDouble(bias[o]);
-        }
+    }
 
-        // Twiddles of the two one-dimensional transforms over the kernel's offsets −3 … 3.
-        var (rows, columns, half) = (geometry.Rows, geometry.Columns, (geometry.Columns / 2) + 1);
-        var rowCos = new double[rows * K];
-        var rowSin = new double[rows * K];
-        for (var u = 0; u < rows; u++)
+    /// <summary>Gets the GEMM's output channels: the convolution's outputs, or a data gradient's inputs.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Gets the GEMM's reduction channels: the convolution's inputs, or a data gradient's outputs.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Gets a value indicating whether this is a data gradient's filter.</summary>
+    public bool DataGradient { get; }
+
+    /// <summary>Gets the output channels rounded up to <see cref="SpectralGeometry.ChannelAlignment"/>: the length of each part of a row.</summary>
+    public int OutPadded { get; }
+
+    /// <summary>Gets the spectra: [bin][reduction channel][real parts, imaginary parts of the output channels].</summary>
+    public T[] Values { get; }
+
+    /// <summary>Gets the bias per output channel (zeros after the last, so that a vector of channels reads it whole; all zeros in a data gradient's filter).</summary>
+    public T[] Bias { get; }
+
+    /// <summary>Gets the bytes of one filter of a convolution between <paramref name="inChannels"/> and <paramref name="outChannels"/> channels.</summary>
+    public static long Bytes(in SpectralGeometry geometry, int inChannels, int outChannels) =>
+        (long)geometry.Bins * inChannels * 2 * SpectralGeometry.PaddedChannels(outChannels) * Unsafe.SizeOf<T>();
+
+    /// <summary>
+    /// Transforms <paramref name="weights"/> ([layer out, layer in, 7, 7], one group) into <see cref="Values"/> on
+    /// <paramref name="workers"/> threads, and takes <paramref name="bias"/> (forward filters only).
+    /// </summary>
+    /// <remarks>
+    /// Separable, as the planes' analysis is: per reduction channel and vector of output channels (a filter per lane), a
+    /// small matrix along each of the 7 kernel rows (7 taps to Q/2 + 1 bins), then one along each bin's column (7 rows to P
+    /// bins), both through <see cref="SpectralConvolution{T, TV, TLanes}.Apply"/> in double. Every lane runs the same
+    /// operations, so the spectra are the same at any vector width.
+    /// </remarks>
+    public void Transform(double[] weights, ReadOnlySpan<double> bias, int workers)
+    {
+        if (!DataGradient)
         {
-            for (var k = 0; k < K; k++)
+            for (var o = 0; o < OutChannels; o++)
             {
-                var angle = geometry.Angle(u, k - PaddedGeometry.Pad, 0, 0);
-                (rowSin[(u * K) + k], rowCos[(u * K) + k]) = Math.SinCos(angle);
+                Bias[o] = PackedFilter<T>.FromDouble(bias[o]);
             }
         }
 
-        var columnCos = new double[half * K];
-        var columnSin = new double[half * K];
-        for (var v = 0; v < half; v++)
+        var matrices = _matrices;
+        if (Vector512.IsHardwareAccelerated)
         {
-            for (var k = 0; k < K; k++)
-            {
-                var angle = geometry.Angle(0, 0, v, k - PaddedGeometry.Pad);
-                (columnSin[(v * K) + k], columnCos[(v * K) + k]) = Math.SinCos(angle);
-            }
+            Run<Vector512<double>, Lanes512<double>>(weights, matrices, workers);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Run<Vector256<double>, Lanes256<double>>(weights, matrices, workers);
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            Run<Vector128<double>, Lanes128<double>>(weights, matrices, workers);
+        }
+        else
+        {
+            Run<double, LanesScalar<double>>(weights, matrices, workers);
+        }
+    }
+
+    private void Run<TV, TLanes>(double[] weights, KernelTransforms matrices, int workers)
+        where TV : struct
+        where TLanes : ILanes<double, TV>
+    {
+        workers = Math.Max(1, Math.Min(workers, InChannels));
+        if (_scratch.Length < workers)
+        {
+            _scratch = new Scratch[workers];
         }
 
-        var values = Values;
-        var padded = OutPadded;
-
-        // One input channel per task, a vector of output channels at a time (they lie side by side in every row of the
-        // layout, so each bin's row is written a vector at a time; in scalar code the sums' latency set the pace).
-        Parallel.For(0, inChannels, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, i =>
+        if (workers == 1)
         {
-            var lanes = Vector<double>.Count;
-            Span<double> taps = stackalloc double[K * K * lanes];
-            Span<Vector<double>> partial = stackalloc Vector<double>[2 * K * half];
-            Span<double> lane = stackalloc double[lanes];
-            for (var first = 0; first < outChannels; first += lanes)
+            TransformRows<TV, TLanes>(weights, matrices, 0, 1);
+            return;
+        }
+
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, worker => TransformRows<TV, TLanes>(weights, matrices, worker, workers));
+    }
+
+    /// <summary>
+    /// Worker <paramref name="worker"/>'s equal share of the reduction channels' rows, each a vector of output channels at a
+    /// time: the kernels' transforms along their rows for every vector first, then per bin column the second transform of
+    /// every vector into a staging row, so that each bin's row is written out whole (the rows of one reduction channel lie
+    /// the bins' stride apart, a multiple of 4 KB: written a vector at a time they evicted each other from the caches).
+    /// </summary>
+    private void TransformRows<TV, TLanes>(double[] weights, KernelTransforms matrices, int worker, int workers)
+        where TV : struct
+        where TLanes : ILanes<double, TV>
+    {
+        var lanes = TLanes.Count;
+        var (rows, half) = (_geometry.Rows, _geometry.HalfColumns);
+        var vectors = (OutChannels + lanes - 1) / lanes;
+        var scratch = _scratch[worker] ??= new Scratch(K * K * lanes, vectors * half * 2 * K * lanes, Math.Max(matrices.RowLength, matrices.ColumnLength) * lanes, 2 * rows * OutPadded);
+        var taps = scratch.Taps.AsSpan();
+        var between = scratch.Between.AsSpan();
+        var product = scratch.Product.AsSpan();
+        var staging = scratch.Staging.AsSpan();
+        var sign = TLanes.Broadcast(DataGradient ? -1.0 : 1.0);
+        for (var r = InChannels * worker / workers; r < InChannels * (worker + 1) / workers; r++)
+        {
+            for (var vector = 0; vector < vectors; vector++)
             {
-                // The taps of this input channel for the vector's output channels, [tap][lane]; zeros past the last.
+                // The taps of the vector's filters, [kh][kw][lane]; zeros past the last channel.
+                var first = vector * lanes;
                 taps.Clear();
-                for (var l = 0; l < Math.Min(lanes, outChannels - first); l++)
+                for (var lane = 0; lane < Math.Min(lanes, OutChannels - first); lane++)
                 {
-                    var kernel = weights.AsSpan((((first + l) * inChannels) + i) * K * K, K * K);
+                    var q = first + lane;
+                    var kernel = weights.AsSpan((DataGradient ? (r * OutChannels) + q : (q * InChannels) + r) * K * K, K * K);
                     for (var t = 0; t < K * K; t++)
                     {
-                        taps[(t * lanes) + l] = kernel[t];
+                        taps[(t * lanes) + lane] = kernel[t];
                     }
                 }
 
-                // Along the columns first (7 rows × Q/2 + 1 bins), then along the rows (P × Q/2 + 1 bins).
+                // Along each kernel row, into [vector][bin v][kh][re, im]: the second pass then reads one bin's column in order.
                 for (var kh = 0; kh < K; kh++)
                 {
-                    for (var v = 0; v < half; v++)
+                    SpectralConvolution<double, TV, TLanes>.Apply(matrices.AlongRows, K, matrices.RowLength, taps.Slice(kh * K * lanes), product);
+                    for (var part = 0; part < 2 * half; part++)
                     {
-                        Vector<double> re = default, im = default;
-                        for (var kw = 0; kw < K; kw++)
-                        {
-                            var tap = new Vector<double>(taps.Slice(((kh * K) + kw) * lanes, lanes));
-                            re += tap * columnCos[(v * K) + kw];
-                            im += tap * columnSin[(v * K) + kw];
-                        }
+                        var at = (((((vector * half) + (part / 2)) * K) + kh) * 2) + (part % 2);
+                        TLanes.Store(TLanes.Load(ref product[part * lanes]), ref between[at * lanes]);
+                    }
+                }
+            }
 
-                        partial[2 * ((kh * half) + v)] = re;
-                        partial[(2 * ((kh * half) + v)) + 1] = im;
+            for (var v = 0; v < half; v++)
+            {
+                for (var vector = 0; vector < vectors; vector++)
+                {
+                    SpectralConvolution<double, TV, TLanes>.Apply(matrices.AlongColumns, 2 * K, matrices.ColumnLength, between.Slice(((vector * half) + v) * 2 * K * lanes), product);
+
+                    // The staging rows have room for a whole vector past the last channel (zeros there, from zero taps).
+                    for (var u = 0; u < rows; u++)
+                    {
+                        Round<TV, TLanes>(TLanes.Load(ref product[2 * u * lanes]), ref staging[(2 * u * OutPadded) + (vector * lanes)]);
+                        Round<TV, TLanes>(TLanes.Multiply(TLanes.Load(ref product[((2 * u) + 1) * lanes]), sign), ref staging[(((2 * u) + 1) * OutPadded) + (vector * lanes)]);
                     }
                 }
 
                 for (var u = 0; u < rows; u++)
                 {
-                    for (var v = 0; v < half; v++)
-                    {
-                        Vector<double> re = default, im = default;
-                        for (var kh = 0; kh < K; kh++)
-                        {
-                            var (pr, pi) = (partial[2 * ((kh * half) + v)], partial[(2 * ((kh * half) + v)) + 1]);
-                            var (c, s) = (rowCos[(u * K) + kh], rowSin[(u * K) + kh]);
-                            re += (pr * c) - (pi * s);
-                            im += (pr * s) + (pi * c);
-                        }
-
-                        // The padded row has room for a whole vector past the last channel (zeros there, from zero taps).
-                        var at = ((((long)(u * half) + v) * inChannels) + i) * 2 * padded;
-                        Write(re, values.AsSpan((int)(at + first), lanes), lane);
-                        Write(im, values.AsSpan((int)(at + padded + first), lanes), lane);
-                    }
+                    var at = (((((long)u * half) + v) * InChannels) + r) * 2 * OutPadded;
+                    staging.Slice(2 * u * OutPadded, 2 * OutPadded).CopyTo(Values.AsSpan((int)at, 2 * OutPadded));
                 }
             }
-        });
-    }
-
-    public int OutChannels { get; }
-
-    /// <summary>Gets the bytes of the transformed weights of a convolution from <paramref name="inChannels"/> to <paramref name="outChannels"/> channels.</summary>
-    public static long Bytes(in SpectralGeometry geometry, int inChannels, int outChannels) =>
-        (long)geometry.Bins * inChannels * 2 * SpectralGeometry.PaddedChannels(outChannels) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-
-    public int InChannels { get; }
-
-    /// <summary>Gets the output channels rounded up to <see cref="SpectralGeometry.ChannelAlignment"/>: the length of each part of a row.</summary>
-    public int OutPadded { get; }
-
-    /// <summary>Gets the spectra: [bin][input channel][real parts, imaginary parts of the output channels].</summary>
-    public T[] Values { get; }
-
-    private static void Write(Vector<double> value, Span<T> destination, Span<double> lane)
-    {
-        value.CopyTo(lane);
-        for (var l = 0; l < lane.Length; l++)
-        {
-            destination[l] = PackedFilter<T>.FromDouble(lane[l]);
         }
     }
 
-    /// <summary>Gets the convolution's bias per output channel (zeros after the last, so that a vector of channels reads it whole).</summary>
-    public T[] Bias { get; }
+    /// <summary>Stores a vector of double values as <typeparamref name="T"/>, rounded once (narrowed a vector at a time to float).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Round<TV, TLanes>(TV value, ref T destination)
+        where TV : struct
+        where TLanes : ILanes<double, TV>
+    {
+        if (typeof(T) == typeof(double))
+        {
+            TLanes.Store(value, ref Unsafe.As<T, double>(ref destination));
+        }
+        else if (typeof(TV) == typeof(Vector512<double>))
+        {
+            var wide = Unsafe.As<TV, Vector512<double>>(ref value);
+            Vector512.Narrow(wide, wide).GetLower().StoreUnsafe(ref Unsafe.As<T, float>(ref destination));
+        }
+        else if (typeof(TV) == typeof(Vector256<double>))
+        {
+            var wide = Unsafe.As<TV, Vector256<double>>(ref value);
+            Vector256.Narrow(wide, wide).GetLower().StoreUnsafe(ref Unsafe.As<T, float>(ref destination));
+        }
+        else if (typeof(TV) == typeof(Vector128<double>))
+        {
+            var wide = Unsafe.As<TV, Vector128<double>>(ref value);
+            Vector128.Narrow(wide, wide).GetLower().StoreUnsafe(ref Unsafe.As<T, float>(ref destination));
+        }
+        else
+        {
+            destination = PackedFilter<T>.FromDouble(Unsafe.As<TV, double>(ref value));
+        }
+    }
+
+    /// <summary>One worker's buffers: a vector's taps, every vector's half transforms, one matrix product, the staging rows.</summary>
+    private sealed class Scratch(int taps, int between, int product, int staging)
+    {
+        public double[] Taps { get; } = new double[taps];
+
+        public double[] Between { get; } = new double[between];
+
+        public double[] Product { get; } = new double[product];
+
+        public T[] Staging { get; } = new T[staging];
+    }
+
+    /// <summary>
+    /// The two matrices of the kernels' transform, over the offsets −3 … 3: along a kernel row [kw][v, re/im] = cos, sin of
+    /// 2π·v·(kw − 3)/Q, and along a bin's column [kh, re/im][u, re/im], the factor e^{+2πi·u·(kh − 3)/P} as a real 2 × 2 block.
+    /// </summary>
+    private sealed class KernelTransforms
+    {
+        public KernelTransforms(in SpectralGeometry geometry)
+        {
+            RowLength = SpectralGeometry.Padded(2 * geometry.HalfColumns);
+            ColumnLength = SpectralGeometry.Padded(2 * geometry.Rows);
+            AlongRows = new double[K * RowLength];
+            AlongColumns = new double[2 * K * ColumnLength];
+            for (var k = 0; k < K; k++)
+            {
+                for (var v = 0; v < geometry.HalfColumns; v++)
+                {
+                    var (sin, cos) = Math.SinCos(geometry.Angle(0, 0, v, k - PaddedGeometry.Pad));
+                    SpectralPlan<double>.Set(AlongRows, RowLength, k, 2 * v, cos);
+                    SpectralPlan<double>.Set(AlongRows, RowLength, k, (2 * v) + 1, sin);
+                }
+
+                for (var u = 0; u < geometry.Rows; u++)
+                {
+                    var (sin, cos) = Math.SinCos(geometry.Angle(u, k - PaddedGeometry.Pad, 0, 0));
+                    SpectralPlan<double>.SetBlock(AlongColumns, ColumnLength, k, u, cos, sin);
+                }
+            }
+        }
+
+        public double[] AlongRows { get; }
+
+        public double[] AlongColumns { get; }
+
+        public int RowLength { get; }
+
+        public int ColumnLength { get; }
+    }
 }

@@ -3,8 +3,8 @@ using System;
 namespace SimAM.Gam.Compute.Spectral;
 
 /// <summary>
-/// What the spectral convolutions of one shape need beyond the workspace: the matrices of the separable transforms and,
-/// for a forward pass, both convolutions' transformed weights.
+/// What the spectral convolutions of one shape need beyond the workspace: the matrices of the separable transforms and
+/// both convolutions' transformed weights (with the data gradients' filters where the backward pass runs spectrally).
 /// </summary>
 /// <typeparam name="T">float or double.</typeparam>
 /// <remarks>
@@ -27,8 +27,11 @@ namespace SimAM.Gam.Compute.Spectral;
 internal sealed class SpectralPlan<T>
     where T : unmanaged
 {
-    /// <summary>Builds the transforms, and with <paramref name="weights"/> both convolutions' transformed weights.</summary>
-    public SpectralPlan(in SpectralGeometry geometry, GamWeights? weights, int workers)
+    /// <summary>
+    /// Builds the transforms and both convolutions' transformed <paramref name="weights"/>: their forward filters, and with
+    /// <paramref name="dataGradients"/> their data gradients' filters too.
+    /// </summary>
+    public SpectralPlan(in SpectralGeometry geometry, GamWeights weights, bool dataGradients, int workers)
     {
         Geometry = geometry;
         var (height, width, rows, half) = (geometry.Height, geometry.Width, geometry.Rows, geometry.HalfColumns);
@@ -55,11 +58,15 @@ internal sealed class SpectralPlan<T>
 
         Map = new SpectralInverse<T>(geometry, 0, height, 0, width);
         Lags = new SpectralInverse<T>(geometry, -PaddedGeometry.Pad, GamWeights.KernelSize, -PaddedGeometry.Pad, GamWeights.KernelSize);
-        if (weights is not null)
+        Conv1 = new SpectralFilter<T>(geometry, weights.Hidden, weights.Channels, dataGradient: false);
+        Conv2 = new SpectralFilter<T>(geometry, weights.OutChannels, weights.Hidden, dataGradient: false);
+        if (dataGradients)
         {
-            Conv1 = new SpectralFilter<T>(geometry, weights.ConvWeight1.Storage, weights.ConvBias1.Values, weights.Hidden, weights.Channels, workers);
-            Conv2 = new SpectralFilter<T>(geometry, weights.ConvWeight2.Storage, weights.ConvBias2.Values, weights.OutChannels, weights.Hidden, workers);
+            DataGradient1 = new SpectralFilter<T>(geometry, weights.Hidden, weights.Channels, dataGradient: true);
+            DataGradient2 = new SpectralFilter<T>(geometry, weights.OutChannels, weights.Hidden, dataGradient: true);
         }
+
+        Refresh(weights, workers);
     }
 
     public SpectralGeometry Geometry { get; }
@@ -76,12 +83,31 @@ internal sealed class SpectralPlan<T>
     /// <summary>Gets the inverse to the 7 × 7 lags −3 … 3 of a circular cross-correlation: a weight gradient's taps.</summary>
     public SpectralInverse<T> Lags { get; }
 
-    public SpectralFilter<T>? Conv1 { get; }
+    public SpectralFilter<T> Conv1 { get; }
 
-    public SpectralFilter<T>? Conv2 { get; }
+    public SpectralFilter<T> Conv2 { get; }
 
-    /// <summary>Gets the filter of convolution <paramref name="layer"/> (1 or 2) of a forward plan.</summary>
-    public SpectralFilter<T> Filter(int layer) => (layer == 1 ? Conv1 : Conv2) ?? throw new InvalidOperationException("These transforms were built without weights.");
+    /// <summary>Gets the first convolution's data-gradient filter (plans whose backward pass runs spectrally), else null.</summary>
+    public SpectralFilter<T>? DataGradient1 { get; }
+
+    /// <summary>Gets the second convolution's data-gradient filter, else null.</summary>
+    public SpectralFilter<T>? DataGradient2 { get; }
+
+    /// <summary>Gets the forward filter of convolution <paramref name="layer"/> (1 or 2).</summary>
+    public SpectralFilter<T> Filter(int layer) => layer == 1 ? Conv1 : Conv2;
+
+    /// <summary>Gets the data-gradient filter of convolution <paramref name="layer"/> (1 or 2).</summary>
+    public SpectralFilter<T> DataGradientFilter(int layer) =>
+        (layer == 1 ? DataGradient1 : DataGradient2) ?? throw new InvalidOperationException("These transforms were built without the data gradients' filters.");
+
+    /// <summary>Transforms changed <paramref name="weights"/> into the filters' own arrays (same shapes, no allocation).</summary>
+    public void Refresh(GamWeights weights, int workers)
+    {
+        Conv1.Transform(weights.ConvWeight1.Storage, weights.ConvBias1.Values, workers);
+        Conv2.Transform(weights.ConvWeight2.Storage, weights.ConvBias2.Values, workers);
+        DataGradient1?.Transform(weights.ConvWeight1.Storage, default, workers);
+        DataGradient2?.Transform(weights.ConvWeight2.Storage, default, workers);
+    }
 
     internal static void Set(T[] matrix, int rowLength, int row, int column, double value) =>
         matrix[(row * rowLength) + column] = PackedFilter<T>.FromDouble(value);
