@@ -64,9 +64,11 @@ internal static class GamBenchCommand
         output.WriteLine();
         output.WriteLine("GFLOP/s counts the channel MLP and both 7x7 convolutions, 2 FLOPs per multiply-add; the backward pass counts twice the forward's");
         output.WriteLine("(a data and a weight gradient per product). bwd: GamModule.Backward (dx and every parameter's gradient) after a train-mode forward");
-        output.WriteLine("pass keeping its activations; step: that forward pass + bwd. Medians of timed rounds after warm-up, all cores.");
-        output.WriteLine("Eval passes on small maps convolve through the discrete Fourier transform, with far fewer multiply-adds than the");
-        output.WriteLine("direct convolution counted here: their GFLOP/s are direct-convolution equivalents and may exceed the peak.");
+        output.WriteLine("pass keeping its activations; step: that forward pass + bwd. The parameters count as changed after every bwd, as after an");
+        output.WriteLine("optimizer step, so train forward passes include taking in the weights. Medians of timed rounds after warm-up, all cores.");
+        output.WriteLine("Passes on small maps (eval, and training steps of enough samples) convolve through the discrete Fourier transform, with");
+        output.WriteLine("far fewer multiply-adds than the direct convolution counted here: their GFLOP/s are direct-convolution equivalents and may");
+        output.WriteLine("exceed the peak.");
         if (jsonPath is not null)
         {
             TensorFiles.Write(jsonPath, stream => WriteJson(stream, results));
