@@ -47,6 +47,8 @@ internal sealed class GamPlan<T>
     private const int NominalBatch = 8;
 
     private readonly GamWeights _weights;
+    private readonly PackedFilter<T>? _conv1;
+    private readonly PackedFilter<T>? _conv2;
     private readonly object _spectralLock = new();
     private SpectralPlan<T>? _spectralWeights;
 
@@ -81,12 +83,15 @@ internal sealed class GamPlan<T>
         Linear2 = new PackedFilter<T>(weights.ChannelWeight2.Values, Channels, Hidden, 1, 1, default, blockRows);
         Linear2.SetShift(weights.ChannelBias2.Values);
 
-        var k = GamWeights.KernelSize;
-        var (scale1, shift1, scale2, shift2) = ConvolutionAffines(weights);
-        Conv1 = new PackedFilter<T>(weights.ConvWeight1.Values, Hidden, Channels, Groups, k, scale1, blockRows);
-        Conv1.SetShift(shift1);
-        Conv2 = new PackedFilter<T>(weights.ConvWeight2.Values, OutChannels, Hidden, Groups, k, scale2, blockRows);
-        Conv2.SetShift(shift2);
+        if (Spectral is null)
+        {
+            var k = GamWeights.KernelSize;
+            var (scale1, shift1, scale2, shift2) = ConvolutionAffines(weights);
+            _conv1 = new PackedFilter<T>(weights.ConvWeight1.Values, Hidden, Channels, Groups, k, scale1, blockRows);
+            _conv1.SetShift(shift1);
+            _conv2 = new PackedFilter<T>(weights.ConvWeight2.Values, OutChannels, Hidden, Groups, k, scale2, blockRows);
+            _conv2.SetShift(shift2);
+        }
 
         WeightsVersion = VersionOf(weights, mode, keepActivations);
         Backward = keepActivations ? new BackwardFilters<T>(weights, blockRows, Workers, convolutions: Spectral is null) : null;
@@ -99,7 +104,7 @@ internal sealed class GamPlan<T>
         ChunkChannels = Packed
             ? Math.Max(1, PackedPanelBytes / (Taps * tilePositions * size))
             : Math.Max(1, (192 * 1024) / (stride * size));
-        ChunkChannels = Math.Min(ChunkChannels, Math.Max(Conv1.InPerGroup, Conv2.InPerGroup));
+        ChunkChannels = Math.Min(ChunkChannels, Math.Max(Channels, Hidden) / Groups);
         StepOffsets = new int[ChunkChannels * Taps];
         for (var ci = 0; ci < ChunkChannels; ci++)
         {
@@ -268,9 +273,13 @@ internal sealed class GamPlan<T>
 
     public PackedFilter<T> Linear2 { get; }
 
-    public PackedFilter<T> Conv1 { get; }
+    /// <summary>Gets the first convolution's packed filter (BatchNorm folded in where the eval pass runs fused).</summary>
+    /// <exception cref="InvalidOperationException">The plan is spectral: its convolutions have filters of their own (<see cref="SpectralWeights"/>).</exception>
+    public PackedFilter<T> Conv1 => _conv1 ?? throw NoPackedFilters();
 
-    public PackedFilter<T> Conv2 { get; }
+    /// <summary>Gets the second convolution's packed filter.</summary>
+    /// <exception cref="InvalidOperationException">The plan is spectral.</exception>
+    public PackedFilter<T> Conv2 => _conv2 ?? throw NoPackedFilters();
 
     public long WeightsVersion { get; private set; }
 
@@ -293,8 +302,7 @@ internal sealed class GamPlan<T>
     /// parameters after every step, and a new plan each time cost a new set of panels (tens of megabytes on the large
     /// shapes, paged in and collected again). Only for plans no other call is using meanwhile: the module refreshes the
     /// plans of train passes and of passes that keep activations, which run under its training lock (eval plans that keep
-    /// none are built anew). A spectral plan transforms its convolutions' weights again; its packed convolution filters
-    /// serve no pass and are left as they are.
+    /// none are built anew). A spectral plan transforms its convolutions' weights again (it packs no direct filters).
     /// </summary>
     public void Refresh(GamWeights weights)
     {
@@ -322,6 +330,9 @@ internal sealed class GamPlan<T>
         Conv2.Pack(weights.ConvWeight2.Storage, scale2, Workers);
         Conv2.SetShift(shift2);
     }
+
+    private static InvalidOperationException NoPackedFilters() =>
+        new("A spectral plan packs no direct convolution filters: its convolutions run on SpectralWeights.");
 
     /// <summary>
     /// Compares the two ways to run the convolutions, in units of one vector FMA lane: the direct path computes
