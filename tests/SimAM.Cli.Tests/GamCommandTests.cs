@@ -139,6 +139,8 @@ public sealed class GamCommandTests : IDisposable
         Assert.Null(results[0].BackwardOfPeak);
         Assert.Equal(step.ForwardMs + step.BackwardMs, step.StepMs);
         Assert.Equal(2 * results[1].Case.Flops / (step.BackwardMs * 1e6), step.BackwardGigaFlops, 1e-9);
+        var split = step.Split;
+        Assert.True(split.RecomputeMs > 0 && split.GateAndNormsMs > 0 && split.WeightGradientsMs > 0 && split.DataGradientsMs > 0 && split.ChannelMlpMs > 0, split.ToString());
 
         using var stream = new MemoryStream();
         Commands.Gam.GamBenchCommand.WriteJson(stream, results);
@@ -155,5 +157,11 @@ public sealed class GamCommandTests : IDisposable
         Assert.All(stepFields, name => Assert.True(train.GetProperty(name).GetDouble() > 0, name));
         Assert.Equal(step.StepMs, train.GetProperty("train_step_ms").GetDouble());
         Assert.Equal(step.BackwardMs, train.GetProperty("backward_ms").GetDouble());
+        Assert.Equal(JsonValueKind.Null, eval.GetProperty("backward_split_ms").ValueKind);
+        var parts = train.GetProperty("backward_split_ms");
+        Assert.Equal(split.WeightGradientsMs, parts.GetProperty("weight_gradients").GetDouble());
+        Assert.Equal(split.DataGradientsMs, parts.GetProperty("data_gradients").GetDouble());
+        Assert.Equal(
+            ["recompute", "gate_and_batchnorm", "weight_gradients", "data_gradients", "channel_mlp"], parts.EnumerateObject().Select(p => p.Name));
     }
 }

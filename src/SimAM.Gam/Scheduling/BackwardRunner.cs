@@ -138,8 +138,18 @@ internal static class BackwardRunner
             _phase = phase;
             var start = System.Diagnostics.Stopwatch.GetTimestamp();
             ItemScheduler.Execute(_workspace, in this, ItemCount(phase), _workers);
-            _timings?.Add(phase.ToString(), System.Diagnostics.Stopwatch.GetTimestamp() - start);
+            _timings?.Add(Part(phase), System.Diagnostics.Stopwatch.GetTimestamp() - start);
         }
+
+        /// <summary>Gets the part of the pass a phase belongs to (the second <see cref="Phase.Pad"/>, x for the MLP's backward pass, counts as recomputation).</summary>
+        private static BackwardPart Part(Phase phase) => phase switch
+        {
+            Phase.Pad or Phase.ChannelMlp or Phase.Rebuild1 => BackwardPart.Recompute,
+            Phase.OutputGate or Phase.Sums2 or Phase.Norm2 or Phase.Sums1 or Phase.Norm1 => BackwardPart.GateAndNorms,
+            Phase.DataGradient1 or Phase.DataGradient2 or Phase.DataProducts or Phase.DataSynthesis => BackwardPart.DataGradients,
+            Phase.ChannelMlpBackward or Phase.LinearGradient1 or Phase.LinearGradient2 or Phase.BiasSums => BackwardPart.ChannelMlp,
+            _ => BackwardPart.WeightGradients,
+        };
 
         /// <summary>
         /// One convolution's backward pass, with its BatchNorm's: the channel sums, the coefficients, ∂z in place of ∂v, then the

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using SimAM.Gam;
+using SimAM.Gam.Scheduling;
 
 namespace SimAM.Cli.Benchmarking.Gam;
 
@@ -27,11 +28,20 @@ internal sealed record GamBenchResult(GamBenchCase Case, GamMode Mode, double Fo
 /// <param name="ForwardMs">The median time of the forward pass with activations.</param>
 /// <param name="BackwardMs">The median time of the backward pass (∂L/∂x and every parameter's gradient).</param>
 /// <param name="BackwardGigaFlops">The backward pass's multiply-adds per second (see <see cref="GamBenchCase.BackwardFlops"/>).</param>
-internal sealed record GamTrainStep(double ForwardMs, double BackwardMs, double BackwardGigaFlops)
+/// <param name="Split">Where the backward pass's time goes, from further steps after the timed rounds.</param>
+internal sealed record GamTrainStep(double ForwardMs, double BackwardMs, double BackwardGigaFlops, BackwardSplit Split)
 {
     /// <summary>Gets the step's time: the forward pass with activations plus the backward pass.</summary>
     public double StepMs => ForwardMs + BackwardMs;
 }
+
+/// <summary>The backward pass's time per part, in milliseconds per call: the means of several steps.</summary>
+/// <param name="RecomputeMs">x1 and h1 recomputed (the channel MLP, BatchNorm 1).</param>
+/// <param name="GateAndNormsMs">The output gate's gradient and both BatchNorms' backward passes.</param>
+/// <param name="WeightGradientsMs">Both convolutions' weight gradients (with the output gradients' spectra on the spectral path).</param>
+/// <param name="DataGradientsMs">Both convolutions' data gradients.</param>
+/// <param name="ChannelMlpMs">The channel MLP's backward pass and its weight gradients.</param>
+internal sealed record BackwardSplit(double RecomputeMs, double GateAndNormsMs, double WeightGradientsMs, double DataGradientsMs, double ChannelMlpMs);
 
 /// <summary>Times the GAM module on the benchmark cases, in both modes, against this machine's FMA peak.</summary>
 internal static class GamBenchRunner
@@ -90,7 +100,31 @@ internal static class GamBenchRunner
             },
         ]);
         var backwardGigaFlops = c.BackwardFlops / (ms[2] * 1e6);
-        return Row(c, GamMode.Train, ms[0], new GamTrainStep(ms[1], ms[2], backwardGigaFlops), peakGigaFlops);
+        return Row(c, GamMode.Train, ms[0], new GamTrainStep(ms[1], ms[2], backwardGigaFlops, Split(c, module, x, y, g, dx, activations, gradients, timing.MinRepetitions)), peakGigaFlops);
+    }
+
+    /// <summary>The backward pass's split over <paramref name="steps"/> further training steps, timed per phase (the timed rounds ran without the timestamps).</summary>
+    private static BackwardSplit Split(GamBenchCase c, GamModule module, float[] x, float[] y, float[] g, float[] dx, GamActivations activations, GamGradients gradients, int steps)
+    {
+        var timings = new PhaseTimings();
+        module.BackwardTimings = timings;
+        try
+        {
+            for (var i = 0; i < steps; i++)
+            {
+                module.Forward(x, y, c.Shape, GamMode.Train, activations);
+                module.Backward(x, g, dx, c.Shape, GamMode.Train, activations, gradients);
+                module.Weights.MarkChanged();
+            }
+        }
+        finally
+        {
+            module.BackwardTimings = null;
+        }
+
+        double Mean(BackwardPart part) => timings.Milliseconds(part) / steps;
+        return new BackwardSplit(
+            Mean(BackwardPart.Recompute), Mean(BackwardPart.GateAndNorms), Mean(BackwardPart.WeightGradients), Mean(BackwardPart.DataGradients), Mean(BackwardPart.ChannelMlp));
     }
 
     private static GamBenchResult Row(GamBenchCase c, GamMode mode, double forwardMs, GamTrainStep? step, double peakGigaFlops)

@@ -25,7 +25,7 @@ internal static class GamBenchCommand
         var json = CommonOptions.OptionalPath(
             "--json",
             "Also write the results as JSON to this file: a list of {shape, groups, shuffle_groups, mode, forward_ms, gflops, fma_peak_gflops, of_peak, " +
-                "forward_activations_ms, backward_ms, backward_gflops, backward_of_peak, train_step_ms}; the last five are null for eval rows.");
+                "forward_activations_ms, backward_ms, backward_gflops, backward_of_peak, train_step_ms, backward_split_ms}; the last six are null for eval rows.");
         var command = new Command(
             "bench",
             "Times the GAM forward pass on standard CNN shapes in eval and train mode, and in train mode a training step (the forward pass keeping " +
@@ -69,6 +69,18 @@ internal static class GamBenchCommand
         output.WriteLine("Passes on small maps (eval, and training steps of enough samples) convolve through the discrete Fourier transform, with");
         output.WriteLine("far fewer multiply-adds than the direct convolution counted here: their GFLOP/s are direct-convolution equivalents and may");
         output.WriteLine("exceed the peak.");
+        output.WriteLine();
+        output.WriteLine("Where the backward pass's time goes, ms per call (means of further training steps after the timed rounds):");
+        output.WriteLine(Invariant($"{"shape",-16} {"variant",-20} {"recompute",10} {"gate+BN",10} {"weight grads",13} {"data grads",11} {"channel MLP",12}"));
+        foreach (var r in results)
+        {
+            if (r.Step?.Split is { } split)
+            {
+                output.WriteLine(Invariant(
+                    $"{BenchShapes.Format(r.Case.Shape),-16} {r.Case.Variant,-20} {split.RecomputeMs,10:F2} {split.GateAndNormsMs,10:F2} {split.WeightGradientsMs,13:F2} {split.DataGradientsMs,11:F2} {split.ChannelMlpMs,12:F2}"));
+            }
+        }
+
         if (jsonPath is not null)
         {
             TensorFiles.Write(jsonPath, stream => WriteJson(stream, results));
@@ -80,7 +92,8 @@ internal static class GamBenchCommand
 
     /// <summary>
     /// Writes the rows as a JSON list of {shape, groups, shuffle_groups, mode, forward_ms, gflops, fma_peak_gflops, of_peak,
-    /// forward_activations_ms, backward_ms, backward_gflops, backward_of_peak, train_step_ms}; the training step's five are null in eval rows.
+    /// forward_activations_ms, backward_ms, backward_gflops, backward_of_peak, train_step_ms, backward_split_ms}; the training step's six are
+    /// null in eval rows. backward_split_ms is an object {recompute, gate_and_batchnorm, weight_gradients, data_gradients, channel_mlp}.
     /// </summary>
     /// <param name="stream">The target.</param>
     /// <param name="results">The rows.</param>
@@ -110,6 +123,21 @@ internal static class GamBenchCommand
             WriteNumberOrNull(json, "backward_gflops", r.Step?.BackwardGigaFlops);
             WriteNumberOrNull(json, "backward_of_peak", r.BackwardOfPeak);
             WriteNumberOrNull(json, "train_step_ms", r.Step?.StepMs);
+            if (r.Step?.Split is { } split)
+            {
+                json.WriteStartObject("backward_split_ms");
+                json.WriteNumber("recompute", split.RecomputeMs);
+                json.WriteNumber("gate_and_batchnorm", split.GateAndNormsMs);
+                json.WriteNumber("weight_gradients", split.WeightGradientsMs);
+                json.WriteNumber("data_gradients", split.DataGradientsMs);
+                json.WriteNumber("channel_mlp", split.ChannelMlpMs);
+                json.WriteEndObject();
+            }
+            else
+            {
+                json.WriteNull("backward_split_ms");
+            }
+
             json.WriteEndObject();
         }
 
