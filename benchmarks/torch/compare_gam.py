@@ -16,7 +16,9 @@ For every case of `simam gam bench` (the six shapes and variants of the issue), 
      GAM module's train forward does, which records no autograd graph either; the train forward with
      autograd recording is measured too and kept in --json; and a training step: train-mode forward with
      autograd, then backward with every parameter's gradient and dL/dx (bench_gam_train_step.py's step),
-     against `simam gam bench`'s train_step_ms (forward keeping activations + backward).
+     against `simam gam bench`'s train_step_ms (forward keeping activations + backward, the weights counted as changed
+     before every forward pass, as after an optimizer step), with the backward's weight and data gradients from its
+     backward_split_ms.
 Then one Markdown table (and the outputs' agreement) is printed. Timings are medians; the ORT ratio is
 same-process, the PyTorch ratios compare this script's medians with those of `simam gam bench`.
 """
@@ -139,6 +141,13 @@ def merge(runs):
     return merged
 
 
+def flatten_split(record):
+    """The backward pass's split as numbers of the record itself (`split_<part>_ms`), so that --repeat takes their medians."""
+    for part, ms in (record.get("backward_split_ms") or {}).items():
+        record[f"split_{part}_ms"] = ms
+    return record
+
+
 def key(shape, groups, shuffle):
     return (tuple(shape), groups, shuffle)
 
@@ -196,7 +205,7 @@ def main():
             bench_path = os.path.join(directory, "gam-bench.json")
             bench_texts.append(run(["dotnet", CLI_DLL, "gam", "bench", *quick, "--json", bench_path], quiet))
             with open(bench_path) as f:
-                benches.append({key(r["shape"], r["groups"], r["shuffle_groups"]) + (r["mode"],): r for r in json.load(f)})
+                benches.append({key(r["shape"], r["groups"], r["shuffle_groups"]) + (r["mode"],): flatten_split(r) for r in json.load(f)})
 
             print(f"gam-compare (GAM module vs ONNX Runtime, same process){of} ...", file=sys.stderr)
             compare_path = os.path.join(directory, "gam-compare.json")
@@ -251,15 +260,18 @@ def main():
               f"{p['pytorch_train_ms'] / tr['forward_ms']:.2f}x |")
     print()
     print("Training step (train-mode forward keeping what the backward needs, then the backward with every parameter's "
-          "gradient); the backward's GFLOP/s count twice the forward's work (data and weight gradients):")
+          "gradient; the weights count as changed before every forward pass, as after an optimizer step); the backward's "
+          "GFLOP/s count twice the forward's work (data and weight gradients); of the backward, the two convolutions' weight "
+          "and data gradients (from further steps, timed per phase):")
     print()
-    print("| shape | variant | GAM step ms | GAM forward ms | GAM backward ms | backward GFLOP/s | % of FMA peak | "
-          "PyTorch step ms | vs PyTorch |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| shape | variant | GAM step ms | GAM forward ms | GAM backward ms | weight gradients ms | data gradients ms | "
+          "backward GFLOP/s | % of FMA peak | PyTorch step ms | vs PyTorch |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         case, tr, p = r["case"], r["gam_train"], r["pytorch"]
         print(f"| [{','.join(map(str, case['shape']))}] | {case['variant']} | {tr['train_step_ms']:.2f} | "
-              f"{tr['forward_activations_ms']:.2f} | {tr['backward_ms']:.2f} | {tr['backward_gflops']:.0f} | "
+              f"{tr['forward_activations_ms']:.2f} | {tr['backward_ms']:.2f} | {tr['split_weight_gradients_ms']:.2f} | "
+              f"{tr['split_data_gradients_ms']:.2f} | {tr['backward_gflops']:.0f} | "
               f"{tr['backward_of_peak'] * 100:.0f}% | {p['pytorch_train_step_ms']:.2f} | "
               f"{p['pytorch_train_step_ms'] / tr['train_step_ms']:.2f}x |")
     print()
