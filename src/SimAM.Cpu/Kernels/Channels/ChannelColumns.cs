@@ -65,7 +65,7 @@ internal static class ChannelColumns<TF, TD, TOps>
     {
         TOps.Widen(value, out var lower, out var upper);
         TD s = default, t = default, q = default, r = default;
-        ShiftedSums<TF, TD, TOps>.Add(lower, upper, Read(ref origins, 0), Read(ref origins, TOps.Count / 2), ref s, ref t, ref q, ref r);
+        ShiftedSums<TF, TD, TOps>.Add(lower, upper, DoubleTable.Read<TD>(ref origins, 0), DoubleTable.Read<TD>(ref origins, TOps.Count / 2), ref s, ref t, ref q, ref r);
         if (firstLane != 0)
         {
             Keep(firstLane, ref s, ref t);
@@ -81,14 +81,14 @@ internal static class ChannelColumns<TF, TD, TOps>
         var w = (nuint)TOps.Count;
         var half = (int)w / 2;
         var lanes = (int)w;
-        var c0 = Read(ref origins, 0);
-        var e0 = Read(ref origins, half);
-        var c1 = Read(ref origins, lanes);
-        var e1 = Read(ref origins, lanes + half);
-        var c2 = Read(ref origins, 2 * lanes);
-        var e2 = Read(ref origins, (2 * lanes) + half);
-        var c3 = Read(ref origins, 3 * lanes);
-        var e3 = Read(ref origins, (3 * lanes) + half);
+        var c0 = DoubleTable.Read<TD>(ref origins, 0);
+        var e0 = DoubleTable.Read<TD>(ref origins, half);
+        var c1 = DoubleTable.Read<TD>(ref origins, lanes);
+        var e1 = DoubleTable.Read<TD>(ref origins, lanes + half);
+        var c2 = DoubleTable.Read<TD>(ref origins, 2 * lanes);
+        var e2 = DoubleTable.Read<TD>(ref origins, (2 * lanes) + half);
+        var c3 = DoubleTable.Read<TD>(ref origins, 3 * lanes);
+        var e3 = DoubleTable.Read<TD>(ref origins, (3 * lanes) + half);
         TD s0 = default, t0 = default, q0 = default, r0 = default, s1 = default, t1 = default, q1 = default, r1 = default;
         TD s2 = default, t2 = default, q2 = default, r2 = default, s3 = default, t3 = default, q3 = default, r3 = default;
         nuint at = 0;
@@ -112,10 +112,10 @@ internal static class ChannelColumns<TF, TD, TOps>
         var w = (nuint)TOps.Count;
         var half = (int)w / 2;
         var lanes = (int)w;
-        var c0 = Read(ref origins, 0);
-        var e0 = Read(ref origins, half);
-        var c1 = Read(ref origins, lanes);
-        var e1 = Read(ref origins, lanes + half);
+        var c0 = DoubleTable.Read<TD>(ref origins, 0);
+        var e0 = DoubleTable.Read<TD>(ref origins, half);
+        var c1 = DoubleTable.Read<TD>(ref origins, lanes);
+        var e1 = DoubleTable.Read<TD>(ref origins, lanes + half);
         TD s0 = default, t0 = default, q0 = default, r0 = default, s1 = default, t1 = default, q1 = default, r1 = default;
         nuint at = 0;
         for (var p = 0; p < periods; p++, at += (nuint)period)
@@ -132,8 +132,8 @@ internal static class ChannelColumns<TF, TD, TOps>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Tile1(ref float x, int periods, int period, ref double origins, ref double sums, ref double squares, int firstLane)
     {
-        var c = Read(ref origins, 0);
-        var e = Read(ref origins, TOps.Count / 2);
+        var c = DoubleTable.Read<TD>(ref origins, 0);
+        var e = DoubleTable.Read<TD>(ref origins, TOps.Count / 2);
         TD s0 = default, t0 = default, q0 = default, r0 = default, s1 = default, t1 = default, q1 = default, r1 = default;
         nuint at = 0;
         var p = 0;
@@ -184,17 +184,9 @@ internal static class ChannelColumns<TF, TD, TOps>
     private static void Store(ref double sums, ref double squares, int lane, TD sumLower, TD sumUpper, TD squaresLower, TD squaresUpper)
     {
         var half = TOps.Count / 2;
-        Write(ref sums, lane, TOps.AddDouble(Read(ref sums, lane), sumLower));
-        Write(ref sums, lane + half, TOps.AddDouble(Read(ref sums, lane + half), sumUpper));
-        Write(ref squares, lane, TOps.AddDouble(Read(ref squares, lane), squaresLower));
-        Write(ref squares, lane + half, TOps.AddDouble(Read(ref squares, lane + half), squaresUpper));
+        DoubleTable.Write<TD>(ref sums, lane, TOps.AddDouble(DoubleTable.Read<TD>(ref sums, lane), sumLower));
+        DoubleTable.Write<TD>(ref sums, lane + half, TOps.AddDouble(DoubleTable.Read<TD>(ref sums, lane + half), sumUpper));
+        DoubleTable.Write<TD>(ref squares, lane, TOps.AddDouble(DoubleTable.Read<TD>(ref squares, lane), squaresLower));
+        DoubleTable.Write<TD>(ref squares, lane + half, TOps.AddDouble(DoubleTable.Read<TD>(ref squares, lane + half), squaresUpper));
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TD Read(ref double table, int lane) =>
-        Unsafe.ReadUnaligned<TD>(ref Unsafe.As<double, byte>(ref Unsafe.Add(ref table, lane)));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Write(ref double table, int lane, TD value) =>
-        Unsafe.WriteUnaligned(ref Unsafe.As<double, byte>(ref Unsafe.Add(ref table, lane)), value);
 }

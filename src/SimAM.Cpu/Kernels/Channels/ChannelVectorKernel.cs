@@ -318,15 +318,7 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddTo(ref double table, int lane, TD value) =>
-        Write(ref table, lane, TOps.AddDouble(Read(ref table, lane), value));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TD Read(ref double table, int lane) =>
-        Unsafe.ReadUnaligned<TD>(ref Unsafe.As<double, byte>(ref Unsafe.Add(ref table, lane)));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Write(ref double table, int lane, TD value) =>
-        Unsafe.WriteUnaligned(ref Unsafe.As<double, byte>(ref Unsafe.Add(ref table, lane)), value);
+        DoubleTable.Write<TD>(ref table, lane, TOps.AddDouble(DoubleTable.Read<TD>(ref table, lane), value));
 
     /// <summary>
     /// The lane of a run's vectors: vector by vector it advances by the width and wraps at the period, with no division
