@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace SimAM.Kernels;
+namespace SimAM.Kernels.Channels;
 
 /// <summary>
 /// A table of double sums, one per lane of a channels-last period, read and written a vector of doubles at a time from
