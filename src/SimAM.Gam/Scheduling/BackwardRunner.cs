@@ -60,7 +60,6 @@ internal static class BackwardRunner
         InputSpectra,
         GradientSpectra,
         Correlation,
-        Lags,
         DataProducts,
         DataSynthesis,
     }
@@ -170,7 +169,6 @@ internal static class BackwardRunner
                 Execute(Phase.InputSpectra);
                 Execute(Phase.GradientSpectra);
                 Execute(Phase.Correlation);
-                Execute(Phase.Lags);
 
                 // The inputs' spectra are spent: the data gradient's spectra take their place.
                 Execute(Phase.DataProducts);
@@ -262,8 +260,7 @@ internal static class BackwardRunner
                 Phase.LinearGradient1 => (plan.Hidden + GradientKernel.Rows - 1) / GradientKernel.Rows,
                 Phase.InputSpectra => SpectralConvolution<T, TV, TLanes>.TransformItems(batch, LayerInputs),
                 Phase.GradientSpectra => SpectralConvolution<T, TV, TLanes>.TransformItems(batch, LayerOutputs),
-                Phase.Correlation => SpectralConvolution<T, TV, TLanes>.CorrelationItems(plan.Spectral!.Value, LayerInputs),
-                Phase.Lags => SpectralConvolution<T, TV, TLanes>.LagItems(LayerInputs, LayerOutputs),
+                Phase.Correlation => SpectralConvolution<T, TV, TLanes>.WeightGradientItems(plan.Spectral!.Value, LayerInputs, LayerOutputs),
                 Phase.DataProducts => SpectralConvolution<T, TV, TLanes>.ProductItems(plan.Spectral!.Value, plan.SpectralWeights.DataGradientFilter(_layer)),
                 Phase.DataSynthesis => SpectralConvolution<T, TV, TLanes>.TransformItems(batch, LayerInputs),
                 _ => plan.Channels + plan.Hidden,
@@ -385,12 +382,9 @@ internal static class BackwardRunner
                         plan.SpectralWeights, geometry, _layer == 1 ? ws.GradientHidden : ws.Maps, LayerOutputs, plan.Batch, item, ws.GradientProducts, ws.WorkerGradientSpectra[worker]);
                     break;
                 case Phase.Correlation:
-                    SpectralConvolution<T, TV, TLanes>.Correlate(plan.Batch, LayerInputs, LayerOutputs, ws.GradientSpectra, ws.GradientProducts, ws.Correlations, item);
-                    break;
-                case Phase.Lags:
-                    SpectralConvolution<T, TV, TLanes>.SynthesiseLags(
-                        plan.SpectralWeights, ws.Correlations, LayerInputs, LayerOutputs, item,
-                        (_layer == 1 ? _gradients.ConvWeight1 : _gradients.ConvWeight2).Storage, ws.WorkerGradientSpectra[worker]);
+                    SpectralConvolution<T, TV, TLanes>.WeightGradient(
+                        plan.SpectralWeights, plan.Batch, LayerInputs, LayerOutputs, ws.GradientSpectra, ws.GradientProducts, item,
+                        (_layer == 1 ? _gradients.ConvWeight1 : _gradients.ConvWeight2).Storage, ws.WorkerCorrelations[worker], ws.WorkerGradientSpectra[worker]);
                     break;
                 case Phase.DataProducts:
                     SpectralConvolution<T, TV, TLanes>.Multiply(plan.SpectralWeights.DataGradientFilter(_layer), plan.Batch, ws.GradientProducts, ws.GradientSpectra, item);

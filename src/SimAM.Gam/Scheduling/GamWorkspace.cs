@@ -1,7 +1,6 @@
 using System;
 using System.Numerics;
 using SimAM.Gam.Compute;
-using SimAM.Gam.Compute.Spectral;
 
 namespace SimAM.Gam.Scheduling;
 
@@ -166,8 +165,8 @@ internal sealed class GamWorkspace<T>
     /// <summary>Gets the half spectra of a layer's output gradients for its spectral weight gradient, laid out as <see cref="GradientSpectra"/>.</summary>
     public T[] GradientProducts { get; private set; } = [];
 
-    /// <summary>Gets the spectra of a layer's correlations, [bin][output channel][real, imaginary][input channel] (spectral weight gradients only).</summary>
-    public T[] Correlations { get; private set; } = [];
+    /// <summary>Gets each worker's correlation spectra of one weight-gradient item, [bin][output channel][real, imaginary][tile channel] (spectral backward passes only).</summary>
+    public T[][] WorkerCorrelations { get; private set; } = [];
 
     /// <summary>Gets each worker's scratch for the transforms of one vector of planes (spectral weight gradients only).</summary>
     public T[][] WorkerGradientSpectra { get; private set; } = [];
@@ -187,7 +186,7 @@ internal sealed class GamWorkspace<T>
         var (inputs, hidden, perWorker, sums) = BackwardSizes(plan);
         var (packed, columns) = PackedSizes(plan);
         var (spectra, products, correlations, spectralScratch) = GradientSpectralSizes(plan);
-        return ((inputs + hidden + packed + spectra + products + correlations + ((perWorker + columns + GradientScratchLength(plan) + spectralScratch) * workers))
+        return ((inputs + hidden + packed + spectra + products + ((perWorker + columns + GradientScratchLength(plan) + correlations + spectralScratch) * workers))
             * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (sums * workers * sizeof(double));
     }
 
@@ -246,7 +245,7 @@ internal sealed class GamWorkspace<T>
         var (spectra, products, correlations, spectralScratch) = GradientSpectralSizes(plan);
         GradientSpectra = spectra == 0 ? [] : Grow(GradientSpectra, spectra);
         GradientProducts = products == 0 ? [] : Grow(GradientProducts, products);
-        Correlations = correlations == 0 ? [] : Grow(Correlations, correlations);
+        WorkerCorrelations = PerWorker(WorkerCorrelations, workers, correlations);
         WorkerGradientSpectra = PerWorker(WorkerGradientSpectra, workers, spectralScratch);
     }
 
@@ -282,10 +281,10 @@ internal sealed class GamWorkspace<T>
         plan.Packed ? ((long)Math.Max(plan.Hidden, plan.OutChannels) * plan.PackedRow, 49L * plan.PackedRow) : (0, 0);
 
     /// <summary>
-    /// The spectral weight gradients' buffers, for the larger of the two layers each: the inputs' spectra (C or m channels),
-    /// the output gradients' spectra (m or out), the correlations (m × C or out × m per bin), and a worker's transform scratch.
+    /// The spectral backward pass's buffers, for the larger of the two layers each: the inputs' spectra (C or m channels),
+    /// the output gradients' spectra (m or out), and per worker one weight-gradient item's correlations and the transform scratch.
     /// </summary>
-    private static (long Inputs, long Gradients, long Correlations, int WorkerScratch) GradientSpectralSizes(GamPlan<T> plan)
+    private static (long Inputs, long Gradients, int WorkerCorrelations, int WorkerScratch) GradientSpectralSizes(GamPlan<T> plan)
     {
         if (!plan.KeepsActivations || plan.Spectral is not { } spectral)
         {
@@ -293,8 +292,8 @@ internal sealed class GamWorkspace<T>
         }
 
         var batch = plan.Batch;
-        var correlations = (long)spectral.Bins * 2 * Math.Max(
-            (long)plan.Hidden * SpectralGeometry.PaddedChannels(plan.Channels), (long)plan.OutChannels * SpectralGeometry.PaddedChannels(plan.Hidden));
+        var size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        var correlations = (int)Math.Max(spectral.CorrelationLength(plan.Hidden, size), spectral.CorrelationLength(plan.OutChannels, size));
         return (
             Math.Max(spectral.SpectraLength(batch, plan.Channels), spectral.SpectraLength(batch, plan.Hidden)),
             Math.Max(spectral.SpectraLength(batch, plan.Hidden), spectral.SpectraLength(batch, plan.OutChannels)),

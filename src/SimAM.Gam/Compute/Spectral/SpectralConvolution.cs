@@ -9,9 +9,9 @@ namespace SimAM.Gam.Compute.Spectral;
 /// A 7×7 "same" convolution of a whole batch through the discrete Fourier transform, in three phases of independent
 /// items: <see cref="Analyse"/> turns a vector's worth of one sample's input planes into their half spectra,
 /// <see cref="Multiply"/> forms one bin's output spectra of every sample as a complex GEMM over the input channels, and
-/// <see cref="Synthesise"/> turns a vector's worth of output spectra back into planes, adding the bias. A weight gradient
-/// takes the same route: the spectra of the inputs and of the output gradients, <see cref="Correlate"/> per bin, and
-/// <see cref="SynthesiseLags"/> back to the 7 × 7 taps.
+/// <see cref="Synthesise"/> turns a vector's worth of output spectra back into planes, adding the bias. A data gradient is
+/// the same product with the data-gradient filters; a weight gradient takes the spectra of the inputs and of the output
+/// gradients, correlates them per bin and goes back to the 7 × 7 taps (<see cref="WeightGradient"/>).
 /// </summary>
 /// <remarks>
 /// The spectra lie [bin][sample][real parts, imaginary parts][channel], so the GEMM of one bin reads each sample's row
@@ -23,8 +23,8 @@ internal static class SpectralConvolution<T, TV, TLanes>
     where TV : struct
     where TLanes : ILanes<T, TV>
 {
-    /// <summary>Samples per register tile of the GEMM.</summary>
-    public const int TileSamples = 3;
+    /// <summary>Samples per register tile of the GEMM (output channels in a correlation's).</summary>
+    public const int TileSamples = SpectralGeometry.TileRows;
 
     /// <summary>Gets the output channels per register tile of the GEMM: two vectors where the width has 32 registers, else one.</summary>
     public static int TileChannels => TLanes.Count * (Wide ? 2 : 1);
@@ -116,33 +116,78 @@ internal static class SpectralConvolution<T, TV, TLanes>
         }
     }
 
-    /// <summary>Gets the items of <see cref="Correlate"/>: one per bin and register tile of input channels.</summary>
-    public static int CorrelationItems(in SpectralGeometry geometry, int inChannels) =>
-        geometry.Bins * Tiles(inChannels);
+    /// <summary>
+    /// Gets the items of <see cref="WeightGradient"/>: one per block of output channels (<see cref="SpectralGeometry.CorrelationRows"/>)
+    /// and register tile of input channels.
+    /// </summary>
+    public static int WeightGradientItems(in SpectralGeometry geometry, int inChannels, int outChannels)
+    {
+        var rows = geometry.CorrelationRows(outChannels, Unsafe.SizeOf<T>());
+        return (outChannels + rows - 1) / rows * Tiles(inChannels);
+    }
 
     /// <summary>Gets the register tiles of input channels a correlation runs: as far as the analysis wrote whole vectors.</summary>
     private static int Tiles(int channels) => (((channels + TLanes.Count - 1) / TLanes.Count * TLanes.Count) + TileChannels - 1) / TileChannels;
 
     /// <summary>
-    /// Item <paramref name="item"/> of a weight gradient's GEMM (a bin and a tile of input channels): for every output channel
-    /// o, correlations[bin][o][re | im][i] = Σ over the samples of conj(gradient spectrum of o) · input spectrum of i, the
-    /// spectrum of the circular cross-correlation Σₚ ∂z[o, p]·x[i, p + d] whose lags d = −3 … 3 are the weight gradient.
+    /// Item <paramref name="item"/> of a weight gradient (a block of output channels and a register tile of input channels):
+    /// per bin and pair, correlation = Σ over the samples of conj(gradient spectrum of o) · input spectrum of i, the spectrum
+    /// of the circular cross-correlation Σₚ ∂z[o, p]·x[i, p + d] whose lags d = −3 … 3 are the weight gradient; then the
+    /// inverse of each pair's correlation to those lags, added to <paramref name="target"/>[o, i, kh, kw] (lag (kh − 3, kw − 3)) in double.
     /// </summary>
-    public static void Correlate(int batch, int inChannels, int outChannels, ReadOnlySpan<T> inputs, ReadOnlySpan<T> gradients, Span<T> correlations, int item)
+    /// <remarks>
+    /// The block's correlations, [bin][output channel][real, imaginary][tile channel], stay in <paramref name="correlations"/>
+    /// (a worker's, about its L2 cache) between the GEMM and the inverses; a layer's whole correlations went out to memory and
+    /// back (65 MB at C = 256 on 28×28 maps).
+    /// </remarks>
+    public static void WeightGradient(
+        SpectralPlan<T> plan, int batch, int inChannels, int outChannels, ReadOnlySpan<T> inputs, ReadOnlySpan<T> gradients, int item, double[] target, Span<T> correlations, Span<T> scratch)
     {
+        const int K = GamWeights.KernelSize;
+        var spectral = plan.Geometry;
+        var blockRows = spectral.CorrelationRows(outChannels, Unsafe.SizeOf<T>());
+        var tiles = Tiles(inChannels);
+        var (firstRow, first) = (item / tiles * blockRows, item % tiles * TileChannels);
+        var rows = Math.Min(blockRows, outChannels - firstRow);
         var inPadded = SpectralGeometry.PaddedChannels(inChannels);
         var outPadded = SpectralGeometry.PaddedChannels(outChannels);
-        var tiles = Tiles(inChannels);
-        var (bin, first) = (item / tiles, item % tiles * TileChannels);
-        ref var vectors = ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), (nint)(((long)bin * batch * 2 * inPadded) + first));
-        ref var rows = ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), (nint)((long)bin * batch * 2 * outPadded));
-        ref var results = ref Unsafe.Add(ref MemoryMarshal.GetReference(correlations), (nint)(((long)bin * outChannels * 2 * inPadded) + first));
-        for (var o = 0; o < outChannels; o += TileSamples)
+        var rowLength = 2 * TileChannels;
+        ref var block = ref MemoryMarshal.GetReference(correlations);
+        for (var bin = 0; bin < spectral.Bins; bin++)
         {
-            // The tile's rows are output channels (neighbours in a gradient spectrum's row), its steps the samples.
-            Tile(
-                ref vectors, 2 * inPadded, inPadded, ref Unsafe.Add(ref rows, o), 1, 2 * outPadded, outPadded, batch,
-                Math.Min(TileSamples, outChannels - o), ref Unsafe.Add(ref results, (nint)o * 2 * inPadded), 2 * inPadded, inPadded, conjugate: true);
+            ref var vectors = ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), (nint)(((long)bin * batch * 2 * inPadded) + first));
+            ref var gradientRows = ref Unsafe.Add(ref MemoryMarshal.GetReference(gradients), (nint)(((long)bin * batch * 2 * outPadded) + firstRow));
+            ref var results = ref Unsafe.Add(ref block, (nint)bin * rows * rowLength);
+            for (var o = 0; o < rows; o += TileSamples)
+            {
+                // The tile's rows are output channels (neighbours in a gradient spectrum's row), its steps the samples.
+                Tile(
+                    ref vectors, 2 * inPadded, inPadded, ref Unsafe.Add(ref gradientRows, o), 1, 2 * outPadded, outPadded, batch,
+                    Math.Min(TileSamples, rows - o), ref Unsafe.Add(ref results, o * rowLength), rowLength, TileChannels, conjugate: true);
+            }
+        }
+
+        var lanes = TLanes.Count;
+        for (var r = 0; r < rows; r++)
+        {
+            for (var offset = 0; offset < TileChannels && first + offset < inChannels; offset += lanes)
+            {
+                var lags = Inverse(plan, plan.Lags, correlations, r, offset, TileChannels, rows, scratch);
+                var channel = first + offset;
+                for (var lane = 0; lane < Math.Min(lanes, inChannels - channel); lane++)
+                {
+                    var taps = target.AsSpan((((firstRow + r) * inChannels) + channel + lane) * K * K, K * K);
+                    for (var tap = 0; tap < K * K; tap++)
+                    {
+                        // A lag as long as the map (|kh − 3| ≥ H, as on maps of three rows or fewer) pairs no pixel with another: its
+                        // gradient is exactly 0, as on the direct path, where the inverse would leave rounding noise.
+                        if (Math.Abs((tap / K) - PaddedGeometry.Pad) < spectral.Height && Math.Abs((tap % K) - PaddedGeometry.Pad) < spectral.Width)
+                        {
+                            taps[tap] += Widen(lags[(tap * lanes) + lane]);
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -179,37 +224,6 @@ internal static class SpectralConvolution<T, TV, TLanes>
                 {
                     var value = pixels[(((h * width) + w) * lanes) + lane];
                     row[w] = accumulate ? Add(row[w], value) : value;
-                }
-            }
-        }
-    }
-
-    /// <summary>Gets the items of <see cref="SynthesiseLags"/>: one per output channel and vector of input channels.</summary>
-    public static int LagItems(int inChannels, int outChannels) => outChannels * ((inChannels + TLanes.Count - 1) / TLanes.Count);
-
-    /// <summary>
-    /// Item <paramref name="item"/> of a weight gradient's inverse (an output channel o and a vector of input channels): the
-    /// lags −3 … 3 of each correlation, added to <paramref name="target"/>[o, i, kh, kw] (lag (kh − 3, kw − 3)) in double.
-    /// </summary>
-    public static void SynthesiseLags(SpectralPlan<T> plan, ReadOnlySpan<T> correlations, int inChannels, int outChannels, int item, double[] target, Span<T> scratch)
-    {
-        const int K = GamWeights.KernelSize;
-        var lanes = TLanes.Count;
-        var groups = (inChannels + lanes - 1) / lanes;
-        var (o, first) = (item / groups, item % groups * lanes);
-        var count = Math.Min(lanes, inChannels - first);
-        var lags = Inverse(plan, plan.Lags, correlations, o, first, SpectralGeometry.PaddedChannels(inChannels), outChannels, scratch);
-        var spectral = plan.Geometry;
-        for (var lane = 0; lane < count; lane++)
-        {
-            var row = target.AsSpan(((o * inChannels) + first + lane) * K * K, K * K);
-            for (var tap = 0; tap < K * K; tap++)
-            {
-                // A lag as long as the map (|kh − 3| ≥ H, as on maps of three rows or fewer) pairs no pixel with another: its
-                // gradient is exactly 0, as on the direct path, where the inverse would leave rounding noise.
-                if (Math.Abs((tap / K) - PaddedGeometry.Pad) < spectral.Height && Math.Abs((tap % K) - PaddedGeometry.Pad) < spectral.Width)
-                {
-                    row[tap] += Widen(lags[(tap * lanes) + lane]);
                 }
             }
         }

@@ -20,6 +20,15 @@ internal readonly struct SpectralGeometry
     /// <summary>The transforms' matrices hold their outputs in blocks of this many (zeros after the last).</summary>
     public const int OutputBlock = 8;
 
+    /// <summary>The rows of the GEMMs' register tiles: samples in a forward product, output channels in a correlation.</summary>
+    public const int TileRows = 3;
+
+    /// <summary>
+    /// The bytes of correlation spectra one weight-gradient item keeps between its GEMM and its inverses to the taps
+    /// (<see cref="CorrelationRows"/>): about a core's L2 cache, so that they never go out to memory and back.
+    /// </summary>
+    public const int CorrelationBlockBytes = 1024 * 1024;
+
     public SpectralGeometry(int height, int width)
     {
         Height = height;
@@ -77,6 +86,21 @@ internal readonly struct SpectralGeometry
         return ((height * width) + (2 * height * HalfColumns) + (2 * Rows * HalfColumns) + product) * lanes;
     }
 
+    /// <summary>
+    /// Gets the output channels of one weight-gradient item: as many rows of correlation spectra (every bin, one register
+    /// tile of input channels at the widest vectors) as fit <see cref="CorrelationBlockBytes"/>, a multiple of
+    /// <see cref="TileRows"/>, at least one tile's rows.
+    /// </summary>
+    public int CorrelationRows(int outChannels, int elementSize)
+    {
+        var row = (long)Bins * 2 * WideTileChannels(elementSize) * elementSize;
+        var rows = (int)Math.Max(TileRows, CorrelationBlockBytes / row / TileRows * TileRows);
+        return Math.Min(rows, RoundUp(outChannels, TileRows));
+    }
+
+    /// <summary>Gets the elements of one weight-gradient item's correlation spectra, [bin][output channel][real, imaginary][tile channel].</summary>
+    public long CorrelationLength(int outChannels, int elementSize) => (long)CorrelationRows(outChannels, elementSize) * Bins * 2 * WideTileChannels(elementSize);
+
     /// <summary>Gets the length of a batch's spectra of <paramref name="channels"/> planes per sample: [bin][sample][real, imaginary][channel].</summary>
     public long SpectraLength(int batch, int channels) => (long)Bins * batch * 2 * PaddedChannels(channels);
 
@@ -92,4 +116,7 @@ internal readonly struct SpectralGeometry
     public static int Padded(int length) => RoundUp(length, OutputBlock);
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+    /// <summary>The channels of the widest register tile: two 512-bit vectors.</summary>
+    private static int WideTileChannels(int elementSize) => 128 / elementSize;
 }
