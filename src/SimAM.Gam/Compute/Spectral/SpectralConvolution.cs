@@ -167,6 +167,17 @@ internal static class SpectralConvolution<T, TV, TLanes>
             }
         }
 
+        // A lag as long as the map (|kh − 3| ≥ H, as on maps of three rows or fewer) pairs no pixel with another: its gradient
+        // is exactly 0, as on the direct path, where the inverse would leave rounding noise.
+        var valid = 0UL;
+        for (var tap = 0; tap < K * K; tap++)
+        {
+            if (Math.Abs((tap / K) - PaddedGeometry.Pad) < spectral.Height && Math.Abs((tap % K) - PaddedGeometry.Pad) < spectral.Width)
+            {
+                valid |= 1UL << tap;
+            }
+        }
+
         var lanes = TLanes.Count;
         for (var r = 0; r < rows; r++)
         {
@@ -179,9 +190,7 @@ internal static class SpectralConvolution<T, TV, TLanes>
                     var taps = target.AsSpan((((firstRow + r) * inChannels) + channel + lane) * K * K, K * K);
                     for (var tap = 0; tap < K * K; tap++)
                     {
-                        // A lag as long as the map (|kh − 3| ≥ H, as on maps of three rows or fewer) pairs no pixel with another: its
-                        // gradient is exactly 0, as on the direct path, where the inverse would leave rounding noise.
-                        if (Math.Abs((tap / K) - PaddedGeometry.Pad) < spectral.Height && Math.Abs((tap % K) - PaddedGeometry.Pad) < spectral.Width)
+                        if ((valid & (1UL << tap)) != 0)
                         {
                             taps[tap] += Widen(lags[(tap * lanes) + lane]);
                         }
