@@ -63,8 +63,8 @@ public sealed class GamOptions
     internal bool? PackedConvolution { get; init; }
 
     /// <summary>
-    /// Gets whether eval passes run their convolutions, and backward passes their convolutions' weight gradients, through the
-    /// discrete Fourier transform: <see langword="null"/> (the default) lets the cost model choose per shape (never while
+    /// Gets whether passes run their convolutions, and backward passes their convolutions' weight and data gradients, through
+    /// the discrete Fourier transform: <see langword="null"/> (the default) lets the cost model choose per shape (never while
     /// <see cref="PackedConvolution"/> forces an algorithm); tests set it to run the spectral paths on every shape they take
     /// (one group), or neither.
     /// </summary>

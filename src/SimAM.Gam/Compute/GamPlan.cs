@@ -233,8 +233,8 @@ internal sealed class GamPlan<T>
     public SpectralPlan<T> SpectralWeights => BuiltOnce();
 
     /// <summary>
-    /// Gets the samples a phased pass runs at once, which the workspace holds: the whole batch, except in spectral plans
-    /// (eval, samples independent), whose phases run over slices of at most <see cref="SpectralSliceBytes"/> of workspace
+    /// Gets the samples a phased pass runs at once, which the workspace holds: the whole batch, except in spectral eval plans
+    /// that keep no activations (samples independent), whose phases run over slices of at most <see cref="SpectralSliceBytes"/> of workspace
     /// (but at least <see cref="NominalBatch"/> samples, what the cost model assumed for the weights' reads).
     /// </summary>
     public int SliceSamples { get; }
