@@ -375,25 +375,25 @@ internal static class BackwardRunner
 
                 case Phase.InputSpectra:
                     SpectralConvolution<T, TV, TLanes>.Analyse(
-                        plan.SpectralWeights, geometry, _layer == 1 ? ws.Inputs : ws.Hidden, LayerInputs, plan.Batch, item, ws.GradientSpectra, ws.WorkerGradientSpectra[worker]);
+                        plan.SpectralWeights, geometry, _layer == 1 ? ws.Inputs : ws.Hidden, LayerInputs, plan.Batch, item, ws.Spectra, ws.WorkerSpectra[worker]);
                     break;
                 case Phase.GradientSpectra:
                     SpectralConvolution<T, TV, TLanes>.Analyse(
-                        plan.SpectralWeights, geometry, _layer == 1 ? ws.GradientHidden : ws.Maps, LayerOutputs, plan.Batch, item, ws.GradientProducts, ws.WorkerGradientSpectra[worker]);
+                        plan.SpectralWeights, geometry, _layer == 1 ? ws.GradientHidden : ws.Maps, LayerOutputs, plan.Batch, item, ws.Products, ws.WorkerSpectra[worker]);
                     break;
                 case Phase.Correlation:
                     SpectralConvolution<T, TV, TLanes>.WeightGradient(
-                        plan.SpectralWeights, plan.Batch, LayerInputs, LayerOutputs, ws.GradientSpectra, ws.GradientProducts, item,
-                        (_layer == 1 ? _gradients.ConvWeight1 : _gradients.ConvWeight2).Storage, ws.WorkerCorrelations[worker], ws.WorkerGradientSpectra[worker]);
+                        plan.SpectralWeights, plan.Batch, LayerInputs, LayerOutputs, ws.Spectra, ws.Products, item,
+                        (_layer == 1 ? _gradients.ConvWeight1 : _gradients.ConvWeight2).Storage, ws.WorkerCorrelations[worker], ws.WorkerSpectra[worker]);
                     break;
                 case Phase.DataProducts:
-                    SpectralConvolution<T, TV, TLanes>.Multiply(plan.SpectralWeights.DataGradientFilter(_layer), plan.Batch, ws.GradientProducts, ws.GradientSpectra, item);
+                    SpectralConvolution<T, TV, TLanes>.Multiply(plan.SpectralWeights.DataGradientFilter(_layer), plan.Batch, ws.Products, ws.Spectra, item);
                     break;
                 case Phase.DataSynthesis:
                     // The first layer's gradient adds to x1's direct share from the output gate, as on the direct path.
                     SpectralConvolution<T, TV, TLanes>.Synthesise(
-                        plan.SpectralWeights, plan.SpectralWeights.DataGradientFilter(_layer), geometry, ws.GradientSpectra, plan.Batch, item,
-                        _layer == 1 ? ws.GradientInputs : ws.GradientHidden, ws.WorkerGradientSpectra[worker], accumulate: _layer == 1);
+                        plan.SpectralWeights, plan.SpectralWeights.DataGradientFilter(_layer), geometry, ws.Spectra, plan.Batch, item,
+                        _layer == 1 ? ws.GradientInputs : ws.GradientHidden, ws.WorkerSpectra[worker], accumulate: _layer == 1);
                     break;
                 case Phase.LinearGradient2:
                     // ∂W2[c, j] = Σ ∂a[c]·u[j]: four channels of ∂a against every hidden channel.

@@ -38,10 +38,13 @@ internal sealed class GamWorkspace<T>
 
     public T[][] WorkerTiles { get; private set; } = [];
 
-    /// <summary>Gets the half spectra of a spectral convolution's input planes, [bin][sample][real, imaginary][channel] (spectral plans only).</summary>
+    /// <summary>
+    /// Gets the half spectra of a spectral convolution's input planes, [bin][sample][real, imaginary][channel] (spectral plans
+    /// only; in a backward pass a layer's inputs' spectra, then its data gradient's).
+    /// </summary>
     public T[] Spectra { get; private set; } = [];
 
-    /// <summary>Gets the half spectra of a spectral convolution's output planes, laid out as <see cref="Spectra"/> (spectral plans only).</summary>
+    /// <summary>Gets the half spectra of a spectral convolution's output planes, laid out as <see cref="Spectra"/> (spectral plans only; in a backward pass a layer's output gradients').</summary>
     public T[] Products { get; private set; } = [];
 
     /// <summary>Gets each worker's scratch for the transforms of one vector of planes (spectral plans only).</summary>
@@ -159,17 +162,8 @@ internal sealed class GamWorkspace<T>
     /// <summary>Gets each worker's weight-gradient sums (4 output channels by the longest reduction of taps or channels).</summary>
     public double[][] WorkerSums { get; private set; } = [];
 
-    /// <summary>Gets the half spectra of a layer's inputs for its spectral weight gradient, [bin][sample][real, imaginary][channel].</summary>
-    public T[] GradientSpectra { get; private set; } = [];
-
-    /// <summary>Gets the half spectra of a layer's output gradients for its spectral weight gradient, laid out as <see cref="GradientSpectra"/>.</summary>
-    public T[] GradientProducts { get; private set; } = [];
-
     /// <summary>Gets each worker's correlation spectra of one weight-gradient item, [bin][output channel][real, imaginary][tile channel] (spectral backward passes only).</summary>
     public T[][] WorkerCorrelations { get; private set; } = [];
-
-    /// <summary>Gets each worker's scratch for the transforms of one vector of planes (spectral weight gradients only).</summary>
-    public T[][] WorkerGradientSpectra { get; private set; } = [];
 
     /// <summary>Gets a convolution's output gradient over the batch's pixels, [channel][pixel] (packed weight gradients only).</summary>
     public T[] PackedGradients { get; private set; } = [];
@@ -185,8 +179,8 @@ internal sealed class GamWorkspace<T>
     {
         var (inputs, hidden, perWorker, sums) = BackwardSizes(plan);
         var (packed, columns) = PackedSizes(plan);
-        var (spectra, products, correlations, spectralScratch) = GradientSpectralSizes(plan);
-        return ((inputs + hidden + packed + spectra + products + ((perWorker + columns + GradientScratchLength(plan) + correlations + spectralScratch) * workers))
+        var correlations = WorkerCorrelationLength(plan);
+        return ((inputs + hidden + packed + ((perWorker + columns + GradientScratchLength(plan) + correlations) * workers))
             * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (sums * workers * sizeof(double));
     }
 
@@ -240,13 +234,11 @@ internal sealed class GamWorkspace<T>
             }
         }
 
+        // A spectral backward pass takes the forward pass's spectra buffers and transform scratch (Prepare sized them for the
+        // whole batch: a plan that keeps activations runs no slices), and per worker one weight-gradient item's correlations.
         // Every value of these that is used is written first (a correlation tile past the channels computes lanes nobody
-        // reads), so they are only sized, never cleared.
-        var (spectra, products, correlations, spectralScratch) = GradientSpectralSizes(plan);
-        GradientSpectra = spectra == 0 ? [] : Grow(GradientSpectra, spectra);
-        GradientProducts = products == 0 ? [] : Grow(GradientProducts, products);
-        WorkerCorrelations = PerWorker(WorkerCorrelations, workers, correlations);
-        WorkerGradientSpectra = PerWorker(WorkerGradientSpectra, workers, spectralScratch);
+        // reads), so they are never cleared.
+        WorkerCorrelations = PerWorker(WorkerCorrelations, workers, WorkerCorrelationLength(plan));
     }
 
     /// <summary>
@@ -274,31 +266,23 @@ internal sealed class GamWorkspace<T>
         return buffers;
     }
 
-    /// <summary>A buffer of at least <paramref name="length"/> values: <paramref name="current"/> if it is long enough, else a new one.</summary>
-    private static T[] Grow(T[] current, long length) => current.Length >= length ? current : Fit([], length);
-
     private static (long Gradients, long Columns) PackedSizes(GamPlan<T> plan) =>
         plan.Packed ? ((long)Math.Max(plan.Hidden, plan.OutChannels) * plan.PackedRow, 49L * plan.PackedRow) : (0, 0);
 
     /// <summary>
-    /// The spectral backward pass's buffers, for the larger of the two layers each: the inputs' spectra (C or m channels),
-    /// the output gradients' spectra (m or out), and per worker one weight-gradient item's correlations and the transform scratch.
+    /// The correlations one spectral weight-gradient item keeps, for the larger of the two layers (the spectra and transform
+    /// scratch of a spectral backward pass are the forward pass's, <see cref="Spectra"/>, <see cref="Products"/> and
+    /// <see cref="WorkerSpectra"/>).
     /// </summary>
-    private static (long Inputs, long Gradients, int WorkerCorrelations, int WorkerScratch) GradientSpectralSizes(GamPlan<T> plan)
+    private static int WorkerCorrelationLength(GamPlan<T> plan)
     {
         if (!plan.KeepsActivations || plan.Spectral is not { } spectral)
         {
-            return (0, 0, 0, 0);
+            return 0;
         }
 
-        var batch = plan.Batch;
         var size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        var correlations = (int)Math.Max(spectral.CorrelationLength(plan.Hidden, size), spectral.CorrelationLength(plan.OutChannels, size));
-        return (
-            Math.Max(spectral.SpectraLength(batch, plan.Channels), spectral.SpectraLength(batch, plan.Hidden)),
-            Math.Max(spectral.SpectraLength(batch, plan.Hidden), spectral.SpectraLength(batch, plan.OutChannels)),
-            correlations,
-            spectral.WorkerScratch(64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>()));
+        return (int)Math.Max(spectral.CorrelationLength(plan.Hidden, size), spectral.CorrelationLength(plan.OutChannels, size));
     }
 
     /// <summary>The weight-gradient accumulators for the longest reduction (49 taps, or a linear layer's input channels) at the widest vectors.</summary>
