@@ -19,7 +19,7 @@ internal sealed class PackedFilter<T>
 
     /// <summary>Packs <paramref name="weights"/> ([out, in/groups, k, k] row-major), each output channel's weights multiplied by its <paramref name="scale"/> (null: 1).</summary>
     public PackedFilter(ReadOnlySpan<double> weights, int outChannels, int inChannels, int groups, int kernelSize, ReadOnlySpan<double> scale, int rows)
-        : this(outChannels, inChannels, groups, kernelSize, rows) => Pack(weights, scale);
+        : this(outChannels, inChannels, groups, kernelSize, rows) => PackSerially(weights, scale, transposed: false);
 
     private PackedFilter(int outChannels, int inChannels, int groups, int kernelSize, int rows)
     {
@@ -87,12 +87,12 @@ internal sealed class PackedFilter<T>
         }
     }
 
-    /// <summary>Repacks new weights of the same sizes (no allocation).</summary>
-    public void Pack(ReadOnlySpan<double> weights, ReadOnlySpan<double> scale)
+    /// <summary>Packs every block on the calling thread.</summary>
+    private void PackSerially(ReadOnlySpan<double> weights, ReadOnlySpan<double> scale, bool transposed)
     {
         for (var block = 0; block < Groups * BlocksPerGroup; block++)
         {
-            PackBlock(block, weights, scale);
+            PackBlock(block, weights, scale, transposed);
         }
     }
 
@@ -100,15 +100,18 @@ internal sealed class PackedFilter<T>
     /// Repacks new weights of the same sizes on up to <paramref name="workers"/> threads, a block of output channels each:
     /// a training loop repacks every filter after each optimizer step (see <c>GamPlan.Refresh</c>).
     /// </summary>
-    public void Pack(ReadOnlyMemory<double> weights, ReadOnlyMemory<double> scale, int workers)
+    public void Pack(ReadOnlyMemory<double> weights, ReadOnlyMemory<double> scale, int workers) => PackAll(weights, scale, workers, transposed: false);
+
+    /// <summary>Packs every block, on up to <paramref name="workers"/> threads where the filter is large enough to pay for them.</summary>
+    private void PackAll(ReadOnlyMemory<double> weights, ReadOnlyMemory<double> scale, int workers, bool transposed)
     {
         if (workers <= 1 || Panels.Length < ParallelPackValues)
         {
-            Pack(weights.Span, scale.Span);
+            PackSerially(weights.Span, scale.Span, transposed);
             return;
         }
 
-        PackInParallel(weights, scale, workers, transposed: false);
+        PackInParallel(weights, scale, workers, transposed);
     }
 
     /// <summary>
@@ -123,20 +126,7 @@ internal sealed class PackedFilter<T>
     /// <paramref name="weights"/> = K, [in channels of this filter, out channels / groups, k, k], on up to
     /// <paramref name="workers"/> threads: a data gradient's filter, read straight from the forward weights.
     /// </summary>
-    public void PackTransposed(ReadOnlyMemory<double> weights, int workers)
-    {
-        if (workers <= 1 || Panels.Length < ParallelPackValues)
-        {
-            for (var block = 0; block < Groups * BlocksPerGroup; block++)
-            {
-                PackBlock(block, weights.Span, default, transposed: true);
-            }
-
-            return;
-        }
-
-        PackInParallel(weights, default, workers, transposed: true);
-    }
+    public void PackTransposed(ReadOnlyMemory<double> weights, int workers) => PackAll(weights, default, workers, transposed: true);
 
     /// <summary>
     /// Packs block <paramref name="index"/> (group-major) of output channels, its padding rows zero. With
@@ -144,7 +134,7 @@ internal sealed class PackedFilter<T>
     /// <see cref="PackTransposed"/>): this filter's output channel is their input channel, its reduction steps their output
     /// channels, and the taps run backwards.
     /// </summary>
-    private void PackBlock(int index, ReadOnlySpan<double> weights, ReadOnlySpan<double> scale, bool transposed = false)
+    private void PackBlock(int index, ReadOnlySpan<double> weights, ReadOnlySpan<double> scale, bool transposed)
     {
         var taps = KernelSize * KernelSize;
         var rows = Rows;
