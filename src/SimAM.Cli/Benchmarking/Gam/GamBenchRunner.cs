@@ -89,22 +89,23 @@ internal static class GamBenchRunner
         var gradients = new GamGradients(module.Weights);
 
         // The backward pass runs right after the forward pass that filled the activations, in the warm-up and in every round.
-        var ms = timing.MedianMilliseconds(
-        [
-            () => module.Forward(x, y, c.Shape, GamMode.Train),
-            () => module.Forward(x, y, c.Shape, GamMode.Train, activations),
-            () =>
-            {
-                module.Backward(x, g, dx, c.Shape, GamMode.Train, activations, gradients);
-                module.Weights.MarkChanged();
-            },
-        ]);
+        void ForwardKeeping() => module.Forward(x, y, c.Shape, GamMode.Train, activations);
+        void Backward()
+        {
+            module.Backward(x, g, dx, c.Shape, GamMode.Train, activations, gradients);
+            module.Weights.MarkChanged();
+        }
+
+        var ms = timing.MedianMilliseconds([() => module.Forward(x, y, c.Shape, GamMode.Train), ForwardKeeping, Backward]);
         var backwardGigaFlops = c.BackwardFlops / (ms[2] * 1e6);
-        return Row(c, GamMode.Train, ms[0], new GamTrainStep(ms[1], ms[2], backwardGigaFlops, Split(c, module, x, y, g, dx, activations, gradients, timing.MinRepetitions)), peakGigaFlops);
+        return Row(c, GamMode.Train, ms[0], new GamTrainStep(ms[1], ms[2], backwardGigaFlops, Split(module, ForwardKeeping, Backward, timing.MinRepetitions)), peakGigaFlops);
     }
 
-    /// <summary>The backward pass's split over <paramref name="steps"/> further training steps, timed per phase (the timed rounds ran without the timestamps).</summary>
-    private static BackwardSplit Split(GamBenchCase c, GamModule module, float[] x, float[] y, float[] g, float[] dx, GamActivations activations, GamGradients gradients, int steps)
+    /// <summary>
+    /// The backward pass's split over <paramref name="steps"/> further training steps (<paramref name="forward"/>, then
+    /// <paramref name="backward"/>), timed per phase: the timed rounds ran without the timestamps.
+    /// </summary>
+    private static BackwardSplit Split(GamModule module, Action forward, Action backward, int steps)
     {
         var timings = new PhaseTimings();
         module.BackwardTimings = timings;
@@ -112,9 +113,8 @@ internal static class GamBenchRunner
         {
             for (var i = 0; i < steps; i++)
             {
-                module.Forward(x, y, c.Shape, GamMode.Train, activations);
-                module.Backward(x, g, dx, c.Shape, GamMode.Train, activations, gradients);
-                module.Weights.MarkChanged();
+                forward();
+                backward();
             }
         }
         finally
