@@ -72,7 +72,7 @@ internal sealed class GamPlan<T>
         var evalOnly = mode == GamMode.Eval && !keepActivations;
         Spectral = Groups == 1 && SpectralFits(spectral, Channels, Hidden, OutChannels)
             && (options.SpectralConvolution ?? (options.PackedConvolution is null
-                && (evalOnly ? SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels) : SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels, batch, training: keepActivations))))
+                && SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels, batch, training: evalOnly ? null : keepActivations)))
             ? spectral
             : null;
         Mask = new T[Geometry.PlaneStride];
@@ -406,8 +406,9 @@ internal sealed class GamPlan<T>
     /// four real FMAs for every sample, the transforms of every input and output plane, and the transformed weights read
     /// from memory once per pass. The transforms' small matrix products load about one value per FMA, and measured at a
     /// third of the micro-kernel's rate ([8,64,56,56], where the two paths then take the same time), so they count three
-    /// times. An eval pass's comparison is made for <see cref="NominalBatch"/> samples whatever the call's batch: the two
-    /// algorithms round differently, and a sample's result must not depend on the batch it comes in.
+    /// times. An eval pass's comparison (<paramref name="training"/> null) is made for <see cref="NominalBatch"/> samples
+    /// whatever the call's <paramref name="batch"/>: the two algorithms round differently, and a sample's result must not
+    /// depend on the batch it comes in.
     /// </summary>
     /// <remarks>
     /// A train pass (<paramref name="training"/> false), or one that keeps activations for a backward pass (true), compares
@@ -422,8 +423,9 @@ internal sealed class GamPlan<T>
     /// 128 → 62 ms and [4,256,10,10] 40 → 30 ms, where the model takes it; [1,256,28,28] 68 against 114 ms and
     /// [8,64,56,56] 68 against 85 ms, where it does not ([1,512,7,7]: level, 76 against 74 ms; the model keeps it direct).
     /// </remarks>
-    private static bool SpectralPays(int height, int width, int tilePositions, int channels, int hidden, int outChannels, int batch = NominalBatch, bool? training = null)
+    private static bool SpectralPays(int height, int width, int tilePositions, int channels, int hidden, int outChannels, int batch, bool? training)
     {
+        batch = training is null ? NominalBatch : batch;
         const int transformRate = 3;
         const int storeCost = 32;
         var spectral = new SpectralGeometry(height, width);
