@@ -5,7 +5,7 @@ namespace SimAM.Gam.Compute;
 /// the weights transposed (and, for a 7×7 convolution with padding 3, the kernel turned by 180°: the transposed
 /// convolution of a "same" convolution is again a "same" convolution), so the input gradients run on the very
 /// convolution and GEMM code of the forward pass. Built with the plan, from the raw (unfolded) weights; a spectral plan
-/// needs only the linear layers' (its convolutions' data gradients have filters of their own).
+/// needs only the linear layers' (its convolutions' data gradients read the transformed forward filters, transposed).
 /// </summary>
 /// <typeparam name="T">float or double.</typeparam>
 internal sealed class BackwardFilters<T>

@@ -222,7 +222,7 @@ internal sealed class GamPlan<T>
     /// does (in eval mode with BatchNorm from the running statistics as a step of its own). In a plan that keeps
     /// activations the backward pass runs spectrally too: the weight gradients (the spectra of the inputs and output
     /// gradients, a GEMM per bin over the samples, the inverse to the taps) and the data gradients (the output gradients'
-    /// spectra times the transposed filters' spectra).
+    /// spectra times the forward filters' spectra, conjugated and transposed a tile at a time).
     /// </summary>
     public SpectralGeometry? Spectral { get; }
 
@@ -374,7 +374,7 @@ internal sealed class GamPlan<T>
         {
             lock (_spectralLock)
             {
-                built = _spectralWeights ?? new SpectralPlan<T>(Spectral!.Value, _weights, dataGradients: KeepsActivations, Workers);
+                built = _spectralWeights ?? new SpectralPlan<T>(Spectral!.Value, _weights, Workers);
                 Volatile.Write(ref _spectralWeights, built);
             }
         }
@@ -415,10 +415,10 @@ internal sealed class GamPlan<T>
     /// for the call's <paramref name="batch"/> (its BatchNorm mixes the batch anyway) and pays for transforming the weights on
     /// every call, since an optimizer step changes them between calls: per pair of channels and filter, the two small
     /// matrices in double (two lanes of float each, at the planes' transforms' third of the rate) and one rounded store per
-    /// value, a cycle's worth of lanes. That model put the transform of [512, 128] and [128, 512] filters on 7×7 maps (both
-    /// layouts) at 23 ms and of [256, 64] and [64, 256] on 28×28 at 40 ms; measured on two threads: 32 and 40 ms. With
+    /// value, a cycle's worth of lanes. That model puts the transform of [512, 128] and [128, 512] filters on 7×7 maps at
+    /// 10 ms and of [256, 64] and [64, 256] on 28×28 at 17 ms; measured on two threads: 16–17 and 20–22 ms. With
     /// activations kept, the backward pass's data and weight gradients are two more such passes against two more of the
-    /// direct path's, and the data gradients' filters double the transform. Measured training steps (forward, backward, SGD;
+    /// direct path's, and the data gradients transpose the forward filters' values once more, a few shuffles each. Measured training steps (forward, backward, SGD;
     /// two threads, interleaved, direct → spectral): [8,256,28,28] 218 → 124 ms, [32,512,7,7] 273 → 134 ms, [16,256,14,14]
     /// 128 → 62 ms and [4,256,10,10] 40 → 30 ms, where the model takes it; [1,256,28,28] 68 against 114 ms and
     /// [8,64,56,56] 68 against 85 ms, where it does not ([1,512,7,7]: level, 76 against 74 ms; the model keeps it direct).
@@ -428,6 +428,7 @@ internal sealed class GamPlan<T>
         batch = training is null ? NominalBatch : batch;
         const int transformRate = 3;
         const int storeCost = 32;
+        const int transposeCost = 8;
         var spectral = new SpectralGeometry(height, width);
         var pairs = ((long)channels * hidden) + ((long)hidden * outChannels);
         var paddedPairs = ((long)channels * SpectralGeometry.PaddedChannels(hidden)) + ((long)hidden * SpectralGeometry.PaddedChannels(outChannels));
@@ -444,11 +445,11 @@ internal sealed class GamPlan<T>
         }
 
         var passes = backward ? 3 : 1;
-        var filters = backward ? 2 : 1;
         var kernelRows = (long)GamWeights.KernelSize * SpectralGeometry.Padded(2 * spectral.HalfColumns);
         var kernelColumns = 2L * GamWeights.KernelSize * spectral.HalfColumns * SpectralGeometry.Padded(2 * spectral.Rows);
-        var weightTransform = filters * pairs * ((transformRate * 2 * (kernelRows + kernelColumns)) + (2L * spectral.Bins * storeCost));
-        return (passes * (products + transforms + weights)) + weightTransform < passes * Math.Min(direct, packed);
+        var weightTransform = pairs * ((transformRate * 2 * (kernelRows + kernelColumns)) + (2L * spectral.Bins * storeCost));
+        var transposes = backward ? 2L * spectral.Bins * paddedPairs * transposeCost : 0;
+        return (passes * (products + transforms + weights)) + weightTransform + transposes < passes * Math.Min(direct, packed);
     }
 
     /// <summary>

@@ -154,7 +154,7 @@ internal static class BackwardRunner
         /// One convolution's backward pass, with its BatchNorm's: the channel sums, the coefficients, ∂z in place of ∂v, then the
         /// weight gradient (from packed rows on small maps) and the data gradient. A spectral plan forms both from the output
         /// gradients' spectra: the weight gradient by correlation with the inputs' spectra, the data gradient as a product with
-        /// the data-gradient filters' spectra, synthesised into the input gradient's planes.
+        /// the forward filters' spectra conjugated and transposed, synthesised into the input gradient's planes.
         /// </summary>
         public void ConvolutionBackward(int layer, Phase sums, Phase norm, Phase pack, Phase weightGradient, Phase dataGradient)
         {
@@ -261,7 +261,7 @@ internal static class BackwardRunner
                 Phase.InputSpectra => SpectralConvolution<T, TV, TLanes>.TransformItems(batch, LayerInputs),
                 Phase.GradientSpectra => SpectralConvolution<T, TV, TLanes>.TransformItems(batch, LayerOutputs),
                 Phase.Correlation => SpectralConvolution<T, TV, TLanes>.WeightGradientItems(plan.Spectral!.Value, LayerInputs, LayerOutputs),
-                Phase.DataProducts => SpectralConvolution<T, TV, TLanes>.ProductItems(plan.Spectral!.Value, plan.SpectralWeights.DataGradientFilter(_layer)),
+                Phase.DataProducts => SpectralConvolution<T, TV, TLanes>.TransposedProductItems(plan.Spectral!.Value, plan.SpectralWeights.Filter(_layer)),
                 Phase.DataSynthesis => SpectralConvolution<T, TV, TLanes>.TransformItems(batch, LayerInputs),
                 _ => plan.Channels + plan.Hidden,
             };
@@ -387,12 +387,12 @@ internal static class BackwardRunner
                         (_layer == 1 ? _gradients.ConvWeight1 : _gradients.ConvWeight2).Storage, ws.WorkerCorrelations[worker], ws.WorkerSpectra[worker]);
                     break;
                 case Phase.DataProducts:
-                    SpectralConvolution<T, TV, TLanes>.Multiply(plan.SpectralWeights.DataGradientFilter(_layer), plan.Batch, ws.Products, ws.Spectra, item);
+                    SpectralConvolution<T, TV, TLanes>.MultiplyTransposed(plan.SpectralWeights.Filter(_layer), plan.Batch, ws.Products, ws.Spectra, item, ws.WorkerCorrelations[worker]);
                     break;
                 case Phase.DataSynthesis:
                     // The first layer's gradient adds to x1's direct share from the output gate, as on the direct path.
                     SpectralConvolution<T, TV, TLanes>.Synthesise(
-                        plan.SpectralWeights, plan.SpectralWeights.DataGradientFilter(_layer), geometry, ws.Spectra, plan.Batch, item,
+                        plan.SpectralWeights, LayerInputs, null, geometry, ws.Spectra, plan.Batch, item,
                         _layer == 1 ? ws.GradientInputs : ws.GradientHidden, ws.WorkerSpectra[worker], accumulate: _layer == 1);
                     break;
                 case Phase.LinearGradient2:

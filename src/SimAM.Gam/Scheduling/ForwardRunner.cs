@@ -395,7 +395,7 @@ internal static class ForwardRunner
                     break;
                 case Phase.Synthesis:
                     SpectralConvolution<T, TV, TLanes>.Synthesise(
-                        plan.SpectralWeights, plan.SpectralWeights.Filter(_layer), geometry, _workspace.Products, Samples, item,
+                        plan.SpectralWeights, plan.SpectralWeights.Filter(_layer).OutChannels, plan.SpectralWeights.Filter(_layer).Bias, geometry, _workspace.Products, Samples, item,
                         _layer == 1 ? _workspace.Hidden : _workspace.Maps, _workspace.WorkerSpectra[worker]);
                     break;
             }

@@ -162,7 +162,10 @@ internal sealed class GamWorkspace<T>
     /// <summary>Gets each worker's weight-gradient sums (4 output channels by the longest reduction of taps or channels).</summary>
     public double[][] WorkerSums { get; private set; } = [];
 
-    /// <summary>Gets each worker's correlation spectra of one weight-gradient item, [bin][output channel][real, imaginary][tile channel] (spectral backward passes only).</summary>
+    /// <summary>
+    /// Gets each worker's correlation spectra of one weight-gradient item, [bin][output channel][real, imaginary][tile channel],
+    /// and later in the pass its transposed filter block of one data-gradient item (spectral backward passes only).
+    /// </summary>
     public T[][] WorkerCorrelations { get; private set; } = [];
 
     /// <summary>Gets a convolution's output gradient over the batch's pixels, [channel][pixel] (packed weight gradients only).</summary>
@@ -270,9 +273,9 @@ internal sealed class GamWorkspace<T>
         plan.Packed ? ((long)Math.Max(plan.Hidden, plan.OutChannels) * plan.PackedRow, 49L * plan.PackedRow) : (0, 0);
 
     /// <summary>
-    /// The correlations one spectral weight-gradient item keeps, for the larger of the two layers (the spectra and transform
-    /// scratch of a spectral backward pass are the forward pass's, <see cref="Spectra"/>, <see cref="Products"/> and
-    /// <see cref="WorkerSpectra"/>).
+    /// The correlations one spectral weight-gradient item keeps, or the transposed filter block of one data-gradient item,
+    /// for the larger of the two layers (the spectra and transform scratch of a spectral backward pass are the forward
+    /// pass's, <see cref="Spectra"/>, <see cref="Products"/> and <see cref="WorkerSpectra"/>).
     /// </summary>
     private static int WorkerCorrelationLength(GamPlan<T> plan)
     {
@@ -282,7 +285,9 @@ internal sealed class GamWorkspace<T>
         }
 
         var size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        return (int)Math.Max(spectral.CorrelationLength(plan.Hidden, size), spectral.CorrelationLength(plan.OutChannels, size));
+        var outputs = Math.Max(plan.Hidden, plan.OutChannels);
+        var block = Compute.Spectral.TransposedFilter<T>.BlockLength(Compute.Spectral.SpectralGeometry.WideTileChannels(size), outputs);
+        return (int)Math.Max(block, Math.Max(spectral.CorrelationLength(plan.Hidden, size), spectral.CorrelationLength(plan.OutChannels, size)));
     }
 
     /// <summary>The weight-gradient accumulators for the longest reduction (49 taps, or a linear layer's input channels) at the widest vectors.</summary>

@@ -188,4 +188,69 @@ public class GamSpectralTests
 
         Assert.True(nonzero > 0, "no tap within the map got a gradient");
     }
+
+    /// <summary>
+    /// A data gradient reads each tile of the forward filter's spectra transposed and conjugated: every value of the block is
+    /// the forward spectrum's, the imaginary part negated, and channels past the filter's inputs are zeros, for tiles of the
+    /// width of every register tile (32 down to 1 channel), odd channel counts, and with the AVX-512 transpose and without.
+    /// </summary>
+    [Theory]
+    [InlineData(40, 10, 7, 7)]
+    [InlineData(64, 16, 5, 6)]
+    [InlineData(21, 35, 3, 4)]
+    public void Transposed_filter_blocks_hold_the_conjugated_forward_spectra(int channels, int hidden, int h, int w)
+    {
+        AssertTransposedBlocks<float>(channels, hidden, h, w);
+        AssertTransposedBlocks<double>(channels, hidden, h, w);
+    }
+
+    private static void AssertTransposedBlocks<T>(int channels, int hidden, int h, int w)
+        where T : unmanaged
+    {
+        var random = new Random(80);
+        var kernels = new double[hidden * channels * 49];
+        foreach (var k in Enumerable.Range(0, kernels.Length))
+        {
+            kernels[k] = (random.NextDouble() * 2) - 1;
+        }
+
+        var geometry = new Compute.Spectral.SpectralGeometry(h, w);
+        var forward = new Compute.Spectral.SpectralFilter<T>(geometry, hidden, channels);
+        forward.Transform(kernels, new double[hidden], workers: 2);
+        var (outPadded, row) = (forward.OutPadded, 2 * forward.OutPadded);
+        foreach (var tile in new[] { 32, 16, 8, 4, 1 })
+        {
+            foreach (var vectorized in new[] { true, false })
+            {
+                var block = new T[Compute.Spectral.TransposedFilter<T>.BlockLength(tile, hidden)];
+                foreach (var bin in new[] { 0, geometry.Bins / 2, geometry.Bins - 1 })
+                {
+                    for (var first = 0; first < Compute.Spectral.SpectralGeometry.PaddedChannels(channels); first += tile)
+                    {
+                        Array.Fill(block, Value<T>(double.NaN));
+                        Compute.Spectral.TransposedFilter<T>.Transpose(forward, bin, first, tile, block, vectorized);
+                        for (var o = 0; o < hidden; o++)
+                        {
+                            for (var i = 0; i < tile; i++)
+                            {
+                                var (real, imaginary) = (Number(block[(o * 2 * tile) + i]), Number(block[(o * 2 * tile) + tile + i]));
+                                var channel = first + i;
+                                var (expectedReal, expectedImaginary) = channel < channels
+                                    ? (Number(forward.Values[((((long)bin * channels) + channel) * row) + o]), -Number(forward.Values[((((long)bin * channels) + channel) * row) + outPadded + o]))
+                                    : (0.0, 0.0);
+                                var where = $"{typeof(T).Name} tile {tile} vectorized {vectorized} bin {bin} output {o} input {channel}";
+                                Assert.True(BitConverter.DoubleToInt64Bits(expectedReal) == BitConverter.DoubleToInt64Bits(real), $"{where}: real {real:R}, expected {expectedReal:R}");
+                                Assert.True(BitConverter.DoubleToInt64Bits(expectedImaginary) == BitConverter.DoubleToInt64Bits(imaginary), $"{where}: imaginary {imaginary:R}, expected {expectedImaginary:R}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static double Number<T>(T value) => value is float f ? f : (double)(object)value!;
+
+    private static T Value<T>(double value) => typeof(T) == typeof(float) ? (T)(object)(float)value : (T)(object)value;
 }
+

@@ -10,7 +10,7 @@ namespace SimAM.Gam.Compute.Spectral;
 /// items: <see cref="Analyse"/> turns a vector's worth of one sample's input planes into their half spectra,
 /// <see cref="Multiply"/> forms one bin's output spectra of every sample as a complex GEMM over the input channels, and
 /// <see cref="Synthesise"/> turns a vector's worth of output spectra back into planes, adding the bias. A data gradient is
-/// the same product with the data-gradient filters; a weight gradient takes the spectra of the inputs and of the output
+/// the same product with the filters conjugated and transposed (<see cref="MultiplyTransposed"/>); a weight gradient takes the spectra of the inputs and of the output
 /// gradients, correlates them per bin and goes back to the 7 × 7 taps (<see cref="WeightGradient"/>).
 /// </summary>
 /// <remarks>
@@ -116,6 +116,33 @@ internal static class SpectralConvolution<T, TV, TLanes>
         }
     }
 
+    /// <summary>Gets the items of <see cref="MultiplyTransposed"/>: one per bin and register tile of the layer's input channels.</summary>
+    public static int TransposedProductItems(in SpectralGeometry geometry, SpectralFilter<T> forward) =>
+        geometry.Bins * (SpectralGeometry.PaddedChannels(forward.InChannels) / TileChannels);
+
+    /// <summary>
+    /// Item <paramref name="item"/> of a data gradient's GEMM (a bin and a tile of the layer's input channels): for every sample,
+    /// ∂X[i] = Σ over the layer's outputs o of ∂Z[o]·conj(F[i, o]), the transposed convolution, from the gradient spectra
+    /// ([bin][sample][re | im][output channel]) into <paramref name="products"/> ([bin][sample][re | im][input channel]). The
+    /// tile's column block of the forward filter goes to <paramref name="block"/> first (<see cref="TransposedFilter{T}"/>).
+    /// </summary>
+    public static void MultiplyTransposed(SpectralFilter<T> forward, int batch, ReadOnlySpan<T> gradientSpectra, Span<T> products, int item, Span<T> block)
+    {
+        var tileChannels = TileChannels;
+        var inPadded = SpectralGeometry.PaddedChannels(forward.InChannels);
+        var (bin, first) = (item / (inPadded / tileChannels), item % (inPadded / tileChannels) * tileChannels);
+        var (outputs, outPadded) = (forward.OutChannels, forward.OutPadded);
+        TransposedFilter<T>.Transpose(forward, bin, first, tileChannels, block);
+        ref var rows = ref Unsafe.Add(ref MemoryMarshal.GetReference(gradientSpectra), (nint)((long)bin * batch * 2 * outPadded));
+        ref var results = ref Unsafe.Add(ref MemoryMarshal.GetReference(products), (nint)(((long)bin * batch * 2 * inPadded) + first));
+        for (var n = 0; n < batch; n += TileSamples)
+        {
+            Tile(
+                ref MemoryMarshal.GetReference(block), 2 * tileChannels, tileChannels, ref Unsafe.Add(ref rows, (nint)n * 2 * outPadded), 2 * outPadded, 1, outPadded, outputs,
+                Math.Min(TileSamples, batch - n), ref Unsafe.Add(ref results, (nint)n * 2 * inPadded), 2 * inPadded, inPadded, conjugate: false);
+        }
+    }
+
     /// <summary>
     /// Gets the items of <see cref="WeightGradient"/>: one per block of output channels (<see cref="SpectralGeometry.CorrelationRows"/>)
     /// and register tile of input channels.
@@ -201,27 +228,31 @@ internal static class SpectralConvolution<T, TV, TLanes>
     }
 
     /// <summary>
-    /// Item <paramref name="item"/> of the synthesis (a sample and a vector of its output channels): those planes from their
-    /// spectra in <paramref name="products"/>, the inverse transform plus the bias, written to the data positions of the padded
-    /// planes, or with <paramref name="accumulate"/> added to what they hold.
+    /// Item <paramref name="item"/> of the synthesis (a sample and a vector of its <paramref name="channels"/>): those planes from
+    /// their spectra in <paramref name="products"/> ([bin][sample][re | im][channel]), the inverse transform plus
+    /// <paramref name="bias"/> (a forward filter's, padded to whole vectors; none for a data gradient), written to the data
+    /// positions of the padded planes, or with <paramref name="accumulate"/> added to what they hold.
     /// </summary>
     public static void Synthesise(
-        SpectralPlan<T> plan, SpectralFilter<T> filter, in PaddedGeometry geometry, ReadOnlySpan<T> products, int batch, int item, Span<T> planes, Span<T> scratch, bool accumulate = false)
+        SpectralPlan<T> plan, int channels, T[]? bias, in PaddedGeometry geometry, ReadOnlySpan<T> products, int batch, int item, Span<T> planes, Span<T> scratch, bool accumulate = false)
     {
         var lanes = TLanes.Count;
         var (height, width) = (geometry.Height, geometry.Width);
-        var channels = filter.OutChannels;
         var groups = (channels + lanes - 1) / lanes;
         var (n, first) = (item / groups, item % groups * lanes);
         var count = Math.Min(lanes, channels - first);
-        var pixels = Inverse(plan, plan.Map, products, n, first, filter.OutPadded, batch, scratch);
+        var pixels = Inverse(plan, plan.Map, products, n, first, SpectralGeometry.PaddedChannels(channels), batch, scratch);
 
-        var bias = TLanes.Load(ref filter.Bias[first]);
-        var stride = geometry.PlaneStride;
-        for (var pixel = 0; pixel < height * width; pixel++)
+        if (bias is not null)
         {
-            TLanes.Store(TLanes.Add(TLanes.Load(ref pixels[pixel * lanes]), bias), ref pixels[pixel * lanes]);
+            var shift = TLanes.Load(ref bias[first]);
+            for (var pixel = 0; pixel < height * width; pixel++)
+            {
+                TLanes.Store(TLanes.Add(TLanes.Load(ref pixels[pixel * lanes]), shift), ref pixels[pixel * lanes]);
+            }
         }
+
+        var stride = geometry.PlaneStride;
 
         for (var lane = 0; lane < count; lane++)
         {

@@ -10,9 +10,8 @@ namespace SimAM.Gam.Compute.Spectral;
 /// One 7×7 convolution's weights in the spectral form, as one bin's complex GEMM reads them: for every bin of the half
 /// spectrum, a row per reduction channel r holding the GEMM's output channels q side by side. A forward filter holds
 /// F = Σ K[q, r, kh, kw]·e^{+2πi(u(kh − 3)/P + v(kw − 3)/Q)}, the conjugate spectrum of each filter, so that the output's
-/// spectrum is Σ_r X_r·F (the convolution is a cross-correlation), and the bias. A data-gradient filter holds the same spectra
-/// conjugated back and transposed (the reduction runs over the layer's outputs, the products are its inputs' gradients):
-/// ∂X_q = Σ_r ∂Z_r·conj(F[r, q]), the transposed convolution.
+/// spectrum is Σ_r X_r·F (the convolution is a cross-correlation), and the bias. A data gradient reads the same spectra
+/// conjugated and transposed, a tile at a time (<see cref="TransposedFilter{T}"/>).
 /// </summary>
 /// <typeparam name="T">float or double.</typeparam>
 /// <remarks>
@@ -36,26 +35,21 @@ internal sealed class SpectralFilter<T>
     /// <param name="geometry">The spectral sizes.</param>
     /// <param name="layerOut">The convolution's output channels.</param>
     /// <param name="layerIn">Its input channels.</param>
-    /// <param name="dataGradient">Whether this is the data gradient's filter (transposed, not conjugated) rather than the forward one.</param>
-    public SpectralFilter(in SpectralGeometry geometry, int layerOut, int layerIn, bool dataGradient)
+    public SpectralFilter(in SpectralGeometry geometry, int layerOut, int layerIn)
     {
         _geometry = geometry;
         _matrices = new KernelTransforms(geometry);
-        DataGradient = dataGradient;
-        (OutChannels, InChannels) = dataGradient ? (layerIn, layerOut) : (layerOut, layerIn);
+        (OutChannels, InChannels) = (layerOut, layerIn);
         OutPadded = SpectralGeometry.PaddedChannels(OutChannels);
         Values = new T[(long)geometry.Bins * InChannels * 2 * OutPadded];
         Bias = new T[OutPadded];
     }
 
-    /// <summary>Gets the GEMM's output channels: the convolution's outputs, or a data gradient's inputs.</summary>
+    /// <summary>Gets the GEMM's output channels: the convolution's outputs.</summary>
     public int OutChannels { get; }
 
-    /// <summary>Gets the GEMM's reduction channels: the convolution's inputs, or a data gradient's outputs.</summary>
+    /// <summary>Gets the GEMM's reduction channels: the convolution's inputs.</summary>
     public int InChannels { get; }
-
-    /// <summary>Gets a value indicating whether this is a data gradient's filter.</summary>
-    public bool DataGradient { get; }
 
     /// <summary>Gets the output channels rounded up to <see cref="SpectralGeometry.ChannelAlignment"/>: the length of each part of a row.</summary>
     public int OutPadded { get; }
@@ -63,7 +57,7 @@ internal sealed class SpectralFilter<T>
     /// <summary>Gets the spectra: [bin][reduction channel][real parts, imaginary parts of the output channels].</summary>
     public T[] Values { get; }
 
-    /// <summary>Gets the bias per output channel (zeros after the last, so that a vector of channels reads it whole; all zeros in a data gradient's filter).</summary>
+    /// <summary>Gets the bias per output channel (zeros after the last, so that a vector of channels reads it whole).</summary>
     public T[] Bias { get; }
 
     /// <summary>Gets the bytes of one filter of a convolution between <paramref name="inChannels"/> and <paramref name="outChannels"/> channels.</summary>
@@ -72,7 +66,7 @@ internal sealed class SpectralFilter<T>
 
     /// <summary>
     /// Transforms <paramref name="weights"/> ([layer out, layer in, 7, 7], one group) into <see cref="Values"/> on
-    /// <paramref name="workers"/> threads, and takes <paramref name="bias"/> (forward filters only).
+    /// <paramref name="workers"/> threads, and takes <paramref name="bias"/>.
     /// </summary>
     /// <remarks>
     /// Separable, as the planes' analysis is: per reduction channel and vector of output channels (a filter per lane), a
@@ -82,12 +76,9 @@ internal sealed class SpectralFilter<T>
     /// </remarks>
     public void Transform(double[] weights, ReadOnlySpan<double> bias, int workers)
     {
-        if (!DataGradient)
+        for (var o = 0; o < OutChannels; o++)
         {
-            for (var o = 0; o < OutChannels; o++)
-            {
-                Bias[o] = PackedFilter<T>.FromDouble(bias[o]);
-            }
+            Bias[o] = PackedFilter<T>.FromDouble(bias[o]);
         }
 
         var matrices = _matrices;
@@ -146,7 +137,6 @@ internal sealed class SpectralFilter<T>
         var between = scratch.Between.AsSpan();
         var product = scratch.Product.AsSpan();
         var staging = scratch.Staging.AsSpan();
-        var sign = TLanes.Broadcast(DataGradient ? -1.0 : 1.0);
         for (var r = InChannels * worker / workers; r < InChannels * (worker + 1) / workers; r++)
         {
             for (var vector = 0; vector < vectors; vector++)
@@ -157,7 +147,7 @@ internal sealed class SpectralFilter<T>
                 for (var lane = 0; lane < Math.Min(lanes, OutChannels - first); lane++)
                 {
                     var q = first + lane;
-                    var kernel = weights.AsSpan((DataGradient ? (r * OutChannels) + q : (q * InChannels) + r) * K * K, K * K);
+                    var kernel = weights.AsSpan(((q * InChannels) + r) * K * K, K * K);
                     for (var t = 0; t < K * K; t++)
                     {
                         taps[(t * lanes) + lane] = kernel[t];
@@ -186,7 +176,7 @@ internal sealed class SpectralFilter<T>
                     for (var u = 0; u < rows; u++)
                     {
                         Round<TV, TLanes>(TLanes.Load(ref product[2 * u * lanes]), ref staging[(2 * u * OutPadded) + (vector * lanes)]);
-                        Round<TV, TLanes>(TLanes.Multiply(TLanes.Load(ref product[((2 * u) + 1) * lanes]), sign), ref staging[(((2 * u) + 1) * OutPadded) + (vector * lanes)]);
+                        Round<TV, TLanes>(TLanes.Load(ref product[((2 * u) + 1) * lanes]), ref staging[(((2 * u) + 1) * OutPadded) + (vector * lanes)]);
                     }
                 }
 

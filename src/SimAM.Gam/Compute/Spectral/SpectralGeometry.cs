@@ -118,5 +118,5 @@ internal readonly struct SpectralGeometry
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     /// <summary>The channels of the widest register tile: two 512-bit vectors.</summary>
-    private static int WideTileChannels(int elementSize) => 128 / elementSize;
+    public static int WideTileChannels(int elementSize) => 128 / elementSize;
 }

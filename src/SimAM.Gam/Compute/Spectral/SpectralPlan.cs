@@ -4,7 +4,7 @@ namespace SimAM.Gam.Compute.Spectral;
 
 /// <summary>
 /// What the spectral convolutions of one shape need beyond the workspace: the matrices of the separable transforms and
-/// both convolutions' transformed weights (with the data gradients' filters where the backward pass runs spectrally).
+/// both convolutions' transformed weights (which a data gradient reads transposed, see <see cref="TransposedFilter{T}"/>).
 /// </summary>
 /// <typeparam name="T">float or double.</typeparam>
 /// <remarks>
@@ -27,11 +27,8 @@ namespace SimAM.Gam.Compute.Spectral;
 internal sealed class SpectralPlan<T>
     where T : unmanaged
 {
-    /// <summary>
-    /// Builds the transforms and both convolutions' transformed <paramref name="weights"/>: their forward filters, and with
-    /// <paramref name="dataGradients"/> their data gradients' filters too.
-    /// </summary>
-    public SpectralPlan(in SpectralGeometry geometry, GamWeights weights, bool dataGradients, int workers)
+    /// <summary>Builds the transforms and both convolutions' transformed <paramref name="weights"/>.</summary>
+    public SpectralPlan(in SpectralGeometry geometry, GamWeights weights, int workers)
     {
         Geometry = geometry;
         var (height, width, rows, half) = (geometry.Height, geometry.Width, geometry.Rows, geometry.HalfColumns);
@@ -58,13 +55,8 @@ internal sealed class SpectralPlan<T>
 
         Map = new SpectralInverse<T>(geometry, 0, height, 0, width);
         Lags = new SpectralInverse<T>(geometry, -PaddedGeometry.Pad, GamWeights.KernelSize, -PaddedGeometry.Pad, GamWeights.KernelSize);
-        Conv1 = new SpectralFilter<T>(geometry, weights.Hidden, weights.Channels, dataGradient: false);
-        Conv2 = new SpectralFilter<T>(geometry, weights.OutChannels, weights.Hidden, dataGradient: false);
-        if (dataGradients)
-        {
-            DataGradient1 = new SpectralFilter<T>(geometry, weights.Hidden, weights.Channels, dataGradient: true);
-            DataGradient2 = new SpectralFilter<T>(geometry, weights.OutChannels, weights.Hidden, dataGradient: true);
-        }
+        Conv1 = new SpectralFilter<T>(geometry, weights.Hidden, weights.Channels);
+        Conv2 = new SpectralFilter<T>(geometry, weights.OutChannels, weights.Hidden);
 
         Refresh(weights, workers);
     }
@@ -87,26 +79,14 @@ internal sealed class SpectralPlan<T>
 
     public SpectralFilter<T> Conv2 { get; }
 
-    /// <summary>Gets the first convolution's data-gradient filter (plans whose backward pass runs spectrally), else null.</summary>
-    public SpectralFilter<T>? DataGradient1 { get; }
-
-    /// <summary>Gets the second convolution's data-gradient filter, else null.</summary>
-    public SpectralFilter<T>? DataGradient2 { get; }
-
     /// <summary>Gets the forward filter of convolution <paramref name="layer"/> (1 or 2).</summary>
     public SpectralFilter<T> Filter(int layer) => layer == 1 ? Conv1 : Conv2;
-
-    /// <summary>Gets the data-gradient filter of convolution <paramref name="layer"/> (1 or 2).</summary>
-    public SpectralFilter<T> DataGradientFilter(int layer) =>
-        (layer == 1 ? DataGradient1 : DataGradient2) ?? throw new InvalidOperationException("These transforms were built without the data gradients' filters.");
 
     /// <summary>Transforms changed <paramref name="weights"/> into the filters' own arrays (same shapes, no allocation).</summary>
     public void Refresh(GamWeights weights, int workers)
     {
         Conv1.Transform(weights.ConvWeight1.Storage, weights.ConvBias1.Values, workers);
         Conv2.Transform(weights.ConvWeight2.Storage, weights.ConvBias2.Values, workers);
-        DataGradient1?.Transform(weights.ConvWeight1.Storage, default, workers);
-        DataGradient2?.Transform(weights.ConvWeight2.Storage, default, workers);
     }
 
     internal static void Set(T[] matrix, int rowLength, int row, int column, double value) =>
