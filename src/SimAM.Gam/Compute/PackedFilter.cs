@@ -17,6 +17,9 @@ internal sealed class PackedFilter<T>
     /// <summary>Below this many values (a 64-channel convolution's filter) a repack is not worth a second thread.</summary>
     private const int ParallelPackValues = 1 << 18;
 
+    /// <summary>The reduction steps one pass of <see cref="PackBlock"/> packs for every row of a block (a 4 KB part of a panel of 16 float rows).</summary>
+    private const int PackStretch = 64;
+
     /// <summary>Packs <paramref name="weights"/> ([out, in/groups, k, k] row-major), each output channel's weights multiplied by its <paramref name="scale"/> (null: 1).</summary>
     public PackedFilter(ReadOnlySpan<double> weights, int outChannels, int inChannels, int groups, int kernelSize, ReadOnlySpan<double> scale, int rows)
         : this(outChannels, inChannels, groups, kernelSize, rows) => PackSerially(weights, scale, transposed: false);
@@ -134,37 +137,66 @@ internal sealed class PackedFilter<T>
     /// <see cref="PackTransposed"/>): this filter's output channel is their input channel, its reduction steps their output
     /// channels, and the taps run backwards.
     /// </summary>
+    /// <remarks>
+    /// The panel is written a small part at a time: for the transposed filter, one forward output channel's kernels of the
+    /// block's rows (which lie together) into their 49 steps; for the forward one, a stretch of <see cref="PackStretch"/>
+    /// steps of every row. Written a whole row at a time, the values of a row went to a line each, the whole panel once
+    /// per row (400 KB per block at C = 512): a training step's repack of a 512-channel module took 27 ms.
+    /// </remarks>
     private void PackBlock(int index, ReadOnlySpan<double> weights, ReadOnlySpan<double> scale, bool transposed)
     {
         var taps = KernelSize * KernelSize;
         var rows = Rows;
         var (g, b) = (index / BlocksPerGroup, index % BlocksPerGroup);
         var panel = Panels.AsSpan((int)(((long)g * BlocksPerGroup + b) * PanelLength), PanelLength);
-        panel.Clear();
-        for (var r = 0; r < RowsIn(b); r++)
+        var valid = RowsIn(b);
+        var first = FirstChannel(g, b);
+        if (valid < rows)
         {
-            var co = FirstChannel(g, b) + r;
-            if (transposed)
+            panel.Clear();
+        }
+
+        if (transposed)
+        {
+            // Step (o, t) of output channel co = (g, i) reads K[g·InPerGroup + o, i, last tap − t]; the block's i are adjacent kernels.
+            var i0 = first - (g * OutPerGroup);
+            for (var o = 0; o < InPerGroup; o++)
             {
-                // Step (o, t) of output channel co = (g, i) reads K[g·InPerGroup + o, i, last tap − t].
-                var i = co - (g * OutPerGroup);
-                for (var o = 0; o < InPerGroup; o++)
+                var kernels = weights.Slice(((((g * InPerGroup) + o) * OutPerGroup) + i0) * taps, valid * taps);
+                var steps = panel.Slice(o * taps * rows, taps * rows);
+                for (var t = 0; t < taps; t++)
                 {
-                    var source = weights.Slice((((((g * InPerGroup) + o) * OutPerGroup) + i) * taps), taps);
-                    for (var t = 0; t < taps; t++)
+                    var step = steps.Slice(t * rows, valid);
+                    for (var r = 0; r < step.Length; r++)
                     {
-                        panel[(((o * taps) + t) * rows) + r] = FromDouble(source[taps - 1 - t]);
+                        step[r] = FromDouble(kernels[(r * taps) + taps - 1 - t]);
                     }
                 }
-
-                continue;
             }
 
-            var s = scale.IsEmpty ? 1.0 : scale[co];
-            var row = weights.Slice(co * InPerGroup * taps, InPerGroup * taps);
-            for (var k = 0; k < row.Length; k++)
+            return;
+        }
+
+        var length = InPerGroup * taps;
+        var block = weights.Slice(first * length, valid * length);
+        Span<double> factors = stackalloc double[rows];
+        for (var r = 0; r < valid; r++)
+        {
+            factors[r] = scale.IsEmpty ? 1.0 : scale[first + r];
+        }
+
+        // A row's stretch of weights at a time: its values go to one small part of the panel, which stays in L1 for the others.
+        for (var k0 = 0; k0 < length; k0 += PackStretch)
+        {
+            var count = Math.Min(PackStretch, length - k0);
+            for (var r = 0; r < valid; r++)
             {
-                panel[(k * rows) + r] = FromDouble(row[k] * s);
+                var source = block.Slice((r * length) + k0, count);
+                var factor = factors[r];
+                for (var k = 0; k < source.Length; k++)
+                {
+                    panel[((k0 + k) * rows) + r] = FromDouble(source[k] * factor);
+                }
             }
         }
     }
