@@ -412,16 +412,23 @@ internal sealed class GamPlan<T>
     /// </summary>
     /// <remarks>
     /// A train pass (<paramref name="training"/> false), or one that keeps activations for a backward pass (true), compares
-    /// for the call's <paramref name="batch"/> (its BatchNorm mixes the batch anyway) and pays for transforming the weights on
-    /// every call, since an optimizer step changes them between calls: per pair of channels and filter, the two small
-    /// matrices in double (two lanes of float each, at the planes' transforms' third of the rate) and one rounded store per
-    /// value, a cycle's worth of lanes. That model puts the transform of [512, 128] and [128, 512] filters on 7×7 maps at
-    /// 10 ms and of [256, 64] and [64, 256] on 28×28 at 17 ms; measured on two threads: 16–17 and 20–22 ms. With
-    /// activations kept, the backward pass's data and weight gradients are two more such passes against two more of the
-    /// direct path's, and the data gradients transpose the forward filters' values once more, a few shuffles each. Measured training steps (forward, backward, SGD;
-    /// two threads, interleaved, direct → spectral): [8,256,28,28] 218 → 124 ms, [32,512,7,7] 273 → 134 ms, [16,256,14,14]
-    /// 128 → 62 ms and [4,256,10,10] 40 → 30 ms, where the model takes it; [1,256,28,28] 68 against 114 ms and
-    /// [8,64,56,56] 68 against 85 ms, where it does not ([1,512,7,7]: level, 76 against 74 ms; the model keeps it direct).
+    /// for the call's <paramref name="batch"/> (its BatchNorm mixes the batch anyway), and both paths pay for taking in the
+    /// weights on every call, since an optimizer step changes them between calls. The spectral one transforms them: per
+    /// pair of channels, the two small matrices in double (two lanes of float each, at the planes' transforms' third of the
+    /// rate) and one rounded store per value, a cycle's worth of lanes. That model puts the transform of [512, 128] and
+    /// [128, 512] filters on 7×7 maps at 10 ms and of [256, 64] and [64, 256] on 28×28 at 17 ms; measured on two threads:
+    /// 16–17 and 20–22 ms. The direct one packs each convolution's filter and its transposed data-gradient filter again,
+    /// <c>packCost</c> lanes per value, scaled from the same ratio (both for [512, 128] and [128, 512]: 8.6 ms on two threads).
+    /// With activations kept, the backward pass's data and weight gradients are two more passes against two more of the
+    /// direct path's, with transforms of their own: the inputs' spectra again and the output gradients' (shared by the two
+    /// gradients) for every layer, and the input gradients' synthesis — 2C + 3m + out planes per sample against the
+    /// forward's C + 2m + out; the data gradients transpose the forward filters' values, a few shuffles each. The direct
+    /// backward's kernels run at about 0.85 of the forward's rate (weight gradients 17.3 and data gradients 15.9 ms against
+    /// a 13.9 ms forward convolution pass on [8,64,56,56]), so its two passes count <c>directBackward</c> forward passes.
+    /// Measured training steps (forward, backward, SGD; two threads, interleaved, direct → spectral): [8,256,28,28]
+    /// 218 → 124 ms, [32,512,7,7] 273 → 134 ms, [16,256,14,14] 128 → 62 ms and [4,256,10,10] 40 → 30 ms with data-gradient
+    /// filters of their own, since then [8,64,56,56] 69.5 → 62 ms; [1,256,28,28] 45 against 62 ms, where the model keeps the
+    /// direct path.
     /// </remarks>
     private static bool SpectralPays(int height, int width, int tilePositions, int channels, int hidden, int outChannels, int batch, bool? training)
     {
@@ -429,6 +436,8 @@ internal sealed class GamPlan<T>
         const int transformRate = 3;
         const int storeCost = 32;
         const int transposeCost = 8;
+        const int packCost = 80;
+        const int directBackward = 24;
         var spectral = new SpectralGeometry(height, width);
         var pairs = ((long)channels * hidden) + ((long)hidden * outChannels);
         var paddedPairs = ((long)channels * SpectralGeometry.PaddedChannels(hidden)) + ((long)hidden * SpectralGeometry.PaddedChannels(outChannels));
@@ -448,8 +457,16 @@ internal sealed class GamPlan<T>
         var kernelRows = (long)GamWeights.KernelSize * SpectralGeometry.Padded(2 * spectral.HalfColumns);
         var kernelColumns = 2L * GamWeights.KernelSize * spectral.HalfColumns * SpectralGeometry.Padded(2 * spectral.Rows);
         var weightTransform = pairs * ((transformRate * 2 * (kernelRows + kernelColumns)) + (2L * spectral.Bins * storeCost));
-        var transposes = backward ? 2L * spectral.Bins * paddedPairs * transposeCost : 0;
-        return (passes * (products + transforms + weights)) + weightTransform + transposes < passes * Math.Min(direct, packed);
+        var spectralCost = (passes * (products + weights)) + transforms + weightTransform;
+        var directCost = Math.Min(direct, packed) + (pairs * Taps * packCost);
+        if (backward)
+        {
+            var backwardPlanes = (2L * channels) + (3L * hidden) + outChannels;
+            spectralCost += (transformRate * (long)batch * backwardPlanes * spectral.TransformCost / 2) + (2L * spectral.Bins * paddedPairs * transposeCost);
+            directCost += (directBackward * Math.Min(direct, packed) / 10) + (pairs * Taps * packCost);
+        }
+
+        return spectralCost < directCost;
     }
 
     /// <summary>

@@ -23,6 +23,7 @@ internal sealed class GamWorkspace<T>
 {
     private (GamMode, int, int, int, int, int, int, int, int, bool, bool) _layout;
     private bool _prepared;
+    private (int, int) _geometry = (-1, -1);
     private (int, int, int, int, int) _backwardLayout;
 
     /// <summary>The next unclaimed item of the running phase (workers add to it atomically).</summary>
@@ -70,11 +71,16 @@ internal sealed class GamWorkspace<T>
             return;
         }
 
+        // The padded planes' padding is zero, and every pass leaves it so; only a map of another size puts data where padding
+        // was. Clearing them whenever the plan changed cost a training loop that alternates passes (eval, train, train
+        // keeping activations: three plans) tens of megabytes of stores per call.
         _prepared = false;
+        var clear = _geometry != (plan.Height, plan.Width);
         var (inputs, hidden, maps, _) = Sizes(plan, workers, tilePositions);
-        Inputs = Fit(Inputs, inputs);
-        Hidden = Fit(Hidden, hidden);
-        Maps = Fit(Maps, maps);
+        Inputs = Fit(Inputs, inputs, clear);
+        Hidden = Fit(Hidden, hidden, clear);
+        Maps = Fit(Maps, maps, clear);
+        _geometry = (plan.Height, plan.Width);
         var hiddenTile = ((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows * tilePositions;
         var tile = Math.Max(plan.BlockRows * tilePositions, ChunkLength);
         var panel = plan.Packed ? PackedPanelLength(plan) : 0;
@@ -91,10 +97,12 @@ internal sealed class GamWorkspace<T>
             }
         }
 
+        // Spectra are kept through plans that need none, as the other buffers are: a training loop whose eval passes run
+        // spectrally and its train passes directly (or the other way round) would allocate them anew on every switch. Every
+        // value a pass reads from them it has written first, so they are never cleared.
         var (spectra, products, spectralScratch) = SpectralSizes(plan);
-        // Spectra of an earlier spectral plan are let go when a plan needs none (they may be large).
-        Spectra = spectra == 0 ? [] : Fit(Spectra, spectra);
-        Products = products == 0 ? [] : Fit(Products, products);
+        Spectra = Fit(Spectra, spectra, clear: false);
+        Products = Fit(Products, products, clear: false);
         WorkerSpectra = PerWorker(WorkerSpectra, workers, spectralScratch);
 
         var channels = Math.Max(plan.Hidden, plan.OutChannels);
@@ -245,17 +253,12 @@ internal sealed class GamWorkspace<T>
     }
 
     /// <summary>
-    /// One scratch buffer of at least <paramref name="length"/> values per worker: <paramref name="current"/> if it suffices,
-    /// none when no value is needed (a plan without spectral steps lets an earlier plan's go).
+    /// One scratch buffer of at least <paramref name="length"/> values per worker: <paramref name="current"/> if it suffices or
+    /// none is needed (a plan without spectral steps keeps an earlier plan's, as it keeps the spectra).
     /// </summary>
     private static T[][] PerWorker(T[][] current, int workers, int length)
     {
-        if (length == 0)
-        {
-            return [];
-        }
-
-        if (current.Length >= workers && current[0].Length >= length)
+        if (length == 0 || (current.Length >= workers && current[0].Length >= length))
         {
             return current;
         }
@@ -304,7 +307,8 @@ internal sealed class GamWorkspace<T>
         return (plan.Batch * plan.Channels * plane, plan.Batch * plan.Hidden * plane, perWorker, sums);
     }
 
-    private static T[] Fit(T[] current, long length)
+    /// <summary>Gets <paramref name="current"/> if it holds <paramref name="length"/> values (cleared with <paramref name="clear"/>), else a new zeroed array.</summary>
+    private static T[] Fit(T[] current, long length, bool clear = true)
     {
         if (length > Array.MaxLength)
         {
@@ -313,7 +317,11 @@ internal sealed class GamWorkspace<T>
 
         if (current.Length >= length)
         {
-            current.AsSpan().Clear();
+            if (clear)
+            {
+                current.AsSpan().Clear();
+            }
+
             return current;
         }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using SimAM.Gam.Tests.Backward;
 using SimAM.Gam.Tests.Infrastructure;
 using Xunit;
 
@@ -107,6 +108,57 @@ public class GamModuleWorkspaceTests
         // Two workers whatever the batch in eval; one sample's planes more per sample in train.
         Assert.Equal(sizes[0].Eval, sizes[2].Eval);
         Assert.Equal(sizes[1].Train - sizes[0].Train, (sizes[2].Train - sizes[1].Train) / 2);
+    }
+
+    /// <summary>
+    /// One module, one workspace, passes of every kind in turn (eval, train, train keeping activations and its backward
+    /// pass, another batch, another map size and back), on the cost model's paths and on forced ones: each gives the bits
+    /// of a fresh module with the same weights. The workspace clears its padded planes only when the map's size changes,
+    /// and keeps the spectra through plans that need none, so this holds only if every pass leaves the padding zero and
+    /// reads no value it did not write.
+    /// </summary>
+    [Theory]
+    [InlineData(ConvolutionPath.CostModel)]
+    [InlineData(ConvolutionPath.Spectral)]
+    [InlineData(ConvolutionPath.Direct)]
+    public void A_module_alternating_passes_gives_each_the_bits_of_a_fresh_module(ConvolutionPath path)
+    {
+        var sample = new RandomModule(4, 40, 10, 9, 10, 40, 1, GamChannelGate.Identity, 0, 81);
+        var options = sample.Options(SimAmKernel.Auto, path, threads: 2);
+        var module = new GamModule(sample.CreateWeights(), options);
+        int[][] shapes = [[4, 40, 10, 9], [2, 40, 10, 9], [3, 40, 6, 5]];
+        var calls = new (int Shape, GamMode Mode, bool Backward)[]
+        {
+            (0, GamMode.Eval, false), (0, GamMode.Train, false), (0, GamMode.Train, true), (0, GamMode.Eval, true),
+            (1, GamMode.Eval, false), (2, GamMode.Train, true), (0, GamMode.Eval, false), (0, GamMode.Train, true), (2, GamMode.Eval, false),
+        };
+        foreach (var (index, (shapeIndex, mode, backward)) in calls.Select((call, i) => (i, call)))
+        {
+            var shape = shapes[shapeIndex];
+            var x = new RandomModule(shape[0], 40, shape[2], shape[3], 10, 40, 1, GamChannelGate.Identity, 0, 82 + index).CreateInput();
+            var fresh = new GamModule(module.Weights.Clone(), options);
+            var context = $"{path}, call {index}: {mode} [{string.Join(',', shape)}]{(backward ? " with backward" : string.Empty)}";
+            if (!backward)
+            {
+                var (expected, actual) = (new float[x.Length], new float[x.Length]);
+                fresh.Forward(x, expected, shape, mode);
+                module.Forward(x, actual, shape, mode);
+                Bits.AssertIdentical(expected, actual, context);
+                continue;
+            }
+
+            var g = new RandomModule(shape[0], 40, shape[2], shape[3], 10, 40, 1, GamChannelGate.Identity, 0, 182 + index).CreateInput();
+            var reference = BackwardPass.Run(fresh, x, g, shape, mode);
+            var result = BackwardPass.Run(module, x, g, shape, mode);
+            Bits.AssertIdentical(reference.Y, result.Y, $"{context}: y");
+            Bits.AssertIdentical(reference.GradInput, result.GradInput, $"{context}: dx");
+            foreach (var (expected, actual) in reference.Gradients.Parameters.Zip(result.Gradients.Parameters))
+            {
+                Bits.AssertIdentical(expected.Values, actual.Values, $"{context}: {expected.Name}'s gradient");
+            }
+
+            Bits.AssertIdentical(fresh.Weights, module.Weights, $"{context}: running statistics");
+        }
     }
 
     /// <summary>(H + 6)·(W + 3) + 134 values rounded up to 16.</summary>
