@@ -30,18 +30,13 @@ internal static class GamStages<T, TV, TLanes>
     /// <summary>Gets the first position of a tile.</summary>
     public static int TileStart(in PaddedGeometry geometry, int tile) => geometry.DataStart + (tile * TilePositions);
 
-    /// <summary>Copies one sample [C, H, W] into the data positions of <paramref name="padded"/> (C planes); the padding is left as it is (zero).</summary>
+    /// <summary>Copies one sample [C, H, W] into the data positions of <paramref name="padded"/> (C planes), and zeros into the padding columns between its rows.</summary>
     public static void Pad(in PaddedGeometry geometry, ReadOnlySpan<T> sample, Span<T> padded, int channels)
     {
         var plane = geometry.Height * geometry.Width;
         for (var c = 0; c < channels; c++)
         {
-            var source = sample.Slice(c * plane, plane);
-            var target = padded.Slice(c * geometry.PlaneStride, geometry.PlaneStride);
-            for (var h = 0; h < geometry.Height; h++)
-            {
-                source.Slice(h * geometry.Width, geometry.Width).CopyTo(target.Slice(geometry.PositionOf(h, 0), geometry.Width));
-            }
+            geometry.PadRows(sample.Slice(c * plane, plane), 0, geometry.Height, padded.Slice((c * geometry.PlaneStride) + geometry.DataStart, geometry.PositionCount));
         }
     }
 

@@ -19,74 +19,75 @@ internal static class GradientStages<T, TV, TLanes>
     where TV : struct
     where TLanes : ILanes<T, TV>
 {
-    /// <summary>The values one element-wise step handles at a time (three such rows fit a worker's tile scratch).</summary>
-    public const int Segment = 256;
-
     /// <summary>
     /// The gradient at the output gate for map channel <paramref name="o"/> of one sample: with s = sigmoid(z2·scale + shift)
     /// recomputed from the kept map, ∂x1[c] = ∂y[c]·s for each channel c that s multiplies (written to
     /// <paramref name="gradientInputs"/>, the first share of x1's gradient), and ∂v2 = (Σ_c ∂y[c]·x1[c])·s·(1 − s), the gradient
     /// before the sigmoid (written to <paramref name="gradientMap"/>, one padded plane).
     /// </summary>
+    /// <remarks>
+    /// A chunk of whole rows at a time (<see cref="PaddedGeometry.ChunkRows"/>), the kept map's and ∂y's rows laid out as in
+    /// the padded planes (zeros in the padding columns, so that both results are zero there); three chunks of
+    /// <paramref name="scratch"/>.
+    /// </remarks>
     public static void OutputGate(
         GamPlan<T> plan, int o, ReadOnlySpan<T> keptMap, T scale, T shift, ReadOnlySpan<T> gradOutput, ReadOnlySpan<T> x1, Span<T> gradientInputs, Span<T> gradientMap, Span<T> scratch)
     {
         var geometry = plan.Geometry;
-        var width = geometry.Width;
         var stride = geometry.PlaneStride;
         var plane = plan.PlaneSize;
-        var s = scratch[..Segment];
-        var sum = scratch.Slice(Segment, Segment);
-        for (var h = 0; h < geometry.Height; h++)
+        var (chunkRows, capacity) = (geometry.ChunkRows, geometry.ChunkLength);
+        var (first, count) = plan.OutChannels == 1 ? (0, plan.Channels) : (plan.ShuffledChannel(o), 1);
+        for (var h = 0; h < geometry.Height; h += chunkRows)
         {
-            for (var w0 = 0; w0 < width; w0 += Segment)
+            var rows = Math.Min(chunkRows, geometry.Height - h);
+            var length = rows * geometry.RowStride;
+            var position = geometry.PositionOf(h, 0);
+            var gate = scratch[..length];
+            var gradient = scratch.Slice(capacity, length);
+            var staged = scratch.Slice(2 * capacity, length);
+            geometry.PadRows(keptMap, h, rows, gate);
+            TensorPrimitives.Multiply(gate, scale, gate);
+            TensorPrimitives.Add(gate, shift, gate);
+            TensorPrimitives.Sigmoid(gate, gate);
+            gradient.Clear();
+            for (var c = first; c < first + count; c++)
             {
-                var length = Math.Min(Segment, width - w0);
-                var gate = s[..length];
-                var gradient = sum[..length];
-                TensorPrimitives.Multiply(keptMap.Slice((h * width) + w0, length), scale, gate);
-                TensorPrimitives.Add(gate, shift, gate);
-                TensorPrimitives.Sigmoid(gate, gate);
-                gradient.Clear();
-                var position = geometry.PositionOf(h, w0);
-                var (first, count) = plan.OutChannels == 1 ? (0, plan.Channels) : (plan.ShuffledChannel(o), 1);
-                for (var c = first; c < first + count; c++)
-                {
-                    var dy = gradOutput.Slice((c * plane) + (h * width) + w0, length);
-                    TensorPrimitives.MultiplyAdd(dy, x1.Slice((c * stride) + position, length), gradient, gradient);
-                    TensorPrimitives.Multiply(dy, gate, gradientInputs.Slice((c * stride) + position, length));
-                }
-
-                var target = gradientMap.Slice(position, length);
-                for (var i = 0; i < length; i++)
-                {
-                    target[i] = gradient[i] * gate[i] * (T.One - gate[i]);
-                }
+                geometry.PadRows(gradOutput.Slice(c * plane, plane), h, rows, staged);
+                TensorPrimitives.MultiplyAdd(staged, x1.Slice((c * stride) + position, length), gradient, gradient);
+                TensorPrimitives.Multiply(staged, gate, gradientInputs.Slice((c * stride) + position, length));
             }
+
+            var target = gradientMap.Slice(position, length);
+            TensorPrimitives.Subtract(T.One, gate, staged);
+            TensorPrimitives.Multiply(gradient, gate, target);
+            TensorPrimitives.Multiply(target, staged, target);
         }
     }
 
     /// <summary>
     /// BatchNorm's backward map on one plane, in place at its data positions: ∂z = a·∂v + b·(z − mean) + c with the channel's
-    /// coefficients (b = c = 0 in eval mode, where BatchNorm is a fixed affine map).
+    /// coefficients (b = c = 0 in eval mode, where BatchNorm is a fixed affine map), a chunk of whole rows at a time; the
+    /// padding stays zero (<paramref name="mask"/>, one plane long).
     /// </summary>
-    public static void NormBackward(in PaddedGeometry geometry, Span<T> gradient, ReadOnlySpan<T> keptMap, T mean, T a, T b, T c, bool batchStatistics, Span<T> scratch)
+    public static void NormBackward(in PaddedGeometry geometry, T[] mask, Span<T> gradient, ReadOnlySpan<T> keptMap, T mean, T a, T b, T c, bool batchStatistics, Span<T> scratch)
     {
-        var width = geometry.Width;
-        for (var h = 0; h < geometry.Height; h++)
+        var chunkRows = geometry.ChunkRows;
+        for (var h = 0; h < geometry.Height; h += chunkRows)
         {
-            for (var w0 = 0; w0 < width; w0 += Segment)
+            var rows = Math.Min(chunkRows, geometry.Height - h);
+            var length = rows * geometry.RowStride;
+            var position = geometry.PositionOf(h, 0);
+            var g = gradient.Slice(position, length);
+            TensorPrimitives.Multiply(g, a, g);
+            if (batchStatistics)
             {
-                var length = Math.Min(Segment, width - w0);
-                var g = gradient.Slice(geometry.PositionOf(h, w0), length);
-                TensorPrimitives.Multiply(g, a, g);
-                if (batchStatistics)
-                {
-                    var d = scratch[..length];
-                    TensorPrimitives.Subtract(keptMap.Slice((h * width) + w0, length), mean, d);
-                    TensorPrimitives.MultiplyAdd(d, b, g, g);
-                    TensorPrimitives.Add(g, c, g);
-                }
+                var d = scratch[..length];
+                geometry.PadRows(keptMap, h, rows, d);
+                TensorPrimitives.Subtract(d, mean, d);
+                TensorPrimitives.MultiplyAdd(d, b, g, g);
+                TensorPrimitives.Add(g, c, g);
+                TensorPrimitives.BitwiseAnd(g, mask.AsSpan(position, length), g);
             }
         }
     }

@@ -21,6 +21,9 @@ internal readonly struct PaddedGeometry
     /// <summary>The zero padding of the 7×7 convolutions on each side.</summary>
     public const int Pad = 3;
 
+    /// <summary>The positions an element-wise step aims to take at a time (see <see cref="ChunkRows"/>).</summary>
+    public const int ChunkPositions = 256;
+
     /// <summary>The most positions one micro-kernel tile covers at any width, plus room for its last taps.</summary>
     private const int Slack = 128;
 
@@ -105,6 +108,32 @@ internal readonly struct PaddedGeometry
         foreach (var run in DataRuns(start, values.Length))
         {
             values.Slice(run.Position - start, run.Length).CopyTo(plane.Slice(run.Pixel, run.Length));
+        }
+    }
+
+    /// <summary>
+    /// Gets how many whole image rows an element-wise step over a plane takes at a time: as many as
+    /// <see cref="ChunkPositions"/> positions hold (at least one), so that each call runs over several short rows instead of
+    /// one (on 7×7 maps a row at a time made every step a call on seven values), and a sum over one chunk stays as short as
+    /// a row of a large map.
+    /// </summary>
+    public int ChunkRows => Math.Max(1, ChunkPositions / RowStride);
+
+    /// <summary>Gets the positions of a chunk of <see cref="ChunkRows"/> rows (the longest chunk; more than <see cref="ChunkPositions"/> only where one row is).</summary>
+    public int ChunkLength => ChunkRows * RowStride;
+
+    /// <summary>
+    /// Copies rows [<paramref name="firstRow"/>, firstRow + <paramref name="rows"/>) of an unpadded [H, W] plane into
+    /// <paramref name="chunk"/> as they lie in a padded plane from <see cref="PositionOf"/>(firstRow, 0): W values and three
+    /// zeros per row.
+    /// </summary>
+    public void PadRows<T>(ReadOnlySpan<T> plane, int firstRow, int rows, Span<T> chunk)
+    {
+        for (var r = 0; r < rows; r++)
+        {
+            var row = chunk.Slice(r * RowStride, RowStride);
+            plane.Slice((firstRow + r) * Width, Width).CopyTo(row);
+            row[Width..].Clear();
         }
     }
 

@@ -421,16 +421,16 @@ internal static class BackwardRunner
         }
 
         /// <summary>
-        /// Σ∂v and Σ∂v·(z − mean) of one channel over the batch, in one fixed order (rows summed as vectors, rows added in
-        /// double). Layer 1 first applies the ReLU: ∂v = ∂h1 where h1 &gt; 0, in place.
+        /// Σ∂v and Σ∂v·(z − mean) of one channel over the batch, in one fixed order (chunks of whole rows summed as vectors, the
+        /// chunks' sums added in double). Layer 1 first applies the ReLU: ∂v = ∂h1 where h1 &gt; 0, in place.
         /// </summary>
         private readonly void NormSums(int worker, int layer, int channel, T[] planes, int channels)
         {
             var plan = _plan;
             var geometry = plan.Geometry;
             var stride = geometry.PlaneStride;
-            var width = geometry.Width;
-            var scratch = _workspace.WorkerTiles[worker].AsSpan(0, GradientStages<T, TV, TLanes>.Segment);
+            var chunkRows = geometry.ChunkRows;
+            var scratch = _workspace.WorkerTiles[worker].AsSpan();
             var mean = PackedFilter<T>.FromDouble(_activations.Statistics(layer).Mean[channel]);
             double sum = 0, products = 0;
             for (var n = 0; n < plan.Batch; n++)
@@ -438,30 +438,30 @@ internal static class BackwardRunner
                 var plane = Planes(planes, n, channels).Slice(channel * stride, stride);
                 var activation = layer == 1 ? Planes(_workspace.Hidden, n, plan.Hidden).Slice(channel * stride, stride) : default;
                 var kept = _kept.Plane(layer, n, channel);
-                for (var h = 0; h < geometry.Height; h++)
+                for (var h = 0; h < geometry.Height; h += chunkRows)
                 {
-                    for (var w0 = 0; w0 < width; w0 += scratch.Length)
+                    // Whole rows with their padding columns, where the gradient is zero (and h1 too: the ReLU keeps it so).
+                    var rows = Math.Min(chunkRows, geometry.Height - h);
+                    var length = rows * geometry.RowStride;
+                    var position = geometry.PositionOf(h, 0);
+                    var gradient = plane.Slice(position, length);
+                    if (layer == 1)
                     {
-                        var length = Math.Min(scratch.Length, width - w0);
-                        var position = geometry.PositionOf(h, w0);
-                        var gradient = plane.Slice(position, length);
-                        if (layer == 1)
+                        var h1 = activation.Slice(position, length);
+                        for (var i = 0; i < length; i++)
                         {
-                            var h1 = activation.Slice(position, length);
-                            for (var i = 0; i < length; i++)
+                            if (!(h1[i] > T.Zero))
                             {
-                                if (!(h1[i] > T.Zero))
-                                {
-                                    gradient[i] = T.Zero;
-                                }
+                                gradient[i] = T.Zero;
                             }
                         }
-
-                        var d = scratch[..length];
-                        System.Numerics.Tensors.TensorPrimitives.Subtract(kept.Slice((h * width) + w0, length), mean, d);
-                        sum += RowReductions<T>.Sum(gradient);
-                        products += RowReductions<T>.Dot(gradient, d);
                     }
+
+                    var d = scratch[..length];
+                    geometry.PadRows(kept, h, rows, d);
+                    System.Numerics.Tensors.TensorPrimitives.Subtract(d, mean, d);
+                    sum += RowReductions<T>.Sum(gradient);
+                    products += RowReductions<T>.Dot(gradient, d);
                 }
             }
 
@@ -476,6 +476,7 @@ internal static class BackwardRunner
             var coefficients = _workspace.Coefficients;
             GradientStages<T, TV, TLanes>.NormBackward(
                 plan.Geometry,
+                plan.Mask,
                 Planes(planes, n, channels).Slice(channel * stride, stride),
                 _kept.Plane(layer, n, channel),
                 PackedFilter<T>.FromDouble(_activations.Statistics(layer).Mean[channel]),

@@ -82,7 +82,7 @@ internal sealed class GamWorkspace<T>
         Maps = Fit(Maps, maps, clear);
         _geometry = (plan.Height, plan.Width);
         var hiddenTile = ((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows * tilePositions;
-        var tile = Math.Max(plan.BlockRows * tilePositions, ChunkLength);
+        var tile = TileLength(plan, tilePositions);
         var panel = plan.Packed ? PackedPanelLength(plan) : 0;
         if (WorkerHidden.Length < workers || (WorkerHidden.Length > 0 && (WorkerHidden[0].Length < hiddenTile || WorkerTiles[0].Length < tile || WorkerPanels[0].Length < panel)))
         {
@@ -125,9 +125,16 @@ internal sealed class GamWorkspace<T>
     {
         long plane = plan.Geometry.PlaneStride;
         long samples = plan.Phased || plan.Packed ? plan.SliceSamples : workers;
-        var perWorker = (plan.Packed ? PackedPanelLength(plan) : 0) + (((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows * tilePositions) + Math.Max(plan.BlockRows * tilePositions, ChunkLength);
+        var perWorker = (plan.Packed ? PackedPanelLength(plan) : 0) + (((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows * tilePositions) + TileLength(plan, tilePositions);
         return (samples * plan.Channels * plane, samples * plan.Hidden * plane, samples * plan.OutChannels * plane, perWorker);
     }
+
+    /// <summary>
+    /// A worker's tile scratch: a convolution tile's partial sums, train mode's chunk of the final gate, or three chunks of
+    /// rows of an element-wise backward step (<see cref="Compute.GradientStages{T, TV, TLanes}.OutputGate"/>).
+    /// </summary>
+    private static int TileLength(GamPlan<T> plan, int tilePositions) =>
+        Math.Max(plan.BlockRows * tilePositions, Math.Max(ChunkLength, 3 * plan.Geometry.ChunkLength));
 
     /// <summary>
     /// The spectral buffers: both convolutions' input spectra share one buffer and their output spectra another; a worker
