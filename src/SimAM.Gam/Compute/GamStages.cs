@@ -102,7 +102,7 @@ internal static class GamStages<T, TV, TLanes>
             TensorPrimitives.Add(gate, linear2.Shift[linear2.FirstChannel(0, block) + r], gate);
             if (plan.ChannelGate == GamChannelGate.Sigmoid)
             {
-                TensorPrimitives.Sigmoid(gate, gate);
+                Logistic<T>.InPlace(gate);
             }
         }
     }
@@ -189,7 +189,7 @@ internal static class GamStages<T, TV, TLanes>
             var o = filter.FirstChannel(group, block) + r;
             var s = tile.Slice(r * nr, nr);
             TensorPrimitives.Add(s, filter.Shift[o], s);
-            TensorPrimitives.Sigmoid(s, s);
+            Logistic<T>.InPlace(s);
             ApplyGate(plan, o, s, tileStart, x1, output);
         }
     }

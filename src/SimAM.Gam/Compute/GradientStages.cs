@@ -49,7 +49,7 @@ internal static class GradientStages<T, TV, TLanes>
             geometry.PadRows(keptMap, h, rows, gate);
             TensorPrimitives.Multiply(gate, scale, gate);
             TensorPrimitives.Add(gate, shift, gate);
-            TensorPrimitives.Sigmoid(gate, gate);
+            Logistic<T>.InPlace(gate);
             gradient.Clear();
             for (var c = first; c < first + count; c++)
             {

@@ -277,7 +277,7 @@ internal readonly unsafe struct PackedFinishEpilogue<T>(GamPlan<T> plan, T[] x1,
             // in the batch.
             var row = tile.Slice(r * nr, nr);
             TensorPrimitives.Add(row, filter.Shift[o], row);
-            TensorPrimitives.Sigmoid(row, row);
+            Logistic<T>.InPlace(row);
             var s = row[..count];
             if (plan.OutChannels == 1)
             {

@@ -481,7 +481,7 @@ internal static class ForwardRunner
                 var s = scratch[..length];
                 System.Numerics.Tensors.TensorPrimitives.Multiply(map.Slice(start, length), scale, s);
                 System.Numerics.Tensors.TensorPrimitives.Add(s, shift, s);
-                System.Numerics.Tensors.TensorPrimitives.Sigmoid(s, s);
+                Logistic<T>.InPlace(s);
                 GamStages<T, TV, TLanes>.ApplyGate(plan, o, s, start, Inputs(n), SampleOutput(n));
             }
         }

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using SimAM.Gam.Compute.Spectral;
 using SimAM.Gam.Tests.Backward;
 using SimAM.Gam.Tests.Infrastructure;
 using Xunit;
@@ -214,21 +215,21 @@ public class GamSpectralTests
             kernels[k] = (random.NextDouble() * 2) - 1;
         }
 
-        var geometry = new Compute.Spectral.SpectralGeometry(h, w);
-        var forward = new Compute.Spectral.SpectralFilter<T>(geometry, hidden, channels);
+        var geometry = new SpectralGeometry(h, w);
+        var forward = new SpectralFilter<T>(geometry, hidden, channels);
         forward.Transform(kernels, new double[hidden], workers: 2);
         var (outPadded, row) = (forward.OutPadded, 2 * forward.OutPadded);
         foreach (var tile in new[] { 32, 16, 8, 4, 1 })
         {
             foreach (var vectorized in new[] { true, false })
             {
-                var block = new T[Compute.Spectral.TransposedFilter<T>.BlockLength(tile, hidden)];
+                var block = new T[TransposedFilter<T>.BlockLength(tile, hidden)];
                 foreach (var bin in new[] { 0, geometry.Bins / 2, geometry.Bins - 1 })
                 {
-                    for (var first = 0; first < Compute.Spectral.SpectralGeometry.PaddedChannels(channels); first += tile)
+                    for (var first = 0; first < SpectralGeometry.PaddedChannels(channels); first += tile)
                     {
                         Array.Fill(block, Value<T>(double.NaN));
-                        Compute.Spectral.TransposedFilter<T>.Transpose(forward, bin, first, tile, block, vectorized);
+                        TransposedFilter<T>.Transpose(forward, bin, first, tile, block, vectorized);
                         for (var o = 0; o < hidden; o++)
                         {
                             for (var i = 0; i < tile; i++)
