@@ -424,7 +424,7 @@ internal sealed class GamPlan<T>
     /// gradients) for every layer, and the input gradients' synthesis — 2C + 3m + out planes per sample against the
     /// forward's C + 2m + out; the data gradients transpose the forward filters' values, a few shuffles each. The direct
     /// backward's kernels run at about 0.85 of the forward's rate (weight gradients 17.3 and data gradients 15.9 ms against
-    /// a 13.9 ms forward convolution pass on [8,64,56,56]), so its two passes count <c>directBackward</c> forward passes.
+    /// a 13.9 ms forward convolution pass on [8,64,56,56]), so its two passes count <c>directBackward</c> tenths of a forward pass (2.4 passes).
     /// Measured training steps (forward, backward, SGD; two threads, interleaved, direct → spectral): [8,256,28,28]
     /// 218 → 124 ms, [32,512,7,7] 273 → 134 ms, [16,256,14,14] 128 → 62 ms and [4,256,10,10] 40 → 30 ms with data-gradient
     /// filters of their own, since then [8,64,56,56] 69.5 → 62 ms; [1,256,28,28] 45 against 62 ms, where the model keeps the

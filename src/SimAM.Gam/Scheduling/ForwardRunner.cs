@@ -420,10 +420,10 @@ internal static class ForwardRunner
 
         /// <summary>
         /// A channel's batch mean and biased variance over (N, H, W) in one fixed order, whichever worker runs it: chunks of
-        /// whole rows with their padding columns (zeros) are summed as vectors (at most a few hundred values, error of a few
-        /// ulps; on 7×7 maps a row at a time made every sum a call on seven values) and the chunks' sums in double; the
-        /// variance is the corrected two-pass form Σd² − (Σd)²/n with d = x − mean at the data positions (masked), which
-        /// stays exact to rounding when the mean is far larger than the spread.
+        /// whole rows, the padding columns masked to zero, are summed as vectors (at most a few hundred values, error of a
+        /// few ulps; on 7×7 maps a row at a time made every sum a call on seven values) and the chunks' sums in double; the
+        /// variance is the corrected two-pass form Σd² − (Σd)²/n with d = x − mean at the data positions, which stays exact
+        /// to rounding when the mean is far larger than the spread.
         /// </summary>
         private readonly void ChannelMoments(int worker, int channel, int channels, T[] planes)
         {
@@ -438,7 +438,13 @@ internal static class ForwardRunner
                 var plane = planes.AsSpan((int)((((long)n * channels) + channel) * stride), stride);
                 for (var h = 0; h < geometry.Height; h += chunkRows)
                 {
-                    sum += RowReductions<T>.Sum(plane.Slice(geometry.PositionOf(h, 0), Math.Min(chunkRows, geometry.Height - h) * geometry.RowStride));
+                    // Masked: a spectral or packed convolution writes only the data positions, and an eval pass on the
+                    // direct path may have left the second convolution's partial sums in the padding columns.
+                    var length = Math.Min(chunkRows, geometry.Height - h) * geometry.RowStride;
+                    var position = geometry.PositionOf(h, 0);
+                    var values = scratch[..length];
+                    System.Numerics.Tensors.TensorPrimitives.BitwiseAnd(plane.Slice(position, length), plan.Mask.AsSpan(position, length), values);
+                    sum += RowReductions<T>.Sum(values);
                 }
             }
 

@@ -71,9 +71,12 @@ internal sealed class GamWorkspace<T>
             return;
         }
 
-        // The padded planes' padding is zero, and every pass leaves it so; only a map of another size puts data where padding
-        // was. Clearing them whenever the plan changed cost a training loop that alternates passes (eval, train, train
-        // keeping activations: three plans) tens of megabytes of stores per call.
+        // The padding of the planes a convolution reads (x1, h1, a backward pass's gradients) is zero, and every pass leaves
+        // it so; only a map of another size puts data where padding was. The second convolution's output planes may hold an
+        // eval pass's partial sums in their padding (the direct path's epilogue writes the output, not them), so every step
+        // that reads them over whole rows masks the padding (train mode's moments) or writes it first (the backward
+        // pass). Clearing the planes whenever the plan changed cost a training loop that alternates passes (eval, train,
+        // train keeping activations: three plans) tens of megabytes of stores per call.
         _prepared = false;
         var clear = _geometry != (plan.Height, plan.Width);
         var (inputs, hidden, maps, _) = Sizes(plan, workers, tilePositions);

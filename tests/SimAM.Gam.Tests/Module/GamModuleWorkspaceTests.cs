@@ -161,6 +161,33 @@ public class GamModuleWorkspaceTests
         }
     }
 
+    /// <summary>
+    /// An eval pass on the direct path whose second convolution reduces its input channels in chunks (16 hidden channels
+    /// of 56×56 planes) leaves partial sums in the padding of its output planes; a training step that follows on the same
+    /// workspace (the cost model runs it spectrally) must give the bits of a module that ran no eval pass.
+    /// </summary>
+    [Fact]
+    public void A_training_step_after_an_eval_pass_gives_the_bits_of_a_fresh_module()
+    {
+        var sample = new RandomModule(8, 64, 56, 56, 16, 64, 1, GamChannelGate.Identity, 0, 83);
+        var options = sample.Options(SimAmKernel.Auto, ConvolutionPath.CostModel, threads: 2);
+        var module = new GamModule(sample.CreateWeights(), options);
+        var fresh = new GamModule(module.Weights.Clone(), options);
+        var x = sample.CreateInput();
+        var g = new RandomModule(8, 64, 56, 56, 16, 64, 1, GamChannelGate.Identity, 0, 84).CreateInput();
+        // A first step sizes the workspace for the whole batch; the eval pass then runs in two samples' planes of it.
+        BackwardPass.Run(fresh, x, g, sample.Shape, GamMode.Train);
+        BackwardPass.Run(module, x, g, sample.Shape, GamMode.Train);
+        int[] pair = [2, 64, 56, 56];
+        var other = new RandomModule(2, 64, 56, 56, 16, 64, 1, GamChannelGate.Identity, 0, 85).CreateInput();
+        module.Forward(other, new float[other.Length], pair, GamMode.Eval);
+        var expected = BackwardPass.Run(fresh, x, g, sample.Shape, GamMode.Train);
+        var actual = BackwardPass.Run(module, x, g, sample.Shape, GamMode.Train);
+        Bits.AssertIdentical(expected.Y, actual.Y, "y");
+        Bits.AssertIdentical(expected.GradInput, actual.GradInput, "dx");
+        Bits.AssertIdentical(fresh.Weights, module.Weights, "running statistics");
+    }
+
     /// <summary>(H + 6)·(W + 3) + 134 values rounded up to 16.</summary>
     private static long PlaneValues(int h, int w) => (((h + 6) * (w + 3)) + 134 + 15) / 16 * 16;
 }
