@@ -31,9 +31,9 @@ internal static class GradientKernel
 
     /// <summary>
     /// The vectors each accumulator sums in the element type before its sums go to double (at the end of the sample, or
-    /// the group of samples, that reaches it): one plane of a large map, or several samples' planes of a small one, whose per-plane horizontal sums
-    /// would otherwise cost as much as the plane's FMAs. Where the sums go to double depends on the shape only, never on
-    /// the threads.
+    /// the group of samples, that reaches it): one plane of a large map, or several samples' planes of a small one, whose
+    /// per-plane horizontal sums would otherwise cost as much as the plane's FMAs. Where the sums go to double depends on
+    /// the shape only, never on the threads.
     /// </summary>
     public const int FlushVectors = 256;
 

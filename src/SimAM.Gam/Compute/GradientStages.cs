@@ -36,13 +36,11 @@ internal static class GradientStages<T, TV, TLanes>
         var geometry = plan.Geometry;
         var stride = geometry.PlaneStride;
         var plane = plan.PlaneSize;
-        var (chunkRows, capacity) = (geometry.ChunkRows, geometry.ChunkLength);
+        var capacity = geometry.ChunkLength;
         var (first, count) = plan.OutChannels == 1 ? (0, plan.Channels) : (plan.ShuffledChannel(o), 1);
-        for (var h = 0; h < geometry.Height; h += chunkRows)
+        for (var h = 0; h < geometry.Height; h += geometry.ChunkRows)
         {
-            var rows = Math.Min(chunkRows, geometry.Height - h);
-            var length = rows * geometry.RowStride;
-            var position = geometry.PositionOf(h, 0);
+            var (rows, position, length) = geometry.Chunk(h);
             var gate = scratch[..length];
             var gradient = scratch.Slice(capacity, length);
             var staged = scratch.Slice(2 * capacity, length);
@@ -72,12 +70,9 @@ internal static class GradientStages<T, TV, TLanes>
     /// </summary>
     public static void NormBackward(in PaddedGeometry geometry, T[] mask, Span<T> gradient, ReadOnlySpan<T> keptMap, T mean, T a, T b, T c, bool batchStatistics, Span<T> scratch)
     {
-        var chunkRows = geometry.ChunkRows;
-        for (var h = 0; h < geometry.Height; h += chunkRows)
+        for (var h = 0; h < geometry.Height; h += geometry.ChunkRows)
         {
-            var rows = Math.Min(chunkRows, geometry.Height - h);
-            var length = rows * geometry.RowStride;
-            var position = geometry.PositionOf(h, 0);
+            var (rows, position, length) = geometry.Chunk(h);
             var g = gradient.Slice(position, length);
             TensorPrimitives.Multiply(g, a, g);
             if (batchStatistics)

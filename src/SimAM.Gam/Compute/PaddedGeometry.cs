@@ -122,6 +122,13 @@ internal readonly struct PaddedGeometry
     /// <summary>Gets the positions of a chunk of <see cref="ChunkRows"/> rows (the longest chunk; more than <see cref="ChunkPositions"/> only where one row is).</summary>
     public int ChunkLength => ChunkRows * RowStride;
 
+    /// <summary>Gets the chunk that starts at image row <paramref name="firstRow"/>: its rows (fewer at the bottom), its first padded position and its positions.</summary>
+    public (int Rows, int Position, int Length) Chunk(int firstRow)
+    {
+        var rows = Math.Min(ChunkRows, Height - firstRow);
+        return (rows, PositionOf(firstRow, 0), rows * RowStride);
+    }
+
     /// <summary>
     /// Copies rows [<paramref name="firstRow"/>, firstRow + <paramref name="rows"/>) of an unpadded [H, W] plane into
     /// <paramref name="chunk"/> as they lie in a padded plane from <see cref="PositionOf"/>(firstRow, 0): W values and three

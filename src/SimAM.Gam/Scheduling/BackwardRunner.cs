@@ -429,7 +429,6 @@ internal static class BackwardRunner
             var plan = _plan;
             var geometry = plan.Geometry;
             var stride = geometry.PlaneStride;
-            var chunkRows = geometry.ChunkRows;
             var scratch = _workspace.WorkerTiles[worker].AsSpan();
             var mean = PackedFilter<T>.FromDouble(_activations.Statistics(layer).Mean[channel]);
             double sum = 0, products = 0;
@@ -438,12 +437,10 @@ internal static class BackwardRunner
                 var plane = Planes(planes, n, channels).Slice(channel * stride, stride);
                 var activation = layer == 1 ? Planes(_workspace.Hidden, n, plan.Hidden).Slice(channel * stride, stride) : default;
                 var kept = _kept.Plane(layer, n, channel);
-                for (var h = 0; h < geometry.Height; h += chunkRows)
+                for (var h = 0; h < geometry.Height; h += geometry.ChunkRows)
                 {
                     // Whole rows with their padding columns, where the gradient is zero (and h1 too: the ReLU keeps it so).
-                    var rows = Math.Min(chunkRows, geometry.Height - h);
-                    var length = rows * geometry.RowStride;
-                    var position = geometry.PositionOf(h, 0);
+                    var (rows, position, length) = geometry.Chunk(h);
                     var gradient = plane.Slice(position, length);
                     if (layer == 1)
                     {

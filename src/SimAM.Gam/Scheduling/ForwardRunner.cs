@@ -430,18 +430,16 @@ internal static class ForwardRunner
             var plan = _plan;
             var geometry = plan.Geometry;
             var stride = geometry.PlaneStride;
-            var chunkRows = geometry.ChunkRows;
             var scratch = _workspace.WorkerTiles[worker].AsSpan();
             var sum = 0.0;
             for (var n = 0; n < plan.Batch; n++)
             {
                 var plane = planes.AsSpan((int)((((long)n * channels) + channel) * stride), stride);
-                for (var h = 0; h < geometry.Height; h += chunkRows)
+                for (var h = 0; h < geometry.Height; h += geometry.ChunkRows)
                 {
                     // Masked: a spectral or packed convolution writes only the data positions, and an eval pass on the
                     // direct path may have left the second convolution's partial sums in the padding columns.
-                    var length = Math.Min(chunkRows, geometry.Height - h) * geometry.RowStride;
-                    var position = geometry.PositionOf(h, 0);
+                    var (_, position, length) = geometry.Chunk(h);
                     var values = scratch[..length];
                     System.Numerics.Tensors.TensorPrimitives.BitwiseAnd(plane.Slice(position, length), plan.Mask.AsSpan(position, length), values);
                     sum += RowReductions<T>.Sum(values);
@@ -454,10 +452,9 @@ internal static class ForwardRunner
             for (var n = 0; n < plan.Batch; n++)
             {
                 var plane = planes.AsSpan((int)((((long)n * channels) + channel) * stride), stride);
-                for (var h = 0; h < geometry.Height; h += chunkRows)
+                for (var h = 0; h < geometry.Height; h += geometry.ChunkRows)
                 {
-                    var length = Math.Min(chunkRows, geometry.Height - h) * geometry.RowStride;
-                    var position = geometry.PositionOf(h, 0);
+                    var (_, position, length) = geometry.Chunk(h);
                     var d = scratch[..length];
                     System.Numerics.Tensors.TensorPrimitives.Subtract(plane.Slice(position, length), mean, d);
                     System.Numerics.Tensors.TensorPrimitives.BitwiseAnd(d, plan.Mask.AsSpan(position, length), d);
