@@ -50,6 +50,12 @@ internal readonly struct ChannelLanes(int channels, int period, bool rowWise)
     /// </summary>
     public int PeriodRows => Period / Channels;
 
+    /// <summary>
+    /// The length of each run a kernel walks from lane 0 over a span of <paramref name="length"/> values: one row
+    /// (C values, with the period C) in row mode, the whole span in flat mode.
+    /// </summary>
+    public int RunLength(int length) => RowWise ? Channels : length;
+
     public static ChannelLanes Create(int channels, int width, int minimumPeriod)
     {
         long multiple = channels / GreatestCommonDivisor(channels, width) * (long)width;

@@ -88,17 +88,10 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         var constants = new EnergyVectors(energy);
         ref var input = ref MemoryMarshal.GetReference(x);
         ref var output = ref MemoryMarshal.GetReference(y);
-        if (lanes.RowWise)
+        var run = lanes.RunLength(x.Length);
+        for (var at = 0; at < x.Length; at += run)
         {
-            var channels = lanes.Channels;
-            for (var row = 0; row < x.Length; row += channels)
-            {
-                GateRun<TEnergy>(ref Unsafe.Add(ref input, row), ref Unsafe.Add(ref output, row), channels, channels, tables, constants, (nuint)prefetchAhead, streaming);
-            }
-        }
-        else
-        {
-            GateRun<TEnergy>(ref input, ref output, x.Length, lanes.Period, tables, constants, (nuint)prefetchAhead, streaming);
+            GateRun<TEnergy>(ref Unsafe.Add(ref input, at), ref Unsafe.Add(ref output, at), run, lanes.Period, tables, constants, (nuint)prefetchAhead, streaming);
         }
     }
 
@@ -118,17 +111,10 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         ref var gradient = ref MemoryMarshal.GetReference(g);
         ref var first = ref MemoryMarshal.GetReference(weighted);
         ref var second = ref MemoryMarshal.GetReference(weightedSquares);
-        if (lanes.RowWise)
+        var run = lanes.RunLength(x.Length);
+        for (var at = 0; at < x.Length; at += run)
         {
-            var channels = lanes.Channels;
-            for (var row = 0; row < x.Length; row += channels)
-            {
-                GradientSumsRun<TEnergy>(ref Unsafe.Add(ref input, row), ref Unsafe.Add(ref gradient, row), channels, channels, tables, constants, ref first, ref second);
-            }
-        }
-        else
-        {
-            GradientSumsRun<TEnergy>(ref input, ref gradient, x.Length, lanes.Period, tables, constants, ref first, ref second);
+            GradientSumsRun<TEnergy>(ref Unsafe.Add(ref input, at), ref Unsafe.Add(ref gradient, at), run, lanes.Period, tables, constants, ref first, ref second);
         }
     }
 
@@ -148,17 +134,10 @@ internal readonly struct ChannelVectorKernel<TF, TD, TOps, TNarrower> : IChannel
         ref var input = ref MemoryMarshal.GetReference(x);
         ref var gradOutput = ref MemoryMarshal.GetReference(g);
         ref var output = ref MemoryMarshal.GetReference(dx);
-        if (lanes.RowWise)
+        var run = lanes.RunLength(x.Length);
+        for (var at = 0; at < x.Length; at += run)
         {
-            var channels = lanes.Channels;
-            for (var row = 0; row < x.Length; row += channels)
-            {
-                GradientRun<TEnergy>(ref Unsafe.Add(ref input, row), ref Unsafe.Add(ref gradOutput, row), ref Unsafe.Add(ref output, row), channels, channels, tables, slopes, constants, streaming);
-            }
-        }
-        else
-        {
-            GradientRun<TEnergy>(ref input, ref gradOutput, ref output, x.Length, lanes.Period, tables, slopes, constants, streaming);
+            GradientRun<TEnergy>(ref Unsafe.Add(ref input, at), ref Unsafe.Add(ref gradOutput, at), ref Unsafe.Add(ref output, at), run, lanes.Period, tables, slopes, constants, streaming);
         }
     }
 
