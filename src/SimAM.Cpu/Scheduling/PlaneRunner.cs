@@ -157,6 +157,13 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
         public ReadOnlySpan<T> Plane(T* tensor, int plane) => PlaneWork<T, TKernel>.Plane(tensor, Plan.Chunks, plane);
 
         public Span<T> DestinationPlane(int plane) => PlaneWork<T, TKernel>.Plane(Y, Plan.Chunks, plane);
+
+        /// <summary>The plane and the chunk within it of chunk <paramref name="index"/>, chunks counted plane after plane.</summary>
+        public (int Plane, int Chunk) Locate(int index) => (index / Plan.Chunks.ChunksPerPlane, index % Plan.Chunks.ChunksPerPlane);
+
+        public ReadOnlySpan<T> Chunk(T* tensor, int plane, int chunk) => PlaneWork<T, TKernel>.Chunk(tensor, Plan.Chunks, plane, chunk);
+
+        public Span<T> DestinationChunk(int plane, int chunk) => PlaneWork<T, TKernel>.MutableChunk(Y, Plan.Chunks, plane, chunk);
     }
 
     /// <summary>
@@ -288,7 +295,7 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
             // A plane of one chunk (under 5120 values) keeps s and a' from its reduction pass on the stack,
             // so the elementwise pass does not evaluate the exponential again; larger planes recompute them.
             var layout = call.Plan.Chunks;
-            var keep = layout.ChunksPerPlane == 1;
+            var keep = layout.ChunksPerPlane == 1 && TKernel.KeepsValues;
             var kept = keep ? stackalloc T[2 * layout.PlaneSize] : default;
             var keptSigmoid = kept[..(kept.Length / 2)];
             var keptWeight = kept[(kept.Length / 2)..];
@@ -317,7 +324,8 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
                 else
                 {
                     var sums = PlaneWork<T, TKernel>.Sums<TVariant>(call.X, call.G, layout, plane, gate, call.Energy);
-                    TKernel.Backward<TVariant>(values, gradients, destination, gate, call.Energy, new BackwardCoefficients(sums, layout.PlaneSize), 0, call.Streaming);
+                    var ahead = layout.ChunksPerPlane == 1 && plane + 1 < end ? layout.PlaneSize : 0;
+                    TKernel.Backward<TVariant>(values, gradients, destination, gate, call.Energy, new BackwardCoefficients(sums, layout.PlaneSize), ahead, call.Streaming);
                 }
             }
         }
@@ -328,11 +336,11 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
     {
         public void Invoke(int i)
         {
-            var layout = call.Plan.Chunks;
             var (start, end) = call.Plan.Range(i, call.ChunkCount);
             for (var index = start; index < end; index++)
             {
-                moments[index] = TKernel.Moments(PlaneWork<T, TKernel>.Chunk(call.X, layout, index / layout.ChunksPerPlane, index % layout.ChunksPerPlane));
+                var (plane, chunk) = call.Locate(index);
+                moments[index] = TKernel.Moments(call.Chunk(call.X, plane, chunk));
             }
         }
     }
@@ -342,18 +350,17 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
     {
         public void Invoke(int i)
         {
-            var layout = call.Plan.Chunks;
             var (start, end) = call.Plan.Range(i, call.ChunkCount);
             for (var index = start; index < end; index++)
             {
-                var (plane, chunk) = (index / layout.ChunksPerPlane, index % layout.ChunksPerPlane);
-                var destination = PlaneWork<T, TKernel>.MutableChunk(call.Y, layout, plane, chunk);
+                var (plane, chunk) = call.Locate(index);
                 var stats = statistics[plane];
+                var destination = call.DestinationChunk(plane, chunk);
                 if (stats.IsFinite)
                 {
                     // The next chunk starts where this one ends.
                     var ahead = index + 1 < end ? destination.Length : 0;
-                    TKernel.Forward<TVariant>(PlaneWork<T, TKernel>.Chunk(call.X, layout, plane, chunk), destination, new GateCoefficients(stats, call.Lambda), call.Energy, ahead, call.Streaming);
+                    TKernel.Forward<TVariant>(call.Chunk(call.X, plane, chunk), destination, new GateCoefficients(stats, call.Lambda), call.Energy, ahead, call.Streaming);
                 }
                 else
                 {
@@ -368,17 +375,14 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
     {
         public void Invoke(int i)
         {
-            var layout = call.Plan.Chunks;
             var (start, end) = call.Plan.Range(i, call.ChunkCount);
             for (var index = start; index < end; index++)
             {
-                var (plane, chunk) = (index / layout.ChunksPerPlane, index % layout.ChunksPerPlane);
-                var stats = statistics[plane];
-
                 // A non-finite plane is filled with NaN in the next phase; its sums are never used.
+                var (plane, chunk) = call.Locate(index);
+                var stats = statistics[plane];
                 sums[index] = stats.IsFinite
-                    ? TKernel.BackwardSums<TVariant>(
-                        PlaneWork<T, TKernel>.Chunk(call.X, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(call.G, layout, plane, chunk), new GateCoefficients(stats, call.Lambda), call.Energy)
+                    ? TKernel.BackwardSums<TVariant>(call.Chunk(call.X, plane, chunk), call.Chunk(call.G, plane, chunk), new GateCoefficients(stats, call.Lambda), call.Energy)
                     : default;
             }
         }
@@ -389,24 +393,22 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
     {
         public void Invoke(int i)
         {
-            var layout = call.Plan.Chunks;
             var (start, end) = call.Plan.Range(i, call.ChunkCount);
             for (var index = start; index < end; index++)
             {
-                var (plane, chunk) = (index / layout.ChunksPerPlane, index % layout.ChunksPerPlane);
+                var (plane, chunk) = call.Locate(index);
                 var stats = statistics[plane];
-                var destination = PlaneWork<T, TKernel>.MutableChunk(call.Y, layout, plane, chunk);
+                var destination = call.DestinationChunk(plane, chunk);
                 if (!stats.IsFinite)
                 {
                     PlaneWork<T, TKernel>.FillNaN(destination);
                     continue;
                 }
 
-                var coefficients = new BackwardCoefficients(planeSums[plane], layout.PlaneSize);
                 var ahead = index + 1 < end ? destination.Length : 0;
                 TKernel.Backward<TVariant>(
-                    PlaneWork<T, TKernel>.Chunk(call.X, layout, plane, chunk), PlaneWork<T, TKernel>.Chunk(call.G, layout, plane, chunk), destination,
-                    new GateCoefficients(stats, call.Lambda), call.Energy, coefficients, ahead, call.Streaming);
+                    call.Chunk(call.X, plane, chunk), call.Chunk(call.G, plane, chunk), destination,
+                    new GateCoefficients(stats, call.Lambda), call.Energy, new BackwardCoefficients(planeSums[plane], call.Plan.Chunks.PlaneSize), ahead, call.Streaming);
             }
         }
     }

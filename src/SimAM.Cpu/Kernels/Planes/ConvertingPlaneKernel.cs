@@ -85,15 +85,6 @@ internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<
     }
 
     /// <inheritdoc/>
-    /// <remarks>Keeps nothing: kept values would be rounded to <typeparamref name="T"/>.</remarks>
-    public static BackwardSums BackwardSums<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, in GateCoefficients gate, in EnergyConstants energy, Span<T> keptSigmoid, Span<T> keptWeight, int prefetchAhead)
-        where TEnergy : IEnergy => BackwardSums<TEnergy>(x, g, gate, energy);
-
-    /// <inheritdoc/>
-    public static void Backward<TEnergy>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, ReadOnlySpan<T> keptSigmoid, ReadOnlySpan<T> keptWeight, Span<T> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
-        where TEnergy : IEnergy => Backward<TEnergy>(x, g, dx, gate, energy, coefficients, prefetchAhead, streaming);
-
-    /// <inheritdoc/>
     public static bool FusesPlanes => true;
 
     /// <inheritdoc/>

@@ -97,15 +97,6 @@ internal readonly partial struct DoublePlaneKernel : IPlaneKernel<double>
     }
 
     /// <inheritdoc/>
-    /// <remarks>Keeps nothing: this kernel's elementwise pass recomputes s and a'.</remarks>
-    public static BackwardSums BackwardSums<TVariant>(ReadOnlySpan<double> x, ReadOnlySpan<double> g, in GateCoefficients gate, in EnergyConstants energy, Span<double> keptSigmoid, Span<double> keptWeight, int prefetchAhead)
-        where TVariant : IEnergy => BackwardSums<TVariant>(x, g, gate, energy);
-
-    /// <inheritdoc/>
-    public static void Backward<TVariant>(ReadOnlySpan<double> x, ReadOnlySpan<double> g, ReadOnlySpan<double> keptSigmoid, ReadOnlySpan<double> keptWeight, Span<double> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
-        where TVariant : IEnergy => Backward<TVariant>(x, g, dx, gate, energy, coefficients, prefetchAhead, streaming);
-
-    /// <inheritdoc/>
     public static void Backward<TVariant>(ReadOnlySpan<double> x, ReadOnlySpan<double> g, Span<double> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
         where TVariant : IEnergy
     {

@@ -27,17 +27,23 @@ internal interface IPlaneKernel<T>
         where TVariant : IEnergy;
 
     /// <summary>
-    /// As the other overload, and keeps s and the scaled slope a' of every value (same bits as recomputing them) for
-    /// the elementwise pass that takes them. A kernel may keep nothing; then that
-    /// pass recomputes them. <paramref name="prefetchAhead"/> is a hint, as in <see cref="Forward"/>: the
-    /// work after this plane reads x, g and dx that many elements further on.
+    /// Gets a value indicating whether the backward pass of a one-chunk plane keeps s and a' from its reduction pass
+    /// (the overloads that take kept values); otherwise (the default) its elementwise pass recomputes them.
     /// </summary>
-    static abstract BackwardSums BackwardSums<TVariant>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, in GateCoefficients gate, in EnergyConstants energy, Span<T> keptSigmoid, Span<T> keptWeight, int prefetchAhead)
-        where TVariant : IEnergy;
+    static virtual bool KeepsValues => false;
+
+    /// <summary>
+    /// As the other overload, and keeps s and the scaled slope a' of every value (same bits as recomputing them) for
+    /// the elementwise pass that takes them; only called where <see cref="KeepsValues"/> is set.
+    /// <paramref name="prefetchAhead"/> is a hint, as in <see cref="Forward"/>: the work after this plane reads x, g
+    /// and dx that many elements further on.
+    /// </summary>
+    static virtual BackwardSums BackwardSums<TVariant>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, in GateCoefficients gate, in EnergyConstants energy, Span<T> keptSigmoid, Span<T> keptWeight, int prefetchAhead)
+        where TVariant : IEnergy => throw new NotSupportedException("This kernel keeps no values.");
 
     /// <summary>dx elementwise from the values kept by the reduction pass; same bits as recomputing them.</summary>
-    static abstract void Backward<TVariant>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, ReadOnlySpan<T> keptSigmoid, ReadOnlySpan<T> keptWeight, Span<T> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
-        where TVariant : IEnergy;
+    static virtual void Backward<TVariant>(ReadOnlySpan<T> x, ReadOnlySpan<T> g, ReadOnlySpan<T> keptSigmoid, ReadOnlySpan<T> keptWeight, Span<T> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
+        where TVariant : IEnergy => throw new NotSupportedException("This kernel keeps no values.");
 
     /// <summary>
     /// dx elementwise: g·s + β²·(u·(a′ − D) − B) (β = 1 in the fast variant). <paramref name="dx"/> may be

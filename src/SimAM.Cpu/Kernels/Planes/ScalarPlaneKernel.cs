@@ -76,15 +76,6 @@ internal readonly partial struct ScalarPlaneKernel : IPlaneKernel<float>
     }
 
     /// <inheritdoc/>
-    /// <remarks>Keeps nothing: this kernel's elementwise pass recomputes s and a'.</remarks>
-    public static BackwardSums BackwardSums<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate, in EnergyConstants energy, Span<float> keptSigmoid, Span<float> keptWeight, int prefetchAhead)
-        where TVariant : IEnergy => BackwardSums<TVariant>(x, g, gate, energy);
-
-    /// <inheritdoc/>
-    public static void Backward<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, ReadOnlySpan<float> keptSigmoid, ReadOnlySpan<float> keptWeight, Span<float> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
-        where TVariant : IEnergy => Backward<TVariant>(x, g, dx, gate, energy, coefficients, prefetchAhead, streaming);
-
-    /// <inheritdoc/>
     public static void Backward<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, Span<float> dx, in GateCoefficients gate, in EnergyConstants energy, in BackwardCoefficients coefficients, int prefetchAhead, bool streaming)
         where TVariant : IEnergy
     {

@@ -70,22 +70,26 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
             : BackwardSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, false, ref Unsafe.NullRef<float>(), ref Unsafe.NullRef<float>(), 0);
 
     /// <inheritdoc/>
+    public static bool KeepsValues => true;
+
+    /// <inheritdoc/>
     /// <remarks>
-    /// The exact variant keeps s and a° (its weight before the slope P), which spares its elementwise pass the
-    /// exponential and three divisions per value; its small planes never take <see cref="SmallPlaneBackward"/> (they
-    /// run in double before they reach a float kernel).
+    /// Spans shorter than a vector go to <typeparamref name="TNarrower"/>'s overloads that keep nothing. The exact
+    /// variant keeps s and a° (its weight before the slope P), which spares its elementwise pass the exponential and
+    /// three divisions per value; its small planes never take <see cref="SmallPlaneBackward"/> (they run in double
+    /// before they reach a float kernel).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static BackwardSums BackwardSums<TVariant>(ReadOnlySpan<float> x, ReadOnlySpan<float> g, in GateCoefficients gate, in EnergyConstants energy, Span<float> keptSigmoid, Span<float> keptWeight, int prefetchAhead)
         where TVariant : IEnergy =>
         TVariant.IsExact
             ? x.Length < TOps.Count
-                ? TNarrower.BackwardSums<TVariant>(x, g, gate, energy, keptSigmoid, keptWeight, prefetchAhead)
+                ? TNarrower.BackwardSums<TVariant>(x, g, gate, energy)
                 : ExactSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, energy, true, ref MemoryMarshal.GetReference(keptSigmoid), ref MemoryMarshal.GetReference(keptWeight), (nuint)prefetchAhead)
             : x.Length < SmallPlaneBackward.Limit
             ? SmallPlaneBackward.BackwardSums(x, g, gate, keptSigmoid, keptWeight)
             : x.Length < TOps.Count
-            ? TNarrower.BackwardSums<TVariant>(x, g, gate, energy, keptSigmoid, keptWeight, prefetchAhead)
+            ? TNarrower.BackwardSums<TVariant>(x, g, gate, energy)
             : BackwardSums(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(g), x.Length, gate, true, ref MemoryMarshal.GetReference(keptSigmoid), ref MemoryMarshal.GetReference(keptWeight), (nuint)prefetchAhead);
 
     /// <inheritdoc/>
@@ -97,7 +101,7 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
         {
             if (x.Length < TOps.Count)
             {
-                TNarrower.Backward<TVariant>(x, g, keptSigmoid, keptWeight, dx, gate, energy, coefficients, prefetchAhead, streaming);
+                TNarrower.Backward<TVariant>(x, g, dx, gate, energy, coefficients, prefetchAhead, streaming);
             }
             else
             {
@@ -112,7 +116,7 @@ internal readonly partial struct VectorizedPlaneKernel<TF, TD, TOps, TNarrower> 
         }
         else if (x.Length < TOps.Count)
         {
-            TNarrower.Backward<TVariant>(x, g, keptSigmoid, keptWeight, dx, gate, energy, coefficients, prefetchAhead, streaming);
+            TNarrower.Backward<TVariant>(x, g, dx, gate, energy, coefficients, prefetchAhead, streaming);
         }
         else
         {
