@@ -73,7 +73,7 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
                     }
                     else
                     {
-                        Workers.Run(plan.Workers, new ChunkGate(call, stats), streaming);
+                        Workers.Run(plan.Workers, new ChunkPhase<ChunkGate>(call, new ChunkGate(stats)), streaming);
                     }
                 }
             }
@@ -96,7 +96,7 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
         {
             fixed (ChunkMoments* chunkMoments = moments)
             {
-                Workers.Run(call.Plan.Workers, new ChunkReduction(call, chunkMoments));
+                Workers.Run(call.Plan.Workers, new ChunkPhase<ChunkReduction>(call, new ChunkReduction(chunkMoments)));
             }
 
             for (var plane = 0; plane < call.PlaneCount; plane++)
@@ -122,14 +122,14 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
         {
             fixed (BackwardSums* sums = chunkSums)
             {
-                Workers.Run(call.Plan.Workers, new ChunkSums(call, statistics, sums));
+                Workers.Run(call.Plan.Workers, new ChunkPhase<ChunkSums>(call, new ChunkSums(statistics, sums)));
                 var planeSums = sums + chunkCount;
                 for (var plane = 0; plane < call.PlaneCount; plane++)
                 {
                     planeSums[plane] = PlaneWork<T, TKernel>.Fold(chunkSums.AsSpan(plane * chunksPerPlane, chunksPerPlane));
                 }
 
-                Workers.Run(call.Plan.Workers, new ChunkGradients(call, statistics, planeSums), call.Streaming);
+                Workers.Run(call.Plan.Workers, new ChunkPhase<ChunkGradients>(call, new ChunkGradients(statistics, planeSums)), call.Streaming);
             }
         }
         finally
@@ -331,8 +331,19 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
         }
     }
 
-    /// <summary>Split mode: each worker's share of all chunks' moments.</summary>
-    private readonly struct ChunkReduction(Call call, ChunkMoments* moments) : IAction
+    /// <summary>One split-mode phase's work on one chunk.</summary>
+    private interface IChunkStep
+    {
+        /// <summary>
+        /// Does the phase's work on chunk <paramref name="index"/>, which is <paramref name="chunk"/> of
+        /// <paramref name="plane"/>; <paramref name="more"/>: the same worker takes the next chunk after it.
+        /// </summary>
+        void Run(in Call call, int index, int plane, int chunk, bool more);
+    }
+
+    /// <summary>Split mode: each worker runs a phase's step over its share of all chunks, in index order.</summary>
+    private readonly struct ChunkPhase<TStep>(Call call, TStep step) : IAction
+        where TStep : struct, IChunkStep
     {
         public void Invoke(int i)
         {
@@ -340,76 +351,68 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
             for (var index = start; index < end; index++)
             {
                 var (plane, chunk) = call.Locate(index);
-                moments[index] = TKernel.Moments(call.Chunk(call.X, plane, chunk));
+                step.Run(call, index, plane, chunk, index + 1 < end);
             }
         }
     }
 
-    /// <summary>Split mode, forward: each worker gates its share of all chunks.</summary>
-    private readonly struct ChunkGate(Call call, PlaneStatistics* statistics) : IAction
+    /// <summary>Split mode: a chunk's moments.</summary>
+    private readonly struct ChunkReduction(ChunkMoments* moments) : IChunkStep
     {
-        public void Invoke(int i)
+        public void Run(in Call call, int index, int plane, int chunk, bool more) =>
+            moments[index] = TKernel.Moments(call.Chunk(call.X, plane, chunk));
+    }
+
+    /// <summary>Split mode, forward: a chunk's gate.</summary>
+    private readonly struct ChunkGate(PlaneStatistics* statistics) : IChunkStep
+    {
+        public void Run(in Call call, int index, int plane, int chunk, bool more)
         {
-            var (start, end) = call.Plan.Range(i, call.ChunkCount);
-            for (var index = start; index < end; index++)
+            var stats = statistics[plane];
+            var destination = call.DestinationChunk(plane, chunk);
+            if (stats.IsFinite)
             {
-                var (plane, chunk) = call.Locate(index);
-                var stats = statistics[plane];
-                var destination = call.DestinationChunk(plane, chunk);
-                if (stats.IsFinite)
-                {
-                    // The next chunk starts where this one ends.
-                    var ahead = index + 1 < end ? destination.Length : 0;
-                    TKernel.Forward<TVariant>(call.Chunk(call.X, plane, chunk), destination, new GateCoefficients(stats, call.Lambda), call.Energy, ahead, call.Streaming);
-                }
-                else
-                {
-                    PlaneWork<T, TKernel>.FillNaN(destination);
-                }
+                // The next chunk starts where this one ends.
+                var ahead = more ? destination.Length : 0;
+                TKernel.Forward<TVariant>(call.Chunk(call.X, plane, chunk), destination, new GateCoefficients(stats, call.Lambda), call.Energy, ahead, call.Streaming);
+            }
+            else
+            {
+                PlaneWork<T, TKernel>.FillNaN(destination);
             }
         }
     }
 
-    /// <summary>Split mode, backward: each worker's share of all chunks' gradient sums.</summary>
-    private readonly struct ChunkSums(Call call, PlaneStatistics* statistics, BackwardSums* sums) : IAction
+    /// <summary>Split mode, backward: a chunk's gradient sums.</summary>
+    private readonly struct ChunkSums(PlaneStatistics* statistics, BackwardSums* sums) : IChunkStep
     {
-        public void Invoke(int i)
+        public void Run(in Call call, int index, int plane, int chunk, bool more)
         {
-            var (start, end) = call.Plan.Range(i, call.ChunkCount);
-            for (var index = start; index < end; index++)
-            {
-                // A non-finite plane is filled with NaN in the next phase; its sums are never used.
-                var (plane, chunk) = call.Locate(index);
-                var stats = statistics[plane];
-                sums[index] = stats.IsFinite
-                    ? TKernel.BackwardSums<TVariant>(call.Chunk(call.X, plane, chunk), call.Chunk(call.G, plane, chunk), new GateCoefficients(stats, call.Lambda), call.Energy)
-                    : default;
-            }
+            // A non-finite plane is filled with NaN in the next phase; its sums are never used.
+            var stats = statistics[plane];
+            sums[index] = stats.IsFinite
+                ? TKernel.BackwardSums<TVariant>(call.Chunk(call.X, plane, chunk), call.Chunk(call.G, plane, chunk), new GateCoefficients(stats, call.Lambda), call.Energy)
+                : default;
         }
     }
 
-    /// <summary>Split mode, backward: each worker writes dx over its share of all chunks, from the planes' summed sums.</summary>
-    private readonly struct ChunkGradients(Call call, PlaneStatistics* statistics, BackwardSums* planeSums) : IAction
+    /// <summary>Split mode, backward: a chunk's dx, from its plane's summed sums.</summary>
+    private readonly struct ChunkGradients(PlaneStatistics* statistics, BackwardSums* planeSums) : IChunkStep
     {
-        public void Invoke(int i)
+        public void Run(in Call call, int index, int plane, int chunk, bool more)
         {
-            var (start, end) = call.Plan.Range(i, call.ChunkCount);
-            for (var index = start; index < end; index++)
+            var stats = statistics[plane];
+            var destination = call.DestinationChunk(plane, chunk);
+            if (!stats.IsFinite)
             {
-                var (plane, chunk) = call.Locate(index);
-                var stats = statistics[plane];
-                var destination = call.DestinationChunk(plane, chunk);
-                if (!stats.IsFinite)
-                {
-                    PlaneWork<T, TKernel>.FillNaN(destination);
-                    continue;
-                }
-
-                var ahead = index + 1 < end ? destination.Length : 0;
-                TKernel.Backward<TVariant>(
-                    call.Chunk(call.X, plane, chunk), call.Chunk(call.G, plane, chunk), destination,
-                    new GateCoefficients(stats, call.Lambda), call.Energy, new BackwardCoefficients(planeSums[plane], call.Plan.Chunks.PlaneSize), ahead, call.Streaming);
+                PlaneWork<T, TKernel>.FillNaN(destination);
+                return;
             }
+
+            var ahead = more ? destination.Length : 0;
+            TKernel.Backward<TVariant>(
+                call.Chunk(call.X, plane, chunk), call.Chunk(call.G, plane, chunk), destination,
+                new GateCoefficients(stats, call.Lambda), call.Energy, new BackwardCoefficients(planeSums[plane], call.Plan.Chunks.PlaneSize), ahead, call.Streaming);
         }
     }
 }
