@@ -13,6 +13,46 @@ namespace SimAM.Gam.Tests.Backward;
 public class GamTrainingTests(ITestOutputHelper output)
 {
     /// <summary>
+    /// <see cref="GamGradients.ApplySgd"/> is w − η·g for every element of every learnable tensor, the product rounded
+    /// before the subtraction (as the scalar definition, and not fused), and leaves the running statistics alone. Random
+    /// weights and gradients of C = 36 (tensors of odd lengths, so every vector tail is taken); a fused step would differ in
+    /// the last bit of many of them.
+    /// </summary>
+    [Fact]
+    public void Sgd_step_is_the_rounded_product_subtracted_from_every_learnable_tensor()
+    {
+        const double LearningRate = 0.0371;
+        var weights = GamWeights.CreateDefault(36, rate: 4, seed: 7);
+        var gradients = new GamGradients(weights);
+        var random = new Random(11);
+        foreach (var parameter in gradients.Parameters)
+        {
+            var values = parameter.Storage;
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = (2 * random.NextDouble()) - 1;
+            }
+        }
+
+        var before = weights.AllTensors().Select(t => t.Values.ToArray()).ToArray();
+        gradients.ApplySgd(weights, LearningRate);
+
+        var learnable = weights.Parameters.Select(p => p.Name).ToHashSet();
+        for (var t = 0; t < weights.AllTensors().Count; t++)
+        {
+            var tensor = weights.AllTensors()[t];
+            var expected = before[t];
+            if (learnable.Contains(tensor.Name))
+            {
+                var gradient = gradients.Parameters.Single(p => p.Name == tensor.Name).Values.ToArray();
+                expected = expected.Select((w, i) => w - (LearningRate * gradient[i])).ToArray();
+            }
+
+            Assert.Equal(expected, tensor.Values.ToArray());
+        }
+    }
+
+    /// <summary>
     /// C = 8, rate 4 (m = 2), 6×6 maps, batches of 8 fresh inputs uniform in (−2, 2), float; loss = mean((y − t)²), so
     /// ∂L/∂y = 2(y − t)/count; one SGD step per batch. The student normalises with each batch's statistics while the
     /// teacher uses its running ones, so the loss has a floor: it falls from 0.16 to about 5e-3 (30×) in 300 steps at
