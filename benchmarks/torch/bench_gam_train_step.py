@@ -24,7 +24,13 @@ import statistics
 import sys
 import time
 
-import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import allocator  # noqa: E402
+
+if __name__ == "__main__":
+    allocator.keep_freed_memory()
+
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "torch"))
 from gam_module import GAM  # noqa: E402  (the one definition of the module)
@@ -78,7 +84,7 @@ def main():
         cases.append(([8, 256, 28, 28], 4, 4, 4))
 
     load = os.getloadavg()
-    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} logical processors, float32, "
+    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} logical processors, float32, {allocator.describe()}, "
           f"medians of {args.runs} steps after {args.warmup}; load average before: "
           + " ".join(f"{v:.2f}" for v in load))
     print()

@@ -2,7 +2,8 @@
 """Times the reference PyTorch SimAM module on the benchmark shapes.
 
 Needs PyTorch (Debian: apt-get install python3-torch); optional, CI never runs it. Eager mode,
-torch.set_num_threads(number of cores), float32, medians of repeated runs after a warm-up:
+torch.set_num_threads(number of cores), float32, glibc malloc keeping freed memory (allocator.py), medians of
+repeated runs after a warm-up:
   forward           y = simam(x) under torch.no_grad()
   forward+backward  y = simam(x); y.backward(g), x requiring grad (what a training step pays)
 
@@ -16,7 +17,13 @@ import time
 
 import sys
 
-import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import allocator  # noqa: E402
+
+if __name__ == "__main__":
+    allocator.keep_freed_memory()
+
+import torch  # noqa: E402
 
 # The reference module, defined once beside the golden-file generator.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "torch"))
@@ -72,14 +79,14 @@ def main():
     budget = 0.3 if args.quick else 1.5
     results = [measure(shape, budget) for shape in shapes]
 
-    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, float32, eager")
+    print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads, float32, eager, {allocator.describe()}")
     print("| shape | fwd ms | fwd+bwd ms |")
     print("| --- | ---: | ---: |")
     for r in results:
         print(f"| [{','.join(map(str, r['shape']))}] | {r['forwardMs']:.3f} | {r['forwardBackwardMs']:.3f} |")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": results}, f, indent=2)
+            json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "allocator": allocator.describe(), "results": results}, f, indent=2)
 
 
 if __name__ == "__main__":

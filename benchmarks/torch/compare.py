@@ -60,7 +60,7 @@ def main():
 
     env = ours["environment"]
     print(f"{env['cpu']}, {env['logicalProcessors']} logical processors, {env['runtime']}, kernel {env['kernel']}; "
-          f"PyTorch {theirs['torch']} with {theirs['threads']} threads; float32, medians")
+          f"PyTorch {theirs['torch']} with {theirs['threads']} threads ({theirs['allocator']}); float32, medians")
     print("| shape | MB | fwd ms | × floor | × memcpy | bwd ms | × 3-stream | vs TP chain | vs scalar | vs PyTorch fwd | vs PyTorch fwd+bwd |"
           " vs ONNX Runtime |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" " ---: |")

@@ -38,6 +38,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
+import allocator  # noqa: E402
 import export_gam_onnx  # noqa: E402 (the GAM class, the safetensors reader and the exporter)
 
 BENCH_PROJECT = os.path.join(ROOT, "benchmarks", "SimAM.Benchmarks")
@@ -47,6 +48,8 @@ CLI_DLL = os.path.join(ROOT, "src", "SimAM.Cli", "bin", "Release", "net10.0", "S
 
 def run(command, quiet, env=None):
     """Runs a command; its output is shown unless quiet, and shown anyway when it fails."""
+    # PyTorch runs in this process, with glibc's allocator settings; the .NET tools run with the defaults.
+    env = {**allocator.default_environment(), **(env or {})}
     result = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if result.returncode != 0 or not quiet:
         sys.stderr.write(result.stdout)
@@ -209,7 +212,7 @@ def main():
 
             print(f"gam-compare (GAM module vs ONNX Runtime, same process){of} ...", file=sys.stderr)
             compare_path = os.path.join(directory, "gam-compare.json")
-            env = dict(os.environ, DOTNET_TieredCompilation="0")  # as simam itself runs (its project turns tiering off)
+            env = {"DOTNET_TieredCompilation": "0"}  # as simam itself runs (its project turns tiering off)
             compare_texts.append(run(["dotnet", BENCH_DLL, "gam-compare", "--models", directory, *quick, "--save-outputs",
                                       "--json", compare_path], quiet, env))
             with open(compare_path) as f:
@@ -246,7 +249,7 @@ def main():
     date = datetime.date.today().isoformat()
     print(f"{environment['cpu']}, {environment['logical_processors']} logical processors, {environment['runtime']}, "
           f"kernel {environment['kernel']}; FMA peak {peak:.0f} GFLOP/s (all cores{', the highest of the repetitions' if args.repeat > 1 else ''}); ONNX Runtime {environment['onnxruntime']}; "
-          f"PyTorch {torch.__version__} with {args.threads} threads; float32, medians{' (--quick)' if args.quick else ''}"
+          f"PyTorch {torch.__version__} with {args.threads} threads ({allocator.describe()}); float32, medians{' (--quick)' if args.quick else ''}"
           f"{f', {args.repeat} repetitions' if args.repeat > 1 else ''}; {date}")
     print()
     print("| shape | variant | GAM eval ms | GFLOP/s | % of FMA peak | ORT ms (GAM speed-up, same process) | "
@@ -300,4 +303,5 @@ def main():
 
 
 if __name__ == "__main__":
+    allocator.keep_freed_memory()
     sys.exit(main())
