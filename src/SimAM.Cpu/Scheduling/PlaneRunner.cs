@@ -324,8 +324,7 @@ internal static unsafe class PlaneRunner<T, TKernel, TVariant>
                 else
                 {
                     var sums = PlaneWork<T, TKernel>.Sums<TVariant>(call.X, call.G, layout, plane, gate, call.Energy);
-                    var ahead = layout.ChunksPerPlane == 1 && plane + 1 < end ? layout.PlaneSize : 0;
-                    TKernel.Backward<TVariant>(values, gradients, destination, gate, call.Energy, new BackwardCoefficients(sums, layout.PlaneSize), ahead, call.Streaming);
+                    TKernel.Backward<TVariant>(values, gradients, destination, gate, call.Energy, new BackwardCoefficients(sums, layout.PlaneSize), 0, call.Streaming);
                 }
             }
         }

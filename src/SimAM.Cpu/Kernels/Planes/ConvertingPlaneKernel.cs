@@ -11,7 +11,8 @@ namespace SimAM.Kernels.Planes;
 /// converted back once. Half tensors run the float kernels this way (Half → float is exact, so every sum
 /// and gate is float or double arithmetic and nothing overflows at 65504; the one rounding is the
 /// result's, at most 2^-11 relative). Float and Half planes of the exact variant with at most
-/// <see cref="EnergyConstants.SmallExactPlane"/> values run the double kernel this way.
+/// <see cref="EnergyConstants.SmallExactPlane"/> values run the double kernel this way. It keeps no s and a' for the
+/// backward pass (<see cref="IPlaneKernel{T}.KeepsValues"/>): kept values would be rounded to <typeparamref name="T"/>.
 /// </summary>
 [SkipLocalsInit]
 internal readonly struct ConvertingPlaneKernel<T, TWork, TInner> : IPlaneKernel<T>
