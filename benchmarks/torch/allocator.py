@@ -15,10 +15,15 @@ import sys
 SETTINGS = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(1 << 40), "MALLOC_TOP_PAD_": str(1 << 28)}
 
 
+def in_effect():
+    """Whether this process started with SETTINGS (glibc reads them only at start-up)."""
+    return all(os.environ.get(k) == v for k, v in SETTINGS.items())
+
+
 def keep_freed_memory():
     """Re-runs the calling script with SETTINGS in its environment (glibc reads them only at start-up), unless they are
     already there or SIMAM_TORCH_DEFAULT_MALLOC=1 asks for the defaults."""
-    if os.environ.get("SIMAM_TORCH_DEFAULT_MALLOC") == "1" or all(os.environ.get(k) == v for k, v in SETTINGS.items()):
+    if os.environ.get("SIMAM_TORCH_DEFAULT_MALLOC") == "1" or in_effect():
         return
     sys.stdout.flush()
     sys.stderr.flush()
@@ -32,6 +37,6 @@ def default_environment():
 
 def describe():
     """One phrase for a table's header: which allocator settings PyTorch ran with."""
-    if all(os.environ.get(k) == v for k, v in SETTINGS.items()):
+    if in_effect():
         return "glibc malloc keeping freed memory: benchmarks/torch/allocator.py"
     return "glibc malloc defaults"
