@@ -101,6 +101,57 @@ public class GamSpectralTests
     }
 
     /// <summary>
+    /// A map wider than one 16-pixel block, with two and a half blocks per row, moves between the planes and the
+    /// transforms' vectors of planes in 16 × 16 transposed blocks where floats fill 16 lanes (the rest a value at a time):
+    /// at every width, the float forward pass in both modes stays within the bound of the float64 module, and the float
+    /// eval-mode gradients, whose first data gradient adds into the gate's share, within the backward bounds (2e-6 for
+    /// ∂L/∂x, 5e-6 per parameter, of max|ref|) of the double spectral pass, which moves every value on its own.
+    /// </summary>
+    [Fact]
+    public void Maps_wider_than_a_transposed_block_keep_the_bounds()
+    {
+        var sample = new RandomModule(2, 32, 9, 37, 16, 32, 1, GamChannelGate.Identity, 0, 75);
+        var x = sample.CreateInput();
+        var x64 = Accuracy.Widen(x);
+        var random = new Random(76);
+        var g = new float[x.Length];
+        for (var i = 0; i < g.Length; i++)
+        {
+            g[i] = (float)((random.NextDouble() * 2) - 1);
+        }
+
+        var g64 = Accuracy.Widen(g);
+        foreach (var kernel in SimAmKernels.Supported)
+        {
+            foreach (var mode in new[] { GamMode.Eval, GamMode.Train })
+            {
+                var reference = new double[x.Length];
+                GamReference.Forward(sample.CreateWeights(), x64, reference, sample.Shape, mode, sample.Options(SimAmKernel.Auto, ConvolutionPath.Spectral));
+                var y = new float[x.Length];
+                new GamModule(sample.CreateWeights(), sample.Options(kernel, ConvolutionPath.Spectral)).Forward(x, y, sample.Shape, mode);
+                Accuracy.AssertClose(y, reference, Accuracy.FloatBound, $"{kernel} {mode} forward. [{sample}]");
+            }
+
+            var weights = sample.CreateWeights();
+            var module = new GamModule(weights, sample.Options(kernel, ConvolutionPath.Spectral));
+            var (activations, gradients, dx) = (new GamActivations(), new GamGradients(weights), new float[x.Length]);
+            module.Forward(x, new float[x.Length], sample.Shape, GamMode.Eval, activations);
+            module.Backward(x, g, dx, sample.Shape, GamMode.Eval, activations, gradients);
+            var weights64 = sample.CreateWeights();
+            var module64 = new GamModule(weights64, sample.Options(kernel, ConvolutionPath.Spectral));
+            var (activations64, gradients64, dx64) = (new GamActivations(), new GamGradients(weights64), new double[x.Length]);
+            module64.Forward(x64, new double[x.Length], sample.Shape, GamMode.Eval, activations64);
+            module64.Backward(x64, g64, dx64, sample.Shape, GamMode.Eval, activations64, gradients64);
+
+            Accuracy.AssertClose(dx, dx64, 2e-6, $"{kernel} dx. [{sample}]");
+            for (var i = 0; i < gradients.Parameters.Count; i++)
+            {
+                Accuracy.AssertClose(gradients.Parameters[i].Values, gradients64.Parameters[i].Values, 5e-6, $"{kernel} {gradients.Parameters[i].Name}. [{sample}]");
+            }
+        }
+    }
+
+    /// <summary>
     /// A batch larger than one slice of the spectral phases (about 64 MB of planes and spectra: 27 samples of [128, 28, 28]
     /// in float) gives every sample the bits it gets alone, on one thread and on two.
     /// </summary>

@@ -53,44 +53,108 @@ internal static class SpectralConvolution<T, TV, TLanes>
         var buffers = new TransformScratch(spectral, scratch);
         var pixels = buffers.Pixels;
         var columns = buffers.Between;
-        var product = buffers.Product;
+        var folded = buffers.Folded;
+        var realSums = buffers.RealSums;
+        var imaginarySums = buffers.ImaginarySums;
 
         // The vector of planes, pixel by pixel (a plane per lane; lanes past the channels hold zeros).
-        pixels.Clear();
-        var stride = geometry.PlaneStride;
-        for (var lane = 0; lane < count; lane++)
+        if (count < lanes)
         {
-            var plane = planes.Slice((int)(((long)n * channels) + first + lane) * stride, stride);
-            for (var h = 0; h < height; h++)
+            pixels.Clear();
+        }
+
+        var stride = geometry.PlaneStride;
+        var blocks = Blocks(width, count);
+        ref var planeRow = ref MemoryMarshal.GetReference(planes.Slice((int)(((long)n * channels) + first) * stride));
+        for (var h = 0; h < height; h++)
+        {
+            ref var row = ref Unsafe.Add(ref planeRow, geometry.PositionOf(h, 0));
+            for (var w = 0; w < blocks; w += BlockTranspose.Side)
             {
-                var row = plane.Slice(geometry.PositionOf(h, 0), width);
-                for (var w = 0; w < row.Length; w++)
+                BlockTranspose.Floats16(ref Unsafe.As<T, float>(ref Unsafe.Add(ref row, w)), stride, ref Unsafe.As<T, float>(ref pixels[((h * width) + w) * lanes]), lanes);
+            }
+
+            for (var lane = 0; lane < count; lane++)
+            {
+                for (var w = blocks; w < width; w++)
                 {
-                    pixels[(((h * width) + w) * lanes) + lane] = row[w];
+                    pixels[(((h * width) + w) * lanes) + lane] = Unsafe.Add(ref row, (lane * stride) + w);
                 }
             }
         }
 
-        // Along each row, into [bin v][row h][re, im]: the column transform then reads one column's values in order.
+        // Along each row, folded: the Q/2 + 1 sums x[w] + x[Q − w] to the real parts, the (Q − 1)/2 differences to the
+        // imaginary parts, into [bin v][real parts of the rows, imaginary parts]: the column transform then reads one
+        // column's parts in order.
+        var (mirrors, rowLength) = (spectral.MirrorColumns, spectral.RowSpectrum);
         for (var h = 0; h < height; h++)
         {
-            Apply(plan.RowAnalysis, width, spectral.RowSpectrum, pixels.Slice(h * width * lanes), product);
-            for (var part = 0; part < 2 * half; part++)
+            FoldRow(pixels.Slice(h * width * lanes, width * lanes), spectral.Columns, folded);
+            Apply(plan.RowAnalysis, half, rowLength, folded, realSums);
+            Apply(plan.RowAnalysis.AsSpan(half * rowLength), mirrors, rowLength, folded.Slice(half * lanes), imaginarySums);
+            for (var v = 0; v < half; v++)
             {
-                Copy(product, part, columns, ((part / 2 * height) + h) * 2 + (part % 2));
+                Copy(realSums, v, columns, (2 * v * height) + h);
+                Copy(imaginarySums, v, columns, (((2 * v) + 1) * height) + h);
             }
         }
 
+        // Along each column: cosine and sine sums of the real parts and of the imaginary parts, whose sums and
+        // differences are the bins u and P − u.
         var padded = SpectralGeometry.PaddedChannels(channels);
+        var (halfRows, mirrorRows) = (spectral.HalfRows, spectral.MirrorRows);
         for (var v = 0; v < half; v++)
         {
-            Apply(plan.ColumnAnalysis, 2 * height, spectral.ColumnSpectrum, columns.Slice(v * 2 * height * lanes), product);
-            for (var u = 0; u < spectral.Rows; u++)
+            Apply(plan.ColumnAnalysis, height, spectral.ColumnSpectrum, columns.Slice(2 * v * height * lanes), realSums);
+            Apply(plan.ColumnAnalysis, height, spectral.ColumnSpectrum, columns.Slice(((2 * v) + 1) * height * lanes), imaginarySums);
+            for (var u = 0; u < halfRows; u++)
             {
-                ref var row = ref spectra[(int)((((((long)u * half) + v) * batch) + n) * 2 * padded) + first];
-                TLanes.Store(TLanes.Load(ref product[2 * u * lanes]), ref row);
-                TLanes.Store(TLanes.Load(ref product[((2 * u) + 1) * lanes]), ref Unsafe.Add(ref row, padded));
+                ref var bin = ref spectra[(int)((((((long)u * half) + v) * batch) + n) * 2 * padded) + first];
+                var (real, imaginary) = (Vector(realSums, u), Vector(imaginarySums, u));
+                if (u == 0 || u > mirrorRows)
+                {
+                    // Bin 0 and, for even P, bin P/2 are their own mirrors (their sines vanish).
+                    TLanes.Store(real, ref bin);
+                    TLanes.Store(imaginary, ref Unsafe.Add(ref bin, padded));
+                    continue;
+                }
+
+                // (re + i·im)·(cos ∓ i·sin): bin u = (C_re + S_im) + i·(C_im − S_re), bin P − u = (C_re − S_im) + i·(C_im + S_re).
+                var (realSines, imaginarySines) = (Vector(realSums, halfRows + u - 1), Vector(imaginarySums, halfRows + u - 1));
+                TLanes.Store(TLanes.Add(real, imaginarySines), ref bin);
+                TLanes.Store(TLanes.Subtract(imaginary, realSines), ref Unsafe.Add(ref bin, padded));
+                ref var mirror = ref spectra[(int)((((((long)(spectral.Rows - u) * half) + v) * batch) + n) * 2 * padded) + first];
+                TLanes.Store(TLanes.Subtract(real, imaginarySines), ref mirror);
+                TLanes.Store(TLanes.Add(imaginary, realSines), ref Unsafe.Add(ref mirror, padded));
             }
+        }
+    }
+
+    /// <summary>
+    /// Folds one row of <paramref name="row"/>.Length / Count real vectors (zeros past them up to <paramref name="columns"/>)
+    /// at its mirror: [x[0], x[w] + x[Q − w] for w = 1 … Q/2 (x[Q/2] alone for even Q), then x[w] − x[Q − w] for w = 1 … (Q − 1)/2].
+    /// </summary>
+    private static void FoldRow(ReadOnlySpan<T> row, int columns, Span<T> folded)
+    {
+        var lanes = TLanes.Count;
+        var width = row.Length / lanes;
+        var (half, mirrors) = ((columns / 2) + 1, (columns - 1) / 2);
+        ref var x = ref MemoryMarshal.GetReference(row);
+        ref var sums = ref MemoryMarshal.GetReference(folded);
+        ref var differences = ref Unsafe.Add(ref sums, half * lanes);
+        TLanes.Store(TLanes.Load(ref x), ref sums);
+        for (var w = 1; w < half; w++)
+        {
+            var left = w < width ? TLanes.Load(ref Unsafe.Add(ref x, w * lanes)) : TLanes.Zero;
+            if (w > mirrors)
+            {
+                TLanes.Store(left, ref Unsafe.Add(ref sums, w * lanes));
+                continue;
+            }
+
+            var right = columns - w < width ? TLanes.Load(ref Unsafe.Add(ref x, (columns - w) * lanes)) : TLanes.Zero;
+            TLanes.Store(TLanes.Add(left, right), ref Unsafe.Add(ref sums, w * lanes));
+            TLanes.Store(TLanes.Subtract(left, right), ref Unsafe.Add(ref differences, (w - 1) * lanes));
         }
     }
 
@@ -252,22 +316,37 @@ internal static class SpectralConvolution<T, TV, TLanes>
             }
         }
 
+        // Back to the planes, a block of 16 pixels of 16 planes at a time where the transpose applies.
         var stride = geometry.PlaneStride;
-
-        for (var lane = 0; lane < count; lane++)
+        var blocks = Blocks(width, count);
+        ref var planeRow = ref MemoryMarshal.GetReference(planes.Slice((int)(((long)n * channels) + first) * stride));
+        for (var h = 0; h < height; h++)
         {
-            var plane = planes.Slice((int)(((long)n * channels) + first + lane) * stride, stride);
-            for (var h = 0; h < height; h++)
+            ref var row = ref Unsafe.Add(ref planeRow, geometry.PositionOf(h, 0));
+            for (var w = 0; w < blocks; w += BlockTranspose.Side)
             {
-                var row = plane.Slice(geometry.PositionOf(h, 0), width);
-                for (var w = 0; w < row.Length; w++)
+                BlockTranspose.Floats16(ref Unsafe.As<T, float>(ref pixels[((h * width) + w) * lanes]), lanes, ref Unsafe.As<T, float>(ref Unsafe.Add(ref row, w)), stride, accumulate: accumulate);
+            }
+
+            for (var lane = 0; lane < count; lane++)
+            {
+                for (var w = blocks; w < width; w++)
                 {
+                    ref var target = ref Unsafe.Add(ref row, (lane * stride) + w);
                     var value = pixels[(((h * width) + w) * lanes) + lane];
-                    row[w] = accumulate ? Add(row[w], value) : value;
+                    target = accumulate ? Add(target, value) : value;
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Gets the pixels of a row of <paramref name="width"/> that move between the planes and a vector of planes in whole
+    /// 16 × 16 blocks (<see cref="BlockTranspose"/>): where floats fill all 16 lanes with <paramref name="count"/> planes, the
+    /// whole blocks of the row; otherwise none, and every value moves on its own.
+    /// </summary>
+    private static int Blocks(int width, int count) =>
+        BlockTranspose.Applies<T>() && TLanes.Count == BlockTranspose.Side && count == BlockTranspose.Side ? width / BlockTranspose.Side * BlockTranspose.Side : 0;
 
     /// <summary>
     /// The inverse of one row's vector of spectra — row <paramref name="row"/> of <paramref name="rowsPerBin"/> in
@@ -283,35 +362,60 @@ internal static class SpectralConvolution<T, TV, TLanes>
         var buffers = new TransformScratch(spectral, scratch);
         var values = buffers.Pixels;
         var rowsOfBins = buffers.Between;
-        var spectrum = buffers.Spectrum;
-        var product = buffers.Product;
+        var folded = buffers.Folded;
+        var realSums = buffers.RealSums;
+        var imaginarySums = buffers.ImaginarySums;
+        var (halfRows, mirrorRows) = (spectral.HalfRows, spectral.MirrorRows);
 
-        // The spectra in column order, [bin v][bin u][re, im].
-        for (var u = 0; u < rows; u++)
-        {
-            for (var v = 0; v < half; v++)
-            {
-                ref readonly var source = ref spectra[(int)((((((long)u * half) + v) * rowsPerBin) + row) * 2 * padded) + first];
-                TLanes.Store(TLanes.Load(ref Unsafe.AsRef(in source)), ref spectrum[((v * rows) + u) * 2 * lanes]);
-                TLanes.Store(TLanes.Load(ref Unsafe.Add(ref Unsafe.AsRef(in source), padded)), ref spectrum[((((v * rows) + u) * 2) + 1) * lanes]);
-            }
-        }
-
-        // Along each column, to the rows asked for only, into [row][bin v][re, im].
+        // Along each column, to the rows asked for only: the bins u and P − u folded into their sums (the cosine terms) and
+        // differences (the sine terms), e^{+iφ}·X[u] + e^{−iφ}·X[P − u] = S·cos φ + i·D·sin φ, so the real parts of the rows
+        // come from [S_re, −D_im] and the imaginary parts from [S_im, D_re]; into [row][real parts of the bins v, imaginary parts].
+        ref var source = ref MemoryMarshal.GetReference(spectra);
+        ref var realTerms = ref MemoryMarshal.GetReference(folded);
+        ref var imaginaryTerms = ref Unsafe.Add(ref realTerms, rows * lanes);
         for (var v = 0; v < half; v++)
         {
-            Apply(inverse.Columns, 2 * rows, inverse.ColumnLength, spectrum.Slice(v * 2 * rows * lanes), product);
-            for (var part = 0; part < 2 * height; part++)
+            for (var u = 0; u < halfRows; u++)
             {
-                Copy(product, part, rowsOfBins, ((part / 2 * half) + v) * 2 + (part % 2));
+                ref var bin = ref Unsafe.Add(ref source, (nint)(((((((long)u * half) + v) * rowsPerBin) + row) * 2 * padded) + first));
+                var (real, imaginary) = (TLanes.Load(ref bin), TLanes.Load(ref Unsafe.Add(ref bin, padded)));
+                if (u == 0 || u > mirrorRows)
+                {
+                    TLanes.Store(real, ref Unsafe.Add(ref realTerms, u * lanes));
+                    TLanes.Store(imaginary, ref Unsafe.Add(ref imaginaryTerms, u * lanes));
+                    continue;
+                }
+
+                ref var mirror = ref Unsafe.Add(ref source, (nint)(((((((long)(rows - u) * half) + v) * rowsPerBin) + row) * 2 * padded) + first));
+                var (mirrorReal, mirrorImaginary) = (TLanes.Load(ref mirror), TLanes.Load(ref Unsafe.Add(ref mirror, padded)));
+                var sine = (halfRows + u - 1) * lanes;
+                TLanes.Store(TLanes.Add(real, mirrorReal), ref Unsafe.Add(ref realTerms, u * lanes));
+                TLanes.Store(TLanes.Add(imaginary, mirrorImaginary), ref Unsafe.Add(ref imaginaryTerms, u * lanes));
+                TLanes.Store(TLanes.Subtract(mirrorImaginary, imaginary), ref Unsafe.Add(ref realTerms, sine));
+                TLanes.Store(TLanes.Subtract(real, mirrorReal), ref Unsafe.Add(ref imaginaryTerms, sine));
+            }
+
+            Apply(inverse.Columns, rows, inverse.ColumnLength, folded, realSums);
+            Apply(inverse.Columns, rows, inverse.ColumnLength, folded.Slice(rows * lanes), imaginarySums);
+            for (var h = 0; h < height; h++)
+            {
+                Copy(realSums, h, rowsOfBins, (2 * h * half) + v);
+                Copy(imaginarySums, h, rowsOfBins, (((2 * h) + 1) * half) + v);
             }
         }
 
-        // Along each row, to the columns asked for.
+        // Along each row: the even halves from the real parts, the odd halves from the imaginary parts, per mirror
+        // representative; a column is its representative's even half minus its odd half, the mirror column their sum.
+        var (representatives, mirrored) = (inverse.Representatives, inverse.Mirrored);
         for (var h = 0; h < height; h++)
         {
-            Apply(inverse.Rows, 2 * half, inverse.RowLength, rowsOfBins.Slice(h * 2 * half * lanes), product);
-            product[..(width * lanes)].CopyTo(values.Slice(h * width * lanes));
+            Apply(inverse.Rows, half, inverse.RowLength, rowsOfBins.Slice(2 * h * half * lanes), realSums);
+            Apply(inverse.Rows.AsSpan(half * inverse.RowLength), half, inverse.RowLength, rowsOfBins.Slice(((2 * h) + 1) * half * lanes), imaginarySums);
+            for (var w = 0; w < width; w++)
+            {
+                var (even, odd) = (Vector(realSums, representatives[w]), Vector(imaginarySums, representatives[w]));
+                TLanes.Store(mirrored[w] ? TLanes.Add(even, odd) : TLanes.Subtract(even, odd), ref values[((h * width) + w) * lanes]);
+            }
         }
 
         return values[..(height * width * lanes)];
@@ -331,6 +435,10 @@ internal static class SpectralConvolution<T, TV, TLanes>
 
     private static double Widen(T value) =>
         typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref value) : Unsafe.As<T, double>(ref value);
+
+    /// <summary>Loads vector <paramref name="index"/> of <paramref name="source"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV Vector(Span<T> source, int index) => TLanes.Load(ref source[index * TLanes.Count]);
 
     /// <summary>Copies vector <paramref name="from"/> of <paramref name="source"/> to vector <paramref name="to"/> of <paramref name="destination"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -489,7 +597,10 @@ internal static class SpectralConvolution<T, TV, TLanes>
         TLanes.Store(conjugate ? TLanes.Subtract(ri, ir) : TLanes.Add(ri, ir), ref Unsafe.Add(ref destination, imaginary));
     }
 
-    /// <summary>A worker's scratch cut into the gathered pixels, the half transform between the passes, a spectrum in column order and one product's output.</summary>
+    /// <summary>
+    /// A worker's scratch cut into the gathered pixels (or the values an inverse yields), the half transform between the
+    /// passes, the folded values a step reads, and the outputs of a step's two matrix products.
+    /// </summary>
     private readonly ref struct TransformScratch
     {
         public TransformScratch(scoped in SpectralGeometry spectral, Span<T> scratch)
@@ -497,18 +608,22 @@ internal static class SpectralConvolution<T, TV, TLanes>
             // The inverse may yield a weight gradient's 7 × 7 lags instead of the map (SpectralGeometry.WorkerScratch).
             var lanes = TLanes.Count;
             var (height, width) = (Math.Max(spectral.Height, GamWeights.KernelSize), Math.Max(spectral.Width, GamWeights.KernelSize));
+            var product = spectral.ProductLength(height) * lanes;
             Pixels = scratch[..(height * width * lanes)];
             Between = scratch.Slice(Pixels.Length, 2 * height * spectral.HalfColumns * lanes);
-            Spectrum = scratch.Slice(Pixels.Length + Between.Length, 2 * spectral.Rows * spectral.HalfColumns * lanes);
-            Product = scratch[(Pixels.Length + Between.Length + Spectrum.Length)..];
+            Folded = scratch.Slice(Pixels.Length + Between.Length, 2 * spectral.Rows * spectral.HalfColumns * lanes);
+            RealSums = scratch.Slice(Pixels.Length + Between.Length + Folded.Length, product);
+            ImaginarySums = scratch.Slice(Pixels.Length + Between.Length + Folded.Length + product, product);
         }
 
         public Span<T> Pixels { get; }
 
         public Span<T> Between { get; }
 
-        public Span<T> Spectrum { get; }
+        public Span<T> Folded { get; }
 
-        public Span<T> Product { get; }
+        public Span<T> RealSums { get; }
+
+        public Span<T> ImaginarySums { get; }
     }
 }

@@ -57,33 +57,44 @@ internal readonly struct SpectralGeometry
     /// <summary>Gets the pixels of a map, H·W.</summary>
     public int Pixels => Height * Width;
 
-    /// <summary>Gets the row analysis matrix's row length: the real and imaginary parts of a row's Q/2 + 1 bins, padded.</summary>
-    public int RowSpectrum => Padded(2 * HalfColumns);
+    /// <summary>Gets P/2 + 1: the cosine terms of a transform along a column folded at its mirror (bins u and P − u, rows h and P − h).</summary>
+    public int HalfRows => (Rows / 2) + 1;
 
-    /// <summary>Gets the column analysis matrix's row length: a column's P bins, real and imaginary, padded.</summary>
-    public int ColumnSpectrum => Padded(2 * Rows);
+    /// <summary>Gets (P − 1)/2: the sine terms of that fold, the pairs u, P − u with u ≠ P − u (<see cref="HalfRows"/> of them are cosines).</summary>
+    public int MirrorRows => (Rows - 1) / 2;
+
+    /// <summary>Gets (Q − 1)/2: the sine terms of a transform along a row folded at its mirror.</summary>
+    public int MirrorColumns => (Columns - 1) / 2;
+
+    /// <summary>Gets the row analysis matrix's row length: a row's Q/2 + 1 bins (real parts from the cosine rows, imaginary from the sine rows), padded.</summary>
+    public int RowSpectrum => Padded(HalfColumns);
+
+    /// <summary>Gets the column analysis matrix's row length: the P/2 + 1 cosine and (P − 1)/2 sine sums of a column, padded.</summary>
+    public int ColumnSpectrum => Padded(Rows);
 
     /// <summary>
     /// Gets the multiply-adds per vector of planes of the analysis (rows, then columns) and of the synthesis to the map
-    /// (columns, then rows; the row lengths of <see cref="SpectralInverse{T}"/>'s matrices for the map).
+    /// (columns, then rows). Each is folded at its mirror (see <see cref="SpectralPlan{T}"/>): along a row, the Q folded
+    /// pixels to the real and to the imaginary parts of Q/2 + 1 bins; along a column, the real and the imaginary parts of H
+    /// values to P sums each; back along a column, P folded bins to the H rows, for each part; back along a row, the Q/2 + 1
+    /// real and imaginary parts to the even and odd halves of Q/2 + 1 columns.
     /// </summary>
     public long TransformCost =>
-        ((long)Height * Width * RowSpectrum) + ((long)HalfColumns * 2 * Height * ColumnSpectrum)
-        + ((long)HalfColumns * 2 * Rows * Padded(2 * Height)) + ((long)Height * 2 * HalfColumns * Padded(Width));
+        ((long)Height * Columns * RowSpectrum) + ((long)HalfColumns * 2 * Height * ColumnSpectrum)
+        + ((long)HalfColumns * 2 * Rows * Padded(Height)) + ((long)Height * 2 * HalfColumns * Padded(HalfColumns));
 
     /// <summary>Gets a channel count padded to <see cref="ChannelAlignment"/>: the row length of the spectra and filters.</summary>
     public static int PaddedChannels(int channels) => RoundUp(channels, ChannelAlignment);
 
     /// <summary>
     /// Gets the elements each worker needs to transform one vector of planes: the gathered pixels, the half transform
-    /// between the two passes, a plane's spectrum in column order and one matrix product's output.
+    /// between the two passes, the folded values a step reads, and two matrix products' outputs.
     /// </summary>
     public int WorkerScratch(int lanes)
     {
         // The inverse may yield a weight gradient's 7 × 7 lags instead of the map.
         var (height, width) = (Math.Max(Height, GamWeights.KernelSize), Math.Max(Width, GamWeights.KernelSize));
-        var product = Math.Max(Math.Max(RowSpectrum, ColumnSpectrum), Math.Max(Padded(2 * height), Padded(width)));
-        return ((height * width) + (2 * height * HalfColumns) + (2 * Rows * HalfColumns) + product) * lanes;
+        return ((height * width) + (2 * height * HalfColumns) + (2 * Rows * HalfColumns) + (2 * ProductLength(height))) * lanes;
     }
 
     /// <summary>
@@ -111,6 +122,9 @@ internal readonly struct SpectralGeometry
         var column = ((long)v * columnOffset % Columns + Columns) % Columns;
         return 2 * Math.PI * (((double)row / Rows) + ((double)column / Columns));
     }
+
+    /// <summary>Gets the vectors of one matrix product's output: the longest matrix row of any step, to <paramref name="height"/> rows at most.</summary>
+    public int ProductLength(int height) => Math.Max(Math.Max(RowSpectrum, ColumnSpectrum), Padded(height));
 
     /// <summary>Gets a matrix row length: <paramref name="length"/> rounded up to <see cref="OutputBlock"/>.</summary>
     public static int Padded(int length) => RoundUp(length, OutputBlock);

@@ -13,14 +13,24 @@ namespace SimAM.Gam.Compute.Spectral;
 /// complex values to P bins); the inverse goes back the same way, columns first and then rows, to just the rows and
 /// columns it is asked for: the map's pixels (<see cref="Map"/>), or the lags −3 … 3 of a weight gradient
 /// (<see cref="Lags"/>). Each step is a small dense matrix applied to a vector of planes at a time, so it runs at the FMA
-/// rate with no reordering of the data; the matrices are
+/// rate with no reordering of the data.
+/// </para>
+/// <para>
+/// Each step is folded at its mirror, which halves its multiply-adds: cos(2π·k·j/N) is the same for j and N − j and
+/// sin(2π·k·j/N) changes its sign, so a transform of length N needs N/2 + 1 cosine and (N − 1)/2 sine terms, applied to
+/// sums and differences of the mirrored values (or yielding the sums and differences of the mirrored results) instead of
+/// N complex factors. The matrices are
 /// </para>
 /// <list type="bullet">
-/// <item><c>RowAnalysis</c> [w][v, re/im] = cos, −sin of 2π·v·w/Q;</item>
-/// <item><c>ColumnAnalysis</c> [h, re/im][u, re/im]: the complex factor e^{−2πi·u·h/P} as a real 2 × 2 block;</item>
-/// <item>per inverse, <c>Columns</c> [u, re/im][h, re/im]: e^{+2πi·u·h/P} likewise, and <c>Rows</c> [v, re/im][w] = c_v·cos,
-/// −c_v·sin of 2π·v·w/Q over P·Q, where c_v = 2 for the bins that stand for their mirror images (a real map's spectrum
-/// is Hermitian) and 1 for v = 0 and, for even Q, v = Q/2.</item>
+/// <item><c>RowAnalysis</c>: the Q/2 + 1 rows [w][v] = cos(2π·v·w/Q) for the folded sums x[w] + x[Q − w], then the
+/// (Q − 1)/2 rows −sin(2π·v·w/Q) for the differences x[w] − x[Q − w], w ≥ 1: the real, then the imaginary parts;</item>
+/// <item><c>ColumnAnalysis</c> [h][u] = cos(2π·u·h/P) for u = 0 … P/2, then sin(2π·u·h/P) for u = 1 … (P − 1)/2, applied
+/// to the real and to the imaginary parts of a column; bins u and P − u are their sums and differences;</item>
+/// <item>per inverse, <c>Columns</c>: the same cosine and sine rows towards the rows asked for, applied to the sums and
+/// differences of the bins u and P − u, and <c>Rows</c>: per asked column's mirror representative c ≤ Q/2 the even half
+/// Σ c_v·cos and the odd half Σ c_v·sin of 2π·v·c/Q over P·Q, whose difference is column c and whose sum column Q − c;
+/// c_v = 2 for the bins that stand for their mirror images (a real map's spectrum is Hermitian), 1 for v = 0 and, for
+/// even Q, v = Q/2.</item>
 /// </list>
 /// <para>Every row is padded with zeros to a multiple of <see cref="SpectralGeometry.OutputBlock"/>.</para>
 /// </remarks>
@@ -31,29 +41,36 @@ internal sealed class SpectralPlan<T>
     public SpectralPlan(in SpectralGeometry geometry, GamWeights weights, int workers)
     {
         Geometry = geometry;
-        var (height, width, rows, half) = (geometry.Height, geometry.Width, geometry.Rows, geometry.HalfColumns);
-        RowAnalysis = new T[width * geometry.RowSpectrum];
-        ColumnAnalysis = new T[2 * height * geometry.ColumnSpectrum];
+        var (height, half, halfRows) = (geometry.Height, geometry.HalfColumns, geometry.HalfRows);
+        RowAnalysis = new T[geometry.Columns * geometry.RowSpectrum];
+        ColumnAnalysis = new T[height * geometry.ColumnSpectrum];
         for (var v = 0; v < half; v++)
         {
-            for (var w = 0; w < width; w++)
+            for (var w = 0; w < half; w++)
             {
-                var (sin, cos) = Math.SinCos(geometry.Angle(0, 0, v, w));
-                Set(RowAnalysis, geometry.RowSpectrum, w, 2 * v, cos);
-                Set(RowAnalysis, geometry.RowSpectrum, w, (2 * v) + 1, -sin);
+                Set(RowAnalysis, geometry.RowSpectrum, w, v, Math.Cos(geometry.Angle(0, 0, v, w)));
+            }
+
+            for (var w = 1; w <= geometry.MirrorColumns; w++)
+            {
+                Set(RowAnalysis, geometry.RowSpectrum, half + w - 1, v, -Math.Sin(geometry.Angle(0, 0, v, w)));
             }
         }
 
-        for (var u = 0; u < rows; u++)
+        for (var h = 0; h < height; h++)
         {
-            for (var h = 0; h < height; h++)
+            for (var u = 0; u < halfRows; u++)
             {
-                var (sin, cos) = Math.SinCos(geometry.Angle(u, h, 0, 0));
-                SetBlock(ColumnAnalysis, geometry.ColumnSpectrum, h, u, cos, -sin);
+                Set(ColumnAnalysis, geometry.ColumnSpectrum, h, u, Math.Cos(geometry.Angle(u, h, 0, 0)));
+            }
+
+            for (var u = 1; u <= geometry.MirrorRows; u++)
+            {
+                Set(ColumnAnalysis, geometry.ColumnSpectrum, h, halfRows + u - 1, Math.Sin(geometry.Angle(u, h, 0, 0)));
             }
         }
 
-        Map = new SpectralInverse<T>(geometry, 0, height, 0, width);
+        Map = new SpectralInverse<T>(geometry, 0, height, 0, geometry.Width);
         Lags = new SpectralInverse<T>(geometry, -PaddedGeometry.Pad, GamWeights.KernelSize, -PaddedGeometry.Pad, GamWeights.KernelSize);
         Conv1 = new SpectralFilter<T>(geometry, weights.Hidden, weights.Channels);
         Conv2 = new SpectralFilter<T>(geometry, weights.OutChannels, weights.Hidden);
@@ -63,10 +80,10 @@ internal sealed class SpectralPlan<T>
 
     public SpectralGeometry Geometry { get; }
 
-    /// <summary>Gets the transform along a row: [pixel w][bin v, real and imaginary].</summary>
+    /// <summary>Gets the transform along a row: [folded sum w][bin v] cosines, then [folded difference w][bin v] sines.</summary>
     public T[] RowAnalysis { get; }
 
-    /// <summary>Gets the transform along a column: [row h, real and imaginary][bin u, real and imaginary].</summary>
+    /// <summary>Gets the transform along a column: [row h][cosine sums, then sine sums].</summary>
     public T[] ColumnAnalysis { get; }
 
     /// <summary>Gets the inverse to a map's pixels.</summary>
@@ -113,30 +130,55 @@ internal sealed class SpectralInverse<T>
 {
     public SpectralInverse(in SpectralGeometry geometry, int rowOffset, int height, int columnOffset, int width)
     {
-        var (rows, columns, half) = (geometry.Rows, geometry.Columns, geometry.HalfColumns);
+        var (rows, columns, half, halfRows) = (geometry.Rows, geometry.Columns, geometry.HalfColumns, geometry.HalfRows);
         Height = height;
         Width = width;
-        ColumnLength = SpectralGeometry.Padded(2 * height);
-        RowLength = SpectralGeometry.Padded(width);
-        Columns = new T[2 * rows * ColumnLength];
+
+        // Each column asked for is its mirror representative c ≤ Q/2 itself (even half minus odd half) or Q − c (plus).
+        Representatives = new int[width];
+        Mirrored = new bool[width];
+        var distinct = new int[width];
+        var count = 0;
+        for (var w = 0; w < width; w++)
+        {
+            var column = ((columnOffset + w) % columns + columns) % columns;
+            Mirrored[w] = 2 * column > columns;
+            var representative = Mirrored[w] ? columns - column : column;
+            var at = Array.IndexOf(distinct, representative, 0, count);
+            if (at < 0)
+            {
+                at = count;
+                distinct[count++] = representative;
+            }
+
+            Representatives[w] = at;
+        }
+
+        ColumnLength = SpectralGeometry.Padded(height);
+        RowLength = SpectralGeometry.Padded(count);
+        Columns = new T[rows * ColumnLength];
         Rows = new T[2 * half * RowLength];
         for (var v = 0; v < half; v++)
         {
-            var weight = v == 0 || 2 * v == columns ? 1.0 : 2.0;
-            for (var w = 0; w < width; w++)
+            var weight = (v == 0 || 2 * v == columns ? 1.0 : 2.0) / (rows * columns);
+            for (var r = 0; r < count; r++)
             {
-                var (sin, cos) = Math.SinCos(geometry.Angle(0, 0, v, columnOffset + w));
-                SpectralPlan<T>.Set(Rows, RowLength, 2 * v, w, weight * cos / (rows * columns));
-                SpectralPlan<T>.Set(Rows, RowLength, (2 * v) + 1, w, -weight * sin / (rows * columns));
+                var angle = geometry.Angle(0, 0, v, distinct[r]);
+                SpectralPlan<T>.Set(Rows, RowLength, v, r, weight * Math.Cos(angle));
+                SpectralPlan<T>.Set(Rows, RowLength, half + v, r, weight * Math.Sin(angle));
             }
         }
 
-        for (var u = 0; u < rows; u++)
+        for (var h = 0; h < height; h++)
         {
-            for (var h = 0; h < height; h++)
+            for (var u = 0; u < halfRows; u++)
             {
-                var (sin, cos) = Math.SinCos(geometry.Angle(u, rowOffset + h, 0, 0));
-                SpectralPlan<T>.SetBlock(Columns, ColumnLength, u, h, cos, sin);
+                SpectralPlan<T>.Set(Columns, ColumnLength, u, h, Math.Cos(geometry.Angle(u, rowOffset + h, 0, 0)));
+            }
+
+            for (var u = 1; u <= geometry.MirrorRows; u++)
+            {
+                SpectralPlan<T>.Set(Columns, ColumnLength, halfRows + u - 1, h, Math.Sin(geometry.Angle(u, rowOffset + h, 0, 0)));
             }
         }
     }
@@ -147,11 +189,23 @@ internal sealed class SpectralInverse<T>
     /// <summary>Gets the columns the inverse yields.</summary>
     public int Width { get; }
 
-    /// <summary>Gets the inverse along a column: [bin u, real and imaginary][row, real and imaginary].</summary>
+    /// <summary>
+    /// Gets the inverse along a column: [folded bin sum u][row] cosines for u = 0 … P/2, then [folded bin difference u][row]
+    /// sines for u = 1 … (P − 1)/2.
+    /// </summary>
     public T[] Columns { get; }
 
-    /// <summary>Gets the inverse along a row, the 1/(P·Q) included: [bin v, real and imaginary][column].</summary>
+    /// <summary>
+    /// Gets the inverse along a row, the 1/(P·Q) included: [real part of bin v][representative] cosines (the even halves), then
+    /// [imaginary part of bin v][representative] sines (the odd halves).
+    /// </summary>
     public T[] Rows { get; }
+
+    /// <summary>Gets, per column asked for, the index of its mirror representative among the matrix's outputs.</summary>
+    public int[] Representatives { get; }
+
+    /// <summary>Gets, per column asked for, whether it is its representative's mirror (even plus odd half) rather than itself (even minus odd).</summary>
+    public bool[] Mirrored { get; }
 
     /// <summary>Gets the padded length of a row of <see cref="Columns"/>.</summary>
     public int ColumnLength { get; }
