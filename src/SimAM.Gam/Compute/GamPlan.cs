@@ -404,9 +404,12 @@ internal sealed class GamPlan<T>
     /// Compares the spectral convolutions with the cheaper of the direct and packed paths, in units of one vector FMA lane
     /// (as <see cref="PackingPays"/>): per bin and pair of channels (output channels padded as the GEMM's tiles run them)
     /// four real FMAs for every sample, the transforms of every input and output plane, and the transformed weights read
-    /// from memory once per pass. The transforms' small matrix products load about one value per FMA, and measured at a
-    /// third of the micro-kernel's rate ([8,64,56,56], where the two paths then take the same time), so they count three
-    /// times. An eval pass's comparison (<paramref name="training"/> null) is made for <see cref="NominalBatch"/> samples
+    /// from memory once per pass. The transforms' small matrix products load about one value per FMA, and with the folds'
+    /// sums and differences, the copies between their steps and the spectra's scattered stores they run at about a quarter
+    /// of the micro-kernel's rate, so they count four times (every plane of a vector whether its lane holds a channel or
+    /// not). Fitted to eval passes of 8 samples, direct against spectral, 2 threads: C = 32 on 14×14, 28×28 and 56×56 maps
+    /// 0.4, 1.5 and 5.3 ms against 0.7, 1.9 and 6.5 (direct kept); C = 64 1.3, 4.7 and 17.9 against 1.2, 3.6 and 12.1; C =
+    /// 128 4.5, 16.8 and 65.0 against 2.5, 6.9 and 27.3 (spectral taken). An eval pass's comparison (<paramref name="training"/> null) is made for <see cref="NominalBatch"/> samples
     /// whatever the call's <paramref name="batch"/>: the two algorithms round differently, and a sample's result must not
     /// depend on the batch it comes in.
     /// </summary>
@@ -414,8 +417,8 @@ internal sealed class GamPlan<T>
     /// A train pass (<paramref name="training"/> false), or one that keeps activations for a backward pass (true), compares
     /// for the call's <paramref name="batch"/> (its BatchNorm mixes the batch anyway), and both paths pay for taking in the
     /// weights on every call, since an optimizer step changes them between calls. The spectral one transforms them: per
-    /// pair of channels, the two small matrices in double (two lanes of float each, at the planes' transforms' third of the
-    /// rate) and one rounded store per value, a cycle's worth of lanes. That model puts the transform of [512, 128] and
+    /// pair of channels, the two small matrices in double (two lanes of float each, at a third of the micro-kernel's rate:
+    /// <c>kernelRate</c>, unfolded) and one rounded store per value, a cycle's worth of lanes. That model puts the transform of [512, 128] and
     /// [128, 512] filters on 7×7 maps at 10 ms and of [256, 64] and [64, 256] on 28×28 at 17 ms; measured on two threads:
     /// 16–17 and 20–22 ms. The direct one packs each convolution's filter and its transposed data-gradient filter again,
     /// <c>packCost</c> lanes per value, scaled from the same ratio (both for [512, 128] and [128, 512]: 8.6 ms on two threads).
@@ -428,12 +431,14 @@ internal sealed class GamPlan<T>
     /// Measured training steps (forward, backward, SGD; two threads, interleaved, direct → spectral): [8,256,28,28]
     /// 218 → 124 ms, [32,512,7,7] 273 → 134 ms, [16,256,14,14] 128 → 62 ms and [4,256,10,10] 40 → 30 ms with data-gradient
     /// filters of their own, since then [8,64,56,56] 69.5 → 62 ms; [1,256,28,28] 45 against 62 ms, where the model keeps the
-    /// direct path.
+    /// direct path. With the folded transforms: [4,64,56,56] 37.2 → 32.7 ms and [2,256,14,14] 25.3 → 22.3 (spectral taken),
+    /// [2,64,56,56] 17.6 against 22.4 (direct kept); [8,32,28,28] 6.7 against 7.1, which the model gives the spectral path.
     /// </remarks>
     private static bool SpectralPays(int height, int width, int tilePositions, int channels, int hidden, int outChannels, int batch, bool? training)
     {
         batch = training is null ? NominalBatch : batch;
-        const int transformRate = 3;
+        const int transformRate = 4;
+        const int kernelRate = 3;
         const int storeCost = 32;
         const int transposeCost = 8;
         const int packCost = 80;
@@ -443,8 +448,9 @@ internal sealed class GamPlan<T>
         var paddedPairs = ((long)channels * SpectralGeometry.PaddedChannels(hidden)) + ((long)hidden * SpectralGeometry.PaddedChannels(outChannels));
         var products = 4L * batch * spectral.Bins * paddedPairs;
 
-        // Each plane goes through the analysis or the synthesis; the transform cost counts one of each per vector of planes.
-        var transforms = transformRate * (long)batch * (channels + (2L * hidden) + outChannels) * spectral.TransformCost / 2;
+        // Each plane goes through the analysis or the synthesis; the transform cost counts one of each per vector of planes,
+        // and a vector is transformed whole however many of its lanes hold channels (m = 8 fills half of one).
+        var transforms = transformRate * (long)batch * (Planes(channels) + (2L * Planes(hidden)) + Planes(outChannels)) * spectral.TransformCost / 2;
         var weights = 2L * spectral.Bins * paddedPairs * WeightReadCost;
 
         var (direct, packed) = ConvolutionCosts(batch, height, width, tilePositions, channels * Taps, hidden, hidden * Taps, outChannels);
@@ -456,17 +462,24 @@ internal sealed class GamPlan<T>
         var passes = backward ? 3 : 1;
         var kernelRows = (long)GamWeights.KernelSize * SpectralGeometry.Padded(2 * spectral.HalfColumns);
         var kernelColumns = 2L * GamWeights.KernelSize * spectral.HalfColumns * SpectralGeometry.Padded(2 * spectral.Rows);
-        var weightTransform = pairs * ((transformRate * 2 * (kernelRows + kernelColumns)) + (2L * spectral.Bins * storeCost));
+        var weightTransform = pairs * ((kernelRate * 2 * (kernelRows + kernelColumns)) + (2L * spectral.Bins * storeCost));
         var spectralCost = (passes * (products + weights)) + transforms + weightTransform;
         var directCost = Math.Min(direct, packed) + (pairs * Taps * packCost);
         if (backward)
         {
-            var backwardPlanes = (2L * channels) + (3L * hidden) + outChannels;
+            var backwardPlanes = (2L * Planes(channels)) + (3L * Planes(hidden)) + Planes(outChannels);
             spectralCost += (transformRate * (long)batch * backwardPlanes * spectral.TransformCost / 2) + (2L * spectral.Bins * paddedPairs * transposeCost);
             directCost += (directBackward * Math.Min(direct, packed) / 10) + (pairs * Taps * packCost);
         }
 
         return spectralCost < directCost;
+    }
+
+    /// <summary>Gets <paramref name="channels"/> planes rounded up to whole vectors of planes at the widest width (64 bytes of lanes).</summary>
+    private static int Planes(int channels)
+    {
+        var lanes = 64 / Unsafe.SizeOf<T>();
+        return (channels + lanes - 1) / lanes * lanes;
     }
 
     /// <summary>
