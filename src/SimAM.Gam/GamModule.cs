@@ -171,7 +171,7 @@ public sealed class GamModule
     /// eval (C + m + out) padded planes per worker (with the packed convolution, per sample), train (C + m + out) padded planes per sample, a padded plane
     /// holding about (H + 6)·(W + 3) values, plus a few kilobytes of tile scratch per worker. Eval calls that convolve through the
     /// discrete Fourier transform (small maps) keep the planes per sample and both convolutions' spectra, 2·(H + 3)·((W + 3)/2 + 1)
-    /// values per sample and channel (channels rounded up to 32) for the larger side of each convolution; their transformed
+    /// values per sample and channel (channels rounded up to 16) for the larger side of each convolution; their transformed
     /// weights belong to the module's plan for the shape, not to this workspace.
     /// </summary>
     /// <param name="shape">[N, C, H, W].</param>

@@ -409,7 +409,12 @@ internal sealed class GamPlan<T>
     /// of the micro-kernel's rate, so they count four times (every plane of a vector whether its lane holds a channel or
     /// not). Fitted to eval passes of 8 samples, direct against spectral, 2 threads: C = 32 on 14×14, 28×28 and 56×56 maps
     /// 0.4, 1.5 and 5.3 ms against 0.7, 1.9 and 6.5 (direct kept); C = 64 1.3, 4.7 and 17.9 against 1.2, 3.6 and 12.1; C =
-    /// 128 4.5, 16.8 and 65.0 against 2.5, 6.9 and 27.3 (spectral taken). An eval pass's comparison (<paramref name="training"/> null) is made for <see cref="NominalBatch"/> samples
+    /// 128 4.5, 16.8 and 65.0 against 2.5, 6.9 and 27.3 (spectral taken). Each phase the spectral path runs beyond the
+    /// direct path's costs a fork and join of the workers, about 10 µs here (<c>phaseCost</c> lanes): a phased, spectral
+    /// eval pass runs ten phases where the fused direct one runs one, a training step four more in each direction (three per
+    /// spectral convolution against one; five per convolution's gradients against three). With channel counts padded to
+    /// 16 rather than 32, C = 32 took the spectral path on 10×10 to 28×28 maps without it (eval of 8 samples on 14×14, 20×20
+    /// and 28×28: direct 0.3, 0.7 and 1.2 ms, spectral 0.5, 0.8 and 1.4). An eval pass's comparison (<paramref name="training"/> null) is made for <see cref="NominalBatch"/> samples
     /// whatever the call's <paramref name="batch"/>: the two algorithms round differently, and a sample's result must not
     /// depend on the batch it comes in.
     /// </summary>
@@ -438,6 +443,7 @@ internal sealed class GamPlan<T>
     {
         batch = training is null ? NominalBatch : batch;
         const int transformRate = 4;
+        const long phaseCost = 2_000_000;
         const int kernelRate = 3;
         const int storeCost = 32;
         const int transposeCost = 8;
@@ -456,19 +462,20 @@ internal sealed class GamPlan<T>
         var (direct, packed) = ConvolutionCosts(batch, height, width, tilePositions, channels * Taps, hidden, hidden * Taps, outChannels);
         if (training is not { } backward)
         {
-            return products + transforms + weights < Math.Min(direct, packed);
+            // Fused, the direct eval pass is one phase; the spectral one ten (its BatchNorms and each convolution's three).
+            return products + transforms + weights + (9 * phaseCost) < Math.Min(direct, packed);
         }
 
         var passes = backward ? 3 : 1;
         var kernelRows = (long)GamWeights.KernelSize * SpectralGeometry.Padded(2 * spectral.HalfColumns);
         var kernelColumns = 2L * GamWeights.KernelSize * spectral.HalfColumns * SpectralGeometry.Padded(2 * spectral.Rows);
         var weightTransform = pairs * ((kernelRate * 2 * (kernelRows + kernelColumns)) + (2L * spectral.Bins * storeCost));
-        var spectralCost = (passes * (products + weights)) + transforms + weightTransform;
+        var spectralCost = (passes * (products + weights)) + transforms + weightTransform + (4 * phaseCost);
         var directCost = Math.Min(direct, packed) + (pairs * Taps * packCost);
         if (backward)
         {
             var backwardPlanes = (2L * Planes(channels)) + (3L * Planes(hidden)) + Planes(outChannels);
-            spectralCost += (transformRate * (long)batch * backwardPlanes * spectral.TransformCost / 2) + (2L * spectral.Bins * paddedPairs * transposeCost);
+            spectralCost += (transformRate * (long)batch * backwardPlanes * spectral.TransformCost / 2) + (2L * spectral.Bins * paddedPairs * transposeCost) + (4 * phaseCost);
             directCost += (directBackward * Math.Min(direct, packed) / 10) + (pairs * Taps * packCost);
         }
 

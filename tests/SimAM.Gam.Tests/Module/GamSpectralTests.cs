@@ -105,12 +105,13 @@ public class GamSpectralTests
     /// transforms' vectors of planes in 16 × 16 transposed blocks where floats fill 16 lanes (the rest a value at a time):
     /// at every width, the float forward pass in both modes stays within the bound of the float64 module, and the float
     /// eval-mode gradients, whose first data gradient adds into the gate's share, within the backward bounds (2e-6 for
-    /// ∂L/∂x, 5e-6 per parameter, of max|ref|) of the double spectral pass, which moves every value on its own.
+    /// ∂L/∂x, 5e-6 per parameter, of max|ref|) of the double spectral pass, which moves every value on its own. Its 48
+    /// channels take a register tile of two vectors and one of one vector in each GEMM, its 16 hidden ones a tile of one.
     /// </summary>
     [Fact]
     public void Maps_wider_than_a_transposed_block_keep_the_bounds()
     {
-        var sample = new RandomModule(2, 32, 9, 37, 16, 32, 1, GamChannelGate.Identity, 0, 75);
+        var sample = new RandomModule(2, 48, 9, 37, 16, 48, 1, GamChannelGate.Identity, 0, 75);
         var x = sample.CreateInput();
         var x64 = Accuracy.Widen(x);
         var random = new Random(76);
@@ -180,7 +181,7 @@ public class GamSpectralTests
 
     /// <summary>
     /// A spectral eval pass keeps the whole batch's planes (it runs in phases) and both convolutions' spectra,
-    /// [bin][sample][real, imaginary][channel] with the channels padded to 32: P·(Q/2 + 1) bins.
+    /// [bin][sample][real, imaginary][channel] with the channels padded to 16: P·(Q/2 + 1) bins.
     /// </summary>
     [Theory]
     [InlineData(4, 40, 7, 7, 10)]
@@ -189,7 +190,7 @@ public class GamSpectralTests
     {
         var sample = new RandomModule(n, c, h, w, hidden, c, 1, GamChannelGate.Identity, 0, 73);
         var module = new GamModule(sample.CreateWeights(), sample.Options(SimAmKernel.Auto, ConvolutionPath.Spectral));
-        static long Padded(int channels) => (channels + 31) / 32 * 32;
+        static long Padded(int channels) => (channels + 15) / 16 * 16;
         var bins = (long)(h + 3) * (((w + 3) / 2) + 1);
         var planes = (long)n * (c + hidden + c) * ((((h + 6) * (w + 3)) + 134 + 15) / 16 * 16);
         var spectra = bins * n * 2 * (Math.Max(Padded(c), Padded(hidden)) + Math.Max(Padded(hidden), Padded(c)));

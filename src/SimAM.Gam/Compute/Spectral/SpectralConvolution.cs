@@ -26,14 +26,20 @@ internal static class SpectralConvolution<T, TV, TLanes>
     /// <summary>Samples per register tile of the GEMM (output channels in a correlation's).</summary>
     public const int TileSamples = SpectralGeometry.TileRows;
 
-    /// <summary>Gets the output channels per register tile of the GEMM: two vectors where the width has 32 registers, else one.</summary>
+    /// <summary>Gets the channels of a whole register tile of the GEMM: two vectors where the width has 32 registers, else one.</summary>
     public static int TileChannels => TLanes.Count * (Wide ? 2 : 1);
+
+    /// <summary>
+    /// Gets the register tiles over <paramref name="padded"/> channels (a multiple of <see cref="SpectralGeometry.ChannelAlignment"/>):
+    /// whole tiles, and a tile of one vector for a last 16 floats at 512 bits.
+    /// </summary>
+    public static int TileCount(int padded) => (padded + TileChannels - 1) / TileChannels;
 
     /// <summary>Gets the items of <see cref="Analyse"/> or <see cref="Synthesise"/>: one per sample and vector of channels.</summary>
     public static int TransformItems(int batch, int channels) => batch * ((channels + TLanes.Count - 1) / TLanes.Count);
 
     /// <summary>Gets the items of <see cref="Multiply"/>: one per bin and register tile of output channels.</summary>
-    public static int ProductItems(in SpectralGeometry geometry, SpectralFilter<T> filter) => geometry.Bins * (filter.OutPadded / TileChannels);
+    public static int ProductItems(in SpectralGeometry geometry, SpectralFilter<T> filter) => geometry.Bins * TileCount(filter.OutPadded);
 
     /// <summary>With 32 vector registers (AVX-512) a tile holds 3 samples × 2 vectors × 4 partial products; with 16, one vector.</summary>
     private static bool Wide => Unsafe.SizeOf<TV>() >= 64;
@@ -164,8 +170,9 @@ internal static class SpectralConvolution<T, TV, TLanes>
     /// </summary>
     public static void Multiply(SpectralFilter<T> filter, int batch, ReadOnlySpan<T> spectra, Span<T> products, int item)
     {
-        var tiles = filter.OutPadded / TileChannels;
+        var tiles = TileCount(filter.OutPadded);
         var (bin, first) = (item / tiles, item % tiles * TileChannels);
+        var width = Math.Min(TileChannels, filter.OutPadded - first);
         var inputs = filter.InChannels;
         var inPadded = SpectralGeometry.PaddedChannels(inputs);
         var outPadded = filter.OutPadded;
@@ -175,14 +182,14 @@ internal static class SpectralConvolution<T, TV, TLanes>
         for (var n = 0; n < batch; n += TileSamples)
         {
             Tile(
-                ref weights, 2 * outPadded, outPadded, ref Unsafe.Add(ref rows, (nint)n * 2 * inPadded), 2 * inPadded, 1, inPadded, inputs,
+                width, ref weights, 2 * outPadded, outPadded, ref Unsafe.Add(ref rows, (nint)n * 2 * inPadded), 2 * inPadded, 1, inPadded, inputs,
                 Math.Min(TileSamples, batch - n), ref Unsafe.Add(ref results, (nint)n * 2 * outPadded), 2 * outPadded, outPadded, conjugate: false);
         }
     }
 
     /// <summary>Gets the items of <see cref="MultiplyTransposed"/>: one per bin and register tile of the layer's input channels.</summary>
     public static int TransposedProductItems(in SpectralGeometry geometry, SpectralFilter<T> forward) =>
-        geometry.Bins * (SpectralGeometry.PaddedChannels(forward.InChannels) / TileChannels);
+        geometry.Bins * TileCount(SpectralGeometry.PaddedChannels(forward.InChannels));
 
     /// <summary>
     /// Item <paramref name="item"/> of a data gradient's GEMM (a bin and a tile of the layer's input channels): for every sample,
@@ -192,9 +199,9 @@ internal static class SpectralConvolution<T, TV, TLanes>
     /// </summary>
     public static void MultiplyTransposed(SpectralFilter<T> forward, int batch, ReadOnlySpan<T> gradientSpectra, Span<T> products, int item, Span<T> block)
     {
-        var tileChannels = TileChannels;
         var inPadded = SpectralGeometry.PaddedChannels(forward.InChannels);
-        var (bin, first) = (item / (inPadded / tileChannels), item % (inPadded / tileChannels) * tileChannels);
+        var (bin, first) = (item / TileCount(inPadded), item % TileCount(inPadded) * TileChannels);
+        var tileChannels = Math.Min(TileChannels, inPadded - first);
         var (outputs, outPadded) = (forward.OutChannels, forward.OutPadded);
         TransposedFilter<T>.Transpose(forward, bin, first, tileChannels, block);
         ref var rows = ref Unsafe.Add(ref MemoryMarshal.GetReference(gradientSpectra), (nint)((long)bin * batch * 2 * outPadded));
@@ -202,7 +209,7 @@ internal static class SpectralConvolution<T, TV, TLanes>
         for (var n = 0; n < batch; n += TileSamples)
         {
             Tile(
-                ref MemoryMarshal.GetReference(block), 2 * tileChannels, tileChannels, ref Unsafe.Add(ref rows, (nint)n * 2 * outPadded), 2 * outPadded, 1, outPadded, outputs,
+                tileChannels, ref MemoryMarshal.GetReference(block), 2 * tileChannels, tileChannels, ref Unsafe.Add(ref rows, (nint)n * 2 * outPadded), 2 * outPadded, 1, outPadded, outputs,
                 Math.Min(TileSamples, batch - n), ref Unsafe.Add(ref results, (nint)n * 2 * inPadded), 2 * inPadded, inPadded, conjugate: false);
         }
     }
@@ -218,7 +225,10 @@ internal static class SpectralConvolution<T, TV, TLanes>
     }
 
     /// <summary>Gets the register tiles of input channels a correlation runs: as far as the analysis wrote whole vectors.</summary>
-    private static int Tiles(int channels) => (((channels + TLanes.Count - 1) / TLanes.Count * TLanes.Count) + TileChannels - 1) / TileChannels;
+    private static int Tiles(int channels) => TileCount(Vectors(channels));
+
+    /// <summary>Gets <paramref name="channels"/> rounded up to whole vectors: what the analysis writes.</summary>
+    private static int Vectors(int channels) => (channels + TLanes.Count - 1) / TLanes.Count * TLanes.Count;
 
     /// <summary>
     /// Item <paramref name="item"/> of a weight gradient (a block of output channels and a register tile of input channels):
@@ -239,10 +249,11 @@ internal static class SpectralConvolution<T, TV, TLanes>
         var blockRows = spectral.CorrelationRows(outChannels, Unsafe.SizeOf<T>());
         var tiles = Tiles(inChannels);
         var (firstRow, first) = (item / tiles * blockRows, item % tiles * TileChannels);
+        var width = Math.Min(TileChannels, Vectors(inChannels) - first);
         var rows = Math.Min(blockRows, outChannels - firstRow);
         var inPadded = SpectralGeometry.PaddedChannels(inChannels);
         var outPadded = SpectralGeometry.PaddedChannels(outChannels);
-        var rowLength = 2 * TileChannels;
+        var rowLength = 2 * width;
         ref var block = ref MemoryMarshal.GetReference(correlations);
         for (var bin = 0; bin < spectral.Bins; bin++)
         {
@@ -253,8 +264,8 @@ internal static class SpectralConvolution<T, TV, TLanes>
             {
                 // The tile's rows are output channels (neighbours in a gradient spectrum's row), its steps the samples.
                 Tile(
-                    ref vectors, 2 * inPadded, inPadded, ref Unsafe.Add(ref gradientRows, o), 1, 2 * outPadded, outPadded, batch,
-                    Math.Min(TileSamples, rows - o), ref Unsafe.Add(ref results, o * rowLength), rowLength, TileChannels, conjugate: true);
+                    width, ref vectors, 2 * inPadded, inPadded, ref Unsafe.Add(ref gradientRows, o), 1, 2 * outPadded, outPadded, batch,
+                    Math.Min(TileSamples, rows - o), ref Unsafe.Add(ref results, o * rowLength), rowLength, width, conjugate: true);
             }
         }
 
@@ -272,9 +283,9 @@ internal static class SpectralConvolution<T, TV, TLanes>
         var lanes = TLanes.Count;
         for (var r = 0; r < rows; r++)
         {
-            for (var offset = 0; offset < TileChannels && first + offset < inChannels; offset += lanes)
+            for (var offset = 0; offset < width && first + offset < inChannels; offset += lanes)
             {
-                var lags = Inverse(plan, plan.Lags, correlations, r, offset, TileChannels, rows, scratch);
+                var lags = Inverse(plan, plan.Lags, correlations, r, offset, width, rows, scratch);
                 var channel = first + offset;
                 for (var lane = 0; lane < Math.Min(lanes, inChannels - channel); lane++)
                 {
@@ -486,19 +497,38 @@ internal static class SpectralConvolution<T, TV, TLanes>
     }
 
     /// <summary>
-    /// One register tile: <paramref name="samples"/> rows (at most three; the rows past them repeat the first, computed and
+    /// One register tile of <paramref name="channels"/> (one vector, or two where the width has 32 registers and two remain): <paramref name="samples"/> rows (at most three; the rows past them repeat the first, computed and
     /// never stored) of broadcast values X × one or two vectors F, over <paramref name="inputs"/> steps (the GEMM of a bin:
     /// samples × output channels over the input channels; a weight gradient's: output × input channels over the samples).
     /// Per row and vector four sums, Σ Xr·Fr, Σ Xi·Fi, Σ Xr·Fi and Σ Xi·Fr, so every step is a plain FMA; then the complex
     /// product X·F, or conj(X)·F with <paramref name="conjugate"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Tile(
-        ref T weights, int weightStride, int imaginaryWeights, ref T rows, int rowStride, int rowStep, int imaginaryRows, int inputs, int samples,
+        int channels, ref T weights, int weightStride, int imaginaryWeights, ref T rows, int rowStride, int rowStep, int imaginaryRows, int inputs, int samples,
         ref T results, int resultStride, int imaginaryResults, bool conjugate)
     {
+        if (Wide && channels > TLanes.Count)
+        {
+            Tile<WideTile>(ref weights, weightStride, imaginaryWeights, ref rows, rowStride, rowStep, imaginaryRows, inputs, samples, ref results, resultStride, imaginaryResults, conjugate);
+        }
+        else
+        {
+            Tile<NarrowTile>(ref weights, weightStride, imaginaryWeights, ref rows, rowStride, rowStep, imaginaryRows, inputs, samples, ref results, resultStride, imaginaryResults, conjugate);
+        }
+    }
+
+    /// <summary>
+    /// One register tile of <typeparamref name="TWidth"/>'s vectors of channels (see the overload that picks it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tile<TWidth>(
+        ref T weights, int weightStride, int imaginaryWeights, ref T rows, int rowStride, int rowStep, int imaginaryRows, int inputs, int samples,
+        ref T results, int resultStride, int imaginaryResults, bool conjugate)
+        where TWidth : struct, ITileWidth
+    {
         var n = TLanes.Count;
-        var wide = Wide;
+        var wide = Wide && TWidth.IsWide;
         ref var x0 = ref rows;
         ref var x1 = ref samples > 1 ? ref Unsafe.Add(ref rows, rowStride) : ref rows;
         ref var x2 = ref samples > 2 ? ref Unsafe.Add(ref rows, 2 * rowStride) : ref rows;
@@ -595,6 +625,24 @@ internal static class SpectralConvolution<T, TV, TLanes>
     {
         TLanes.Store(conjugate ? TLanes.Add(rr, ii) : TLanes.Subtract(rr, ii), ref destination);
         TLanes.Store(conjugate ? TLanes.Subtract(ri, ir) : TLanes.Add(ri, ir), ref Unsafe.Add(ref destination, imaginary));
+    }
+
+    /// <summary>Whether a register tile takes two vectors of channels (a type parameter, so that each tile's code is compiled for its own width).</summary>
+    private interface ITileWidth
+    {
+        static abstract bool IsWide { get; }
+    }
+
+    /// <summary>A tile of one vector of channels: the last 16 floats of a count padded to 16 at 512 bits, and every tile at narrower widths.</summary>
+    private readonly struct NarrowTile : ITileWidth
+    {
+        public static bool IsWide => false;
+    }
+
+    /// <summary>A tile of two vectors of channels.</summary>
+    private readonly struct WideTile : ITileWidth
+    {
+        public static bool IsWide => true;
     }
 
     /// <summary>

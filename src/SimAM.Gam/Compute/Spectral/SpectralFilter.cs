@@ -16,8 +16,8 @@ namespace SimAM.Gam.Compute.Spectral;
 /// <typeparam name="T">float or double.</typeparam>
 /// <remarks>
 /// Layout: [bin][reduction channel][real parts of the output channels, imaginary parts], each part padded with zeros to
-/// <see cref="SpectralGeometry.PaddedChannels"/>, so that a register tile of output channels reads two vectors per part
-/// and step. Computed in double, rounded once; the arrays are allocated once and <see cref="Transform"/> rewrites them
+/// <see cref="SpectralGeometry.PaddedChannels"/>, so that a register tile of output channels reads whole vectors (two per
+/// part and step, one for a last 16 floats). Computed in double, rounded once; the arrays are allocated once and <see cref="Transform"/> rewrites them
 /// in place whenever the weights change (a training loop does after every optimizer step).
 /// </remarks>
 internal sealed class SpectralFilter<T>

@@ -14,8 +14,11 @@ namespace SimAM.Gam.Compute.Spectral;
 /// </remarks>
 internal readonly struct SpectralGeometry
 {
-    /// <summary>The widest register tile of output channels (two 512-bit vectors of floats): channel counts are padded to a multiple of it.</summary>
-    public const int ChannelAlignment = 32;
+    /// <summary>
+    /// One 512-bit vector of floats: channel counts are padded to a multiple of it (the GEMMs' register tiles take two
+    /// vectors of channels where two remain and one for a last 16, so 16 or 48 channels are not padded to 32 or 64).
+    /// </summary>
+    public const int ChannelAlignment = 16;
 
     /// <summary>The transforms' matrices hold their outputs in blocks of this many (zeros after the last).</summary>
     public const int OutputBlock = 8;
