@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using SimAM.Gam.Compute.Lanes;
 
 namespace SimAM.Gam.Compute.Spectral;
@@ -281,16 +282,27 @@ internal static class SpectralConvolution<T, TV, TLanes>
         }
 
         var lanes = TLanes.Count;
+        const ulong everyTap = (1UL << (K * K)) - 1;
+        Span<float> turned = stackalloc float[BlockTranspose.Side * Blocks(K * K, BlockTranspose.Side)];
         for (var r = 0; r < rows; r++)
         {
             for (var offset = 0; offset < width && first + offset < inChannels; offset += lanes)
             {
                 var lags = Inverse(plan, plan.Lags, correlations, r, offset, width, rows, scratch);
                 var channel = first + offset;
-                for (var lane = 0; lane < Math.Min(lanes, inChannels - channel); lane++)
+                var present = Math.Min(lanes, inChannels - channel);
+                var from = 0;
+                if (valid == everyTap && Blocks(K * K, present) > 0)
+                {
+                    // The 16 lanes' taps are one run of 16 × 49 doubles: [tap][lane] turned into [lane][tap] a 16 × 16 block
+                    // at a time, then each lane's taps added as vectors (the same additions as one at a time, so the same bits).
+                    from = AddTurned(lags, turned, target.AsSpan((((firstRow + r) * inChannels) + channel) * K * K, present * K * K));
+                }
+
+                for (var lane = 0; lane < present; lane++)
                 {
                     var taps = target.AsSpan((((firstRow + r) * inChannels) + channel + lane) * K * K, K * K);
-                    for (var tap = 0; tap < K * K; tap++)
+                    for (var tap = from; tap < K * K; tap++)
                     {
                         if ((valid & (1UL << tap)) != 0)
                         {
@@ -300,6 +312,37 @@ internal static class SpectralConvolution<T, TV, TLanes>
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Adds the whole 16-tap blocks of <paramref name="lags"/> ([tap][lane], 16 float lanes) to <paramref name="taps"/>
+    /// ([lane][49 taps], double) through <paramref name="turned"/>; returns the first tap it leaves to the caller.
+    /// </summary>
+    private static int AddTurned(Span<T> lags, Span<float> turned, Span<double> taps)
+    {
+        const int Side = BlockTranspose.Side;
+        const int Taps = GamWeights.KernelSize * GamWeights.KernelSize;
+        const int Whole = Taps / Side * Side;
+        ref var source = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(lags));
+        ref var rows = ref MemoryMarshal.GetReference(turned);
+        for (var tap = 0; tap < Whole; tap += Side)
+        {
+            BlockTranspose.Floats16(ref Unsafe.Add(ref source, tap * Side), Side, ref Unsafe.Add(ref rows, tap), Whole);
+        }
+
+        ref var target = ref MemoryMarshal.GetReference(taps);
+        for (var lane = 0; lane < Side; lane++)
+        {
+            ref var row = ref Unsafe.Add(ref target, lane * Taps);
+            for (var tap = 0; tap < Whole; tap += Side)
+            {
+                var (low, high) = Vector512.Widen(Vector512.LoadUnsafe(ref Unsafe.Add(ref rows, (lane * Whole) + tap)));
+                (Vector512.LoadUnsafe(ref row, (nuint)tap) + low).StoreUnsafe(ref row, (nuint)tap);
+                (Vector512.LoadUnsafe(ref row, (nuint)tap + 8) + high).StoreUnsafe(ref row, (nuint)tap + 8);
+            }
+        }
+
+        return Whole;
     }
 
     /// <summary>
