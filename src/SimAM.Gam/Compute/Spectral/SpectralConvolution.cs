@@ -61,8 +61,6 @@ internal static class SpectralConvolution<T, TV, TLanes>
         var pixels = buffers.Pixels;
         var columns = buffers.Between;
         var folded = buffers.Folded;
-        var realSums = buffers.RealSums;
-        var imaginarySums = buffers.ImaginarySums;
 
         // The vector of planes, pixel by pixel (a plane per lane; lanes past the channels hold zeros).
         if (count < lanes)
@@ -91,33 +89,30 @@ internal static class SpectralConvolution<T, TV, TLanes>
         }
 
         // Along each row, folded: the Q/2 + 1 sums x[w] + x[Q − w] to the real parts, the (Q − 1)/2 differences to the
-        // imaginary parts, into [bin v][real parts of the rows, imaginary parts]: the column transform then reads one
-        // column's parts in order.
-        var (mirrors, rowLength) = (spectral.MirrorColumns, spectral.RowSpectrum);
+        // imaginary parts. Every row's folds first, then each matrix over all rows at once, straight into [bin v][real parts
+        // of the rows, imaginary parts]: the column transform then reads one column's parts in order.
+        var (columnCount, mirrors, rowLength) = (spectral.Columns, spectral.MirrorColumns, spectral.RowSpectrum);
         for (var h = 0; h < height; h++)
         {
-            FoldRow(pixels.Slice(h * width * lanes, width * lanes), spectral.Columns, folded);
-            Apply(plan.RowAnalysis, half, rowLength, folded, realSums);
-            Apply(plan.RowAnalysis.AsSpan(half * rowLength), mirrors, rowLength, folded.Slice(half * lanes), imaginarySums);
-            for (var v = 0; v < half; v++)
-            {
-                Copy(realSums, v, columns, (2 * v * height) + h);
-                Copy(imaginarySums, v, columns, (((2 * v) + 1) * height) + h);
-            }
+            FoldRow(pixels.Slice(h * width * lanes, width * lanes), columnCount, folded.Slice(h * columnCount * lanes, columnCount * lanes));
         }
 
-        // Along each column: cosine and sine sums of the real parts and of the imaginary parts, whose sums and
-        // differences are the bins u and P − u.
+        Apply(plan.RowAnalysis, half, rowLength, half, folded, height, columnCount, columns, 1, 2 * height);
+        Apply(plan.RowAnalysis.AsSpan(half * rowLength), mirrors, rowLength, half, folded[(half * lanes)..], height, columnCount, columns[(height * lanes)..], 1, 2 * height);
+
+        // Along each column, every column's parts at once: cosine and sine sums of the real parts and of the imaginary parts
+        // ([bin v][real, imaginary][the P sums], where the rows' folds were), whose sums and differences are the bins u and P − u.
+        var (rows, halfRows, mirrorRows) = (spectral.Rows, spectral.HalfRows, spectral.MirrorRows);
+        var sums = folded;
+        Apply(plan.ColumnAnalysis, height, spectral.ColumnSpectrum, rows, columns, 2 * half, height, sums, rows, 1);
         var padded = SpectralGeometry.PaddedChannels(channels);
-        var (halfRows, mirrorRows) = (spectral.HalfRows, spectral.MirrorRows);
         for (var v = 0; v < half; v++)
         {
-            Apply(plan.ColumnAnalysis, height, spectral.ColumnSpectrum, columns.Slice(2 * v * height * lanes), realSums);
-            Apply(plan.ColumnAnalysis, height, spectral.ColumnSpectrum, columns.Slice(((2 * v) + 1) * height * lanes), imaginarySums);
+            var (realSums, imaginarySums) = (2 * v * rows, ((2 * v) + 1) * rows);
             for (var u = 0; u < halfRows; u++)
             {
                 ref var bin = ref spectra[(int)((((((long)u * half) + v) * batch) + n) * 2 * padded) + first];
-                var (real, imaginary) = (Vector(realSums, u), Vector(imaginarySums, u));
+                var (real, imaginary) = (Vector(sums, realSums + u), Vector(sums, imaginarySums + u));
                 if (u == 0 || u > mirrorRows)
                 {
                     // Bin 0 and, for even P, bin P/2 are their own mirrors (their sines vanish).
@@ -127,10 +122,10 @@ internal static class SpectralConvolution<T, TV, TLanes>
                 }
 
                 // (re + i·im)·(cos ∓ i·sin): bin u = (C_re + S_im) + i·(C_im − S_re), bin P − u = (C_re − S_im) + i·(C_im + S_re).
-                var (realSines, imaginarySines) = (Vector(realSums, halfRows + u - 1), Vector(imaginarySums, halfRows + u - 1));
+                var (realSines, imaginarySines) = (Vector(sums, realSums + halfRows + u - 1), Vector(sums, imaginarySums + halfRows + u - 1));
                 TLanes.Store(TLanes.Add(real, imaginarySines), ref bin);
                 TLanes.Store(TLanes.Subtract(imaginary, realSines), ref Unsafe.Add(ref bin, padded));
-                ref var mirror = ref spectra[(int)((((((long)(spectral.Rows - u) * half) + v) * batch) + n) * 2 * padded) + first];
+                ref var mirror = ref spectra[(int)((((((long)(rows - u) * half) + v) * batch) + n) * 2 * padded) + first];
                 TLanes.Store(TLanes.Subtract(real, imaginarySines), ref mirror);
                 TLanes.Store(TLanes.Add(imaginary, realSines), ref Unsafe.Add(ref mirror, padded));
             }
@@ -417,18 +412,17 @@ internal static class SpectralConvolution<T, TV, TLanes>
         var values = buffers.Pixels;
         var rowsOfBins = buffers.Between;
         var folded = buffers.Folded;
-        var realSums = buffers.RealSums;
-        var imaginarySums = buffers.ImaginarySums;
         var (halfRows, mirrorRows) = (spectral.HalfRows, spectral.MirrorRows);
 
         // Along each column, to the rows asked for only: the bins u and P − u folded into their sums (the cosine terms) and
         // differences (the sine terms), e^{+iφ}·X[u] + e^{−iφ}·X[P − u] = S·cos φ + i·D·sin φ, so the real parts of the rows
-        // come from [S_re, −D_im] and the imaginary parts from [S_im, D_re]; into [row][real parts of the bins v, imaginary parts].
+        // come from [S_re, −D_im] and the imaginary parts from [S_im, D_re]. Every column's folds first ([real, imaginary
+        // terms][bin v][P]), then the matrix over all of them at once, into [row][real parts of the bins v, imaginary parts].
         ref var source = ref MemoryMarshal.GetReference(spectra);
-        ref var realTerms = ref MemoryMarshal.GetReference(folded);
-        ref var imaginaryTerms = ref Unsafe.Add(ref realTerms, rows * lanes);
         for (var v = 0; v < half; v++)
         {
+            ref var realTerms = ref MemoryMarshal.GetReference(folded[(v * rows * lanes)..]);
+            ref var imaginaryTerms = ref MemoryMarshal.GetReference(folded[(((half + v) * rows) * lanes)..]);
             for (var u = 0; u < halfRows; u++)
             {
                 ref var bin = ref Unsafe.Add(ref source, (nint)(((((((long)u * half) + v) * rowsPerBin) + row) * 2 * padded) + first));
@@ -448,26 +442,23 @@ internal static class SpectralConvolution<T, TV, TLanes>
                 TLanes.Store(TLanes.Subtract(mirrorImaginary, imaginary), ref Unsafe.Add(ref realTerms, sine));
                 TLanes.Store(TLanes.Subtract(real, mirrorReal), ref Unsafe.Add(ref imaginaryTerms, sine));
             }
-
-            Apply(inverse.Columns, rows, inverse.ColumnLength, folded, realSums);
-            Apply(inverse.Columns, rows, inverse.ColumnLength, folded.Slice(rows * lanes), imaginarySums);
-            for (var h = 0; h < height; h++)
-            {
-                Copy(realSums, h, rowsOfBins, (2 * h * half) + v);
-                Copy(imaginarySums, h, rowsOfBins, (((2 * h) + 1) * half) + v);
-            }
         }
 
-        // Along each row: the even halves from the real parts, the odd halves from the imaginary parts, per mirror
-        // representative; a column is its representative's even half minus its odd half, the mirror column their sum.
-        var (representatives, mirrored) = (inverse.Representatives, inverse.Mirrored);
+        Apply(inverse.Columns, rows, inverse.ColumnLength, height, folded, 2 * half, rows, rowsOfBins, 1, 2 * half);
+
+        // Along each row, every row at once: the even halves from the real parts and the odd halves from the imaginary parts,
+        // per mirror representative; a column is its representative's even half minus its odd half, the mirror column their sum.
+        var (representatives, mirrored, count) = (inverse.Representatives, inverse.Mirrored, inverse.RepresentativeCount);
+        var evens = buffers.Halves[..(height * count * lanes)];
+        var odds = buffers.Halves[(height * count * lanes)..];
+        Apply(inverse.Rows, half, inverse.RowLength, count, rowsOfBins, height, 2 * half, evens, count, 1);
+        Apply(inverse.Rows.AsSpan(half * inverse.RowLength), half, inverse.RowLength, count, rowsOfBins[(half * lanes)..], height, 2 * half, odds, count, 1);
         for (var h = 0; h < height; h++)
         {
-            Apply(inverse.Rows, half, inverse.RowLength, rowsOfBins.Slice(2 * h * half * lanes), realSums);
-            Apply(inverse.Rows.AsSpan(half * inverse.RowLength), half, inverse.RowLength, rowsOfBins.Slice(((2 * h) + 1) * half * lanes), imaginarySums);
             for (var w = 0; w < width; w++)
             {
-                var (even, odd) = (Vector(realSums, representatives[w]), Vector(imaginarySums, representatives[w]));
+                var at = (h * count) + representatives[w];
+                var (even, odd) = (Vector(evens, at), Vector(odds, at));
                 TLanes.Store(mirrored[w] ? TLanes.Add(even, odd) : TLanes.Subtract(even, odd), ref values[((h * width) + w) * lanes]);
             }
         }
@@ -494,22 +485,48 @@ internal static class SpectralConvolution<T, TV, TLanes>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TV Vector(Span<T> source, int index) => TLanes.Load(ref source[index * TLanes.Count]);
 
-    /// <summary>Copies vector <paramref name="from"/> of <paramref name="source"/> to vector <paramref name="to"/> of <paramref name="destination"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Copy(Span<T> source, int from, Span<T> destination, int to) =>
-        TLanes.Store(TLanes.Load(ref source[from * TLanes.Count]), ref destination[to * TLanes.Count]);
-
     /// <summary>
     /// destination[q] = Σ over c &lt; <paramref name="inputs"/> of matrix[c·<paramref name="outputs"/> + q] · source[c], each source and
     /// destination entry a vector (a plane per lane); <paramref name="outputs"/> is a multiple of eight, the matrix's rows padded with zeros.
     /// </summary>
-    internal static void Apply(ReadOnlySpan<T> matrix, int inputs, int outputs, ReadOnlySpan<T> source, Span<T> destination)
+    internal static void Apply(ReadOnlySpan<T> matrix, int inputs, int outputs, ReadOnlySpan<T> source, Span<T> destination) =>
+        Apply(matrix, inputs, outputs, outputs, source, 1, 0, destination, 0, 1);
+
+    /// <summary>
+    /// The same matrix applied to <paramref name="sources"/> sources, <paramref name="sourceStride"/> vectors apart:
+    /// destination[s·<paramref name="destinationStride"/> + q·<paramref name="outputStride"/>] = Σ over c &lt; <paramref name="inputs"/>
+    /// of matrix[c·<paramref name="outputs"/> + q] · source[s·sourceStride + c] for the first <paramref name="count"/> outputs q
+    /// (strides in vectors). Where the width has 32 registers three sources share each broadcast coefficient (24 sums), which
+    /// otherwise costs a load per multiply-add; every output is the same chain of multiply-adds either way.
+    /// </summary>
+    internal static void Apply(
+        ReadOnlySpan<T> matrix, int inputs, int outputs, int count, ReadOnlySpan<T> source, int sources, int sourceStride, Span<T> destination, int destinationStride, int outputStride)
     {
         var n = TLanes.Count;
         ref var m = ref MemoryMarshal.GetReference(matrix);
         ref var x = ref MemoryMarshal.GetReference(source);
         ref var y = ref MemoryMarshal.GetReference(destination);
-        for (var q = 0; q < outputs; q += SpectralGeometry.OutputBlock)
+        var s = 0;
+        if (Wide)
+        {
+            for (; s + 3 <= sources; s += 3)
+            {
+                ApplyThree(
+                    ref m, inputs, outputs, count, ref Unsafe.Add(ref x, (nint)s * sourceStride * n), sourceStride * n,
+                    ref Unsafe.Add(ref y, (nint)s * destinationStride * n), destinationStride * n, outputStride * n);
+            }
+        }
+
+        for (; s < sources; s++)
+        {
+            ApplyOne(ref m, inputs, outputs, count, ref Unsafe.Add(ref x, (nint)s * sourceStride * n), ref Unsafe.Add(ref y, (nint)s * destinationStride * n), outputStride * n);
+        }
+    }
+
+    private static void ApplyOne(ref T m, int inputs, int outputs, int count, ref T x, ref T y, int step)
+    {
+        var n = TLanes.Count;
+        for (var q = 0; q < count; q += SpectralGeometry.OutputBlock)
         {
             TV s0 = TLanes.Zero, s1 = TLanes.Zero, s2 = TLanes.Zero, s3 = TLanes.Zero, s4 = TLanes.Zero, s5 = TLanes.Zero, s6 = TLanes.Zero, s7 = TLanes.Zero;
             ref var column = ref Unsafe.Add(ref m, q);
@@ -527,15 +544,74 @@ internal static class SpectralConvolution<T, TV, TLanes>
                 s7 = TLanes.MultiplyAdd(TLanes.Broadcast(Unsafe.Add(ref coefficients, 7)), v, s7);
             }
 
-            ref var block = ref Unsafe.Add(ref y, q * n);
-            TLanes.Store(s0, ref block);
-            TLanes.Store(s1, ref Unsafe.Add(ref block, n));
-            TLanes.Store(s2, ref Unsafe.Add(ref block, 2 * n));
-            TLanes.Store(s3, ref Unsafe.Add(ref block, 3 * n));
-            TLanes.Store(s4, ref Unsafe.Add(ref block, 4 * n));
-            TLanes.Store(s5, ref Unsafe.Add(ref block, 5 * n));
-            TLanes.Store(s6, ref Unsafe.Add(ref block, 6 * n));
-            TLanes.Store(s7, ref Unsafe.Add(ref block, 7 * n));
+            StoreBlock(ref Unsafe.Add(ref y, (nint)q * step), step, count - q, s0, s1, s2, s3, s4, s5, s6, s7);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ApplyThree(ref T m, int inputs, int outputs, int count, ref T x, int sourceStride, ref T y, int destinationStride, int step)
+    {
+        var n = TLanes.Count;
+        ref var x1 = ref Unsafe.Add(ref x, sourceStride);
+        ref var x2 = ref Unsafe.Add(ref x, 2 * sourceStride);
+        for (var q = 0; q < count; q += SpectralGeometry.OutputBlock)
+        {
+            TV a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero, a4 = TLanes.Zero, a5 = TLanes.Zero, a6 = TLanes.Zero, a7 = TLanes.Zero;
+            TV b0 = TLanes.Zero, b1 = TLanes.Zero, b2 = TLanes.Zero, b3 = TLanes.Zero, b4 = TLanes.Zero, b5 = TLanes.Zero, b6 = TLanes.Zero, b7 = TLanes.Zero;
+            TV c0 = TLanes.Zero, c1 = TLanes.Zero, c2 = TLanes.Zero, c3 = TLanes.Zero, c4 = TLanes.Zero, c5 = TLanes.Zero, c6 = TLanes.Zero, c7 = TLanes.Zero;
+            ref var column = ref Unsafe.Add(ref m, q);
+            for (var c = 0; c < inputs; c++)
+            {
+                var u = TLanes.Load(ref Unsafe.Add(ref x, c * n));
+                var v = TLanes.Load(ref Unsafe.Add(ref x1, c * n));
+                var w = TLanes.Load(ref Unsafe.Add(ref x2, c * n));
+                ref var coefficients = ref Unsafe.Add(ref column, c * outputs);
+                var k = TLanes.Broadcast(coefficients);
+                (a0, b0, c0) = (TLanes.MultiplyAdd(k, u, a0), TLanes.MultiplyAdd(k, v, b0), TLanes.MultiplyAdd(k, w, c0));
+                k = TLanes.Broadcast(Unsafe.Add(ref coefficients, 1));
+                (a1, b1, c1) = (TLanes.MultiplyAdd(k, u, a1), TLanes.MultiplyAdd(k, v, b1), TLanes.MultiplyAdd(k, w, c1));
+                k = TLanes.Broadcast(Unsafe.Add(ref coefficients, 2));
+                (a2, b2, c2) = (TLanes.MultiplyAdd(k, u, a2), TLanes.MultiplyAdd(k, v, b2), TLanes.MultiplyAdd(k, w, c2));
+                k = TLanes.Broadcast(Unsafe.Add(ref coefficients, 3));
+                (a3, b3, c3) = (TLanes.MultiplyAdd(k, u, a3), TLanes.MultiplyAdd(k, v, b3), TLanes.MultiplyAdd(k, w, c3));
+                k = TLanes.Broadcast(Unsafe.Add(ref coefficients, 4));
+                (a4, b4, c4) = (TLanes.MultiplyAdd(k, u, a4), TLanes.MultiplyAdd(k, v, b4), TLanes.MultiplyAdd(k, w, c4));
+                k = TLanes.Broadcast(Unsafe.Add(ref coefficients, 5));
+                (a5, b5, c5) = (TLanes.MultiplyAdd(k, u, a5), TLanes.MultiplyAdd(k, v, b5), TLanes.MultiplyAdd(k, w, c5));
+                k = TLanes.Broadcast(Unsafe.Add(ref coefficients, 6));
+                (a6, b6, c6) = (TLanes.MultiplyAdd(k, u, a6), TLanes.MultiplyAdd(k, v, b6), TLanes.MultiplyAdd(k, w, c6));
+                k = TLanes.Broadcast(Unsafe.Add(ref coefficients, 7));
+                (a7, b7, c7) = (TLanes.MultiplyAdd(k, u, a7), TLanes.MultiplyAdd(k, v, b7), TLanes.MultiplyAdd(k, w, c7));
+            }
+
+            ref var block = ref Unsafe.Add(ref y, (nint)q * step);
+            StoreBlock(ref block, step, count - q, a0, a1, a2, a3, a4, a5, a6, a7);
+            StoreBlock(ref Unsafe.Add(ref block, destinationStride), step, count - q, b0, b1, b2, b3, b4, b5, b6, b7);
+            StoreBlock(ref Unsafe.Add(ref block, 2 * destinationStride), step, count - q, c0, c1, c2, c3, c4, c5, c6, c7);
+        }
+    }
+
+    /// <summary>Stores the first <paramref name="count"/> (at most eight) of a block's sums, <paramref name="step"/> elements apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreBlock(ref T y, int step, int count, TV s0, TV s1, TV s2, TV s3, TV s4, TV s5, TV s6, TV s7)
+    {
+        TLanes.Store(s0, ref y);
+        if (count >= SpectralGeometry.OutputBlock)
+        {
+            TLanes.Store(s1, ref Unsafe.Add(ref y, step));
+            TLanes.Store(s2, ref Unsafe.Add(ref y, 2 * step));
+            TLanes.Store(s3, ref Unsafe.Add(ref y, 3 * step));
+            TLanes.Store(s4, ref Unsafe.Add(ref y, 4 * step));
+            TLanes.Store(s5, ref Unsafe.Add(ref y, 5 * step));
+            TLanes.Store(s6, ref Unsafe.Add(ref y, 6 * step));
+            TLanes.Store(s7, ref Unsafe.Add(ref y, 7 * step));
+            return;
+        }
+
+        ReadOnlySpan<TV> rest = [s1, s2, s3, s4, s5, s6];
+        for (var k = 1; k < count; k++)
+        {
+            TLanes.Store(rest[k - 1], ref Unsafe.Add(ref y, k * step));
         }
     }
 
@@ -690,7 +766,7 @@ internal static class SpectralConvolution<T, TV, TLanes>
 
     /// <summary>
     /// A worker's scratch cut into the gathered pixels (or the values an inverse yields), the half transform between the
-    /// passes, the folded values a step reads, and the outputs of a step's two matrix products.
+    /// passes, the folded values the steps read (and the analysis's column sums), and an inverse's even and odd halves.
     /// </summary>
     private readonly ref struct TransformScratch
     {
@@ -699,12 +775,10 @@ internal static class SpectralConvolution<T, TV, TLanes>
             // The inverse may yield a weight gradient's 7 × 7 lags instead of the map (SpectralGeometry.WorkerScratch).
             var lanes = TLanes.Count;
             var (height, width) = (Math.Max(spectral.Height, GamWeights.KernelSize), Math.Max(spectral.Width, GamWeights.KernelSize));
-            var product = spectral.ProductLength(height) * lanes;
             Pixels = scratch[..(height * width * lanes)];
             Between = scratch.Slice(Pixels.Length, 2 * height * spectral.HalfColumns * lanes);
             Folded = scratch.Slice(Pixels.Length + Between.Length, 2 * spectral.Rows * spectral.HalfColumns * lanes);
-            RealSums = scratch.Slice(Pixels.Length + Between.Length + Folded.Length, product);
-            ImaginarySums = scratch.Slice(Pixels.Length + Between.Length + Folded.Length + product, product);
+            Halves = scratch.Slice(Pixels.Length + Between.Length + Folded.Length, 2 * height * spectral.HalfColumns * lanes);
         }
 
         public Span<T> Pixels { get; }
@@ -713,8 +787,6 @@ internal static class SpectralConvolution<T, TV, TLanes>
 
         public Span<T> Folded { get; }
 
-        public Span<T> RealSums { get; }
-
-        public Span<T> ImaginarySums { get; }
+        public Span<T> Halves { get; }
     }
 }

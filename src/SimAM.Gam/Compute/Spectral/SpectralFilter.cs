@@ -71,7 +71,7 @@ internal sealed class SpectralFilter<T>
     /// <remarks>
     /// Separable, as the planes' analysis is: per reduction channel and vector of output channels (a filter per lane), a
     /// small matrix along each of the 7 kernel rows (7 taps to Q/2 + 1 bins), then one along each bin's column (7 rows to P
-    /// bins), both through <see cref="SpectralConvolution{T, TV, TLanes}.Apply"/> in double, at the widest width the
+    /// bins), both through <see cref="SpectralConvolution{T, TV, TLanes}.Apply(ReadOnlySpan{T}, int, int, ReadOnlySpan{T}, Span{T})"/> in double, at the widest width the
     /// processor accelerates. Every lane runs the same fused multiply-adds, so the spectra do not depend on that width.
     /// </remarks>
     public void Transform(double[] weights, ReadOnlySpan<double> bias, int workers)

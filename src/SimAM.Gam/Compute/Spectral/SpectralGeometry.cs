@@ -91,13 +91,13 @@ internal readonly struct SpectralGeometry
 
     /// <summary>
     /// Gets the elements each worker needs to transform one vector of planes: the gathered pixels, the half transform
-    /// between the two passes, the folded values a step reads, and two matrix products' outputs.
+    /// between the two passes, the folded values the steps read, and an inverse's even and odd halves.
     /// </summary>
     public int WorkerScratch(int lanes)
     {
         // The inverse may yield a weight gradient's 7 × 7 lags instead of the map.
         var (height, width) = (Math.Max(Height, GamWeights.KernelSize), Math.Max(Width, GamWeights.KernelSize));
-        return ((height * width) + (2 * height * HalfColumns) + (2 * Rows * HalfColumns) + (2 * ProductLength(height))) * lanes;
+        return ((height * width) + (4 * height * HalfColumns) + (2 * Rows * HalfColumns)) * lanes;
     }
 
     /// <summary>
@@ -125,9 +125,6 @@ internal readonly struct SpectralGeometry
         var column = ((long)v * columnOffset % Columns + Columns) % Columns;
         return 2 * Math.PI * (((double)row / Rows) + ((double)column / Columns));
     }
-
-    /// <summary>Gets the vectors of one matrix product's output: the longest matrix row of any step, to <paramref name="height"/> rows at most.</summary>
-    public int ProductLength(int height) => Math.Max(Math.Max(RowSpectrum, ColumnSpectrum), Padded(height));
 
     /// <summary>Gets a matrix row length: <paramref name="length"/> rounded up to <see cref="OutputBlock"/>.</summary>
     public static int Padded(int length) => RoundUp(length, OutputBlock);

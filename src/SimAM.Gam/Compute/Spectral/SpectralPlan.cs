@@ -154,6 +154,8 @@ internal sealed class SpectralInverse<T>
             Representatives[w] = at;
         }
 
+        RepresentativeCount = count;
+
         ColumnLength = SpectralGeometry.Padded(height);
         RowLength = SpectralGeometry.Padded(count);
         Columns = new T[rows * ColumnLength];
@@ -200,6 +202,9 @@ internal sealed class SpectralInverse<T>
     /// [imaginary part of bin v][representative] sines (the odd halves).
     /// </summary>
     public T[] Rows { get; }
+
+    /// <summary>Gets the distinct mirror representatives of the columns asked for: the outputs of each of <see cref="Rows"/>' two blocks.</summary>
+    public int RepresentativeCount { get; }
 
     /// <summary>Gets, per column asked for, the index of its mirror representative among the matrix's outputs.</summary>
     public int[] Representatives { get; }
