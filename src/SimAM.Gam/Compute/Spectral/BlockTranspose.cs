@@ -5,9 +5,10 @@ using System.Runtime.Intrinsics.X86;
 namespace SimAM.Gam.Compute.Spectral;
 
 /// <summary>
-/// A 16 × 16 block of floats transposed in AVX-512 registers: a data gradient's filter tiles (<see cref="TransposedFilter{T}"/>)
-/// and the spectral transforms' vectors of planes (a plane per lane), gathered from and scattered to the planes a block
-/// of 16 pixels at a time instead of a value at a time.
+/// Blocks transposed in AVX-512 registers, a 64-byte line per row: 16 × 16 floats for a data gradient's filter tiles
+/// (<see cref="TransposedFilter{T}"/>), the spectral transforms' vectors of planes (a plane per lane, gathered from and
+/// scattered to the planes a block of 16 pixels at a time instead of a value at a time) and a weight gradient's taps;
+/// 8 × 8 doubles for the taps of a vector of filters (<see cref="SpectralFilter{T}"/>).
 /// </summary>
 internal static class BlockTranspose
 {
@@ -130,5 +131,54 @@ internal static class BlockTranspose
     {
         column = Vector512.Xor(column, sign);
         (accumulate ? column + Vector512.LoadUnsafe(ref target, offset) : column).StoreUnsafe(ref target, offset);
+    }
+
+    /// <summary>
+    /// Transposes the 8 × 8 doubles at <paramref name="source"/> (rows <paramref name="sourceStride"/> apart) into
+    /// <paramref name="target"/> (rows <paramref name="targetStride"/> apart), where the processor has AVX-512: pairs of
+    /// doubles, then 128-bit quarters twice, 24 shuffles for 64 values (the kernels' transform gathers a vector of filters'
+    /// taps this way, eight filters' runs of 49 taps a block of eight taps at a time).
+    /// </summary>
+    public static void Doubles8(ref double source, int sourceStride, ref double target, int targetStride)
+    {
+        var stride = (nuint)sourceStride;
+        var r0 = Vector512.LoadUnsafe(ref source);
+        var r1 = Vector512.LoadUnsafe(ref source, stride);
+        var r2 = Vector512.LoadUnsafe(ref source, 2 * stride);
+        var r3 = Vector512.LoadUnsafe(ref source, 3 * stride);
+        var r4 = Vector512.LoadUnsafe(ref source, 4 * stride);
+        var r5 = Vector512.LoadUnsafe(ref source, 5 * stride);
+        var r6 = Vector512.LoadUnsafe(ref source, 6 * stride);
+        var r7 = Vector512.LoadUnsafe(ref source, 7 * stride);
+
+        // Pairs: quarter j of t(2k) holds column 2j of rows 2k, 2k + 1; t(2k + 1) column 2j + 1.
+        var t0 = Avx512F.UnpackLow(r0, r1);
+        var t1 = Avx512F.UnpackHigh(r0, r1);
+        var t2 = Avx512F.UnpackLow(r2, r3);
+        var t3 = Avx512F.UnpackHigh(r2, r3);
+        var t4 = Avx512F.UnpackLow(r4, r5);
+        var t5 = Avx512F.UnpackHigh(r4, r5);
+        var t6 = Avx512F.UnpackLow(r6, r7);
+        var t7 = Avx512F.UnpackHigh(r6, r7);
+
+        // Quarters, twice: 0x88 takes quarters 0 and 2 of each operand, 0xDD quarters 1 and 3.
+        var u0 = Avx512F.Shuffle4x128(t0, t2, 0x88);
+        var u1 = Avx512F.Shuffle4x128(t0, t2, 0xDD);
+        var u2 = Avx512F.Shuffle4x128(t1, t3, 0x88);
+        var u3 = Avx512F.Shuffle4x128(t1, t3, 0xDD);
+        var u4 = Avx512F.Shuffle4x128(t4, t6, 0x88);
+        var u5 = Avx512F.Shuffle4x128(t4, t6, 0xDD);
+        var u6 = Avx512F.Shuffle4x128(t5, t7, 0x88);
+        var u7 = Avx512F.Shuffle4x128(t5, t7, 0xDD);
+
+        var at = (nuint)targetStride;
+        Avx512F.Shuffle4x128(u0, u4, 0x88).StoreUnsafe(ref target);
+        Avx512F.Shuffle4x128(u2, u6, 0x88).StoreUnsafe(ref target, at);
+        Avx512F.Shuffle4x128(u1, u5, 0x88).StoreUnsafe(ref target, 2 * at);
+        Avx512F.Shuffle4x128(u3, u7, 0x88).StoreUnsafe(ref target, 3 * at);
+        Avx512F.Shuffle4x128(u0, u4, 0xDD).StoreUnsafe(ref target, 4 * at);
+        Avx512F.Shuffle4x128(u2, u6, 0xDD).StoreUnsafe(ref target, 5 * at);
+        Avx512F.Shuffle4x128(u1, u5, 0xDD).StoreUnsafe(ref target, 6 * at);
+        Avx512F.Shuffle4x128(u3, u7, 0xDD).StoreUnsafe(ref target, 7 * at);
     }
 }

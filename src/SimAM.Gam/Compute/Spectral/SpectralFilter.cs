@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Threading.Tasks;
 using SimAM.Gam.Compute.Lanes;
 
@@ -141,14 +142,26 @@ internal sealed class SpectralFilter<T>
         {
             for (var vector = 0; vector < vectors; vector++)
             {
-                // The taps of the vector's filters, [kh][kw][lane]; zeros past the last channel.
+                // The taps of the vector's filters, [kh][kw][lane]; zeros past the last channel. Eight filters' runs of 49
+                // taps (InChannels·49 apart) go through 8 × 8 transposes where the processor has AVX-512, the last tap alone.
                 var first = vector * lanes;
-                taps.Clear();
-                for (var lane = 0; lane < Math.Min(lanes, OutChannels - first); lane++)
+                var present = Math.Min(lanes, OutChannels - first);
+                var blocks = present == 8 && lanes == 8 && Avx512F.IsSupported ? K * K / 8 * 8 : 0;
+                if (present < lanes)
+                {
+                    taps.Clear();
+                }
+
+                for (var t = 0; t < blocks; t += 8)
+                {
+                    BlockTranspose.Doubles8(ref weights[(((first * InChannels) + r) * K * K) + t], InChannels * K * K, ref taps[t * lanes], lanes);
+                }
+
+                for (var lane = 0; lane < present; lane++)
                 {
                     var q = first + lane;
                     var kernel = weights.AsSpan(((q * InChannels) + r) * K * K, K * K);
-                    for (var t = 0; t < K * K; t++)
+                    for (var t = blocks; t < K * K; t++)
                     {
                         taps[(t * lanes) + lane] = kernel[t];
                     }
