@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SimAM.Gam.Compute.Lanes;
 
@@ -48,6 +49,14 @@ internal static class GradientStages<T, TV, TLanes>
             TensorPrimitives.Multiply(gate, scale, gate);
             TensorPrimitives.Add(gate, shift, gate);
             Logistic<T>.InPlace(gate);
+            if (count == 1 && length >= TLanes.Count)
+            {
+                // One channel behind the map (out = C): the remaining steps in one pass over the chunk.
+                geometry.PadRows(gradOutput.Slice(first * plane, plane), h, rows, staged);
+                OneChannel(staged, x1.Slice((first * stride) + position, length), gate, gradientInputs.Slice((first * stride) + position, length), gradientMap.Slice(position, length));
+                continue;
+            }
+
             gradient.Clear();
             for (var c = first; c < first + count; c++)
             {
@@ -60,6 +69,35 @@ internal static class GradientStages<T, TV, TLanes>
             TensorPrimitives.Subtract(T.One, gate, staged);
             TensorPrimitives.Multiply(gradient, gate, target);
             TensorPrimitives.Multiply(target, staged, target);
+        }
+    }
+
+    /// <summary>
+    /// ∂x1 = ∂y·s and ∂v2 = ((∂y·x1) + 0)·s·(1 − s) a vector at a time: the products and sums of the general path, in its
+    /// order, so the same bits (the last vector overlaps the one before where the length is not a multiple of the width;
+    /// it recomputes the same values, since the results go elsewhere).
+    /// </summary>
+    private static void OneChannel(ReadOnlySpan<T> gradOutput, ReadOnlySpan<T> x1, ReadOnlySpan<T> gate, Span<T> gradientInputs, Span<T> gradientMap)
+    {
+        var lanes = TLanes.Count;
+        var length = gate.Length;
+        ref var dy = ref MemoryMarshal.GetReference(gradOutput);
+        ref var x = ref MemoryMarshal.GetReference(x1);
+        ref var s = ref MemoryMarshal.GetReference(gate);
+        ref var dx1 = ref MemoryMarshal.GetReference(gradientInputs);
+        ref var dv = ref MemoryMarshal.GetReference(gradientMap);
+        var one = TLanes.Broadcast(T.One);
+        for (var i = 0; ; i += lanes)
+        {
+            var at = Math.Min(i, length - lanes);
+            var (d, g) = (TLanes.Load(ref Unsafe.Add(ref dy, at)), TLanes.Load(ref Unsafe.Add(ref s, at)));
+            TLanes.Store(TLanes.Multiply(d, g), ref Unsafe.Add(ref dx1, at));
+            var product = TLanes.Add(TLanes.Multiply(d, TLanes.Load(ref Unsafe.Add(ref x, at))), TLanes.Zero);
+            TLanes.Store(TLanes.Multiply(TLanes.Multiply(product, g), TLanes.Subtract(one, g)), ref Unsafe.Add(ref dv, at));
+            if (at == length - lanes)
+            {
+                return;
+            }
         }
     }
 
