@@ -112,15 +112,56 @@ internal static class GradientStages<T, TV, TLanes>
         {
             var (rows, position, length) = geometry.Chunk(h);
             var g = gradient.Slice(position, length);
-            TensorPrimitives.Multiply(g, a, g);
-            if (batchStatistics)
+            if (!batchStatistics)
             {
-                var d = scratch[..length];
-                geometry.PadRows(keptMap, h, rows, d);
-                TensorPrimitives.Subtract(d, mean, d);
-                TensorPrimitives.MultiplyAdd(d, b, g, g);
-                TensorPrimitives.Add(g, c, g);
-                TensorPrimitives.BitwiseAnd(g, mask.AsSpan(position, length), g);
+                TensorPrimitives.Multiply(g, a, g);
+                continue;
+            }
+
+            var d = scratch[..length];
+            geometry.PadRows(keptMap, h, rows, d);
+            if (length >= TLanes.Count)
+            {
+                NormMap(g, d, mask.AsSpan(position, length), mean, a, b, c);
+                continue;
+            }
+
+            TensorPrimitives.Multiply(g, a, g);
+            TensorPrimitives.Subtract(d, mean, d);
+            TensorPrimitives.MultiplyAdd(d, b, g, g);
+            TensorPrimitives.Add(g, c, g);
+            TensorPrimitives.BitwiseAnd(g, mask.AsSpan(position, length), g);
+        }
+    }
+
+    /// <summary>
+    /// ∂z = ((z − mean)·b + a·∂v) + c, masked, a vector at a time: the operations of the general path in its order, so the
+    /// same bits (the last vector overlaps the one before where the length is not a multiple of the width; it reads the
+    /// staged map and the mask, never ∂v, again, so the overlapped lanes come out the same).
+    /// </summary>
+    private static void NormMap(Span<T> gradient, ReadOnlySpan<T> keptMap, ReadOnlySpan<T> mask, T mean, T a, T b, T c)
+    {
+        var lanes = TLanes.Count;
+        var length = gradient.Length;
+        ref var g = ref MemoryMarshal.GetReference(gradient);
+        ref var z = ref MemoryMarshal.GetReference(keptMap);
+        ref var m = ref MemoryMarshal.GetReference(mask);
+        var (meanVector, aVector, bVector, cVector) = (TLanes.Broadcast(mean), TLanes.Broadcast(a), TLanes.Broadcast(b), TLanes.Broadcast(c));
+
+        // The overlapped lanes of the last vector must start from ∂v, which the vector before has overwritten: keep it.
+        var last = length - lanes;
+        var tail = TLanes.Load(ref Unsafe.Add(ref g, last));
+        for (var i = 0; ; i += lanes)
+        {
+            var at = Math.Min(i, last);
+            var v = at == last ? tail : TLanes.Load(ref Unsafe.Add(ref g, at));
+            var scaled = TLanes.Multiply(v, aVector);
+            var centred = TLanes.Subtract(TLanes.Load(ref Unsafe.Add(ref z, at)), meanVector);
+            var sum = TLanes.Add(TLanes.Add(TLanes.Multiply(centred, bVector), scaled), cVector);
+            TLanes.Store(TLanes.And(sum, TLanes.Load(ref Unsafe.Add(ref m, at))), ref Unsafe.Add(ref g, at));
+            if (at == last)
+            {
+                return;
             }
         }
     }
