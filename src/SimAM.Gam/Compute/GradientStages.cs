@@ -102,6 +102,38 @@ internal static class GradientStages<T, TV, TLanes>
     }
 
     /// <summary>
+    /// Zeroes <paramref name="gradient"/> where <paramref name="activation"/> (a ReLU's output) is not positive, a vector at
+    /// a time (the last vector overlaps the one before where the length is not a multiple of the width: zeroing twice is
+    /// zeroing once).
+    /// </summary>
+    public static void ReluMask(Span<T> gradient, ReadOnlySpan<T> activation)
+    {
+        var lanes = TLanes.Count;
+        var length = gradient.Length;
+        ref var g = ref MemoryMarshal.GetReference(gradient);
+        ref var a = ref MemoryMarshal.GetReference(activation);
+        if (length < lanes)
+        {
+            for (var i = 0; i < length; i++)
+            {
+                Unsafe.Add(ref g, i) = LanesScalar<T>.WherePositive(Unsafe.Add(ref g, i), Unsafe.Add(ref a, i));
+            }
+
+            return;
+        }
+
+        for (var i = 0; ; i += lanes)
+        {
+            var at = Math.Min(i, length - lanes);
+            TLanes.Store(TLanes.WherePositive(TLanes.Load(ref Unsafe.Add(ref g, at)), TLanes.Load(ref Unsafe.Add(ref a, at))), ref Unsafe.Add(ref g, at));
+            if (at == length - lanes)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
     /// BatchNorm's backward map on one plane, in place at its data positions: ∂z = a·∂v + b·(z − mean) + c with the channel's
     /// coefficients (b = c = 0 in eval mode, where BatchNorm is a fixed affine map), a chunk of whole rows at a time; the
     /// padding stays zero (<paramref name="mask"/>, one plane long).
@@ -229,14 +261,7 @@ internal static class GradientStages<T, TV, TLanes>
             {
                 var j = transposed2.FirstChannel(0, b) + r;
                 var gradient = hiddenGradient.Slice(j * nr, nr);
-                var u = hidden.Slice(j * nr, nr);
-                for (var i = 0; i < nr; i++)
-                {
-                    if (!(u[i] > T.Zero))
-                    {
-                        gradient[i] = T.Zero;
-                    }
-                }
+                ReluMask(gradient, hidden.Slice(j * nr, nr));
 
                 TensorPrimitives.BitwiseAnd(gradient, mask, gradient);
                 gradient.CopyTo(gradientHidden.Slice((j * stride) + tileStart, nr));

@@ -444,14 +444,7 @@ internal static class BackwardRunner
                     var gradient = plane.Slice(position, length);
                     if (layer == 1)
                     {
-                        var h1 = activation.Slice(position, length);
-                        for (var i = 0; i < length; i++)
-                        {
-                            if (!(h1[i] > T.Zero))
-                            {
-                                gradient[i] = T.Zero;
-                            }
-                        }
+                        GradientStages<T, TV, TLanes>.ReluMask(gradient, activation.Slice(position, length));
                     }
 
                     var d = scratch[..length];

@@ -49,6 +49,9 @@ internal interface ILanes<T, TV>
     /// <summary>The bits of <paramref name="value"/> where <paramref name="mask"/> is all ones, zero where it is zero.</summary>
     static abstract TV And(TV value, TV mask);
 
+    /// <summary><paramref name="value"/> where <paramref name="condition"/> &gt; 0, +0 elsewhere (NaN conditions too): a ReLU's gradient mask.</summary>
+    static abstract TV WherePositive(TV value, TV condition);
+
     /// <summary>The sum of the elements, widened to double (the order of the additions is fixed per width).</summary>
     static abstract double Sum(TV value);
 }

@@ -69,6 +69,10 @@ internal readonly struct Lanes128<T> : ILanes<T, Vector128<T>>
     public static Vector128<T> And(Vector128<T> value, Vector128<T> mask) => value & mask;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> WherePositive(Vector128<T> value, Vector128<T> condition) =>
+        Vector128.ConditionalSelect(Vector128.GreaterThan(condition, Vector128<T>.Zero), value, Vector128<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Sum(Vector128<T> value)
     {
         var sum = Vector128.Sum(value);

@@ -58,6 +58,10 @@ internal readonly struct Lanes256<T> : ILanes<T, Vector256<T>>
     public static Vector256<T> And(Vector256<T> value, Vector256<T> mask) => value & mask;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> WherePositive(Vector256<T> value, Vector256<T> condition) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(condition, Vector256<T>.Zero), value, Vector256<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Sum(Vector256<T> value)
     {
         var sum = Vector256.Sum(value);

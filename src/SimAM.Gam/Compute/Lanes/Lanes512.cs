@@ -58,6 +58,10 @@ internal readonly struct Lanes512<T> : ILanes<T, Vector512<T>>
     public static Vector512<T> And(Vector512<T> value, Vector512<T> mask) => value & mask;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> WherePositive(Vector512<T> value, Vector512<T> condition) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(condition, Vector512<T>.Zero), value, Vector512<T>.Zero);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Sum(Vector512<T> value)
     {
         var sum = Vector512.Sum(value);

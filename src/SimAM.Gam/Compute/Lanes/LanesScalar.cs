@@ -62,6 +62,10 @@ internal readonly struct LanesScalar<T> : ILanes<T, T>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T WherePositive(T value, T condition) =>
+        (typeof(T) == typeof(float) ? As<float>(condition) > 0 : As<double>(condition) > 0) ? value : default;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static double Sum(T value) => typeof(T) == typeof(float) ? As<float>(value) : As<double>(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
