@@ -404,40 +404,43 @@ internal sealed class GamPlan<T>
     /// Compares the spectral convolutions with the cheaper of the direct and packed paths, in units of one vector FMA lane
     /// (as <see cref="PackingPays"/>): per bin and pair of channels (output channels padded as the GEMM's tiles run them)
     /// four real FMAs for every sample, the transforms of every input and output plane, and the transformed weights read
-    /// from memory once per pass. The transforms' small matrix products load about one value per FMA, and with the folds'
-    /// sums and differences, the copies between their steps and the spectra's scattered stores they run at about a quarter
-    /// of the micro-kernel's rate, so they count four times (every plane of a vector whether its lane holds a channel or
-    /// not). Fitted to eval passes of 8 samples, direct against spectral, 2 threads: C = 32 on 14×14, 28×28 and 56×56 maps
-    /// 0.4, 1.5 and 5.3 ms against 0.7, 1.9 and 6.5 (direct kept); C = 64 1.3, 4.7 and 17.9 against 1.2, 3.6 and 12.1; C =
-    /// 128 4.5, 16.8 and 65.0 against 2.5, 6.9 and 27.3 (spectral taken). Each phase the spectral path runs beyond the
-    /// direct path's costs a fork and join of the workers, about 10 µs here (<c>phaseCost</c> lanes): a phased, spectral
-    /// eval pass runs ten phases where the fused direct one runs one, a training step four more in each direction (three per
-    /// spectral convolution against one; five per convolution's gradients against three). With channel counts padded to
-    /// 16 rather than 32, C = 32 took the spectral path on 10×10 to 28×28 maps without it (eval of 8 samples on 14×14, 20×20
-    /// and 28×28: direct 0.3, 0.7 and 1.2 ms, spectral 0.5, 0.8 and 1.4). An eval pass's comparison (<paramref name="training"/> null) is made for <see cref="NominalBatch"/> samples
-    /// whatever the call's <paramref name="batch"/>: the two algorithms round differently, and a sample's result must not
-    /// depend on the batch it comes in.
+    /// from memory once per pass. The transforms' small matrix products load about one value per FMA, and with the
+    /// folds' sums and differences, the copies between their steps and the spectra's scattered stores they run at about
+    /// a quarter of the micro-kernel's rate, so they count four times (every plane of a vector whether its lane holds a
+    /// channel or not). Fitted to eval passes of 8 samples, direct against spectral, 2 threads: C = 32 on 14×14, 28×28
+    /// and 56×56 maps 0.4, 1.5 and 5.3 ms against 0.7, 1.9 and 6.5 (direct kept); C = 64 1.3, 4.7 and 17.9 against 1.2,
+    /// 3.6 and 12.1; C = 128 4.5, 16.8 and 65.0 against 2.5, 6.9 and 27.3 (spectral taken). Each phase the spectral
+    /// path runs beyond the direct path's costs a fork and join of the workers, about 10 µs here (<c>phaseCost</c>
+    /// lanes): a phased, spectral eval pass runs ten phases where the fused direct one runs one, a training step four
+    /// more in each direction (three per spectral convolution against one; five per convolution's gradients against
+    /// three). With channel counts padded to 16 rather than 32, C = 32 took the spectral path on 10×10 to 28×28 maps
+    /// without it (eval of 8 samples on 14×14, 20×20 and 28×28: direct 0.3, 0.7 and 1.2 ms, spectral 0.5, 0.8 and 1.4).
+    /// An eval pass's comparison (<paramref name="training"/> null) is made for <see cref="NominalBatch"/> samples
+    /// whatever the call's <paramref name="batch"/>: the two algorithms round differently, and a sample's result must
+    /// not depend on the batch it comes in.
     /// </summary>
     /// <remarks>
-    /// A train pass (<paramref name="training"/> false), or one that keeps activations for a backward pass (true), compares
-    /// for the call's <paramref name="batch"/> (its BatchNorm mixes the batch anyway), and both paths pay for taking in the
-    /// weights on every call, since an optimizer step changes them between calls. The spectral one transforms them: per
-    /// pair of channels, the two small matrices in double (two lanes of float each, at a third of the micro-kernel's rate:
-    /// <c>kernelRate</c>, unfolded) and one rounded store per value, a cycle's worth of lanes. That model puts the transform of [512, 128] and
-    /// [128, 512] filters on 7×7 maps at 10 ms and of [256, 64] and [64, 256] on 28×28 at 17 ms; measured on two threads:
-    /// 16–17 and 20–22 ms. The direct one packs each convolution's filter and its transposed data-gradient filter again,
-    /// <c>packCost</c> lanes per value, scaled from the same ratio (both for [512, 128] and [128, 512]: 8.6 ms on two threads).
-    /// With activations kept, the backward pass's data and weight gradients are two more passes against two more of the
-    /// direct path's, with transforms of their own: the inputs' spectra again and the output gradients' (shared by the two
-    /// gradients) for every layer, and the input gradients' synthesis — 2C + 3m + out planes per sample against the
-    /// forward's C + 2m + out; the data gradients transpose the forward filters' values, a few shuffles each. The direct
-    /// backward's kernels run at about 0.85 of the forward's rate (weight gradients 17.3 and data gradients 15.9 ms against
-    /// a 13.9 ms forward convolution pass on [8,64,56,56]), so its two passes count <c>directBackward</c> tenths of a forward pass (2.4 passes).
-    /// Measured training steps (forward, backward, SGD; two threads, interleaved, direct → spectral): [8,256,28,28]
-    /// 218 → 124 ms, [32,512,7,7] 273 → 134 ms, [16,256,14,14] 128 → 62 ms and [4,256,10,10] 40 → 30 ms with data-gradient
-    /// filters of their own, since then [8,64,56,56] 69.5 → 62 ms; [1,256,28,28] 45 against 62 ms, where the model keeps the
-    /// direct path. With the folded transforms: [4,64,56,56] 37.2 → 32.7 ms and [2,256,14,14] 25.3 → 22.3 (spectral taken),
-    /// [2,64,56,56] 17.6 against 22.4 (direct kept); [8,32,28,28] 6.7 against 7.1, which the model gives the spectral path.
+    /// A train pass (<paramref name="training"/> false), or one that keeps activations for a backward pass (true),
+    /// compares for the call's <paramref name="batch"/> (its BatchNorm mixes the batch anyway), and both paths pay for
+    /// taking in the weights on every call, since an optimizer step changes them between calls. The spectral one
+    /// transforms them: per pair of channels, the two small matrices in double (two lanes of float each, at a third of
+    /// the micro-kernel's rate: <c>kernelRate</c>, unfolded) and one rounded store per value, a cycle's worth of lanes.
+    /// That model puts the transform of [512, 128] and [128, 512] filters on 7×7 maps at 10 ms and of [256, 64] and
+    /// [64, 256] on 28×28 at 17 ms; measured on two threads: 16–17 and 20–22 ms. The direct one packs each
+    /// convolution's filter and its transposed data-gradient filter again, <c>packCost</c> lanes per value, scaled from
+    /// the same ratio (both for [512, 128] and [128, 512]: 8.6 ms on two threads). With activations kept, the backward
+    /// pass's data and weight gradients are two more passes against two more of the direct path's, with transforms of
+    /// their own: the inputs' spectra again and the output gradients' (shared by the two gradients) for every layer,
+    /// and the input gradients' synthesis — 2C + 3m + out planes per sample against the forward's C + 2m + out; the
+    /// data gradients transpose the forward filters' values, a few shuffles each. The direct backward's kernels run at
+    /// about 0.85 of the forward's rate (weight gradients 17.3 and data gradients 15.9 ms against a 13.9 ms forward
+    /// convolution pass on [8,64,56,56]), so its two passes count <c>directBackward</c> tenths of a forward pass (2.4
+    /// passes). Measured training steps (forward, backward, SGD; two threads, interleaved, direct → spectral):
+    /// [8,256,28,28] 218 → 124 ms, [32,512,7,7] 273 → 134 ms, [16,256,14,14] 128 → 62 ms and [4,256,10,10] 40 → 30 ms
+    /// with data-gradient filters of their own, since then [8,64,56,56] 69.5 → 62 ms; [1,256,28,28] 45 against 62 ms,
+    /// where the model keeps the direct path. With the folded transforms: [4,64,56,56] 37.2 → 32.7 ms and [2,256,14,14]
+    /// 25.3 → 22.3 (spectral taken), [2,64,56,56] 17.6 against 22.4 (direct kept); [8,32,28,28] 6.7 against 7.1, which
+    /// the model gives the spectral path.
     /// </remarks>
     private static bool SpectralPays(int height, int width, int tilePositions, int channels, int hidden, int outChannels, int batch, bool? training)
     {

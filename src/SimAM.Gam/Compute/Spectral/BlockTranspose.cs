@@ -20,11 +20,11 @@ internal static class BlockTranspose
 
     /// <summary>
     /// Transposes the 16 × 16 floats at <paramref name="source"/> (rows <paramref name="sourceStride"/> apart) into
-    /// <paramref name="target"/> (rows <paramref name="targetStride"/> apart), negated with <paramref name="negate"/>, added
-    /// to what the target holds with <paramref name="accumulate"/>: the
-    /// usual four rounds of shuffles (pairs of floats, of doubles, then of 128-bit quarters twice), 64 shuffles for 256
-    /// values, all in registers (written out as sixteen locals: indexed vectors went through the stack at every round, and
-    /// the transpose then cost more than the data gradient's GEMM on the values it moved).
+    /// <paramref name="target"/> (rows <paramref name="targetStride"/> apart), negated with <paramref name="negate"/>,
+    /// added to what the target holds with <paramref name="accumulate"/>: the usual four rounds of shuffles (pairs of
+    /// floats, of doubles, then of 128-bit quarters twice), 64 shuffles for 256 values, all in registers (written out
+    /// as sixteen locals: indexed vectors went through the stack at every round, and the transpose then cost more than
+    /// the data gradient's GEMM on the values it moved).
     /// </summary>
     public static void Floats16(ref float source, int sourceStride, ref float target, int targetStride, bool negate = false, bool accumulate = false)
     {

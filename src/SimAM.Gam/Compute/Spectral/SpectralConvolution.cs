@@ -111,7 +111,7 @@ internal static class SpectralConvolution<T, TV, TLanes>
             var (realSums, imaginarySums) = (2 * v * rows, ((2 * v) + 1) * rows);
             for (var u = 0; u < halfRows; u++)
             {
-                ref var bin = ref spectra[(int)((((((long)u * half) + v) * batch) + n) * 2 * padded) + first];
+                ref var bin = ref spectra[(int)(spectral.SpectrumRow(u, v, batch, n, padded) + first)];
                 var (real, imaginary) = (Vector(sums, realSums + u), Vector(sums, imaginarySums + u));
                 if (u == 0 || u > mirrorRows)
                 {
@@ -125,7 +125,7 @@ internal static class SpectralConvolution<T, TV, TLanes>
                 var (realSines, imaginarySines) = (Vector(sums, realSums + halfRows + u - 1), Vector(sums, imaginarySums + halfRows + u - 1));
                 TLanes.Store(TLanes.Add(real, imaginarySines), ref bin);
                 TLanes.Store(TLanes.Subtract(imaginary, realSines), ref Unsafe.Add(ref bin, padded));
-                ref var mirror = ref spectra[(int)((((((long)(rows - u) * half) + v) * batch) + n) * 2 * padded) + first];
+                ref var mirror = ref spectra[(int)(spectral.SpectrumRow(rows - u, v, batch, n, padded) + first)];
                 TLanes.Store(TLanes.Subtract(real, imaginarySines), ref mirror);
                 TLanes.Store(TLanes.Add(imaginary, realSines), ref Unsafe.Add(ref mirror, padded));
             }
@@ -425,7 +425,7 @@ internal static class SpectralConvolution<T, TV, TLanes>
             ref var imaginaryTerms = ref MemoryMarshal.GetReference(folded[(((half + v) * rows) * lanes)..]);
             for (var u = 0; u < halfRows; u++)
             {
-                ref var bin = ref Unsafe.Add(ref source, (nint)(((((((long)u * half) + v) * rowsPerBin) + row) * 2 * padded) + first));
+                ref var bin = ref Unsafe.Add(ref source, (nint)(spectral.SpectrumRow(u, v, rowsPerBin, row, padded) + first));
                 var (real, imaginary) = (TLanes.Load(ref bin), TLanes.Load(ref Unsafe.Add(ref bin, padded)));
                 if (u == 0 || u > mirrorRows)
                 {
@@ -434,7 +434,7 @@ internal static class SpectralConvolution<T, TV, TLanes>
                     continue;
                 }
 
-                ref var mirror = ref Unsafe.Add(ref source, (nint)(((((((long)(rows - u) * half) + v) * rowsPerBin) + row) * 2 * padded) + first));
+                ref var mirror = ref Unsafe.Add(ref source, (nint)(spectral.SpectrumRow(rows - u, v, rowsPerBin, row, padded) + first));
                 var (mirrorReal, mirrorImaginary) = (TLanes.Load(ref mirror), TLanes.Load(ref Unsafe.Add(ref mirror, padded)));
                 var sine = (halfRows + u - 1) * lanes;
                 TLanes.Store(TLanes.Add(real, mirrorReal), ref Unsafe.Add(ref realTerms, u * lanes));

@@ -17,9 +17,10 @@ namespace SimAM.Gam.Compute.Spectral;
 /// <typeparam name="T">float or double.</typeparam>
 /// <remarks>
 /// Layout: [bin][reduction channel][real parts of the output channels, imaginary parts], each part padded with zeros to
-/// <see cref="SpectralGeometry.PaddedChannels"/>, so that a register tile of output channels reads whole vectors (two per
-/// part and step, one for a last 16 floats). Computed in double, rounded once; the arrays are allocated once and <see cref="Transform"/> rewrites them
-/// in place whenever the weights change (a training loop does after every optimizer step).
+/// <see cref="SpectralGeometry.PaddedChannels"/>, so that a register tile of output channels reads whole vectors (two
+/// per part and step, one for a last 16 floats). Computed in double, rounded once; the arrays are allocated once and
+/// <see cref="Transform"/> rewrites them in place whenever the weights change (a training loop does after every
+/// optimizer step).
 /// </remarks>
 internal sealed class SpectralFilter<T>
     where T : unmanaged
@@ -70,10 +71,11 @@ internal sealed class SpectralFilter<T>
     /// <paramref name="workers"/> threads, and takes <paramref name="bias"/>.
     /// </summary>
     /// <remarks>
-    /// Separable, as the planes' analysis is: per reduction channel and vector of output channels (a filter per lane), a
-    /// small matrix along each of the 7 kernel rows (7 taps to Q/2 + 1 bins), then one along each bin's column (7 rows to P
-    /// bins), both through <see cref="SpectralConvolution{T, TV, TLanes}.Apply(ReadOnlySpan{T}, int, int, ReadOnlySpan{T}, Span{T})"/> in double, at the widest width the
-    /// processor accelerates. Every lane runs the same fused multiply-adds, so the spectra do not depend on that width.
+    /// Separable, as the planes' analysis is: per reduction channel and vector of output channels (a filter per lane),
+    /// a small matrix along each of the 7 kernel rows (7 taps to Q/2 + 1 bins), then one along each bin's column (7
+    /// rows to P bins), both through <see cref="SpectralConvolution{T, TV, TLanes}.Apply(ReadOnlySpan{T}, int, int,
+    /// ReadOnlySpan{T}, Span{T})"/> in double, at the widest width the processor accelerates. Every lane runs the same
+    /// fused multiply-adds, so the spectra do not depend on that width.
     /// </remarks>
     public void Transform(double[] weights, ReadOnlySpan<double> bias, int workers)
     {
@@ -195,7 +197,7 @@ internal sealed class SpectralFilter<T>
 
                 for (var u = 0; u < rows; u++)
                 {
-                    var at = (((((long)u * half) + v) * InChannels) + r) * 2 * OutPadded;
+                    var at = _geometry.SpectrumRow(u, v, InChannels, r, OutPadded);
                     staging.Slice(2 * u * OutPadded, 2 * OutPadded).CopyTo(Values.AsSpan((int)at, 2 * OutPadded));
                 }
             }

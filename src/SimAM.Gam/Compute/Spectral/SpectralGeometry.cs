@@ -115,6 +115,14 @@ internal readonly struct SpectralGeometry
     /// <summary>Gets the elements of one weight-gradient item's correlation spectra, [bin][output channel][real, imaginary][tile channel].</summary>
     public long CorrelationLength(int outChannels, int elementSize) => (long)CorrelationRows(outChannels, elementSize) * Bins * 2 * WideTileChannels(elementSize);
 
+    /// <summary>
+    /// Gets where row <paramref name="row"/> of bin (<paramref name="u"/>, <paramref name="v"/>) starts in a layout of
+    /// [bin][<paramref name="rowsPerBin"/> rows][real parts, imaginary parts][<paramref name="padded"/> channels]: the
+    /// spectra (a row per sample) and the filters (a row per reduction channel) alike.
+    /// </summary>
+    public long SpectrumRow(int u, int v, int rowsPerBin, int row, int padded) =>
+        (((((long)u * HalfColumns) + v) * rowsPerBin) + row) * 2 * padded;
+
     /// <summary>Gets the length of a batch's spectra of <paramref name="channels"/> planes per sample: [bin][sample][real, imaginary][channel].</summary>
     public long SpectraLength(int batch, int channels) => (long)Bins * batch * 2 * PaddedChannels(channels);
 
