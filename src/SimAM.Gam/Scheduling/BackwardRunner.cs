@@ -256,8 +256,8 @@ internal static class BackwardRunner
                 Phase.WeightGradient1 => plan.Packed ? plan.Channels : WeightGradientItems(plan.Conv1),
                 Phase.DataGradient2 => plan.Packed ? _packedTiles : batch * ConvolutionItems(plan.Backward!.Convolution2!),
                 Phase.DataGradient1 => plan.Packed ? _packedTiles : batch * ConvolutionItems(plan.Backward!.Convolution1!),
-                Phase.LinearGradient2 => (plan.Channels + GradientKernel.Rows - 1) / GradientKernel.Rows,
-                Phase.LinearGradient1 => (plan.Hidden + GradientKernel.Rows - 1) / GradientKernel.Rows,
+                Phase.LinearGradient2 => LinearSplit(plan.Channels, plan.Hidden).Items,
+                Phase.LinearGradient1 => LinearSplit(plan.Hidden, plan.Channels).Items,
                 Phase.InputSpectra => SpectralConvolution<T, TV, TLanes>.TransformItems(batch, LayerInputs),
                 Phase.GradientSpectra => SpectralConvolution<T, TV, TLanes>.TransformItems(batch, LayerOutputs),
                 Phase.Correlation => SpectralConvolution<T, TV, TLanes>.WeightGradientItems(plan.Spectral!.Value, LayerInputs, LayerOutputs),
@@ -582,9 +582,12 @@ internal static class BackwardRunner
             var plan = _plan;
             var geometry = plan.Geometry;
             long stride = geometry.PlaneStride;
-            var first = item * GradientKernel.Rows;
-            var rows = Math.Min(GradientKernel.Rows, outChannels - first);
-            var sums = _workspace.WorkerSums[worker].AsSpan(0, GradientKernel.Rows * inChannels);
+            var split = LinearSplit(outChannels, inChannels);
+            var first = item / split.TapGroups * split.RowTiles * GradientKernel.Rows;
+            var rows = Math.Min(split.RowTiles * GradientKernel.Rows, outChannels - first);
+            var firstTap = item % split.TapGroups * split.Taps;
+            var taps = Math.Min(split.Taps, inChannels - firstTap);
+            var sums = _workspace.WorkerSums[worker].AsSpan(0, rows * taps);
             sums.Clear();
             var length = (geometry.PositionCount + TLanes.Count - 1) / TLanes.Count * TLanes.Count;
             ref var gradients0 = ref MemoryMarshal.GetArrayDataReference(gradients);
@@ -593,9 +596,26 @@ internal static class BackwardRunner
             ref var gradient = ref Unsafe.Add(ref gradients0, (nint)((first * stride) + geometry.DataStart));
             ref var values = ref Unsafe.Add(ref inputs0, (nint)geometry.DataStart);
             GradientKernel.Run<T, TV, TLanes>(
-                ref gradient, planeStride, rows, ref values, planeOffsets, length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, inChannels, _workspace.WorkerGradientScratch[worker], tapRows: true);
+                ref gradient, planeStride, rows, ref values, planeOffsets.AsSpan(firstTap, taps), length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, taps,
+                _workspace.WorkerGradientScratch[worker], tapRows: true);
 
-            AddRows(target, first * inChannels, inChannels, sums, rows, inChannels);
+            AddRows(target, (first * inChannels) + firstTap, inChannels, sums, rows, taps);
+        }
+
+        /// <summary>
+        /// Cuts a linear layer's weight gradient (<paramref name="rows"/> output by <paramref name="taps"/> input channels)
+        /// into items of up to <see cref="GradientKernel.MaxRowTiles"/> tiles of rows by up to
+        /// <see cref="GradientKernel.MaxLinearTaps"/> taps (whole wide tiles), as many rows per item as still leave every
+        /// worker four items. Each weight is summed by one item in one order, so the cut never changes a bit.
+        /// </summary>
+        private readonly (int RowTiles, int Taps, int TapGroups, int Items) LinearSplit(int rows, int taps)
+        {
+            var groups = (taps + GradientKernel.MaxLinearTaps - 1) / GradientKernel.MaxLinearTaps;
+            var perGroup = ((taps + groups - 1) / groups + GradientKernel.WideTaps - 1) / GradientKernel.WideTaps * GradientKernel.WideTaps;
+            groups = (taps + perGroup - 1) / perGroup;
+            var tiles = (rows + GradientKernel.Rows - 1) / GradientKernel.Rows;
+            var rowTiles = Math.Clamp(tiles * groups / (4 * _workers), 1, GradientKernel.MaxRowTiles);
+            return (rowTiles, perGroup, groups, (tiles + rowTiles - 1) / rowTiles * groups);
         }
 
         /// <summary>A convolution's data gradient: the forward convolution code with the transposed, turned filter.</summary>

@@ -303,9 +303,17 @@ internal sealed class GamWorkspace<T>
         return (int)Math.Max(block, Math.Max(spectral.CorrelationLength(plan.Hidden, size), spectral.CorrelationLength(plan.OutChannels, size)));
     }
 
-    /// <summary>The weight-gradient accumulators for the longest reduction (49 taps, or a linear layer's input channels) at the widest vectors.</summary>
-    private static int GradientScratchLength(GamPlan<T> plan) =>
-        Compute.GradientKernel.ScratchLength(Math.Max(49, Math.Max(plan.Channels, plan.Hidden)), 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+    /// <summary>
+    /// The weight-gradient accumulators for the largest call at the widest vectors: a convolution's 49 taps, or a linear
+    /// layer's tiles of rows by its share of the input channels.
+    /// </summary>
+    private static int GradientScratchLength(GamPlan<T> plan)
+    {
+        var lanes = 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        var linearTaps = Math.Min(Compute.GradientKernel.MaxLinearTaps, Math.Max(plan.Channels, plan.Hidden));
+        return Math.Max(
+            Compute.GradientKernel.ScratchLength(49, lanes), Compute.GradientKernel.MaxRowTiles * Compute.GradientKernel.ScratchLength(linearTaps, lanes));
+    }
 
     private static (long Inputs, long Hidden, long PerWorker, long Sums) BackwardSizes(GamPlan<T> plan)
     {
@@ -313,7 +321,7 @@ internal sealed class GamWorkspace<T>
         var hiddenRows = ((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows;
         var channelRows = ((plan.Channels + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows;
         var perWorker = (long)(hiddenRows + channelRows) * plan.TilePositions;
-        var sums = 4L * Math.Max(49, Math.Max(plan.Channels, plan.Hidden));
+        var sums = Compute.GradientKernel.Rows * Math.Max(49L, Compute.GradientKernel.MaxRowTiles * Compute.GradientKernel.MaxLinearTaps);
         return (plan.Batch * plan.Channels * plane, plan.Batch * plan.Hidden * plane, perWorker, sums);
     }
 
