@@ -215,6 +215,7 @@ internal static class GradientStages<T, TV, TLanes>
         var linear2 = plan.Linear2;
         var backward = plan.Backward!;
         var mask = plan.Mask.AsSpan(tileStart, nr);
+        ref var mask0 = ref MemoryMarshal.GetReference(mask);
         ref var hiddenGradient0 = ref MemoryMarshal.GetReference(hiddenGradient);
         ref var tile0 = ref MemoryMarshal.GetReference(tile);
 
@@ -226,26 +227,27 @@ internal static class GradientStages<T, TV, TLanes>
         }
 
         // The gate, as in the forward pass; ∂x's direct share into the C-row scratch, ∂a in place of ∂x1.
+        var sigmoid = plan.ChannelGate == GamChannelGate.Sigmoid;
+        var one = TLanes.Broadcast(T.One);
         for (var b = 0; b < linear2.BlocksPerGroup; b++)
         {
             GamStages<T, TV, TLanes>.GateBlock(plan, hidden, b, tile);
             for (var r = 0; r < linear2.RowsIn(b); r++)
             {
+                // One loop per channel (a tile's row is whole vectors): ∂x's direct share ∂x1·gate, and ∂a = ∂x1·x, times
+                // gate·(1 − gate) for the sigmoid.
                 var c = linear2.FirstChannel(0, b) + r;
-                var gate = tile.Slice(r * nr, nr);
-                var dx1 = gradientInputs.Slice((c * stride) + tileStart, nr);
-                var values = x.Slice((c * stride) + tileStart, nr);
-                TensorPrimitives.Multiply(dx1, gate, inputGradient.Slice(c * nr, nr));
-                if (plan.ChannelGate == GamChannelGate.Sigmoid)
+                ref var dx1 = ref gradientInputs[(c * stride) + tileStart];
+                ref var values = ref x[(c * stride) + tileStart];
+                ref var gates = ref tile[r * nr];
+                ref var share = ref inputGradient[c * nr];
+                for (var i = 0; i < nr; i += TLanes.Count)
                 {
-                    for (var i = 0; i < nr; i++)
-                    {
-                        dx1[i] = dx1[i] * values[i] * gate[i] * (T.One - gate[i]);
-                    }
-                }
-                else
-                {
-                    TensorPrimitives.Multiply(dx1, values, dx1);
+                    var d = TLanes.Load(ref Unsafe.Add(ref dx1, i));
+                    var gate = TLanes.Load(ref Unsafe.Add(ref gates, i));
+                    TLanes.Store(TLanes.Multiply(d, gate), ref Unsafe.Add(ref share, i));
+                    d = TLanes.Multiply(d, TLanes.Load(ref Unsafe.Add(ref values, i)));
+                    TLanes.Store(sigmoid ? TLanes.Multiply(TLanes.Multiply(d, gate), TLanes.Subtract(one, gate)) : d, ref Unsafe.Add(ref dx1, i));
                 }
             }
         }
@@ -260,11 +262,16 @@ internal static class GradientStages<T, TV, TLanes>
             for (var r = 0; r < transposed2.RowsIn(b); r++)
             {
                 var j = transposed2.FirstChannel(0, b) + r;
-                var gradient = hiddenGradient.Slice(j * nr, nr);
-                ReluMask(gradient, hidden.Slice(j * nr, nr));
-
-                TensorPrimitives.BitwiseAnd(gradient, mask, gradient);
-                gradient.CopyTo(gradientHidden.Slice((j * stride) + tileStart, nr));
+                ref var gradient = ref hiddenGradient[j * nr];
+                ref var activation = ref hidden[j * nr];
+                ref var kept = ref gradientHidden[(j * stride) + tileStart];
+                for (var i = 0; i < nr; i += TLanes.Count)
+                {
+                    var p = TLanes.WherePositive(TLanes.Load(ref Unsafe.Add(ref gradient, i)), TLanes.Load(ref Unsafe.Add(ref activation, i)));
+                    p = TLanes.And(p, TLanes.Load(ref Unsafe.Add(ref mask0, i)));
+                    TLanes.Store(p, ref Unsafe.Add(ref gradient, i));
+                    TLanes.Store(p, ref Unsafe.Add(ref kept, i));
+                }
             }
         }
 
