@@ -52,8 +52,7 @@ internal static class GamStages<T, TV, TLanes>
         var geometry = plan.Geometry;
         var linear2 = plan.Linear2;
         HiddenTile(plan, x, tileStart, hidden);
-        var mask = plan.Mask.AsSpan(tileStart, nr);
-        ref var mask0 = ref MemoryMarshal.GetReference(mask);
+        ref var mask = ref MemoryMarshal.GetReference(plan.Mask.AsSpan(tileStart, nr));
         for (var b = 0; b < linear2.BlocksPerGroup; b++)
         {
             GateBlock(plan, hidden, b, tile);
@@ -66,7 +65,7 @@ internal static class GamStages<T, TV, TLanes>
                 for (var i = 0; i < nr; i += TLanes.Count)
                 {
                     var product = TLanes.Multiply(TLanes.Load(ref Unsafe.Add(ref values, i)), TLanes.Load(ref Unsafe.Add(ref gate, i)));
-                    TLanes.Store(TLanes.And(product, TLanes.Load(ref Unsafe.Add(ref mask0, i))), ref Unsafe.Add(ref values, i));
+                    TLanes.Store(TLanes.And(product, TLanes.Load(ref Unsafe.Add(ref mask, i))), ref Unsafe.Add(ref values, i));
                 }
             }
         }

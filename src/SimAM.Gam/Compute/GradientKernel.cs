@@ -115,12 +115,11 @@ internal static class GradientKernel
                 for (; wide == WideTaps && t + WideTaps <= offsets.Length; t += WideTaps)
                 {
                     var (skip, run) = Span(tapRanges, t, WideTaps, start, count, n);
-                    for (var r = 0; run > 0 && r < rowTiles; r++)
+                    if (run > 0)
                     {
-                        Tile<T, TV, TLanes, SixTaps>(
-                            ref Unsafe.Add(ref blockGradient, skip + (r * Rows * (nint)gradientStride)), gradientStride, Math.Min(Rows, validRows - (r * Rows)),
-                            ref Unsafe.Add(ref blockInput, skip), offsets.Slice(t, WideTaps), run, members, gradientSampleStride, inputSampleStride,
-                            ref accumulators[(r * tileScratch) + (Rows * t * n)]);
+                        TileRows<T, TV, TLanes, SixTaps>(
+                            ref Unsafe.Add(ref blockGradient, skip), gradientStride, validRows, ref Unsafe.Add(ref blockInput, skip), offsets.Slice(t, WideTaps), run,
+                            members, gradientSampleStride, inputSampleStride, ref accumulators[Rows * t * n], tileScratch);
                     }
                 }
 
@@ -128,12 +127,11 @@ internal static class GradientKernel
                 {
                     var taps = Math.Min(Taps, offsets.Length - t);
                     var (skip, run) = Span(tapRanges, t, taps, start, count, n);
-                    for (var r = 0; run > 0 && r < rowTiles; r++)
+                    if (run > 0)
                     {
-                        Tile<T, TV, TLanes, ThreeTaps>(
-                            ref Unsafe.Add(ref blockGradient, skip + (r * Rows * (nint)gradientStride)), gradientStride, Math.Min(Rows, validRows - (r * Rows)),
-                            ref Unsafe.Add(ref blockInput, skip), offsets.Slice(t, taps), run, members, gradientSampleStride, inputSampleStride,
-                            ref accumulators[(r * tileScratch) + (Rows * t * n)]);
+                        TileRows<T, TV, TLanes, ThreeTaps>(
+                            ref Unsafe.Add(ref blockGradient, skip), gradientStride, validRows, ref Unsafe.Add(ref blockInput, skip), offsets.Slice(t, taps), run,
+                            members, gradientSampleStride, inputSampleStride, ref accumulators[Rows * t * n], tileScratch);
                     }
                 }
             }
@@ -202,6 +200,27 @@ internal static class GradientKernel
         }
 
         accumulators.Clear();
+    }
+
+    /// <summary>
+    /// One tile of taps over every tile of <see cref="Rows"/> of the <paramref name="validRows"/> rows in turn, the input
+    /// block in L1 after the first; each tile of rows keeps its accumulators <paramref name="tileScratch"/> apart from
+    /// <paramref name="partials"/> on.
+    /// </summary>
+    private static void TileRows<T, TV, TLanes, TTaps>(
+        ref T gradient, int gradientStride, int validRows, ref T input, ReadOnlySpan<int> offsets, int length, int samples, nint gradientSampleStride, nint inputSampleStride,
+        ref T partials, int tileScratch)
+        where T : unmanaged
+        where TV : struct
+        where TLanes : ILanes<T, TV>
+        where TTaps : struct, ITileCount
+    {
+        for (var r = 0; r * Rows < validRows; r++)
+        {
+            Tile<T, TV, TLanes, TTaps>(
+                ref Unsafe.Add(ref gradient, r * Rows * (nint)gradientStride), gradientStride, Math.Min(Rows, validRows - (r * Rows)), ref input, offsets, length, samples,
+                gradientSampleStride, inputSampleStride, ref Unsafe.Add(ref partials, r * tileScratch));
+        }
     }
 
     /// <summary>
