@@ -66,7 +66,6 @@ internal sealed class GamPlan<T>
         Groups = weights.Groups;
         ChannelGate = options.ChannelGate;
         ShuffleGroups = options.ShuffleGroups;
-        Geometry = new PaddedGeometry(height, width);
         Workers = options.EffectiveDegreeOfParallelism;
         var spectral = new SpectralGeometry(height, width);
         var evalOnly = mode == GamMode.Eval && !keepActivations;
@@ -75,6 +74,9 @@ internal sealed class GamPlan<T>
                 && SpectralPays(height, width, tilePositions, Channels, Hidden, OutChannels, batch, training: evalOnly ? null : keepActivations)))
             ? spectral
             : null;
+
+        // Spectral convolutions read the maps through their transforms: their planes need no zeros between rows.
+        Geometry = new PaddedGeometry(height, width, Spectral is null ? PaddedGeometry.Pad : 0);
         Mask = new T[Geometry.PlaneStride];
         Geometry.FillMask<T>(Mask, AllOnes());
 

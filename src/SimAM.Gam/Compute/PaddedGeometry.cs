@@ -14,7 +14,9 @@ namespace SimAM.Gam.Compute;
 /// position's most negative tap is index 0), then H rows of W values and three zeros each, then three zero rows
 /// and the slack that lets the last tile's vectors and taps run past the data without leaving the plane.
 /// Positions in the zero columns are computed by the micro-kernel like any other (it never branches) and masked
-/// away by the epilogues, so a convolution costs W + 3 positions per row instead of W.
+/// away by the epilogues, so a convolution costs W + 3 positions per row instead of W. Plans whose convolutions run
+/// through the discrete Fourier transform lay their maps out without padding (rows of W, no zero rows): the same
+/// members then describe planes in which every computed position is a pixel.
 /// </remarks>
 internal readonly struct PaddedGeometry
 {
@@ -27,19 +29,27 @@ internal readonly struct PaddedGeometry
     /// <summary>The most positions one micro-kernel tile covers at any width, plus room for its last taps.</summary>
     private const int Slack = 128;
 
-    public PaddedGeometry(int height, int width)
+    /// <summary>Lays out [<paramref name="height"/>, <paramref name="width"/>] maps with <paramref name="padding"/> zeros around them.</summary>
+    /// <param name="height">The map's rows.</param>
+    /// <param name="width">Its columns.</param>
+    /// <param name="padding">
+    /// <see cref="Pad"/> for the direct convolutions, which read the zeros; 0 where the convolutions run through the
+    /// discrete Fourier transform, which pads each map itself: every position is then a pixel, so the element-wise steps
+    /// and the channel MLP compute no padding columns (on 7×7 maps 70 positions a plane became 49).
+    /// </param>
+    public PaddedGeometry(int height, int width, int padding = Pad)
     {
         Height = height;
         Width = width;
         // In long first: a map near the span limit would wrap an int here.
-        var planeEnd = ((long)(height + (2 * Pad)) * (width + Pad)) + (2 * Pad) + Slack;
+        var planeEnd = ((long)(height + (2 * padding)) * (width + padding)) + (2 * padding) + Slack;
         if (planeEnd > int.MaxValue / 8)
         {
             throw new ArgumentException($"a [{height}, {width}] feature map is too large for one padded plane of the convolutions.", nameof(width));
         }
 
-        RowStride = width + Pad;
-        DataStart = (Pad * RowStride) + Pad;
+        RowStride = width + padding;
+        DataStart = (padding * RowStride) + padding;
         PlaneStride = (int)((planeEnd + 15) & ~15L);
     }
 
@@ -47,7 +57,7 @@ internal readonly struct PaddedGeometry
 
     public int Width { get; }
 
-    /// <summary>Gets the distance between rows: W + 3.</summary>
+    /// <summary>Gets the distance between rows: W + 3 (W without padding).</summary>
     public int RowStride { get; }
 
     /// <summary>Gets the distance between planes, a multiple of 16 elements (64-byte lines for float).</summary>
@@ -56,7 +66,7 @@ internal readonly struct PaddedGeometry
     /// <summary>Gets the position of pixel (0, 0).</summary>
     public int DataStart { get; }
 
-    /// <summary>Gets the number of positions the convolutions compute: H rows of W + 3.</summary>
+    /// <summary>Gets the number of positions the convolutions compute: H rows of <see cref="RowStride"/>.</summary>
     public int PositionCount => Height * RowStride;
 
     /// <summary>Gets the offset from an output position to its tap (0, 0).</summary>

@@ -23,8 +23,8 @@ internal sealed class GamWorkspace<T>
 {
     private (GamMode, int, int, int, int, int, int, int, int, bool, bool) _layout;
     private bool _prepared;
-    private (int, int) _geometry = (-1, -1);
-    private (int, int, int, int, int) _backwardLayout;
+    private (int, int, int) _geometry = (-1, -1, -1);
+    private (int, int, int, int, int, int) _backwardLayout;
 
     /// <summary>The next unclaimed item of the running phase (workers add to it atomically).</summary>
     internal int NextItem;
@@ -76,14 +76,16 @@ internal sealed class GamWorkspace<T>
         // eval pass's partial sums in their padding (the direct path's epilogue writes the output, not them), so every step
         // that reads them over whole rows masks the padding (train mode's moments) or writes it first (the backward
         // pass). Clearing the planes whenever the plan changed cost a training loop that alternates passes (eval, train,
-        // train keeping activations: three plans) tens of megabytes of stores per call.
+        // train keeping activations: three plans) tens of megabytes of stores per call. Planes without padding (spectral
+        // plans) put data where a direct plan's padding lies, so a change of padding clears them too.
         _prepared = false;
-        var clear = _geometry != (plan.Height, plan.Width);
+        var geometry = (plan.Height, plan.Width, plan.Geometry.RowStride);
+        var clear = _geometry != geometry;
         var (inputs, hidden, maps, _) = Sizes(plan, workers, tilePositions);
         Inputs = Fit(Inputs, inputs, clear);
         Hidden = Fit(Hidden, hidden, clear);
         Maps = Fit(Maps, maps, clear);
-        _geometry = (plan.Height, plan.Width);
+        _geometry = geometry;
         var hiddenTile = ((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows * tilePositions;
         var tile = TileLength(plan, tilePositions);
         var panel = plan.Packed ? PackedPanelLength(plan) : 0;
@@ -209,10 +211,10 @@ internal sealed class GamWorkspace<T>
     public void PrepareBackward(GamPlan<T> plan, int workers)
     {
         var (inputs, hidden, perWorker, sums) = BackwardSizes(plan);
-        var layout = (plan.Batch, plan.Channels, plan.Hidden, plan.Height, plan.Width);
+        var layout = (plan.Batch, plan.Channels, plan.Hidden, plan.Height, plan.Width, plan.Geometry.RowStride);
         if (_backwardLayout != layout)
         {
-            // Fit clears reused buffers: a new geometry puts data where the old one had padding.
+            // Fit clears reused buffers: a new geometry (or padding) puts data where the old one had padding.
             GradientInputs = Fit(GradientInputs, inputs);
             GradientHidden = Fit(GradientHidden, hidden);
             _backwardLayout = layout;
