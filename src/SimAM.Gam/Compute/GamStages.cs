@@ -31,6 +31,14 @@ internal static class GamStages<T, TV, TLanes>
     /// <summary>Gets the first position of a tile.</summary>
     public static int TileStart(in PaddedGeometry geometry, int tile) => geometry.DataStart + (tile * TilePositions);
 
+    /// <summary>
+    /// Gets the vectors of positions the channel MLP's GEMMs compute for the tile at <paramref name="tileStart"/>: one where
+    /// the plane's computed positions end within the tile's first vector, else all of them. The positions past them are
+    /// masked or never read, so only whole tiles of data differ in what runs, never in a value.
+    /// </summary>
+    public static int TileVectors(in PaddedGeometry geometry, int tileStart) =>
+        geometry.DataStart + geometry.PositionCount - tileStart <= TLanes.Count ? 1 : MicroKernel.Vectors;
+
     /// <summary>Copies one sample [C, H, W] into the data positions of <paramref name="padded"/> (C planes), and zeros into the padding columns between its rows.</summary>
     public static void Pad(in PaddedGeometry geometry, ReadOnlySpan<T> sample, Span<T> padded, int channels)
     {
@@ -51,11 +59,12 @@ internal static class GamStages<T, TV, TLanes>
         var nr = TilePositions;
         var geometry = plan.Geometry;
         var linear2 = plan.Linear2;
-        HiddenTile(plan, x, tileStart, hidden);
+        var vectors = TileVectors(geometry, tileStart);
+        HiddenTile(plan, x, tileStart, hidden, vectors);
         ref var mask = ref MemoryMarshal.GetReference(plan.Mask.AsSpan(tileStart, nr));
         for (var b = 0; b < linear2.BlocksPerGroup; b++)
         {
-            GateBlock(plan, hidden, b, tile);
+            GateBlock(plan, hidden, b, tile, vectors);
             for (var r = 0; r < linear2.RowsIn(b); r++)
             {
                 // x1 = (x·gate) & mask, a vector at a time (a tile's row is whole vectors): one loop per channel where
@@ -72,7 +81,7 @@ internal static class GamStages<T, TV, TLanes>
     }
 
     /// <summary>The channel MLP's hidden tile: u = ReLU(W1·x + b1) for the tile's positions, m rows of the tile's width in <paramref name="hidden"/>.</summary>
-    public static void HiddenTile(GamPlan<T> plan, Span<T> x, int tileStart, Span<T> hidden)
+    public static void HiddenTile(GamPlan<T> plan, Span<T> x, int tileStart, Span<T> hidden, int vectors)
     {
         var nr = TilePositions;
         var linear1 = plan.Linear1;
@@ -81,7 +90,7 @@ internal static class GamStages<T, TV, TLanes>
             var rows = hidden.Slice(b * linear1.Rows * nr, linear1.Rows * nr);
             ref var rowsStart = ref MemoryMarshal.GetReference(rows);
             MicroKernel.Block<T, TV, TLanes>(
-                linear1.Rows, ref linear1.Panel(0, b), ref x[tileStart], ref plan.Linear1Offsets[0], plan.Channels, false, ref rowsStart, nr, ref rowsStart, nr, linear1.Rows);
+                linear1.Rows, ref linear1.Panel(0, b), ref x[tileStart], ref plan.Linear1Offsets[0], plan.Channels, false, ref rowsStart, nr, ref rowsStart, nr, linear1.Rows, vectors);
             for (var r = 0; r < linear1.RowsIn(b); r++)
             {
                 var row = rows.Slice(r * nr, nr);
@@ -95,13 +104,14 @@ internal static class GamStages<T, TV, TLanes>
     /// Block <paramref name="block"/> of the channel gate from the hidden tile: gate(W2·u + b2) for its channels, one row per
     /// channel in <paramref name="tile"/> (gate: identity, or the sigmoid of <see cref="GamChannelGate.Sigmoid"/>).
     /// </summary>
-    public static void GateBlock(GamPlan<T> plan, Span<T> hidden, int block, Span<T> tile)
+    public static void GateBlock(GamPlan<T> plan, Span<T> hidden, int block, Span<T> tile, int vectors)
     {
         var nr = TilePositions;
         var linear2 = plan.Linear2;
         ref var tileStart0 = ref MemoryMarshal.GetReference(tile);
         MicroKernel.Block<T, TV, TLanes>(
-            linear2.Rows, ref linear2.Panel(0, block), ref MemoryMarshal.GetReference(hidden), ref plan.Linear2Offsets[0], plan.Hidden, false, ref tileStart0, nr, ref tileStart0, nr, linear2.Rows);
+            linear2.Rows, ref linear2.Panel(0, block), ref MemoryMarshal.GetReference(hidden), ref plan.Linear2Offsets[0], plan.Hidden, false, ref tileStart0, nr, ref tileStart0, nr, linear2.Rows,
+            vectors);
         for (var r = 0; r < linear2.RowsIn(block); r++)
         {
             var gate = tile.Slice(r * nr, nr);

@@ -220,7 +220,8 @@ internal static class GradientStages<T, TV, TLanes>
         ref var tile0 = ref MemoryMarshal.GetReference(tile);
 
         // u, as in the forward pass; kept in the hidden planes (masked) for W2's gradient.
-        GamStages<T, TV, TLanes>.HiddenTile(plan, x, tileStart, hidden);
+        var vectors = GamStages<T, TV, TLanes>.TileVectors(geometry, tileStart);
+        GamStages<T, TV, TLanes>.HiddenTile(plan, x, tileStart, hidden, vectors);
         for (var j = 0; j < plan.Hidden; j++)
         {
             TensorPrimitives.BitwiseAnd(hidden.Slice(j * nr, nr), mask, hiddenPlanes.Slice((j * stride) + tileStart, nr));
@@ -231,7 +232,7 @@ internal static class GradientStages<T, TV, TLanes>
         var one = TLanes.Broadcast(T.One);
         for (var b = 0; b < linear2.BlocksPerGroup; b++)
         {
-            GamStages<T, TV, TLanes>.GateBlock(plan, hidden, b, tile);
+            GamStages<T, TV, TLanes>.GateBlock(plan, hidden, b, tile, vectors);
             for (var r = 0; r < linear2.RowsIn(b); r++)
             {
                 // One loop per channel (a tile's row is whole vectors): ∂x's direct share ∂x1·gate, and ∂a = ∂x1·x, times
@@ -258,7 +259,8 @@ internal static class GradientStages<T, TV, TLanes>
         {
             ref var rows = ref hiddenGradient[b * transposed2.Rows * nr];
             MicroKernel.Block<T, TV, TLanes>(
-                transposed2.Rows, ref transposed2.Panel(0, b), ref gradientInputs[tileStart], ref plan.Linear1Offsets[0], plan.Channels, false, ref rows, nr, ref rows, nr, transposed2.Rows);
+                transposed2.Rows, ref transposed2.Panel(0, b), ref gradientInputs[tileStart], ref plan.Linear1Offsets[0], plan.Channels, false, ref rows, nr, ref rows, nr, transposed2.Rows,
+                vectors);
             for (var r = 0; r < transposed2.RowsIn(b); r++)
             {
                 var j = transposed2.FirstChannel(0, b) + r;
@@ -282,7 +284,8 @@ internal static class GradientStages<T, TV, TLanes>
             var first = transposed1.FirstChannel(0, b);
             ref var partial = ref inputGradient[first * nr];
             MicroKernel.Block<T, TV, TLanes>(
-                transposed1.Rows, ref transposed1.Panel(0, b), ref hiddenGradient0, ref plan.Linear2Offsets[0], plan.Hidden, true, ref partial, nr, ref tile0, nr, transposed1.RowsIn(b));
+                transposed1.Rows, ref transposed1.Panel(0, b), ref hiddenGradient0, ref plan.Linear2Offsets[0], plan.Hidden, true, ref partial, nr, ref tile0, nr, transposed1.RowsIn(b),
+                vectors);
             for (var r = 0; r < transposed1.RowsIn(b); r++)
             {
                 geometry.Unpad<T>(tile.Slice(r * nr, nr), tileStart, gradInput.Slice((first + r) * plan.PlaneSize, plan.PlaneSize));
