@@ -124,27 +124,6 @@ internal sealed class GamPlan<T>
             Linear1Offsets[c] = c * stride;
         }
 
-        TapOffsets = new int[Taps];
-        for (var t = 0; t < Taps; t++)
-        {
-            TapOffsets[t] = Geometry.FirstTapOffset + (t / GamWeights.KernelSize * Geometry.RowStride) + (t % GamWeights.KernelSize);
-        }
-
-        // The packed weight gradients' rows: the batch's pixels, rounded up to whole vectors at any width (zeros after).
-        PackedRow = (Positions + 15) & ~15;
-        PackedTapOffsets = new int[Taps];
-        TapRanges = new int[2 * Taps];
-        var rowPositions = Packed ? batch * width : Geometry.RowStride;
-        for (var t = 0; t < Taps; t++)
-        {
-            PackedTapOffsets[t] = t * PackedRow;
-
-            // Tap row kh reads image row h + kh − 3: only the rows h where that lies in the map have anything but zeros.
-            var kh = t / GamWeights.KernelSize;
-            TapRanges[2 * t] = Math.Max(0, PaddedGeometry.Pad - kh) * rowPositions;
-            TapRanges[(2 * t) + 1] = Math.Min(height, height + PaddedGeometry.Pad - kh) * rowPositions;
-        }
-
         HiddenPlaneOffsets = new int[Hidden];
         for (var j = 0; j < Hidden; j++)
         {
@@ -170,22 +149,6 @@ internal sealed class GamPlan<T>
 
     /// <summary>Gets the first linear layer's step offsets: one padded plane per input channel.</summary>
     public int[] Linear1Offsets { get; }
-
-    /// <summary>Gets the offset from an output position to each of the 49 taps of a 7×7 convolution over a padded plane (the weight gradients' reduction steps).</summary>
-    public int[] TapOffsets { get; }
-
-    /// <summary>Gets the length of one row of a packed weight gradient: the batch's pixels rounded up to 16.</summary>
-    public int PackedRow { get; }
-
-    /// <summary>Gets the offsets of the 49 tap rows of one input channel's gathered columns (packed weight gradients).</summary>
-    public int[] PackedTapOffsets { get; }
-
-    /// <summary>
-    /// Gets, per tap of a weight gradient, the first and the end position outside which its input holds only the zeros of
-    /// the padding rows: [first₀, end₀, first₁, end₁, …], over the gathered columns (the batch's pixels image row first) of a
-    /// packed plan, else over one padded plane's positions from its first pixel.
-    /// </summary>
-    public int[] TapRanges { get; }
 
     /// <summary>Gets one padded plane per hidden channel: the steps of the second linear layer's weight gradient.</summary>
     public int[] HiddenPlaneOffsets { get; }

@@ -5,11 +5,11 @@ using SimAM.Gam.Compute.Lanes;
 namespace SimAM.Gam.Compute;
 
 /// <summary>
-/// The weight-gradient micro-kernel: the GEMM of a weight gradient, ∂W[o, k] = Σ over positions p of
+/// The weight-gradient micro-kernel of the channel MLP's linear layers: ∂W[o, k] = Σ over positions p of
 /// ∂z[o, p] · input[p + offset(k)], with the reduction running over positions (the long dimension: every pixel of the
-/// batch) and a register tile of <see cref="Rows"/> output channels by <see cref="Taps"/> reduction steps (convolution taps,
-/// or the input channels of a linear layer). The forward micro-kernel's step offsets become the three tap offsets
-/// here, so one kernel serves both convolutions and both linear layers.
+/// batch) and a register tile of <see cref="Rows"/> output channels by <see cref="Taps"/> reduction steps (input channels,
+/// each a padded plane of its own at its step offset). The convolutions' weight gradients, whose steps are the 49 shifts
+/// of one plane, run on <see cref="FilterGradientKernel"/> instead.
 /// </summary>
 /// <remarks>
 /// Per vector of positions: <see cref="Rows"/> loads of the gradient, <see cref="Taps"/> loads of the input, twelve
@@ -23,7 +23,7 @@ internal static class GradientKernel
     /// <summary>Output channels per register tile.</summary>
     public const int Rows = 4;
 
-    /// <summary>Reduction steps (taps or input channels) per register tile at widths with sixteen registers.</summary>
+    /// <summary>Reduction steps (input channels) per register tile at widths with sixteen registers.</summary>
     public const int Taps = 3;
 
     /// <summary>Reduction steps per register tile at widths with 32 registers (AVX-512).</summary>
@@ -38,12 +38,11 @@ internal static class GradientKernel
     public const int FlushVectors = 256;
 
     /// <summary>
-    /// The bytes of each row one pass of every register tile covers before the next block: 1,600 floats of each of the
-    /// five rows a tile reads when its taps are shifts of one input row (four gradient rows, one input plane: 32 KB
-    /// together), so that all the taps' passes find them in the L1 cache instead of streaming a whole plane (or several
-    /// samples) from L2 once per tile. Taps that are rows of their own (gathered columns, linear layers) take half.
+    /// The bytes of each row one pass of every register tile covers before the next block: 800 floats of each of the ten
+    /// rows a wide tile reads (four gradient rows, six input rows: 32 KB together), so that all the tiles' passes find them
+    /// in the L1 cache instead of streaming a whole plane (or several samples) from L2 once per tile.
     /// </summary>
-    private const int BlockBytes = 6400;
+    private const int BlockBytes = 3200;
 
     /// <summary>
     /// The most register tiles of rows one call runs (32 output channels): each tile of taps reads its block of input
@@ -62,10 +61,7 @@ internal static class GradientKernel
     /// sums[r·<paramref name="rowStride"/> + t] += Σ over samples s and i in [0, <paramref name="length"/>) of
     /// gradient[s·<paramref name="gradientSampleStride"/> + r·<paramref name="gradientStride"/> + i] · input[s·<paramref name="inputSampleStride"/> + offsets[t] + i]
     /// for r &lt; <paramref name="validRows"/> (at most <see cref="Rows"/> · <see cref="MaxRowTiles"/>) and every t. <paramref name="length"/> is a multiple of the vector
-    /// width; the caller guarantees that the gradient is zero wherever it has no data. <paramref name="tapRows"/> says that
-    /// the offsets are rows of their own rather than shifts within one row (it only sizes the blocks). <paramref name="tapRanges"/>,
-    /// if given, holds per tap the first and end position outside which its input is known to be zero: a register tile then
-    /// runs only over the union of its taps' ranges (in whole vectors), skipping products that are exactly zero.
+    /// width; the caller guarantees that the gradient is zero wherever it has no data.
     /// </summary>
     /// <remarks>
     /// The taps go through register tiles of <see cref="Rows"/> × 6 where the width has 32 registers (AVX-512: 24 accumulators,
@@ -84,15 +80,14 @@ internal static class GradientKernel
     /// </remarks>
     public static void Run<T, TV, TLanes>(
         ref T gradient, int gradientStride, int validRows, ref T input, ReadOnlySpan<int> offsets, int length,
-        int samples, nint gradientSampleStride, nint inputSampleStride, Span<double> sums, int rowStride, Span<T> scratch, bool tapRows = false,
-        ReadOnlySpan<int> tapRanges = default)
+        int samples, nint gradientSampleStride, nint inputSampleStride, Span<double> sums, int rowStride, Span<T> scratch)
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV>
     {
         var n = TLanes.Count;
         var wide = Unsafe.SizeOf<TV>() >= 64 ? WideTaps : Taps;
-        var block = Math.Max(n, BlockBytes / (tapRows ? 2 : 1) / Unsafe.SizeOf<T>() / n * n);
+        var block = Math.Max(n, BlockBytes / Unsafe.SizeOf<T>() / n * n);
         var rowTiles = (validRows + Rows - 1) / Rows;
         var tileScratch = ScratchLength(offsets.Length, n);
         var accumulators = scratch[..(tileScratch * rowTiles)];
@@ -114,25 +109,16 @@ internal static class GradientKernel
                 var t = 0;
                 for (; wide == WideTaps && t + WideTaps <= offsets.Length; t += WideTaps)
                 {
-                    var (skip, run) = Span(tapRanges, t, WideTaps, start, count, n);
-                    if (run > 0)
-                    {
-                        TileRows<T, TV, TLanes, SixTaps>(
-                            ref Unsafe.Add(ref blockGradient, skip), gradientStride, validRows, ref Unsafe.Add(ref blockInput, skip), offsets.Slice(t, WideTaps), run,
-                            members, gradientSampleStride, inputSampleStride, ref accumulators[Rows * t * n], tileScratch);
-                    }
+                    TileRows<T, TV, TLanes, SixTaps>(
+                        ref blockGradient, gradientStride, validRows, ref blockInput, offsets.Slice(t, WideTaps), count,
+                        members, gradientSampleStride, inputSampleStride, ref accumulators[Rows * t * n], tileScratch);
                 }
 
                 for (; t < offsets.Length; t += Taps)
                 {
-                    var taps = Math.Min(Taps, offsets.Length - t);
-                    var (skip, run) = Span(tapRanges, t, taps, start, count, n);
-                    if (run > 0)
-                    {
-                        TileRows<T, TV, TLanes, ThreeTaps>(
-                            ref Unsafe.Add(ref blockGradient, skip), gradientStride, validRows, ref Unsafe.Add(ref blockInput, skip), offsets.Slice(t, taps), run,
-                            members, gradientSampleStride, inputSampleStride, ref accumulators[Rows * t * n], tileScratch);
-                    }
+                    TileRows<T, TV, TLanes, ThreeTaps>(
+                        ref blockGradient, gradientStride, validRows, ref blockInput, offsets.Slice(t, Math.Min(Taps, offsets.Length - t)), count,
+                        members, gradientSampleStride, inputSampleStride, ref accumulators[Rows * t * n], tileScratch);
                 }
             }
 
@@ -148,30 +134,6 @@ internal static class GradientKernel
                 pending = 0;
             }
         }
-    }
-
-    /// <summary>
-    /// Gets the part of the block [<paramref name="start"/>, start + <paramref name="count"/>) that taps [<paramref name="first"/>,
-    /// first + <paramref name="taps"/>) must cover, as an offset into the block and a length, both whole vectors of
-    /// <paramref name="lanes"/>: the whole block without <paramref name="ranges"/>.
-    /// </summary>
-    private static (int Skip, int Length) Span(ReadOnlySpan<int> ranges, int first, int taps, int start, int count, int lanes)
-    {
-        if (ranges.IsEmpty)
-        {
-            return (0, count);
-        }
-
-        int low = int.MaxValue, high = 0;
-        for (var t = first; t < first + taps; t++)
-        {
-            low = Math.Min(low, ranges[2 * t]);
-            high = Math.Max(high, ranges[(2 * t) + 1]);
-        }
-
-        var from = Math.Max(start, low / lanes * lanes);
-        var to = Math.Min(start + count, (high + lanes - 1) / lanes * lanes);
-        return to > from ? (from - start, to - from) : (0, 0);
     }
 
     /// <summary>Gets the scratch <see cref="Run{T, TV, TLanes}"/> needs for <paramref name="taps"/> taps at <paramref name="lanes"/> lanes: a vector per accumulator, the last tile whole.</summary>

@@ -45,12 +45,12 @@ internal static class BackwardRunner
         OutputGate,
         Sums2,
         Norm2,
-        PackGradient2,
+        GatherGradient2,
         WeightGradient2,
         DataGradient2,
         Sums1,
         Norm1,
-        PackGradient1,
+        GatherGradient1,
         WeightGradient1,
         DataGradient1,
         ChannelMlpBackward,
@@ -78,8 +78,8 @@ internal static class BackwardRunner
             phases.Execute(Phase.ChannelMlp);
             phases.Execute(Phase.Rebuild1);
             phases.Execute(Phase.OutputGate);
-            phases.ConvolutionBackward(2, Phase.Sums2, Phase.Norm2, Phase.PackGradient2, Phase.WeightGradient2, Phase.DataGradient2);
-            phases.ConvolutionBackward(1, Phase.Sums1, Phase.Norm1, Phase.PackGradient1, Phase.WeightGradient1, Phase.DataGradient1);
+            phases.ConvolutionBackward(2, Phase.Sums2, Phase.Norm2, Phase.GatherGradient2, Phase.WeightGradient2, Phase.DataGradient2);
+            phases.ConvolutionBackward(1, Phase.Sums1, Phase.Norm1, Phase.GatherGradient1, Phase.WeightGradient1, Phase.DataGradient1);
 
             // x1 is no longer needed: x takes its place for the channel MLP's backward pass.
             phases.Execute(Phase.Pad);
@@ -156,7 +156,7 @@ internal static class BackwardRunner
         /// gradients' spectra: the weight gradient by correlation with the inputs' spectra, the data gradient as a product with
         /// the forward filters' spectra conjugated and transposed, synthesised into the input gradient's planes.
         /// </summary>
-        public void ConvolutionBackward(int layer, Phase sums, Phase norm, Phase pack, Phase weightGradient, Phase dataGradient)
+        public void ConvolutionBackward(int layer, Phase sums, Phase norm, Phase gather, Phase weightGradient, Phase dataGradient)
         {
             Execute(sums);
             NormCoefficients(layer);
@@ -176,11 +176,7 @@ internal static class BackwardRunner
                 return;
             }
 
-            if (_plan.Packed)
-            {
-                Execute(pack);
-            }
-
+            Execute(gather);
             Execute(weightGradient);
             Execute(dataGradient);
         }
@@ -250,10 +246,9 @@ internal static class BackwardRunner
                 Phase.OutputGate or Phase.Norm2 => batch * plan.OutChannels,
                 Phase.Sums2 => plan.OutChannels,
                 Phase.Sums1 => plan.Hidden,
-                Phase.PackGradient2 => plan.OutChannels,
-                Phase.PackGradient1 => plan.Hidden,
-                Phase.WeightGradient2 => plan.Packed ? plan.Hidden : WeightGradientItems(plan.Conv2),
-                Phase.WeightGradient1 => plan.Packed ? plan.Channels : WeightGradientItems(plan.Conv1),
+                Phase.GatherGradient2 or Phase.GatherGradient1 => batch * plan.Height,
+                Phase.WeightGradient2 => WeightGradientItems(plan.Conv2),
+                Phase.WeightGradient1 => WeightGradientItems(plan.Conv1),
                 Phase.DataGradient2 => plan.Packed ? _packedTiles : batch * ConvolutionItems(plan.Backward!.Convolution2!),
                 Phase.DataGradient1 => plan.Packed ? _packedTiles : batch * ConvolutionItems(plan.Backward!.Convolution1!),
                 Phase.LinearGradient2 => LinearSplit(plan.Channels, plan.Hidden).Items,
@@ -275,9 +270,15 @@ internal static class BackwardRunner
 
         private readonly int ConvolutionItems(PackedFilter<T> filter) => filter.Groups * filter.BlocksPerGroup * _tiles;
 
-        /// <summary>Weight-gradient items: (group, block of 4 output channels, input channel), each owning all 49 taps of its block.</summary>
-        private static int WeightGradientItems(PackedFilter<T> filter) =>
-            filter.Groups * ((filter.OutPerGroup + GradientKernel.Rows - 1) / GradientKernel.Rows) * filter.InPerGroup;
+        /// <summary>Weight-gradient items: (group, block of output channels, input channel), each owning all 49 taps of its block.</summary>
+        private static int WeightGradientItems(PackedFilter<T> filter) => filter.Groups * FilterBlocks(filter) * filter.InPerGroup;
+
+        /// <summary>Gets the blocks of <see cref="FilterGradientKernel.BlockChannels"/> output channels per group.</summary>
+        private static int FilterBlocks(PackedFilter<T> filter)
+        {
+            var channels = FilterGradientKernel.BlockChannels<T, TV, TLanes>();
+            return (filter.OutPerGroup + channels - 1) / channels;
+        }
 
         private readonly void RunItem(int worker, int item)
         {
@@ -337,23 +338,17 @@ internal static class BackwardRunner
                 case Phase.Norm1:
                     NormBackward(worker, 1, item / plan.Hidden, item % plan.Hidden, ws.GradientHidden, plan.Hidden);
                     break;
-                case Phase.PackGradient2:
-                    PackGradient(item, ws.Maps, plan.OutChannels);
+                case Phase.GatherGradient2:
+                    GatherGradient(item, ws.Maps, plan.OutChannels);
                     break;
-                case Phase.PackGradient1:
-                    PackGradient(item, ws.GradientHidden, plan.Hidden);
-                    break;
-                case Phase.WeightGradient2 when plan.Packed:
-                    PackedWeightGradient(worker, item, plan.Conv2, ws.Hidden, _gradients.ConvWeight2.Storage);
-                    break;
-                case Phase.WeightGradient1 when plan.Packed:
-                    PackedWeightGradient(worker, item, plan.Conv1, ws.Inputs, _gradients.ConvWeight1.Storage);
+                case Phase.GatherGradient1:
+                    GatherGradient(item, ws.GradientHidden, plan.Hidden);
                     break;
                 case Phase.WeightGradient2:
-                    ConvolutionWeightGradient(worker, item, plan.Conv2, ws.Maps, ws.Hidden, _gradients.ConvWeight2.Storage);
+                    ConvolutionWeightGradient(worker, item, plan.Conv2, ws.Hidden, _gradients.ConvWeight2.Storage);
                     break;
                 case Phase.WeightGradient1:
-                    ConvolutionWeightGradient(worker, item, plan.Conv1, ws.GradientHidden, ws.Inputs, _gradients.ConvWeight1.Storage);
+                    ConvolutionWeightGradient(worker, item, plan.Conv1, ws.Inputs, _gradients.ConvWeight1.Storage);
                     break;
                 case Phase.ChannelMlpBackward:
                     {
@@ -478,102 +473,47 @@ internal static class BackwardRunner
         }
 
         /// <summary>
-        /// One weight-gradient item of a convolution: ∂K[o, i, tap] = Σ over samples and positions of ∂z[o]·input[i] at the tap's
-        /// offset, for a block of four output channels and one input channel, every tap, added to <paramref name="target"/>.
+        /// One weight-gradient item of a convolution: ∂K[o, i, tap] = Σ over the batch's pixels of ∂z[o]·input[i] at the tap's
+        /// offset, for a block of output channels and one input channel, every tap (<see cref="FilterGradientKernel"/>), added
+        /// to <paramref name="target"/>. The items of one block follow each other, so its gathered gradients stay in L2.
         /// </summary>
-        private readonly void ConvolutionWeightGradient(int worker, int item, PackedFilter<T> filter, T[] gradients, T[] inputs, double[] target)
+        private readonly void ConvolutionWeightGradient(int worker, int item, PackedFilter<T> filter, T[] inputs, double[] target)
         {
             var plan = _plan;
             var geometry = plan.Geometry;
-            long stride = geometry.PlaneStride;
-            var blocks = (filter.OutPerGroup + GradientKernel.Rows - 1) / GradientKernel.Rows;
+            var blockChannels = FilterGradientKernel.BlockChannels<T, TV, TLanes>();
             var inPer = filter.InPerGroup;
-            var group = item / (blocks * inPer);
-            var block = item / inPer % blocks;
             var input = item % inPer;
-            var first = (group * filter.OutPerGroup) + (block * GradientKernel.Rows);
-            var rows = Math.Min(GradientKernel.Rows, filter.OutPerGroup - (block * GradientKernel.Rows));
-            var sums = _workspace.WorkerSums[worker].AsSpan(0, GradientKernel.Rows * Taps);
+            var block = item / inPer % FilterBlocks(filter);
+            var group = item / inPer / FilterBlocks(filter);
+            var first = (group * filter.OutPerGroup) + (block * blockChannels);
+            var channels = Math.Min(blockChannels, filter.OutPerGroup - (block * blockChannels));
+            var sums = _workspace.WorkerSums[worker].AsSpan(0, blockChannels * Taps);
             sums.Clear();
-            var length = (geometry.PositionCount + TLanes.Count - 1) / TLanes.Count * TLanes.Count;
-            var outChannels = filter.OutChannels;
             var inChannels = inPer * filter.Groups;
-            ref var gradients0 = ref MemoryMarshal.GetArrayDataReference(gradients);
-            ref var inputs0 = ref MemoryMarshal.GetArrayDataReference(inputs);
-            ref var gradient = ref Unsafe.Add(ref gradients0, (nint)((first * stride) + geometry.DataStart));
-            ref var values = ref Unsafe.Add(ref inputs0, (nint)(((group * inPer) + input) * stride + geometry.DataStart));
-            GradientKernel.Run<T, TV, TLanes>(
-                ref gradient, (int)stride, rows, ref values, plan.TapOffsets, length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, Taps, _workspace.WorkerGradientScratch[worker],
-                tapRanges: plan.TapRanges);
+            FilterGradientKernel.Run<T, TV, TLanes>(
+                ref _workspace.PixelGradients[first], FilterGradientKernel.PixelStride<T>(filter.OutChannels), channels,
+                ref inputs[((group * inPer) + input) * geometry.PlaneStride], (nint)inChannels * geometry.PlaneStride, geometry, plan.Batch, sums);
 
-            AddRows(target, ((first * inPer) + input) * Taps, inPer * Taps, sums, rows, Taps);
-        }
-
-        /// <summary>Copies one channel's output gradient, every sample's data positions, into its packed row (the batch's pixels image row first, as the packed convolutions number them).</summary>
-        private readonly void PackGradient(int channel, T[] planes, int channels)
-        {
-            var plan = _plan;
-            var geometry = plan.Geometry;
-            var stride = geometry.PlaneStride;
-            var row = _workspace.PackedGradients.AsSpan(channel * plan.PackedRow, plan.PackedRow);
-
-            // The row's tail must be zero: a buffer of the same length may have served a batch with more pixels.
-            row[plan.Positions..].Clear();
-            for (var n = 0; n < plan.Batch; n++)
+            // The sums are [tap][channel]; the gradient is [output channel][input channel][tap].
+            for (var j = 0; j < channels; j++)
             {
-                var plane = Planes(planes, n, channels).Slice(channel * stride, stride);
-                for (var h = 0; h < geometry.Height; h++)
+                var row = target.AsSpan((((first + j) * inPer) + input) * Taps, Taps);
+                for (var t = 0; t < Taps; t++)
                 {
-                    plane.Slice(geometry.PositionOf(h, 0), geometry.Width).CopyTo(row.Slice(((h * plan.Batch) + n) * geometry.Width, geometry.Width));
+                    row[t] += sums[(t * blockChannels) + j];
                 }
             }
         }
 
-        /// <summary>
-        /// One weight-gradient item of a convolution over small maps: one input channel's 49 shifted copies of the batch's
-        /// pixels are gathered once ([tap][pixel], image row first, zeros from the padding), then every block of four output
-        /// channels of its group runs the weight-gradient kernel on packed rows, every lane a pixel and every load aligned (on
-        /// a 7×7 map the padded planes would give 49 pixels in 80 lanes), each tap only over the image rows where its shifted
-        /// copy is not all padding.
-        /// </summary>
-        private readonly void PackedWeightGradient(int worker, int item, PackedFilter<T> filter, T[] inputs, double[] target)
+        /// <summary>Lays one image row of one sample's output gradient out pixel by pixel ([pixel][channel]) for <see cref="FilterGradientKernel"/>.</summary>
+        private readonly void GatherGradient(int item, T[] planes, int channels)
         {
             var plan = _plan;
-            var geometry = plan.Geometry;
-            var stride = geometry.PlaneStride;
-            var inPer = filter.InPerGroup;
-            var group = item / inPer;
-            var input = item % inPer;
-            var inChannels = inPer * filter.Groups;
-            var row = plan.PackedRow;
-            var columns = _workspace.WorkerColumns[worker].AsSpan();
-            for (var t = 0; t < Taps; t++)
-            {
-                var offset = plan.TapOffsets[t];
-                var tapRow = columns.Slice(t * row, row);
-                tapRow[plan.Positions..].Clear();
-                for (var n = 0; n < plan.Batch; n++)
-                {
-                    var plane = Planes(inputs, n, inChannels).Slice(((group * inPer) + input) * stride, stride);
-                    for (var h = 0; h < geometry.Height; h++)
-                    {
-                        plane.Slice(geometry.PositionOf(h, 0) + offset, geometry.Width).CopyTo(tapRow.Slice(((h * plan.Batch) + n) * geometry.Width, geometry.Width));
-                    }
-                }
-            }
-
-            var sums = _workspace.WorkerSums[worker].AsSpan(0, GradientKernel.Rows * Taps);
-            ref var packed0 = ref MemoryMarshal.GetArrayDataReference(_workspace.PackedGradients);
-            for (var first = 0; first < filter.OutPerGroup; first += GradientKernel.Rows)
-            {
-                var rows = Math.Min(GradientKernel.Rows, filter.OutPerGroup - first);
-                var output = (group * filter.OutPerGroup) + first;
-                sums.Clear();
-                GradientKernel.Run<T, TV, TLanes>(
-                    ref Unsafe.Add(ref packed0, (nint)output * row), row, rows, ref MemoryMarshal.GetReference(columns), plan.PackedTapOffsets, row, 1, 0, 0, sums, Taps, _workspace.WorkerGradientScratch[worker], tapRows: true,
-                    tapRanges: plan.TapRanges);
-                AddRows(target, ((output * inPer) + input) * Taps, inPer * Taps, sums, rows, Taps);
-            }
+            var (n, row) = (item / plan.Height, item % plan.Height);
+            var stride = FilterGradientKernel.PixelStride<T>(channels);
+            FilterGradientKernel.Gather<T>(
+                Planes(planes, n, channels), plan.Geometry, row, channels, _workspace.PixelGradients.AsSpan((((n * plan.Height) + row) * plan.Width) * stride, plan.Width * stride));
         }
 
         /// <summary>One weight-gradient item of a linear layer: rows [4·item, 4·item + 4) of ∂W = Σ ∂out·inᵀ over the batch's positions.</summary>
@@ -597,7 +537,7 @@ internal static class BackwardRunner
             ref var values = ref Unsafe.Add(ref inputs0, (nint)geometry.DataStart);
             GradientKernel.Run<T, TV, TLanes>(
                 ref gradient, planeStride, rows, ref values, planeOffsets.AsSpan(firstTap, taps), length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, taps,
-                _workspace.WorkerGradientScratch[worker], tapRows: true);
+                _workspace.WorkerGradientScratch[worker]);
 
             AddRows(target, (first * inChannels) + firstTap, inChannels, sums, rows, taps);
         }

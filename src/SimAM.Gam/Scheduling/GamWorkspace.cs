@@ -179,7 +179,7 @@ internal sealed class GamWorkspace<T>
     /// <summary>Gets each worker's weight-gradient accumulators between blocks of positions (<see cref="Compute.GradientKernel.ScratchLength"/>).</summary>
     public T[][] WorkerGradientScratch { get; private set; } = [];
 
-    /// <summary>Gets each worker's weight-gradient sums (4 output channels by the longest reduction of taps or channels).</summary>
+    /// <summary>Gets each worker's weight-gradient sums: a convolution item's 49 taps by its block of output channels, or a linear item's rows by its input channels.</summary>
     public double[][] WorkerSums { get; private set; } = [];
 
     /// <summary>
@@ -188,11 +188,8 @@ internal sealed class GamWorkspace<T>
     /// </summary>
     public T[][] WorkerCorrelations { get; private set; } = [];
 
-    /// <summary>Gets a convolution's output gradient over the batch's pixels, [channel][pixel] (packed weight gradients only).</summary>
-    public T[] PackedGradients { get; private set; } = [];
-
-    /// <summary>Gets each worker's gathered columns of one input channel, [tap][pixel] (packed weight gradients only).</summary>
-    public T[][] WorkerColumns { get; private set; } = [];
+    /// <summary>Gets a convolution's output gradient over the batch's pixels, [pixel][channel] (direct and packed plans; see <see cref="Compute.FilterGradientKernel.Gather"/>).</summary>
+    public T[] PixelGradients { get; private set; } = [];
 
     /// <summary>Gets each channel's BatchNorm backward coefficients: ∂z = a·∂v + b·(z − mean) + c, at [3c], [3c + 1], [3c + 2].</summary>
     public T[] Coefficients { get; private set; } = [];
@@ -201,9 +198,9 @@ internal sealed class GamWorkspace<T>
     public static long BackwardBytes(GamPlan<T> plan, int workers)
     {
         var (inputs, hidden, perWorker, sums) = BackwardSizes(plan);
-        var (packed, columns) = PackedSizes(plan);
+        var pixels = PixelGradientLength(plan);
         var correlations = WorkerCorrelationLength(plan);
-        return ((inputs + hidden + packed + ((perWorker + columns + GradientScratchLength(plan) + correlations) * workers))
+        return ((inputs + hidden + pixels + ((perWorker + GradientScratchLength(plan) + correlations) * workers))
             * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) + (sums * workers * sizeof(double));
     }
 
@@ -241,20 +238,11 @@ internal sealed class GamWorkspace<T>
         var channels = Math.Max(plan.Channels, Math.Max(plan.Hidden, plan.OutChannels));
         Coefficients = Coefficients.Length >= 3 * channels ? Coefficients : new T[3 * channels];
 
-        // Packed rows end in zeros, which the backward pass rewrites with every row (a batch of fewer pixels may reuse them).
-        var (packed, columns) = PackedSizes(plan);
-        if (PackedGradients.Length != packed)
+        // Every pixel's valid channels are written before they are read; the lanes past them are read and never used.
+        var pixels = PixelGradientLength(plan);
+        if (PixelGradients.Length < pixels)
         {
-            PackedGradients = new T[packed];
-        }
-
-        if (WorkerColumns.Length < workers || (WorkerColumns.Length > 0 && WorkerColumns[0].Length != columns))
-        {
-            WorkerColumns = new T[workers][];
-            for (var w = 0; w < workers; w++)
-            {
-                WorkerColumns[w] = new T[columns];
-            }
+            PixelGradients = new T[pixels];
         }
 
         // A spectral backward pass takes the forward pass's spectra buffers and transform scratch (Prepare sized them for the
@@ -284,8 +272,10 @@ internal sealed class GamWorkspace<T>
         return buffers;
     }
 
-    private static (long Gradients, long Columns) PackedSizes(GamPlan<T> plan) =>
-        plan.Packed ? ((long)Math.Max(plan.Hidden, plan.OutChannels) * plan.PackedRow, 49L * plan.PackedRow) : (0, 0);
+    private static long PixelGradientLength(GamPlan<T> plan) =>
+        plan.KeepsActivations && plan.Spectral is null
+            ? Compute.FilterGradientKernel.PixelLength<T>((long)plan.Batch * plan.Height * plan.Width, Math.Max(plan.Hidden, plan.OutChannels))
+            : 0;
 
     /// <summary>
     /// The correlations one spectral weight-gradient item keeps, or the transposed filter block of one data-gradient item,
@@ -305,16 +295,12 @@ internal sealed class GamWorkspace<T>
         return (int)Math.Max(block, Math.Max(spectral.CorrelationLength(plan.Hidden, size), spectral.CorrelationLength(plan.OutChannels, size)));
     }
 
-    /// <summary>
-    /// The weight-gradient accumulators for the largest call at the widest vectors: a convolution's 49 taps, or a linear
-    /// layer's tiles of rows by its share of the input channels.
-    /// </summary>
+    /// <summary>The linear layers' weight-gradient accumulators for the largest call at the widest vectors: its tiles of rows by its share of the input channels.</summary>
     private static int GradientScratchLength(GamPlan<T> plan)
     {
         var lanes = 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         var linearTaps = Math.Min(Compute.GradientKernel.MaxLinearTaps, Math.Max(plan.Channels, plan.Hidden));
-        return Math.Max(
-            Compute.GradientKernel.ScratchLength(49, lanes), Compute.GradientKernel.MaxRowTiles * Compute.GradientKernel.ScratchLength(linearTaps, lanes));
+        return Compute.GradientKernel.MaxRowTiles * Compute.GradientKernel.ScratchLength(linearTaps, lanes);
     }
 
     private static (long Inputs, long Hidden, long PerWorker, long Sums) BackwardSizes(GamPlan<T> plan)
@@ -323,7 +309,7 @@ internal sealed class GamWorkspace<T>
         var hiddenRows = ((plan.Hidden + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows;
         var channelRows = ((plan.Channels + plan.BlockRows - 1) / plan.BlockRows) * plan.BlockRows;
         var perWorker = (long)(hiddenRows + channelRows) * plan.TilePositions;
-        var sums = Compute.GradientKernel.Rows * Math.Max(49L, Compute.GradientKernel.MaxRowTiles * Compute.GradientKernel.MaxLinearTaps);
+        var sums = Math.Max(49L * Compute.FilterGradientKernel.MaxBlockChannels<T>(), Compute.GradientKernel.Rows * Compute.GradientKernel.MaxRowTiles * Compute.GradientKernel.MaxLinearTaps);
         return (plan.Batch * plan.Channels * plane, plan.Batch * plan.Hidden * plane, perWorker, sums);
     }
 

@@ -54,4 +54,7 @@ internal interface ILanes<T, TV>
 
     /// <summary>The sum of the elements, widened to double (the order of the additions is fixed per width).</summary>
     static abstract double Sum(TV value);
+
+    /// <summary>Adds the elements, widened to double, to the <see cref="Count"/> doubles from <paramref name="target"/> on.</summary>
+    static abstract void AddWidened(TV value, ref double target);
 }

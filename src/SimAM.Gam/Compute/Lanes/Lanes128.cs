@@ -78,4 +78,18 @@ internal readonly struct Lanes128<T> : ILanes<T, Vector128<T>>
         var sum = Vector128.Sum(value);
         return typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref sum) : Unsafe.As<T, double>(ref sum);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddWidened(Vector128<T> value, ref double target)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var (lower, upper) = Vector128.Widen(value.AsSingle());
+            (Vector128.LoadUnsafe(ref target) + lower).StoreUnsafe(ref target);
+            (Vector128.LoadUnsafe(ref target, 2) + upper).StoreUnsafe(ref target, 2);
+            return;
+        }
+
+        (Vector128.LoadUnsafe(ref target) + value.AsDouble()).StoreUnsafe(ref target);
+    }
 }

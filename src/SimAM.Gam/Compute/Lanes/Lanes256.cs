@@ -67,4 +67,18 @@ internal readonly struct Lanes256<T> : ILanes<T, Vector256<T>>
         var sum = Vector256.Sum(value);
         return typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref sum) : Unsafe.As<T, double>(ref sum);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddWidened(Vector256<T> value, ref double target)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var (lower, upper) = Vector256.Widen(value.AsSingle());
+            (Vector256.LoadUnsafe(ref target) + lower).StoreUnsafe(ref target);
+            (Vector256.LoadUnsafe(ref target, 4) + upper).StoreUnsafe(ref target, 4);
+            return;
+        }
+
+        (Vector256.LoadUnsafe(ref target) + value.AsDouble()).StoreUnsafe(ref target);
+    }
 }

@@ -67,4 +67,18 @@ internal readonly struct Lanes512<T> : ILanes<T, Vector512<T>>
         var sum = Vector512.Sum(value);
         return typeof(T) == typeof(float) ? Unsafe.As<T, float>(ref sum) : Unsafe.As<T, double>(ref sum);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddWidened(Vector512<T> value, ref double target)
+    {
+        if (typeof(T) == typeof(float))
+        {
+            var (lower, upper) = Vector512.Widen(value.AsSingle());
+            (Vector512.LoadUnsafe(ref target) + lower).StoreUnsafe(ref target);
+            (Vector512.LoadUnsafe(ref target, 8) + upper).StoreUnsafe(ref target, 8);
+            return;
+        }
+
+        (Vector512.LoadUnsafe(ref target) + value.AsDouble()).StoreUnsafe(ref target);
+    }
 }

@@ -69,6 +69,9 @@ internal readonly struct LanesScalar<T> : ILanes<T, T>
     public static double Sum(T value) => typeof(T) == typeof(float) ? As<float>(value) : As<double>(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddWidened(T value, ref double target) => target += Sum(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TTo As<TTo>(T value)
         where TTo : unmanaged => Unsafe.As<T, TTo>(ref value);
 
