@@ -10,7 +10,9 @@ namespace SimAM.Gam.Compute;
 /// out pixel by pixel (<see cref="Gather"/>: [pixel][channel]), so that one load gives a pixel's gradient for a vector of
 /// output channels, and each tap's input value is one broadcast. A register tile holds one kernel row's seven taps by
 /// three vectors of output channels where the width has 32 registers (AVX-512: 21 accumulators, ten loads per 21 FMAs),
-/// by one vector elsewhere (seven accumulators for sixteen registers), and runs over a run of the batch's pixels.
+/// by two elsewhere (14 accumulators; with one vector, seven accumulators and eight loads per seven FMAs, training steps
+/// at 256 bits were slower than with the positions' lanes), and runs over a run of the batch's pixels. A block with
+/// fewer channels left runs the tile of as many vectors as it needs.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -35,13 +37,16 @@ internal static class FilterGradientKernel
     /// <summary>The vectors of output channels per tile at widths with 32 registers.</summary>
     public const int WideVectors = 3;
 
+    /// <summary>The vectors of output channels per tile at widths with sixteen registers.</summary>
+    public const int NarrowVectors = 2;
+
     private const int Size = GamWeights.KernelSize;
 
-    /// <summary>Gets the output channels one call covers: <see cref="WideVectors"/> vectors at 512 bits, one elsewhere.</summary>
+    /// <summary>Gets the output channels one call covers: <see cref="WideVectors"/> vectors at 512 bits, <see cref="NarrowVectors"/> elsewhere.</summary>
     public static int BlockChannels<T, TV, TLanes>()
         where T : unmanaged
         where TV : struct
-        where TLanes : ILanes<T, TV> => (Unsafe.SizeOf<TV>() >= 64 ? WideVectors : 1) * TLanes.Count;
+        where TLanes : ILanes<T, TV> => (Unsafe.SizeOf<TV>() >= 64 ? WideVectors : NarrowVectors) * TLanes.Count;
 
     /// <summary>Gets the most output channels a call covers at any width, for sizing the sums.</summary>
     public static int MaxBlockChannels<T>()
@@ -101,7 +106,7 @@ internal static class FilterGradientKernel
         var width = geometry.Width;
         var plane = height * width;
         var blockChannels = BlockChannels<T, TV, TLanes>();
-        var wide = blockChannels > TLanes.Count && channels > TLanes.Count;
+        var vectors = Math.Min(blockChannels, channels + TLanes.Count - 1) / TLanes.Count;
 
         // A run: a group of whole samples, or a band of image rows of one sample, or a part of one image row.
         var samples = 2 * plane <= RunPixels ? RunPixels / plane : 1;
@@ -131,9 +136,14 @@ internal static class FilterGradientKernel
                         ref var source = ref Unsafe.Add(
                             ref input, (n * inputSampleStride) + geometry.PositionOf(from, w0) + geometry.FirstTapOffset + (kh * geometry.RowStride));
                         ref var target = ref Unsafe.Add(ref sums0, kh * Size * blockChannels);
-                        if (wide)
+                        if (vectors == 3)
                         {
                             Tile<T, TV, TLanes, ThreeVectors>(
+                                ref first, stride, width, (nint)plane * stride, ref source, geometry.RowStride, inputSampleStride, members, to - from, count, ref target, blockChannels);
+                        }
+                        else if (vectors == 2)
+                        {
+                            Tile<T, TV, TLanes, TwoVectors>(
                                 ref first, stride, width, (nint)plane * stride, ref source, geometry.RowStride, inputSampleStride, members, to - from, count, ref target, blockChannels);
                         }
                         else
@@ -163,7 +173,8 @@ internal static class FilterGradientKernel
         where TVectors : struct, IBlockVectors
     {
         var n = TLanes.Count;
-        var three = TVectors.Count > 1;
+        var two = TVectors.Count > 1;
+        var three = TVectors.Count > 2;
         TV c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62;
         c00 = c01 = c02 = c10 = c11 = c12 = c20 = c21 = c22 = c30 = c31 = c32 = c40 = c41 = c42 = c50 = c51 = c52 = c60 = c61 = c62 = TLanes.Zero;
         for (var s = 0; s < samples; s++)
@@ -176,61 +187,66 @@ internal static class FilterGradientKernel
                 {
                     ref var g = ref Unsafe.Add(ref gradientRow, w * stride);
                     var g0 = TLanes.Load(ref g);
-                    var g1 = three ? TLanes.Load(ref Unsafe.Add(ref g, n)) : TLanes.Zero;
+                    var g1 = two ? TLanes.Load(ref Unsafe.Add(ref g, n)) : TLanes.Zero;
                     var g2 = three ? TLanes.Load(ref Unsafe.Add(ref g, 2 * n)) : TLanes.Zero;
                     ref var x = ref Unsafe.Add(ref inputRow, w);
                     var b = TLanes.Broadcast(x);
                     c00 = TLanes.MultiplyAdd(g0, b, c00);
-                    c01 = three ? TLanes.MultiplyAdd(g1, b, c01) : c01;
+                    c01 = two ? TLanes.MultiplyAdd(g1, b, c01) : c01;
                     c02 = three ? TLanes.MultiplyAdd(g2, b, c02) : c02;
                     b = TLanes.Broadcast(Unsafe.Add(ref x, 1));
                     c10 = TLanes.MultiplyAdd(g0, b, c10);
-                    c11 = three ? TLanes.MultiplyAdd(g1, b, c11) : c11;
+                    c11 = two ? TLanes.MultiplyAdd(g1, b, c11) : c11;
                     c12 = three ? TLanes.MultiplyAdd(g2, b, c12) : c12;
                     b = TLanes.Broadcast(Unsafe.Add(ref x, 2));
                     c20 = TLanes.MultiplyAdd(g0, b, c20);
-                    c21 = three ? TLanes.MultiplyAdd(g1, b, c21) : c21;
+                    c21 = two ? TLanes.MultiplyAdd(g1, b, c21) : c21;
                     c22 = three ? TLanes.MultiplyAdd(g2, b, c22) : c22;
                     b = TLanes.Broadcast(Unsafe.Add(ref x, 3));
                     c30 = TLanes.MultiplyAdd(g0, b, c30);
-                    c31 = three ? TLanes.MultiplyAdd(g1, b, c31) : c31;
+                    c31 = two ? TLanes.MultiplyAdd(g1, b, c31) : c31;
                     c32 = three ? TLanes.MultiplyAdd(g2, b, c32) : c32;
                     b = TLanes.Broadcast(Unsafe.Add(ref x, 4));
                     c40 = TLanes.MultiplyAdd(g0, b, c40);
-                    c41 = three ? TLanes.MultiplyAdd(g1, b, c41) : c41;
+                    c41 = two ? TLanes.MultiplyAdd(g1, b, c41) : c41;
                     c42 = three ? TLanes.MultiplyAdd(g2, b, c42) : c42;
                     b = TLanes.Broadcast(Unsafe.Add(ref x, 5));
                     c50 = TLanes.MultiplyAdd(g0, b, c50);
-                    c51 = three ? TLanes.MultiplyAdd(g1, b, c51) : c51;
+                    c51 = two ? TLanes.MultiplyAdd(g1, b, c51) : c51;
                     c52 = three ? TLanes.MultiplyAdd(g2, b, c52) : c52;
                     b = TLanes.Broadcast(Unsafe.Add(ref x, 6));
                     c60 = TLanes.MultiplyAdd(g0, b, c60);
-                    c61 = three ? TLanes.MultiplyAdd(g1, b, c61) : c61;
+                    c61 = two ? TLanes.MultiplyAdd(g1, b, c61) : c61;
                     c62 = three ? TLanes.MultiplyAdd(g2, b, c62) : c62;
                 }
             }
         }
 
-        AddTap<T, TV, TLanes>(ref sums, three, n, c00, c01, c02);
-        AddTap<T, TV, TLanes>(ref Unsafe.Add(ref sums, blockChannels), three, n, c10, c11, c12);
-        AddTap<T, TV, TLanes>(ref Unsafe.Add(ref sums, 2 * blockChannels), three, n, c20, c21, c22);
-        AddTap<T, TV, TLanes>(ref Unsafe.Add(ref sums, 3 * blockChannels), three, n, c30, c31, c32);
-        AddTap<T, TV, TLanes>(ref Unsafe.Add(ref sums, 4 * blockChannels), three, n, c40, c41, c42);
-        AddTap<T, TV, TLanes>(ref Unsafe.Add(ref sums, 5 * blockChannels), three, n, c50, c51, c52);
-        AddTap<T, TV, TLanes>(ref Unsafe.Add(ref sums, 6 * blockChannels), three, n, c60, c61, c62);
+        AddTap<T, TV, TLanes, TVectors>(ref sums, n, c00, c01, c02);
+        AddTap<T, TV, TLanes, TVectors>(ref Unsafe.Add(ref sums, blockChannels), n, c10, c11, c12);
+        AddTap<T, TV, TLanes, TVectors>(ref Unsafe.Add(ref sums, 2 * blockChannels), n, c20, c21, c22);
+        AddTap<T, TV, TLanes, TVectors>(ref Unsafe.Add(ref sums, 3 * blockChannels), n, c30, c31, c32);
+        AddTap<T, TV, TLanes, TVectors>(ref Unsafe.Add(ref sums, 4 * blockChannels), n, c40, c41, c42);
+        AddTap<T, TV, TLanes, TVectors>(ref Unsafe.Add(ref sums, 5 * blockChannels), n, c50, c51, c52);
+        AddTap<T, TV, TLanes, TVectors>(ref Unsafe.Add(ref sums, 6 * blockChannels), n, c60, c61, c62);
     }
 
     /// <summary>Adds one tap's accumulators, widened to double, to its sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddTap<T, TV, TLanes>(ref double sums, bool three, int n, TV first, TV second, TV third)
+    private static void AddTap<T, TV, TLanes, TVectors>(ref double sums, int n, TV first, TV second, TV third)
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV>
+        where TVectors : struct, IBlockVectors
     {
         TLanes.AddWidened(first, ref sums);
-        if (three)
+        if (TVectors.Count > 1)
         {
             TLanes.AddWidened(second, ref Unsafe.Add(ref sums, n));
+        }
+
+        if (TVectors.Count > 2)
+        {
             TLanes.AddWidened(third, ref Unsafe.Add(ref sums, 2 * n));
         }
     }

@@ -289,11 +289,12 @@ internal static class MicroKernel
 /// <summary>
 /// The vectors of positions one micro-kernel block computes, as a type: three, or one for the last tile of a plane whose
 /// data ends within its first vector (the second tile of a 7×7 map holds one pixel), so that the kernel does not compute
-/// two vectors of positions past the data. The loop is compiled once per count.
+/// two vectors of positions past the data; in <see cref="FilterGradientKernel"/>, the vectors of output channels of its
+/// tile (1, 2 or 3). The loop is compiled once per count.
 /// </summary>
 internal interface IBlockVectors
 {
-    /// <summary>Gets the vector count (1 or 3).</summary>
+    /// <summary>Gets the vector count (1, 2 or 3).</summary>
     static abstract int Count { get; }
 }
 
@@ -301,6 +302,12 @@ internal interface IBlockVectors
 internal readonly struct ThreeVectors : IBlockVectors
 {
     public static int Count => MicroKernel.Vectors;
+}
+
+/// <summary>Two vectors: the convolutions' weight-gradient tile where the width has sixteen registers (see <see cref="FilterGradientKernel"/>).</summary>
+internal readonly struct TwoVectors : IBlockVectors
+{
+    public static int Count => 2;
 }
 
 /// <summary>One vector: a tile's first.</summary>
