@@ -56,8 +56,8 @@ public sealed class GamModule
     /// <summary>Gets the options every call runs with.</summary>
     public GamOptions Options { get; }
 
-    /// <summary>Gets or sets the phase timings the backward passes add to (benchmarks only; null, the default, records nothing).</summary>
-    internal PhaseTimings? BackwardTimings { get; set; }
+    /// <summary>Gets or sets the phase timings the passes add to (benchmarks only; null, the default, records nothing).</summary>
+    internal PhaseTimings? Timings { get; set; }
 
     /// <summary>Gets the SIMD width the GEMM micro-kernels run at (<see cref="GamOptions.Kernel"/> resolved).</summary>
     public SimAmKernel Kernel { get; }
@@ -232,7 +232,7 @@ public sealed class GamModule
                 var workspace = Rent(pool, plan, backward: false);
                 try
                 {
-                    ForwardRunner.Run(plan, workspace, Weights, input, output, Workers(plan), Kernel, activations);
+                    ForwardRunner.Run(plan, workspace, Weights, input, output, Workers(plan), Kernel, activations, Timings);
                 }
                 finally
                 {
@@ -249,7 +249,7 @@ public sealed class GamModule
         var evalWorkspace = Rent(pool, evalPlan, backward: false);
         try
         {
-            ForwardRunner.Run(evalPlan, evalWorkspace, Weights, input, output, Workers(evalPlan), Kernel, null);
+            ForwardRunner.Run(evalPlan, evalWorkspace, Weights, input, output, Workers(evalPlan), Kernel, null, Timings);
         }
         finally
         {
@@ -269,7 +269,7 @@ public sealed class GamModule
             var workspace = Rent(pool, plan, backward: true);
             try
             {
-                BackwardRunner.Run(plan, workspace, Weights, activations, gradients, input, gradOutput, gradInput, Workers(plan), Kernel, BackwardTimings);
+                BackwardRunner.Run(plan, workspace, Weights, activations, gradients, input, gradOutput, gradInput, Workers(plan), Kernel, Timings);
             }
             finally
             {

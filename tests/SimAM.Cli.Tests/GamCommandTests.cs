@@ -163,5 +163,14 @@ public sealed class GamCommandTests : IDisposable
         Assert.Equal(split.DataGradientsMs, parts.GetProperty("data_gradients").GetDouble());
         Assert.Equal(
             ["recompute", "gate_and_batchnorm", "weight_gradients", "data_gradients", "channel_mlp"], parts.EnumerateObject().Select(p => p.Name));
+        foreach (var (row, element) in results.Zip([eval, train]))
+        {
+            Assert.True(row.ConvolutionGigaFlops is null or > 0, $"{row.Mode}: {row.ConvolutionGigaFlops}");
+            Assert.Equal(row.ConvolutionGigaFlops / peak, row.ConvolutionOfPeak);
+            var rate = element.GetProperty("convolution_gflops");
+            Assert.Equal(row.ConvolutionGigaFlops, rate.ValueKind == JsonValueKind.Null ? null : rate.GetDouble());
+            var share = element.GetProperty("convolution_of_peak");
+            Assert.Equal(row.ConvolutionOfPeak, share.ValueKind == JsonValueKind.Null ? null : share.GetDouble());
+        }
     }
 }

@@ -21,18 +21,19 @@ internal static class ForwardRunner
     /// <paramref name="activations"/>, keeps what the backward pass needs (the plan must be one that keeps activations).
     /// </summary>
     public static unsafe void Run<T>(
-        GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, ReadOnlySpan<T> input, Span<T> output, int workers, SimAmKernel kernel, GamActivations? activations)
+        GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, ReadOnlySpan<T> input, Span<T> output, int workers, SimAmKernel kernel, GamActivations? activations,
+        PhaseTimings? timings)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         fixed (T* x = input)
         fixed (T* y = output)
         {
-            var pass = new Pass<T>(plan, workspace, weights, x, y, workers, activations);
+            var pass = new Pass<T>(plan, workspace, weights, x, y, workers, activations, timings);
             Widths.Run<T, Pass<T>>(kernel, ref pass);
         }
     }
 
-    private readonly unsafe struct Pass<T>(GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, T* x, T* y, int workers, GamActivations? activations)
+    private readonly unsafe struct Pass<T>(GamPlan<T> plan, GamWorkspace<T> workspace, GamWeights weights, T* x, T* y, int workers, GamActivations? activations, PhaseTimings? timings)
         : IWidthPass<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -40,7 +41,7 @@ internal static class ForwardRunner
             where TV : struct
             where TLanes : ILanes<T, TV>
         {
-            var phases = new Phases<T, TV, TLanes>(plan, workspace, x, y, workers, activations?.Values<T>());
+            var phases = new Phases<T, TV, TLanes>(plan, workspace, x, y, workers, activations?.Values<T>(), timings);
             if (!plan.Phased)
             {
                 if (plan.Packed)
@@ -170,14 +171,16 @@ internal static class ForwardRunner
         private readonly bool _perSample;
         private readonly int _packedTiles;
         private readonly KeptMaps<T>? _kept;
+        private readonly PhaseTimings? _timings;
         private Phase _phase;
         private int _layer;
         private int _first;
         private int _slice;
 
-        public Phases(GamPlan<T> plan, GamWorkspace<T> workspace, T* input, T* output, int workers, KeptMaps<T>? kept)
+        public Phases(GamPlan<T> plan, GamWorkspace<T> workspace, T* input, T* output, int workers, KeptMaps<T>? kept, PhaseTimings? timings)
         {
             _kept = kept;
+            _timings = timings;
             _plan = plan;
             _workspace = workspace;
             _input = input;
@@ -334,7 +337,9 @@ internal static class ForwardRunner
         {
             if (_phase is Phase.Convolution1 or Phase.Convolution2)
             {
+                var start = _timings is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
                 RunConvolution(worker, from, to);
+                _timings?.AddForwardConvolution(worker, System.Diagnostics.Stopwatch.GetTimestamp() - start);
                 return;
             }
 
@@ -414,8 +419,10 @@ internal static class ForwardRunner
                 GamStages<T, TV, TLanes>.ChannelMlpTile(plan, inputs, GamStages<T, TV, TLanes>.TileStart(geometry, t), hiddenScratch, tile);
             }
 
+            var start = _timings is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
             Convolve(worker, first: true, worker, n, 0, plan.Groups * plan.Conv1.BlocksPerGroup * _tiles);
             Convolve(worker, first: false, worker, n, 0, plan.Groups * plan.Conv2.BlocksPerGroup * _tiles);
+            _timings?.AddForwardConvolution(worker, System.Diagnostics.Stopwatch.GetTimestamp() - start);
         }
 
         /// <summary>

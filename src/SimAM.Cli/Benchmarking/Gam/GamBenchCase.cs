@@ -35,6 +35,9 @@ internal sealed record GamBenchCase(int[] Shape, int Rate, int Groups, int Shuff
     /// </summary>
     public double Flops => 2.0 * Shape[0] * Shape[2] * Shape[3] * ((2.0 * Channels * Hidden) + (49.0 * 2 * Channels * Hidden / Groups));
 
+    /// <summary>Gets the two 7×7 convolutions' part of <see cref="Flops"/>: 2·49·(C·m + m·C)/g per pixel.</summary>
+    public double ConvolutionFlops => 2.0 * Shape[0] * Shape[2] * Shape[3] * (49.0 * 2 * Channels * Hidden / Groups);
+
     /// <summary>
     /// Gets the multiply-adds of one backward pass counted as 2 FLOPs each: twice <see cref="Flops"/>, since every product
     /// of the forward pass has a data gradient and a weight gradient (the channel MLP recomputed from x and the

@@ -12,10 +12,18 @@ namespace SimAM.Cli.Benchmarking.Gam;
 /// <param name="GigaFlops">The forward pass's multiply-adds per second (see <see cref="GamBenchCase.Flops"/>).</param>
 /// <param name="PeakGigaFlops">The FMA peak the shares are taken of (the highest measured around the run).</param>
 /// <param name="Step">In train mode, the training step timed in the same rounds; <see langword="null"/> in eval mode.</param>
-internal sealed record GamBenchResult(GamBenchCase Case, GamMode Mode, double ForwardMs, double GigaFlops, double PeakGigaFlops, GamTrainStep? Step)
+/// <param name="ConvolutionGigaFlops">
+/// The forward pass's two convolutions' multiply-adds (<see cref="GamBenchCase.ConvolutionFlops"/>) per second of the time
+/// the workers spent in them, from further calls after the timed rounds: the direct (or packed) convolution core's rate
+/// with all workers on it; <see langword="null"/> where the pass convolves through the Fourier transform.
+/// </param>
+internal sealed record GamBenchResult(GamBenchCase Case, GamMode Mode, double ForwardMs, double GigaFlops, double PeakGigaFlops, GamTrainStep? Step, double? ConvolutionGigaFlops = null)
 {
     /// <summary>Gets <see cref="GigaFlops"/> over <see cref="PeakGigaFlops"/>.</summary>
     public double OfPeak => GigaFlops / PeakGigaFlops;
+
+    /// <summary>Gets <see cref="ConvolutionGigaFlops"/> over <see cref="PeakGigaFlops"/>; <see langword="null"/> where there is no direct convolution.</summary>
+    public double? ConvolutionOfPeak => ConvolutionGigaFlops / PeakGigaFlops;
 
     /// <summary>Gets the backward pass's GFLOP/s over <see cref="PeakGigaFlops"/>; <see langword="null"/> in eval mode.</summary>
     public double? BackwardOfPeak => Step is null ? null : Step.BackwardGigaFlops / PeakGigaFlops;
@@ -73,6 +81,7 @@ internal static class GamBenchRunner
                 var result = mode == GamMode.Eval
                     ? Row(c, mode, timing.MedianMilliseconds([() => module.Forward(x, y, c.Shape, mode)])[0], null, peakGigaFlops)
                     : TrainRow(c, module, x, y, timing, peakGigaFlops);
+                result = result with { ConvolutionGigaFlops = ConvolutionRate(c, module, () => module.Forward(x, y, c.Shape, mode), timing.MinRepetitions) };
                 results.Add(result);
                 progress?.Invoke(result);
             }
@@ -102,13 +111,44 @@ internal static class GamBenchRunner
     }
 
     /// <summary>
+    /// The rate of the forward pass's direct or packed convolutions, the median over <paramref name="calls"/> further calls
+    /// of <paramref name="forward"/>: their multiply-adds over the time each worker spent in them; null where the pass
+    /// convolves through the Fourier transform (no time in direct convolutions).
+    /// </summary>
+    private static double? ConvolutionRate(GamBenchCase c, GamModule module, Action forward, int calls)
+    {
+        var rates = new List<double>();
+        try
+        {
+            for (var i = 0; i < calls; i++)
+            {
+                var timings = new PhaseTimings();
+                module.Timings = timings;
+                forward();
+                var ms = timings.ForwardConvolutionMillisecondsPerWorker;
+                if (ms > 0)
+                {
+                    rates.Add(c.ConvolutionFlops / (ms * 1e6));
+                }
+            }
+        }
+        finally
+        {
+            module.Timings = null;
+        }
+
+        rates.Sort();
+        return rates.Count == 0 ? null : rates[rates.Count / 2];
+    }
+
+    /// <summary>
     /// The backward pass's split over <paramref name="steps"/> further training steps (<paramref name="forward"/>, then
     /// <paramref name="backward"/>), timed per phase: the timed rounds ran without the timestamps.
     /// </summary>
     private static BackwardSplit Split(GamModule module, Action forward, Action backward, int steps)
     {
         var timings = new PhaseTimings();
-        module.BackwardTimings = timings;
+        module.Timings = timings;
         try
         {
             for (var i = 0; i < steps; i++)
@@ -119,7 +159,7 @@ internal static class GamBenchRunner
         }
         finally
         {
-            module.BackwardTimings = null;
+            module.Timings = null;
         }
 
         double Mean(BackwardPart part) => timings.Milliseconds(part) / steps;

@@ -25,7 +25,8 @@ internal static class GamBenchCommand
         var json = CommonOptions.OptionalPath(
             "--json",
             "Also write the results as JSON to this file: a list of {shape, groups, shuffle_groups, mode, forward_ms, gflops, fma_peak_gflops, of_peak, " +
-                "forward_activations_ms, backward_ms, backward_gflops, backward_of_peak, train_step_ms, backward_split_ms}; the last six are null for eval rows.");
+                "convolution_gflops, convolution_of_peak, forward_activations_ms, backward_ms, backward_gflops, backward_of_peak, train_step_ms, backward_split_ms}; " +
+                "the convolution pair is null where the convolutions run spectrally, the last six for eval rows.");
         var command = new Command(
             "bench",
             "Times the GAM forward pass on standard CNN shapes in eval and train mode, and in train mode a training step (the forward pass keeping " +
@@ -55,7 +56,7 @@ internal static class GamBenchCommand
         output.WriteLine(Invariant($"FMA peak (register-only {width} loop, all cores): {best:F0} GFLOP/s ({peak:F0} before the runs, {peakAfter:F0} after; the shares below are of the higher)"));
         output.WriteLine();
         output.WriteLine(Invariant(
-            $"{"shape",-16} {"variant",-20} {"mode",-5} {"fwd ms",10} {"GFLOP/s",9} {"of peak",8} {"bwd ms",10} {"GFLOP/s",9} {"of peak",8} {"step ms",10}"));
+            $"{"shape",-16} {"variant",-20} {"mode",-5} {"fwd ms",10} {"GFLOP/s",9} {"of peak",8} {"conv",6} {"bwd ms",10} {"GFLOP/s",9} {"of peak",8} {"step ms",10}"));
         foreach (var r in results)
         {
             output.WriteLine(Row(r));
@@ -66,6 +67,8 @@ internal static class GamBenchCommand
         output.WriteLine("(a data and a weight gradient per product). bwd: GamModule.Backward (dx and every parameter's gradient) after a train-mode forward");
         output.WriteLine("pass keeping its activations; step: that forward pass + bwd. The parameters count as changed after every bwd, as after an");
         output.WriteLine("optimizer step, so train forward passes include taking in the weights. Medians of timed rounds after warm-up, all cores.");
+        output.WriteLine("conv: the forward pass's two direct (or packed) convolutions alone, their fused epilogues included: their multiply-adds over");
+        output.WriteLine("the time each worker spent in them (further calls after the timed rounds), as a share of the peak; - where they run spectrally.");
         output.WriteLine("Passes on small maps (eval, and training steps of enough samples) convolve through the discrete Fourier transform, with");
         output.WriteLine("far fewer multiply-adds than the direct convolution counted here: their GFLOP/s are direct-convolution equivalents and may");
         output.WriteLine("exceed the peak.");
@@ -92,8 +95,9 @@ internal static class GamBenchCommand
 
     /// <summary>
     /// Writes the rows as a JSON list of {shape, groups, shuffle_groups, mode, forward_ms, gflops, fma_peak_gflops, of_peak,
-    /// forward_activations_ms, backward_ms, backward_gflops, backward_of_peak, train_step_ms, backward_split_ms}; the training step's six are
-    /// null in eval rows. backward_split_ms is an object {recompute, gate_and_batchnorm, weight_gradients, data_gradients, channel_mlp}.
+    /// convolution_gflops, convolution_of_peak, forward_activations_ms, backward_ms, backward_gflops, backward_of_peak, train_step_ms,
+    /// backward_split_ms}; the convolution pair is null where the convolutions run spectrally, the training step's six in eval rows.
+    /// backward_split_ms is an object {recompute, gate_and_batchnorm, weight_gradients, data_gradients, channel_mlp}.
     /// </summary>
     /// <param name="stream">The target.</param>
     /// <param name="results">The rows.</param>
@@ -118,6 +122,8 @@ internal static class GamBenchCommand
             json.WriteNumber("gflops", r.GigaFlops);
             json.WriteNumber("fma_peak_gflops", r.PeakGigaFlops);
             json.WriteNumber("of_peak", r.OfPeak);
+            WriteNumberOrNull(json, "convolution_gflops", r.ConvolutionGigaFlops);
+            WriteNumberOrNull(json, "convolution_of_peak", r.ConvolutionOfPeak);
             WriteNumberOrNull(json, "forward_activations_ms", r.Step?.ForwardMs);
             WriteNumberOrNull(json, "backward_ms", r.Step?.BackwardMs);
             WriteNumberOrNull(json, "backward_gflops", r.Step?.BackwardGigaFlops);
@@ -153,8 +159,9 @@ internal static class GamBenchCommand
 
     private static string Row(GamBenchResult r)
     {
+        var convolution = r.ConvolutionOfPeak is { } share ? Invariant($"{share * 100,5:F0}%") : Invariant($"{"-",6}");
         var row = Invariant(
-            $"{BenchShapes.Format(r.Case.Shape),-16} {r.Case.Variant,-20} {GamOptionParsing.Name(r.Mode),-5} {r.ForwardMs,10:F2} {r.GigaFlops,9:F1} {r.OfPeak * 100,7:F0}%");
+            $"{BenchShapes.Format(r.Case.Shape),-16} {r.Case.Variant,-20} {GamOptionParsing.Name(r.Mode),-5} {r.ForwardMs,10:F2} {r.GigaFlops,9:F1} {r.OfPeak * 100,7:F0}% {convolution}");
         return r.Step is { } step
             ? row + Invariant($" {step.BackwardMs,10:F2} {step.BackwardGigaFlops,9:F1} {r.BackwardOfPeak * 100,7:F0}% {step.StepMs,10:F2}")
             : row + Invariant($" {"-",10} {"-",9} {"-",8} {"-",10}");
