@@ -12,7 +12,8 @@ namespace SimAM.Gam.Compute;
 /// three vectors of output channels where the width has 32 registers (AVX-512: 21 accumulators, ten loads per 21 FMAs),
 /// by two elsewhere (14 accumulators; with one vector, seven accumulators and eight loads per seven FMAs, training steps
 /// at 256 bits were slower than with the positions' lanes), and runs over a run of the batch's pixels. A block with
-/// fewer channels left runs the tile of as many vectors as it needs.
+/// fewer channels left runs the tile of as many vectors as it needs, and a block of one vector takes two kernel rows
+/// at a time (<see cref="PairTile"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -47,6 +48,42 @@ internal static class FilterGradientKernel
         where T : unmanaged
         where TV : struct
         where TLanes : ILanes<T, TV> => (Unsafe.SizeOf<TV>() >= 64 ? WideVectors : NarrowVectors) * TLanes.Count;
+
+    /// <summary>Gets the blocks a group of <paramref name="outputs"/> output channels is cut into (see <see cref="Block"/>).</summary>
+    public static int Blocks<T, TV, TLanes>(int outputs)
+        where T : unmanaged
+        where TV : struct
+        where TLanes : ILanes<T, TV>
+    {
+        var channels = BlockChannels<T, TV, TLanes>();
+        return (outputs + channels - 1) / channels;
+    }
+
+    /// <summary>
+    /// Gets block <paramref name="block"/> of a group of <paramref name="outputs"/> output channels: its first channel and
+    /// its channel count. Blocks are <see cref="BlockChannels"/> wide, except where that would leave one vector after blocks
+    /// of three: then the last four vectors go to two blocks of two, since a tile of one vector pays a broadcast per FMA and
+    /// a tile of two shares each between two.
+    /// </summary>
+    public static (int First, int Channels) Block<T, TV, TLanes>(int outputs, int block)
+        where T : unmanaged
+        where TV : struct
+        where TLanes : ILanes<T, TV>
+    {
+        var lanes = TLanes.Count;
+        var perBlock = BlockChannels<T, TV, TLanes>() / lanes;
+        var vectors = (outputs + lanes - 1) / lanes;
+        var blocks = (vectors + perBlock - 1) / perBlock;
+        var first = block * perBlock;
+        var count = Math.Min(perBlock, vectors - first);
+        if (perBlock == WideVectors && vectors % WideVectors == 1 && vectors > 1 && block >= blocks - 2)
+        {
+            first = ((blocks - 2) * WideVectors) + ((block - (blocks - 2)) * 2);
+            count = 2;
+        }
+
+        return (first * lanes, Math.Min(count * lanes, outputs - (first * lanes)));
+    }
 
     /// <summary>Gets the most output channels a call covers at any width, for sizing the sums.</summary>
     public static int MaxBlockChannels<T>()
@@ -122,10 +159,14 @@ internal static class FilterGradientKernel
                 for (var w0 = 0; w0 < width; w0 += columns)
                 {
                     var count = Math.Min(columns, width - w0);
-                    for (var kh = 0; kh < Size; kh++)
+                    // One vector of channels takes kernel rows two at a time (see PairTile); the others one at a time.
+                    for (var kh = 0; kh < Size; kh += vectors == 1 && kh + 1 < Size ? 2 : 1)
                     {
-                        // Kernel row kh reads image row h + kh − 3: only rows where that lies in the map have anything but zeros.
-                        var from = Math.Max(h0, PaddedGeometry.Pad - kh);
+                        var pair = vectors == 1 && kh + 1 < Size;
+
+                        // Kernel row kh reads image row h + kh − 3: only rows where that lies in the map have anything but zeros
+                        // (a pair runs over the rows either of its kernel rows reaches; the other reads the zero padding rows).
+                        var from = Math.Max(h0, PaddedGeometry.Pad - kh - (pair ? 1 : 0));
                         var to = Math.Min(h1, height + PaddedGeometry.Pad - kh);
                         if (from >= to)
                         {
@@ -136,7 +177,12 @@ internal static class FilterGradientKernel
                         ref var source = ref Unsafe.Add(
                             ref input, (n * inputSampleStride) + geometry.PositionOf(from, w0) + geometry.FirstTapOffset + (kh * geometry.RowStride));
                         ref var target = ref Unsafe.Add(ref sums0, kh * Size * blockChannels);
-                        if (vectors == 3)
+                        if (pair)
+                        {
+                            PairTile<T, TV, TLanes>(
+                                ref first, stride, width, (nint)plane * stride, ref source, geometry.RowStride, inputSampleStride, members, to - from, count, ref target, blockChannels);
+                        }
+                        else if (vectors == 3)
                         {
                             Tile<T, TV, TLanes, ThreeVectors>(
                                 ref first, stride, width, (nint)plane * stride, ref source, geometry.RowStride, inputSampleStride, members, to - from, count, ref target, blockChannels);
@@ -229,6 +275,67 @@ internal static class FilterGradientKernel
         AddTap<T, TV, TLanes, TVectors>(ref Unsafe.Add(ref sums, 4 * blockChannels), n, c40, c41, c42);
         AddTap<T, TV, TLanes, TVectors>(ref Unsafe.Add(ref sums, 5 * blockChannels), n, c50, c51, c52);
         AddTap<T, TV, TLanes, TVectors>(ref Unsafe.Add(ref sums, 6 * blockChannels), n, c60, c61, c62);
+    }
+
+    /// <summary>
+    /// Two kernel rows' seven taps each by one vector of output channels (14 accumulators, one load of the gradient and
+    /// 14 broadcasts per pixel): with one kernel row, a vector's seven accumulators were too few chains for two FMA pipes
+    /// of four cycles' latency. <paramref name="input"/> is at the first kernel row's taps, the second's a padded row on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PairTile<T, TV, TLanes>(
+        ref T pixels, int stride, int width, nint pixelSampleStride, ref T input, int rowStride, nint inputSampleStride, int samples, int rows, int columns,
+        ref double sums, int blockChannels)
+        where T : unmanaged
+        where TV : struct
+        where TLanes : ILanes<T, TV>
+    {
+        TV a0, a1, a2, a3, a4, a5, a6, b0, b1, b2, b3, b4, b5, b6;
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = b0 = b1 = b2 = b3 = b4 = b5 = b6 = TLanes.Zero;
+        for (var s = 0; s < samples; s++)
+        {
+            for (var h = 0; h < rows; h++)
+            {
+                ref var gradientRow = ref Unsafe.Add(ref pixels, (s * pixelSampleStride) + ((nint)h * width * stride));
+                ref var upperRow = ref Unsafe.Add(ref input, (s * inputSampleStride) + ((nint)h * rowStride));
+                ref var lowerRow = ref Unsafe.Add(ref upperRow, rowStride);
+                for (nint w = 0; w < columns; w++)
+                {
+                    var g = TLanes.Load(ref Unsafe.Add(ref gradientRow, w * stride));
+                    ref var x = ref Unsafe.Add(ref upperRow, w);
+                    ref var y = ref Unsafe.Add(ref lowerRow, w);
+                    a0 = TLanes.MultiplyAdd(g, TLanes.Broadcast(x), a0);
+                    a1 = TLanes.MultiplyAdd(g, TLanes.Broadcast(Unsafe.Add(ref x, 1)), a1);
+                    a2 = TLanes.MultiplyAdd(g, TLanes.Broadcast(Unsafe.Add(ref x, 2)), a2);
+                    a3 = TLanes.MultiplyAdd(g, TLanes.Broadcast(Unsafe.Add(ref x, 3)), a3);
+                    a4 = TLanes.MultiplyAdd(g, TLanes.Broadcast(Unsafe.Add(ref x, 4)), a4);
+                    a5 = TLanes.MultiplyAdd(g, TLanes.Broadcast(Unsafe.Add(ref x, 5)), a5);
+                    a6 = TLanes.MultiplyAdd(g, TLanes.Broadcast(Unsafe.Add(ref x, 6)), a6);
+                    b0 = TLanes.MultiplyAdd(g, TLanes.Broadcast(y), b0);
+                    b1 = TLanes.MultiplyAdd(g, TLanes.Broadcast(Unsafe.Add(ref y, 1)), b1);
+                    b2 = TLanes.MultiplyAdd(g, TLanes.Broadcast(Unsafe.Add(ref y, 2)), b2);
+                    b3 = TLanes.MultiplyAdd(g, TLanes.Broadcast(Unsafe.Add(ref y, 3)), b3);
+                    b4 = TLanes.MultiplyAdd(g, TLanes.Broadcast(Unsafe.Add(ref y, 4)), b4);
+                    b5 = TLanes.MultiplyAdd(g, TLanes.Broadcast(Unsafe.Add(ref y, 5)), b5);
+                    b6 = TLanes.MultiplyAdd(g, TLanes.Broadcast(Unsafe.Add(ref y, 6)), b6);
+                }
+            }
+        }
+
+        TLanes.AddWidened(a0, ref sums);
+        TLanes.AddWidened(a1, ref Unsafe.Add(ref sums, blockChannels));
+        TLanes.AddWidened(a2, ref Unsafe.Add(ref sums, 2 * blockChannels));
+        TLanes.AddWidened(a3, ref Unsafe.Add(ref sums, 3 * blockChannels));
+        TLanes.AddWidened(a4, ref Unsafe.Add(ref sums, 4 * blockChannels));
+        TLanes.AddWidened(a5, ref Unsafe.Add(ref sums, 5 * blockChannels));
+        TLanes.AddWidened(a6, ref Unsafe.Add(ref sums, 6 * blockChannels));
+        TLanes.AddWidened(b0, ref Unsafe.Add(ref sums, 7 * blockChannels));
+        TLanes.AddWidened(b1, ref Unsafe.Add(ref sums, 8 * blockChannels));
+        TLanes.AddWidened(b2, ref Unsafe.Add(ref sums, 9 * blockChannels));
+        TLanes.AddWidened(b3, ref Unsafe.Add(ref sums, 10 * blockChannels));
+        TLanes.AddWidened(b4, ref Unsafe.Add(ref sums, 11 * blockChannels));
+        TLanes.AddWidened(b5, ref Unsafe.Add(ref sums, 12 * blockChannels));
+        TLanes.AddWidened(b6, ref Unsafe.Add(ref sums, 13 * blockChannels));
     }
 
     /// <summary>Adds one tap's accumulators, widened to double, to its sums.</summary>

@@ -273,12 +273,8 @@ internal static class BackwardRunner
         /// <summary>Weight-gradient items: (group, block of output channels, input channel), each owning all 49 taps of its block.</summary>
         private static int WeightGradientItems(PackedFilter<T> filter) => filter.Groups * FilterBlocks(filter) * filter.InPerGroup;
 
-        /// <summary>Gets the blocks of <see cref="FilterGradientKernel.BlockChannels"/> output channels per group.</summary>
-        private static int FilterBlocks(PackedFilter<T> filter)
-        {
-            var channels = FilterGradientKernel.BlockChannels<T, TV, TLanes>();
-            return (filter.OutPerGroup + channels - 1) / channels;
-        }
+        /// <summary>Gets the blocks of output channels per group (<see cref="FilterGradientKernel.Block"/>).</summary>
+        private static int FilterBlocks(PackedFilter<T> filter) => FilterGradientKernel.Blocks<T, TV, TLanes>(filter.OutPerGroup);
 
         private readonly void RunItem(int worker, int item)
         {
@@ -486,8 +482,8 @@ internal static class BackwardRunner
             var input = item % inPer;
             var block = item / inPer % FilterBlocks(filter);
             var group = item / inPer / FilterBlocks(filter);
-            var first = (group * filter.OutPerGroup) + (block * blockChannels);
-            var channels = Math.Min(blockChannels, filter.OutPerGroup - (block * blockChannels));
+            var (offset, channels) = FilterGradientKernel.Block<T, TV, TLanes>(filter.OutPerGroup, block);
+            var first = (group * filter.OutPerGroup) + offset;
             var sums = _workspace.WorkerSums[worker].AsSpan(0, blockChannels * Taps);
             sums.Clear();
             var inChannels = inPer * filter.Groups;
