@@ -196,8 +196,10 @@ public sealed class GamModule
     /// <summary>
     /// Gets the bytes of the workspace a float training step of this shape and mode uses (a forward pass keeping activations,
     /// then the backward pass; held by the module and reused, beside <see cref="GamActivations"/>): (C + m + out) padded
-    /// planes per sample for the forward pass, (C + m) more for the gradients, and per worker the tiles, the weight
-    /// gradients' accumulators and, on small maps, one input channel's gathered columns.
+    /// planes per sample for the forward pass, (C + m) more for the gradients, one convolution's output gradient laid out
+    /// pixel by pixel for its weight gradient (on the direct and packed paths), and per worker the tiles and the linear
+    /// layers' weight-gradient accumulators; on the spectral path the transforms' spectra and per worker one weight-gradient
+    /// item's correlations instead of the pixel-major gradient.
     /// </summary>
     /// <param name="shape">[N, C, H, W].</param>
     /// <param name="mode">The mode of the forward pass.</param>

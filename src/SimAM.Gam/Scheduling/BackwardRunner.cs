@@ -152,9 +152,9 @@ internal static class BackwardRunner
 
         /// <summary>
         /// One convolution's backward pass, with its BatchNorm's: the channel sums, the coefficients, ∂z in place of ∂v, then the
-        /// weight gradient (from packed rows on small maps) and the data gradient. A spectral plan forms both from the output
-        /// gradients' spectra: the weight gradient by correlation with the inputs' spectra, the data gradient as a product with
-        /// the forward filters' spectra conjugated and transposed, synthesised into the input gradient's planes.
+        /// weight gradient (from the output gradient laid out pixel by pixel) and the data gradient. A spectral plan forms both
+        /// from the output gradients' spectra: the weight gradient by correlation with the inputs' spectra, the data gradient as
+        /// a product with the forward filters' spectra conjugated and transposed, synthesised into the input gradient's planes.
         /// </summary>
         public void ConvolutionBackward(int layer, Phase sums, Phase norm, Phase gather, Phase weightGradient, Phase dataGradient)
         {
