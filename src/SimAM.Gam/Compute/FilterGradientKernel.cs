@@ -143,7 +143,7 @@ internal static class FilterGradientKernel
         var width = geometry.Width;
         var plane = height * width;
         var blockChannels = BlockChannels<T, TV, TLanes>();
-        var vectors = Math.Min(blockChannels, channels + TLanes.Count - 1) / TLanes.Count;
+        var vectors = (channels + TLanes.Count - 1) / TLanes.Count;
 
         // A run: a group of whole samples, or a band of image rows of one sample, or a part of one image row.
         var samples = 2 * plane <= RunPixels ? RunPixels / plane : 1;

@@ -89,14 +89,16 @@ internal static class PackedConvolution<T, TV, TLanes>
                         PrefetchRows(geometry, inputs, (g * filter.InPerGroup) + c0 + chunk, Math.Min(chunk, filter.InPerGroup - c0 - chunk), tileSegments, firstTap, taps);
                     }
 
+                    // Each block's weights of the chunk WeightPrefetchChunks on (none past the group's channels).
+                    var ahead = WeightPrefetchChunks * chunk;
+                    var aheadChannels = Math.Min(chunk, filter.InPerGroup - c0 - ahead);
                     for (var b = 0; b < filter.BlocksPerGroup; b++)
                     {
                         ref var partial = ref partials[filter.FirstChannel(g, b) * nr];
                         ref var weights = ref Unsafe.Add(ref filter.Panel(g, b), (nint)c0 * Taps * filter.Rows);
-                        var ahead = c0 + (WeightPrefetchChunks * chunk);
-                        if (ahead < filter.InPerGroup)
+                        if (aheadChannels > 0)
                         {
-                            PrefetchWeights(ref Unsafe.Add(ref weights, (nint)(ahead - c0) * Taps * filter.Rows), Math.Min(chunk, filter.InPerGroup - ahead), filter.Rows, firstTap, taps);
+                            PrefetchWeights(ref Unsafe.Add(ref weights, (nint)ahead * Taps * filter.Rows), aheadChannels, filter.Rows, firstTap, taps);
                         }
 
                         // The kept taps of one channel are consecutive steps of the panel and the filter: one run per channel.

@@ -492,14 +492,7 @@ internal static class BackwardRunner
                 ref inputs[((group * inPer) + input) * geometry.PlaneStride], (nint)inChannels * geometry.PlaneStride, geometry, plan.Batch, sums);
 
             // The sums are [tap][channel]; the gradient is [output channel][input channel][tap].
-            for (var j = 0; j < channels; j++)
-            {
-                var row = target.AsSpan((((first + j) * inPer) + input) * Taps, Taps);
-                for (var t = 0; t < Taps; t++)
-                {
-                    row[t] += sums[(t * blockChannels) + j];
-                }
-            }
+            AddRows(target, ((first * inPer) + input) * Taps, inPer * Taps, sums, channels, Taps, rowStep: 1, step: blockChannels);
         }
 
         /// <summary>Lays one image row of one sample's output gradient out pixel by pixel ([pixel][channel]) for <see cref="FilterGradientKernel"/>.</summary>
@@ -535,7 +528,7 @@ internal static class BackwardRunner
                 ref gradient, planeStride, rows, ref values, planeOffsets.AsSpan(firstTap, taps), length, plan.Batch, (nint)(outChannels * stride), (nint)(inChannels * stride), sums, taps,
                 _workspace.WorkerGradientScratch[worker]);
 
-            AddRows(target, (first * inChannels) + firstTap, inChannels, sums, rows, taps);
+            AddRows(target, (first * inChannels) + firstTap, inChannels, sums, rows, taps, rowStep: taps, step: 1);
         }
 
         /// <summary>
@@ -591,16 +584,19 @@ internal static class BackwardRunner
             }
         }
 
-        /// <summary>Adds a weight-gradient item's sums ([row][length]) to its rows of the gradient, which start <paramref name="rowStride"/> apart.</summary>
-        private static void AddRows(double[] target, int start, int rowStride, ReadOnlySpan<double> sums, int rows, int length)
+        /// <summary>
+        /// Adds a weight-gradient item's sums to its rows of the gradient, which start <paramref name="rowStride"/> apart: value
+        /// i of row r is sums[r·<paramref name="rowStep"/> + i·<paramref name="step"/>] ([row][length] for the linear layers'
+        /// kernel, [length][row] for the convolutions').
+        /// </summary>
+        private static void AddRows(double[] target, int start, int rowStride, ReadOnlySpan<double> sums, int rows, int length, int rowStep, int step)
         {
             for (var r = 0; r < rows; r++)
             {
                 var targetRow = target.AsSpan(start + (r * rowStride), length);
-                var row = sums.Slice(r * length, length);
                 for (var i = 0; i < length; i++)
                 {
-                    targetRow[i] += row[i];
+                    targetRow[i] += sums[(r * rowStep) + (i * step)];
                 }
             }
         }

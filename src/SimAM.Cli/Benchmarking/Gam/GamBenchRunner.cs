@@ -118,23 +118,15 @@ internal static class GamBenchRunner
     private static double? ConvolutionRate(GamBenchCase c, GamModule module, Action forward, int calls)
     {
         var rates = new List<double>();
-        try
+        for (var i = 0; i < calls; i++)
         {
-            for (var i = 0; i < calls; i++)
+            var timings = new PhaseTimings();
+            Timed(module, timings, forward);
+            var ms = timings.ForwardConvolutionMillisecondsPerWorker;
+            if (ms > 0)
             {
-                var timings = new PhaseTimings();
-                module.Timings = timings;
-                forward();
-                var ms = timings.ForwardConvolutionMillisecondsPerWorker;
-                if (ms > 0)
-                {
-                    rates.Add(c.ConvolutionFlops / (ms * 1e6));
-                }
+                rates.Add(c.ConvolutionFlops / (ms * 1e6));
             }
-        }
-        finally
-        {
-            module.Timings = null;
         }
 
         rates.Sort();
@@ -148,23 +140,32 @@ internal static class GamBenchRunner
     private static BackwardSplit Split(GamModule module, Action forward, Action backward, int steps)
     {
         var timings = new PhaseTimings();
-        module.Timings = timings;
-        try
+        Timed(module, timings, () =>
         {
             for (var i = 0; i < steps; i++)
             {
                 forward();
                 backward();
             }
+        });
+
+        double Mean(BackwardPart part) => timings.Milliseconds(part) / steps;
+        return new BackwardSplit(
+            Mean(BackwardPart.Recompute), Mean(BackwardPart.GateAndNorms), Mean(BackwardPart.WeightGradients), Mean(BackwardPart.DataGradients), Mean(BackwardPart.ChannelMlp));
+    }
+
+    /// <summary>Runs <paramref name="run"/> with <paramref name="timings"/> set on <paramref name="module"/>, and unsets them after.</summary>
+    private static void Timed(GamModule module, PhaseTimings timings, Action run)
+    {
+        module.Timings = timings;
+        try
+        {
+            run();
         }
         finally
         {
             module.Timings = null;
         }
-
-        double Mean(BackwardPart part) => timings.Milliseconds(part) / steps;
-        return new BackwardSplit(
-            Mean(BackwardPart.Recompute), Mean(BackwardPart.GateAndNorms), Mean(BackwardPart.WeightGradients), Mean(BackwardPart.DataGradients), Mean(BackwardPart.ChannelMlp));
     }
 
     private static GamBenchResult Row(GamBenchCase c, GamMode mode, double forwardMs, GamTrainStep? step, double peakGigaFlops)
